@@ -1,0 +1,23 @@
+//! Registry Console front end and shared pure logic.
+//!
+//! Compiled twice: with `ssr` into the server (rendering HTML) and with `hydrate` into the
+//! WASM bundle (making that HTML interactive). Modules without I/O (`i18n`, `return_to`)
+//! are used by both and by the server's own handlers.
+
+pub mod i18n;
+mod language;
+mod pages;
+pub mod return_to;
+mod shell;
+
+pub use language::RequestLang;
+pub use pages::Page;
+pub use shell::{App, shell};
+
+/// Entry point of the WASM bundle: attaches to the server-rendered HTML.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,1016 @@
+//! Layered configuration: built-in defaults → TOML file (`--config`) → `REGISTRY_CONSOLE_*`
+//! environment → command-line flags, each later layer overriding the earlier ones.
+//!
+//! Every setting is declared once in [`SETTINGS`] with its file key, environment variable
+//! and flag, so the three spellings cannot drift apart and the README's reference is
+//! checked against the same table. Values are checked in the layer they come from, so an
+//! error names the file key, variable or flag to fix. Unknown keys and variables are
+//! errors, with a suggestion when one is close.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Prefix of every environment variable the console reads.
+pub const ENV_PREFIX: &str = "REGISTRY_CONSOLE_";
+/// Environment variable naming the configuration file (same as `--config`).
+pub const CONFIG_FILE_ENV: &str = "REGISTRY_CONSOLE_CONFIG";
+
+/// How a setting's text is checked and turned into a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Path,
+    Bool,
+    SocketAddr,
+    /// An absolute `http://` or `https://` URL.
+    HttpUrl,
+    /// A `sqlite:` URL (PostgreSQL comes with the HA work).
+    DatabaseUrl,
+    /// Comma-separated in the environment and on the command line; an array in TOML.
+    List,
+    LogFormat,
+}
+
+/// One configuration setting and its three spellings.
+#[derive(Debug)]
+pub struct Setting {
+    /// Dotted key in the TOML file (`oidc.issuer_url` is `issuer_url` in `[oidc]`).
+    pub key: &'static str,
+    pub env: &'static str,
+    pub flag: &'static str,
+    pub kind: Kind,
+    /// Default in environment syntax; `None` means unset or derived (see [`Config`]).
+    pub default: Option<&'static str>,
+    pub help: &'static str,
+}
+
+macro_rules! setting {
+    ($key:literal, $env:literal, $flag:literal, $kind:ident, $default:expr, $help:literal) => {
+        Setting {
+            key: $key,
+            env: $env,
+            flag: $flag,
+            kind: Kind::$kind,
+            default: $default,
+            help: $help,
+        }
+    };
+}
+
+/// Every setting the console understands.
+pub const SETTINGS: &[Setting] = &[
+    setting!(
+        "listen_addr",
+        "REGISTRY_CONSOLE_LISTEN_ADDR",
+        "listen-addr",
+        SocketAddr,
+        Some("127.0.0.1:8080"),
+        "Address and port the HTTP server listens on"
+    ),
+    setting!(
+        "public_url",
+        "REGISTRY_CONSOLE_PUBLIC_URL",
+        "public-url",
+        HttpUrl,
+        None,
+        "URL users open, used for redirects and cookie security (default: http://<listen_addr>)"
+    ),
+    setting!(
+        "data_dir",
+        "REGISTRY_CONSOLE_DATA_DIR",
+        "data-dir",
+        Path,
+        Some("data"),
+        "Directory for the console's own files (the SQLite database by default)"
+    ),
+    setting!(
+        "database_url",
+        "REGISTRY_CONSOLE_DATABASE_URL",
+        "database-url",
+        DatabaseUrl,
+        None,
+        "Database URL (default: sqlite://<data_dir>/registry-console.db)"
+    ),
+    setting!(
+        "site_root",
+        "REGISTRY_CONSOLE_SITE_ROOT",
+        "site-root",
+        Path,
+        Some("target/site"),
+        "Directory holding the built WASM bundle, CSS and public files"
+    ),
+    setting!(
+        "kube.kubeconfig",
+        "REGISTRY_CONSOLE_KUBECONFIG",
+        "kubeconfig",
+        Path,
+        None,
+        "Kubeconfig file for the cluster (default: $KUBECONFIG, ~/.kube/config, then in-cluster)"
+    ),
+    setting!(
+        "kube.context",
+        "REGISTRY_CONSOLE_KUBE_CONTEXT",
+        "kube-context",
+        Text,
+        None,
+        "Kubeconfig context to use (default: the file's current context)"
+    ),
+    setting!(
+        "kube.in_cluster",
+        "REGISTRY_CONSOLE_IN_CLUSTER",
+        "in-cluster",
+        Bool,
+        Some("false"),
+        "Use the pod's service account instead of a kubeconfig"
+    ),
+    setting!(
+        "log.format",
+        "REGISTRY_CONSOLE_LOG_FORMAT",
+        "log-format",
+        LogFormat,
+        Some("text"),
+        "Log format: text or json"
+    ),
+    setting!(
+        "log.level",
+        "REGISTRY_CONSOLE_LOG_LEVEL",
+        "log-level",
+        Text,
+        Some("info"),
+        "Log filter in tracing's EnvFilter syntax, e.g. info or registry_console=debug,info"
+    ),
+    setting!(
+        "oidc.issuer_url",
+        "REGISTRY_CONSOLE_OIDC_ISSUER_URL",
+        "oidc-issuer-url",
+        HttpUrl,
+        None,
+        "OIDC issuer URL (discovery is read from <issuer>/.well-known/openid-configuration)"
+    ),
+    setting!(
+        "oidc.client_id",
+        "REGISTRY_CONSOLE_OIDC_CLIENT_ID",
+        "oidc-client-id",
+        Text,
+        None,
+        "OIDC client id of the console"
+    ),
+    setting!(
+        "oidc.client_secret_file",
+        "REGISTRY_CONSOLE_OIDC_CLIENT_SECRET_FILE",
+        "oidc-client-secret-file",
+        Path,
+        None,
+        "File holding the OIDC client secret (a file, so the secret stays out of process listings)"
+    ),
+    setting!(
+        "oidc.ca_file",
+        "REGISTRY_CONSOLE_OIDC_CA_FILE",
+        "oidc-ca-file",
+        Path,
+        None,
+        "PEM bundle of CAs trusted for the OIDC issuer (default: the system's roots)"
+    ),
+    setting!(
+        "oidc.scopes",
+        "REGISTRY_CONSOLE_OIDC_SCOPES",
+        "oidc-scopes",
+        List,
+        Some("openid,profile,email,groups,offline_access"),
+        "Scopes requested at sign-in"
+    ),
+    setting!(
+        "oidc.groups_claim",
+        "REGISTRY_CONSOLE_OIDC_GROUPS_CLAIM",
+        "oidc-groups-claim",
+        Text,
+        Some("groups"),
+        "ID token claim that lists the user's groups"
+    ),
+    setting!(
+        "oidc.admin_groups",
+        "REGISTRY_CONSOLE_OIDC_ADMIN_GROUPS",
+        "oidc-admin-groups",
+        List,
+        Some("registry-admins"),
+        "Groups whose members are admins"
+    ),
+    setting!(
+        "oidc.viewer_groups",
+        "REGISTRY_CONSOLE_OIDC_VIEWER_GROUPS",
+        "oidc-viewer-groups",
+        List,
+        Some("registry-viewers"),
+        "Groups whose members are viewers"
+    ),
+    setting!(
+        "oidc.auditor_groups",
+        "REGISTRY_CONSOLE_OIDC_AUDITOR_GROUPS",
+        "oidc-auditor-groups",
+        List,
+        Some("registry-auditors"),
+        "Groups whose members are auditors"
+    ),
+];
+
+/// The effective configuration.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub listen_addr: SocketAddr,
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub site_root: PathBuf,
+    pub kube: KubeSettings,
+    pub log: LogSettings,
+    pub oidc: OidcSettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KubeSettings {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub in_cluster: bool,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    pub issuer_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    pub ca_file: Option<PathBuf>,
+    pub scopes: Vec<String>,
+    pub groups_claim: String,
+    pub admin_groups: Vec<String>,
+    pub viewer_groups: Vec<String>,
+    pub auditor_groups: Vec<String>,
+}
+
+impl Config {
+    /// `https://` public URL: cookies get `Secure`, responses get HSTS.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// Where a setting's effective value came from (shown by `registry-console config`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    Derived,
+    File(PathBuf),
+    Env(&'static str),
+    Flag(&'static str),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Default => write!(f, "default"),
+            Source::Derived => write!(f, "derived"),
+            Source::File(path) => write!(f, "file {}", path.display()),
+            Source::Env(name) => write!(f, "environment {name}"),
+            Source::Flag(flag) => write!(f, "flag --{flag}"),
+        }
+    }
+}
+
+/// The configuration and the source of each value.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub sources: BTreeMap<&'static str, Source>,
+}
+
+/// What the command line asked for besides settings.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Serve,
+    /// Print the effective configuration and where each value came from.
+    ShowConfig,
+}
+
+/// Builds the command-line parser from [`SETTINGS`].
+pub fn cli() -> clap::Command {
+    use clap::{Arg, ArgAction};
+    let mut command = clap::Command::new("registry-console")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Admin console for the OpenShift integrated image registry")
+        .arg(
+            Arg::new("config")
+                .long("config")
+                .value_name("FILE")
+                .global(true)
+                .value_parser(clap::value_parser!(PathBuf))
+                .help(format!("TOML configuration file (env {CONFIG_FILE_ENV})")),
+        )
+        .subcommand(clap::Command::new("serve").about("Run the console (the default)"))
+        .subcommand(
+            clap::Command::new("config")
+                .about("Print the effective configuration and the source of each value"),
+        );
+    for setting in SETTINGS {
+        let mut arg = Arg::new(setting.key)
+            .long(setting.flag)
+            .global(true)
+            .help(format!("{} (env {})", setting.help, setting.env));
+        arg = if setting.kind == Kind::Bool {
+            // `--in-cluster` alone means true; `--in-cluster=false` is allowed too.
+            arg.num_args(0..=1)
+                .require_equals(true)
+                .default_missing_value("true")
+                .value_name("BOOL")
+                .action(ArgAction::Set)
+        } else {
+            arg.value_name(value_name(setting.kind))
+        };
+        command = command.arg(arg);
+    }
+    command
+}
+
+fn value_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Text => "TEXT",
+        Kind::Path => "PATH",
+        Kind::Bool => "BOOL",
+        Kind::SocketAddr => "ADDR:PORT",
+        Kind::HttpUrl | Kind::DatabaseUrl => "URL",
+        Kind::List => "A,B,…",
+        Kind::LogFormat => "text|json",
+    }
+}
+
+/// Parses the command line, reads the file and the environment, and merges the layers.
+pub fn load(
+    args: impl IntoIterator<Item = OsString>,
+    env: impl IntoIterator<Item = (OsString, OsString)>,
+) -> Result<(Command, Loaded)> {
+    let matches = cli().try_get_matches_from(args)?;
+    let command = match matches.subcommand_name() {
+        Some("config") => Command::ShowConfig,
+        _ => Command::Serve,
+    };
+
+    let env = read_env(env)?;
+    let mut layers = Layers::default();
+    for setting in SETTINGS {
+        if let Some(default) = setting.default {
+            layers.set(
+                setting,
+                parse_text(setting, default, &Source::Default)?,
+                Source::Default,
+            );
+        }
+    }
+
+    let file = matches
+        .get_one::<PathBuf>("config")
+        .cloned()
+        .or_else(|| env.config_file.clone());
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::ConfigFile {
+            path: path.clone(),
+            source,
+        })?;
+        apply_file(&mut layers, &path, &text)?;
+    }
+
+    for (setting, text) in env.values {
+        let source = Source::Env(setting.env);
+        layers.set(setting, parse_text(setting, &text, &source)?, source);
+    }
+
+    for setting in SETTINGS {
+        if let Some(text) = matches.get_one::<String>(setting.key) {
+            let source = Source::Flag(setting.flag);
+            layers.set(setting, parse_text(setting, text, &source)?, source);
+        }
+    }
+
+    Ok((command, layers.finish()?))
+}
+
+/// Effective values keyed by setting, with their sources.
+#[derive(Default)]
+struct Layers {
+    values: BTreeMap<&'static str, (toml::Value, Source)>,
+}
+
+impl Layers {
+    fn set(&mut self, setting: &Setting, value: toml::Value, source: Source) {
+        self.values.insert(setting.key, (value, source));
+    }
+
+    fn finish(mut self) -> Result<Loaded> {
+        // Derived defaults follow the settings they depend on, whichever layer set those.
+        if !self.values.contains_key("public_url") {
+            let listen = self.text("listen_addr").unwrap_or_default();
+            let url = format!("http://{listen}");
+            self.values
+                .insert("public_url", (toml::Value::String(url), Source::Derived));
+        }
+        if !self.values.contains_key("database_url") {
+            let dir = self.text("data_dir").unwrap_or_default();
+            let url = format!("sqlite://{}/registry-console.db", dir.trim_end_matches('/'));
+            self.values
+                .insert("database_url", (toml::Value::String(url), Source::Derived));
+        }
+
+        let mut root = toml::Table::new();
+        for (key, (value, _)) in &self.values {
+            insert_dotted(&mut root, key, value.clone());
+        }
+        // Sections must exist even when every key in them is unset.
+        for section in ["kube", "log", "oidc"] {
+            root.entry(section)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        }
+        let config: Config = toml::Value::Table(root)
+            .try_into()
+            .map_err(|e| Error::Config(format!("internal: merged settings do not fit: {e}")))?;
+        let sources = self.values.into_iter().map(|(k, (_, s))| (k, s)).collect();
+        Ok(Loaded { config, sources })
+    }
+
+    fn text(&self, key: &str) -> Option<String> {
+        self.values
+            .get(key)
+            .and_then(|(v, _)| v.as_str().map(str::to_string))
+    }
+}
+
+fn insert_dotted(root: &mut toml::Table, key: &str, value: toml::Value) {
+    match key.split_once('.') {
+        None => {
+            root.insert(key.to_string(), value);
+        }
+        Some((section, rest)) => {
+            let entry = root
+                .entry(section)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(table) = entry {
+                insert_dotted(table, rest, value);
+            }
+        }
+    }
+}
+
+struct EnvLayer {
+    config_file: Option<PathBuf>,
+    values: Vec<(&'static Setting, String)>,
+}
+
+fn read_env(env: impl IntoIterator<Item = (OsString, OsString)>) -> Result<EnvLayer> {
+    let mut layer = EnvLayer {
+        config_file: None,
+        values: Vec::new(),
+    };
+    let mut vars: Vec<(OsString, OsString)> = env.into_iter().collect();
+    vars.sort();
+    for (name, value) in vars {
+        let Some(name) = name.to_str() else { continue };
+        if !name.starts_with(ENV_PREFIX) {
+            continue;
+        }
+        let value = value.into_string().map_err(|_| {
+            Error::Config(format!("environment variable {name} is not valid UTF-8"))
+        })?;
+        if name == CONFIG_FILE_ENV {
+            layer.config_file = Some(PathBuf::from(value));
+            continue;
+        }
+        match SETTINGS.iter().find(|s| s.env == name) {
+            Some(setting) => layer.values.push((setting, value)),
+            None => {
+                let known = SETTINGS.iter().map(|s| s.env).chain([CONFIG_FILE_ENV]);
+                return Err(Error::Config(format!(
+                    "unknown environment variable {name}{}",
+                    suggestion(name, known)
+                )));
+            }
+        }
+    }
+    Ok(layer)
+}
+
+fn apply_file(layers: &mut Layers, path: &std::path::Path, text: &str) -> Result<()> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        Error::Config(format!(
+            "{}: not valid TOML: {}",
+            path.display(),
+            e.message()
+        ))
+    })?;
+    let mut flat = Vec::new();
+    flatten("", &table, &mut flat);
+    for (key, value) in flat {
+        let Some(setting) = SETTINGS.iter().find(|s| s.key == key) else {
+            return Err(Error::Config(format!(
+                "{}: unknown key `{key}`{}",
+                path.display(),
+                suggestion(&key, SETTINGS.iter().map(|s| s.key))
+            )));
+        };
+        let source = Source::File(path.to_path_buf());
+        let value = check_file_value(setting, value, &source)?;
+        layers.set(setting, value, source);
+    }
+    Ok(())
+}
+
+/// Flattens `[oidc] issuer_url = …` into `("oidc.issuer_url", …)`. Tables nested deeper
+/// than the settings go are left as values so that they are reported as unknown keys.
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
+    for (key, value) in table {
+        let dotted = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner)
+                if SETTINGS
+                    .iter()
+                    .any(|s| s.key.starts_with(&format!("{dotted}."))) =>
+            {
+                flatten(&dotted, inner, out)
+            }
+            other => out.push((dotted, other.clone())),
+        }
+    }
+}
+
+fn check_file_value(setting: &Setting, value: toml::Value, source: &Source) -> Result<toml::Value> {
+    match (setting.kind, value) {
+        (Kind::Bool, toml::Value::Boolean(b)) => Ok(toml::Value::Boolean(b)),
+        (Kind::List, toml::Value::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    toml::Value::String(s) if !s.trim().is_empty() => {
+                        out.push(toml::Value::String(s.trim().to_string()))
+                    }
+                    _ => {
+                        return Err(invalid(
+                            setting,
+                            source,
+                            "every item must be a non-empty string",
+                        ));
+                    }
+                }
+            }
+            Ok(toml::Value::Array(out))
+        }
+        (_, toml::Value::String(text)) => parse_text(setting, &text, source),
+        (kind, _) => Err(invalid(
+            setting,
+            source,
+            match kind {
+                Kind::Bool => "expected true or false",
+                Kind::List => "expected an array of strings, e.g. [\"a\", \"b\"]",
+                _ => "expected a string",
+            },
+        )),
+    }
+}
+
+/// Checks a setting given as text (environment, flag or a default) and converts it.
+fn parse_text(setting: &Setting, text: &str, source: &Source) -> Result<toml::Value> {
+    let text = text.trim();
+    let string = |s: &str| Ok(toml::Value::String(s.to_string()));
+    match setting.kind {
+        Kind::Text | Kind::Path if text.is_empty() => {
+            Err(invalid(setting, source, "must not be empty"))
+        }
+        Kind::Text | Kind::Path => string(text),
+        Kind::Bool => match text {
+            "true" | "1" => Ok(toml::Value::Boolean(true)),
+            "false" | "0" => Ok(toml::Value::Boolean(false)),
+            _ => Err(invalid(
+                setting,
+                source,
+                &format!("`{text}` is not true or false"),
+            )),
+        },
+        Kind::SocketAddr => match text.parse::<SocketAddr>() {
+            Ok(_) => string(text),
+            Err(_) => Err(invalid(
+                setting,
+                source,
+                &format!("`{text}` is not an address and port, e.g. 127.0.0.1:8080 or [::]:8080"),
+            )),
+        },
+        Kind::HttpUrl => {
+            let ok = text
+                .parse::<http::Uri>()
+                .ok()
+                .filter(|uri| matches!(uri.scheme_str(), Some("http" | "https")))
+                .is_some_and(|uri| uri.host().is_some_and(|h| !h.is_empty()));
+            if ok {
+                string(text.trim_end_matches('/'))
+            } else {
+                Err(invalid(
+                    setting,
+                    source,
+                    &format!("`{text}` is not an absolute http:// or https:// URL"),
+                ))
+            }
+        }
+        Kind::DatabaseUrl => {
+            if text.starts_with("sqlite:") {
+                string(text)
+            } else {
+                Err(invalid(
+                    setting,
+                    source,
+                    &format!(
+                        "`{text}` is not supported; use a sqlite:// URL, e.g. sqlite://data/registry-console.db"
+                    ),
+                ))
+            }
+        }
+        Kind::List => Ok(toml::Value::Array(
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_string()))
+                .collect(),
+        )),
+        Kind::LogFormat => match text {
+            "text" | "json" => string(text),
+            _ => Err(invalid(
+                setting,
+                source,
+                &format!("`{text}` is not text or json"),
+            )),
+        },
+    }
+}
+
+fn invalid(setting: &Setting, source: &Source, problem: &str) -> Error {
+    let name = match source {
+        Source::Env(name) => (*name).to_string(),
+        Source::Flag(flag) => format!("--{flag}"),
+        Source::File(path) => format!("{}: key `{}`", path.display(), setting.key),
+        Source::Default | Source::Derived => format!("built-in default of `{}`", setting.key),
+    };
+    Error::Config(format!("{name}: {problem}"))
+}
+
+/// " (did you mean `x`?)" when a known name is within a small edit distance.
+fn suggestion<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> String {
+    known
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|(d, k)| *d <= 3.max(k.len() / 4))
+        .min()
+        .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_else(|| " (see `registry-console --help` for the settings)".to_string())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The effective configuration as TOML, with each value's source as a comment.
+pub fn render(loaded: &Loaded) -> String {
+    let mut out = String::new();
+    let mut section = "";
+    for setting in SETTINGS {
+        let (this_section, key) = setting.key.split_once('.').unwrap_or(("", setting.key));
+        if this_section != section {
+            out.push_str(&format!("\n[{this_section}]\n"));
+            section = this_section;
+        }
+        match lookup(&loaded.config, setting.key) {
+            Some(value) => {
+                let source = loaded
+                    .sources
+                    .get(setting.key)
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                out.push_str(&format!("{key} = {value}  # {source}\n"));
+            }
+            None => out.push_str(&format!("# {key} is not set\n")),
+        }
+    }
+    out
+}
+
+fn lookup(config: &Config, key: &str) -> Option<toml::Value> {
+    let mut value = toml::Value::try_from(config).ok()?;
+    for part in key.split('.') {
+        value = value.as_table()?.get(part)?.clone();
+    }
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        std::iter::once("registry-console")
+            .chain(list.iter().copied())
+            .map(OsString::from)
+            .collect()
+    }
+
+    fn env(list: &[(&str, &str)]) -> Vec<(OsString, OsString)> {
+        list.iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+            .collect()
+    }
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(text.as_bytes()).expect("write");
+        f
+    }
+
+    fn load_ok(a: &[&str], e: &[(&str, &str)]) -> Loaded {
+        load(args(a), env(e)).expect("loads").1
+    }
+
+    fn load_err(a: &[&str], e: &[(&str, &str)]) -> String {
+        match load(args(a), env(e)) {
+            Ok(_) => panic!("expected an error"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_alone_give_a_complete_config() {
+        let loaded = load_ok(&[], &[]);
+        let c = &loaded.config;
+        assert_eq!(c.listen_addr, "127.0.0.1:8080".parse().expect("addr"));
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://data/registry-console.db");
+        assert_eq!(c.log.format, LogFormat::Text);
+        assert!(!c.kube.in_cluster);
+        assert_eq!(c.kube.kubeconfig, None);
+        assert_eq!(c.oidc.admin_groups, vec!["registry-admins"]);
+        assert_eq!(loaded.sources["listen_addr"], Source::Default);
+        assert_eq!(loaded.sources["public_url"], Source::Derived);
+    }
+
+    #[test]
+    fn each_layer_overrides_the_one_before() {
+        let f = file(
+            "listen_addr = \"127.0.0.1:1000\"\nlog = { level = \"debug\" }\n[oidc]\nclient_id = \"from-file\"\nadmin_groups = [\"a\", \"b\"]\n",
+        );
+        let path = f.path().to_str().expect("utf-8 path");
+        let e = [
+            ("REGISTRY_CONSOLE_LISTEN_ADDR", "127.0.0.1:2000"),
+            ("REGISTRY_CONSOLE_OIDC_CLIENT_ID", "from-env"),
+            ("UNRELATED", "ignored"),
+        ];
+        let loaded = load_ok(&["--config", path, "--oidc-client-id", "from-flag"], &e);
+        let c = &loaded.config;
+        assert_eq!(c.listen_addr.port(), 2000, "env beats file");
+        assert_eq!(
+            c.oidc.client_id.as_deref(),
+            Some("from-flag"),
+            "flag beats env"
+        );
+        assert_eq!(c.log.level, "debug", "file beats default");
+        assert_eq!(c.oidc.admin_groups, vec!["a", "b"]);
+        assert_eq!(
+            c.public_url, "http://127.0.0.1:2000",
+            "derived from the effective listen_addr"
+        );
+        assert_eq!(
+            loaded.sources["oidc.client_id"],
+            Source::Flag("oidc-client-id")
+        );
+        assert_eq!(
+            loaded.sources["listen_addr"],
+            Source::Env("REGISTRY_CONSOLE_LISTEN_ADDR")
+        );
+        assert_eq!(
+            loaded.sources["log.level"],
+            Source::File(f.path().to_path_buf())
+        );
+    }
+
+    #[test]
+    fn config_file_can_come_from_the_environment() {
+        let f = file("data_dir = \"/var/lib/rc\"\n");
+        let path = f.path().to_str().expect("utf-8 path");
+        let c = load_ok(&[], &[(CONFIG_FILE_ENV, path)]).config;
+        assert_eq!(c.database_url, "sqlite:///var/lib/rc/registry-console.db");
+    }
+
+    #[test]
+    fn unknown_file_key_is_named_with_a_suggestion() {
+        let f = file("[oidc]\nisuer_url = \"https://idp.example\"\n");
+        let path = f.path().to_str().expect("utf-8 path");
+        let err = load_err(&["--config", path], &[]);
+        assert!(err.contains("unknown key `oidc.isuer_url`"), "{err}");
+        assert!(err.contains("did you mean `oidc.issuer_url`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_top_level_and_section_keys_are_errors() {
+        for text in [
+            "colour = \"blue\"\n",
+            "[metrics]\nport = 1\n",
+            "[kube.extra]\nx = 1\n",
+        ] {
+            let f = file(text);
+            let err = load_err(&["--config", f.path().to_str().expect("path")], &[]);
+            assert!(err.contains("unknown key"), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn unknown_environment_variable_is_named() {
+        let err = load_err(&[], &[("REGISTRY_CONSOLE_LISTEN_ADR", "x")]);
+        assert!(
+            err.contains("unknown environment variable REGISTRY_CONSOLE_LISTEN_ADR"),
+            "{err}"
+        );
+        assert!(err.contains("REGISTRY_CONSOLE_LISTEN_ADDR"), "{err}");
+    }
+
+    #[test]
+    fn unknown_flag_is_rejected() {
+        let err = load_err(&["--listen-adr", "x"], &[]);
+        assert!(err.contains("--listen-adr"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_their_source() {
+        let err = load_err(&[], &[("REGISTRY_CONSOLE_LISTEN_ADDR", "localhost")]);
+        assert!(
+            err.starts_with(
+                "configuration: REGISTRY_CONSOLE_LISTEN_ADDR: `localhost` is not an address"
+            ),
+            "{err}"
+        );
+        let err = load_err(&["--public-url", "ftp://x"], &[]);
+        assert!(
+            err.contains("--public-url: `ftp://x` is not an absolute http"),
+            "{err}"
+        );
+        let err = load_err(&["--log-format", "xml"], &[]);
+        assert!(
+            err.contains("--log-format: `xml` is not text or json"),
+            "{err}"
+        );
+        let err = load_err(&[], &[("REGISTRY_CONSOLE_IN_CLUSTER", "yes")]);
+        assert!(
+            err.contains("REGISTRY_CONSOLE_IN_CLUSTER: `yes` is not true or false"),
+            "{err}"
+        );
+        let err = load_err(&["--database-url", "mysql://x"], &[]);
+        assert!(err.contains("--database-url"), "{err}");
+        let f = file("in_cluster = 1\n");
+        let err = load_err(&["--config", f.path().to_str().expect("path")], &[]);
+        assert!(err.contains("unknown key `in_cluster`"), "{err}");
+        let f = file("[kube]\nin_cluster = \"sure\"\n");
+        let err = load_err(&["--config", f.path().to_str().expect("path")], &[]);
+        assert!(
+            err.contains("key `kube.in_cluster`: `sure` is not true or false"),
+            "{err}"
+        );
+        let f = file("[oidc]\nscopes = \"openid\"\nadmin_groups = [1]\n");
+        let err = load_err(&["--config", f.path().to_str().expect("path")], &[]);
+        assert!(
+            err.contains("key `oidc.admin_groups`: every item must be a non-empty string"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn invalid_toml_and_missing_file_are_reported() {
+        let f = file("listen_addr = \n");
+        let err = load_err(&["--config", f.path().to_str().expect("path")], &[]);
+        assert!(err.contains("not valid TOML"), "{err}");
+        let err = load_err(&["--config", "/nonexistent/rc.toml"], &[]);
+        assert!(
+            err.contains("cannot read configuration file /nonexistent/rc.toml"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bool_flags_and_lists() {
+        let c = load_ok(&["--in-cluster", "--oidc-scopes", "openid, groups,,"], &[]).config;
+        assert!(c.kube.in_cluster);
+        assert_eq!(c.oidc.scopes, vec!["openid", "groups"]);
+        let c = load_ok(
+            &["--in-cluster=false"],
+            &[("REGISTRY_CONSOLE_IN_CLUSTER", "true")],
+        )
+        .config;
+        assert!(!c.kube.in_cluster);
+    }
+
+    #[test]
+    fn flags_may_follow_the_subcommand() {
+        let (command, loaded) =
+            load(args(&["config", "--kubeconfig", "/k"]), env(&[])).expect("loads");
+        assert_eq!(command, Command::ShowConfig);
+        assert_eq!(loaded.config.kube.kubeconfig, Some(PathBuf::from("/k")));
+    }
+
+    #[test]
+    fn every_default_is_valid() {
+        for setting in SETTINGS {
+            if let Some(default) = setting.default {
+                parse_text(setting, default, &Source::Default)
+                    .unwrap_or_else(|e| panic!("{}: {e}", setting.key));
+            }
+        }
+    }
+
+    /// The env and flag spellings follow one rule, so users can guess them.
+    #[test]
+    fn spellings_follow_the_naming_rule() {
+        for s in SETTINGS {
+            let flag = s.key.replace(['.', '_'], "-");
+            let env = format!("{ENV_PREFIX}{}", s.key.replace('.', "_").to_uppercase());
+            let exceptions = ["kube.kubeconfig", "kube.context", "kube.in_cluster"];
+            if !exceptions.contains(&s.key) {
+                assert_eq!(s.flag, flag, "{}", s.key);
+                assert_eq!(s.env, env, "{}", s.key);
+            }
+        }
+    }
+
+    #[test]
+    fn readme_documents_every_setting() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+            .expect("README.md at the workspace root");
+        for s in SETTINGS {
+            for needle in [
+                s.key.to_string(),
+                s.env.to_string(),
+                format!("--{}", s.flag),
+            ] {
+                assert!(
+                    readme.contains(&needle),
+                    "README.md does not mention {needle}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn render_shows_values_and_sources() {
+        let loaded = load_ok(&["--kubeconfig", "/k"], &[]);
+        let text = render(&loaded);
+        assert!(
+            text.contains("listen_addr = \"127.0.0.1:8080\"  # default"),
+            "{text}"
+        );
+        assert!(
+            text.contains("kubeconfig = \"/k\"  # flag --kubeconfig"),
+            "{text}"
+        );
+        assert!(text.contains("# client_id is not set"), "{text}");
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+}

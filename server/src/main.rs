@@ -1,0 +1,41 @@
+use registry_console::config::{self, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let (command, loaded) = match config::load(std::env::args_os(), std::env::vars_os()) {
+        Ok(loaded) => loaded,
+        // Usage errors, --help and --version: clap prints and picks the exit code.
+        Err(registry_console::error::Error::Cli(e)) => e.exit(),
+        Err(e) => {
+            eprintln!("registry-console: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::ShowConfig => {
+            print!("{}", config::render(&loaded));
+            ExitCode::SUCCESS
+        }
+        Command::Serve => {
+            if let Err(e) = registry_console::telemetry::init(&loaded.config.log) {
+                eprintln!("registry-console: {e}");
+                return ExitCode::from(2);
+            }
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    eprintln!("registry-console: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(registry_console::serve(loaded.config)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!("{e}");
+                    eprintln!("registry-console: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! The server over real HTTP: health, readiness, metrics, security headers, language
+//! negotiation and the shell, each against a real SQLite file.
+
+use registry_console::config;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::Path;
+
+struct Server {
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+/// A kubeconfig for an API server that is not there (connection refused at once).
+fn unreachable_kubeconfig(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("kubeconfig");
+    let mut f = std::fs::File::create(&path).expect("create kubeconfig");
+    f.write_all(
+        b"apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: not-a-real-token\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\n",
+    )
+    .expect("write kubeconfig");
+    path
+}
+
+async fn start_with(extra: &[&str], prepare: impl FnOnce(&Path) -> Vec<String>) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = unreachable_kubeconfig(dir.path());
+    let mut args: Vec<String> = vec![
+        "registry-console".into(),
+        "--listen-addr".into(),
+        "127.0.0.1:0".into(),
+        "--data-dir".into(),
+        dir.path().display().to_string(),
+        "--kubeconfig".into(),
+        kubeconfig.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(prepare(dir.path()));
+    let (_, loaded) =
+        config::load(args.into_iter().map(OsString::from), Vec::new()).expect("config");
+    let state = registry_console::build_state(loaded.config)
+        .await
+        .expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            registry_console::router(state)
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    Server {
+        base: format!("http://{addr}"),
+        _dir: dir,
+    }
+}
+
+async fn start() -> Server {
+    start_with(&[], |_| Vec::new()).await
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn healthz_answers_with_request_id_and_security_headers() {
+    let server = start().await;
+    let response = client()
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 200);
+    let h = response.headers();
+    let id = h
+        .get("x-request-id")
+        .expect("request id")
+        .to_str()
+        .expect("ascii");
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+    let csp = h["content-security-policy"].to_str().expect("ascii");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        !csp.contains("nonce-"),
+        "JSON responses need no script nonce: {csp}"
+    );
+    assert!(
+        h.get("strict-transport-security").is_none(),
+        "plain http: no HSTS"
+    );
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn request_ids_are_generated_never_taken_from_the_client() {
+    let server = start().await;
+    let response = client()
+        .get(format!("{}/healthz", server.base))
+        .header("x-request-id", "forged")
+        .send()
+        .await
+        .expect("get");
+    assert_ne!(response.headers()["x-request-id"], "forged");
+}
+
+#[tokio::test]
+async fn readyz_names_the_unreachable_kubernetes_api() {
+    let server = start().await;
+    let response = client()
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["ready"], false);
+    let checks = body["checks"].as_array().expect("checks");
+    let database = checks
+        .iter()
+        .find(|c| c["name"] == "database")
+        .expect("database check");
+    let kubernetes = checks
+        .iter()
+        .find(|c| c["name"] == "kubernetes")
+        .expect("kubernetes check");
+    assert_eq!(database["ok"], true, "{body}");
+    assert_eq!(kubernetes["ok"], false, "{body}");
+    let error = kubernetes["error"].as_str().expect("error text");
+    assert!(
+        error.contains("https://127.0.0.1:1"),
+        "names the API server: {error}"
+    );
+    assert!(
+        !error.contains("not-a-real-token"),
+        "never leaks the credential: {error}"
+    );
+}
+
+#[tokio::test]
+async fn readyz_names_a_database_that_refuses_writes() {
+    // A real read-only database: created and migrated first, then opened with mode=ro.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("ro.db");
+    let url = format!("sqlite://{}", file.display());
+    registry_console::db::open(&url)
+        .await
+        .expect("create and migrate")
+        .close()
+        .await;
+    let ro_url = format!("{url}?mode=ro");
+    let server = start_with(&["--database-url", &ro_url], |_| Vec::new()).await;
+    let response = client()
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.expect("json");
+    let database = body["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"] == "database")
+        .expect("database check")
+        .clone();
+    assert_eq!(database["ok"], false, "{body}");
+    assert!(
+        database["error"]
+            .as_str()
+            .expect("error")
+            .contains("readonly"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_kubernetes_calls_by_outcome() {
+    let server = start().await;
+    let c = client();
+    for _ in 0..3 {
+        c.get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .expect("get");
+    }
+    c.get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .expect("get");
+    c.get(format!("{}/no/such/page", server.base))
+        .send()
+        .await
+        .expect("get");
+    let response = c
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("application/openmetrics-text")
+    );
+    let text = response.text().await.expect("text");
+    assert!(
+        text.contains(
+            r#"registry_console_http_requests_total{method="GET",route="/healthz",status="200"} 3"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"registry_console_http_requests_total{method="GET",route="/readyz",status="503"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"registry_console_http_requests_total{method="GET",route="unmatched",status="404"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("registry_console_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"registry_console_kubernetes_requests_total{verb="get",outcome="transport_error"} 1"#
+        ),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn shell_renders_with_a_nonce_that_matches_the_policy() {
+    let server = start().await;
+    let response = client()
+        .get(format!("{}/", server.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 200);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let html = response.text().await.expect("html");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries the policy's nonce"
+    );
+    assert!(
+        html.contains("/pkg/registry_console.js"),
+        "loads the bundle"
+    );
+    assert!(html.contains("registry_console_bg.wasm"), "and its WASM");
+    assert!(html.contains("<html lang=\"en\""), "English by default");
+    for page in app::Page::ALL {
+        assert!(
+            html.contains(&format!("href=\"{}\"", page.path())),
+            "navigation to {}",
+            page.path()
+        );
+    }
+}
+
+#[tokio::test]
+async fn language_follows_accept_language_then_the_cookie() {
+    let server = start().await;
+    let c = client();
+    let ja = c
+        .get(format!("{}/logs", server.base))
+        .header("accept-language", "ja-JP,ja;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(ja.contains("<html lang=\"ja\""), "Accept-Language ja");
+    assert!(ja.contains("<h1>ログ</h1>"));
+    let en = c
+        .get(format!("{}/logs", server.base))
+        .header("accept-language", "ja")
+        .header("cookie", "rc_lang=en")
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        en.contains("<html lang=\"en\""),
+        "the remembered choice wins"
+    );
+    assert!(en.contains("<h1>Logs</h1>"));
+}
+
+#[tokio::test]
+async fn language_switch_sets_the_cookie_and_never_redirects_off_site() {
+    let server = start().await;
+    let c = client();
+    let response = c
+        .get(format!(
+            "{}/lang/ja?return_to=%2Fpruner%3Fx%3D1",
+            server.base
+        ))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/pruner?x=1");
+    let cookie = response.headers()["set-cookie"].to_str().expect("ascii");
+    assert!(cookie.starts_with("rc_lang=ja;"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    for evil in [
+        "https%3A%2F%2Fevil.example%2F",
+        "%2F%2Fevil.example",
+        "%2F%5Cevil.example",
+    ] {
+        let response = c
+            .get(format!("{}/lang/en?return_to={evil}", server.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.headers()["location"], "/", "{evil}");
+    }
+    let response = c
+        .get(format!("{}/lang/fr", server.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 404);
+    assert!(response.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_with_a_page() {
+    let server = start().await;
+    let response = client()
+        .get(format!("{}/nowhere", server.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 404);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("Page not found"), "{html}");
+}
+
+#[tokio::test]
+async fn https_public_url_adds_hsts_and_secure_cookies() {
+    let server = start_with(&["--public-url", "https://console.example"], |_| Vec::new()).await;
+    let c = client();
+    let response = c
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    let response = c
+        .get(format!("{}/lang/ja", server.base))
+        .send()
+        .await
+        .expect("get");
+    let cookie = response.headers()["set-cookie"].to_str().expect("ascii");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn static_bundle_files_are_served_from_the_site_root() {
+    let server = start_with(&[], |dir| {
+        let site = dir.join("site");
+        std::fs::create_dir_all(site.join("pkg")).expect("mkdir");
+        std::fs::write(
+            site.join("pkg/registry_console_bg.wasm"),
+            b"\0asm\x01\0\0\0",
+        )
+        .expect("write");
+        vec!["--site-root".into(), site.display().to_string()]
+    })
+    .await;
+    let response = client()
+        .get(format!("{}/pkg/registry_console_bg.wasm", server.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/wasm");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}
