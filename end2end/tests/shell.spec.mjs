@@ -13,7 +13,7 @@ test.describe('application shell', () => {
     // Only an effect can set this, and effects run only in the browser after hydration.
     await expect(page.locator('.layout')).toHaveAttribute('data-hydrated', 'true');
 
-    const nav = page.getByRole('navigation', { name: 'Main navigation' });
+    const nav = page.locator('nav.sidebar');
     for (const name of ['Overview', 'Logs', 'Configuration', 'Storage', 'Exposure', 'CA trust', 'Access', 'Pruner', 'Audit trail']) {
       await expect(nav.getByRole('link', { name })).toBeVisible();
     }
@@ -23,7 +23,9 @@ test.describe('application shell', () => {
     await page.getByRole('link', { name: '日本語' }).click();
     await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
     await expect(nav.getByRole('link', { name: '概要' })).toBeVisible();
+    await expect(page.getByRole('navigation', { name: 'メインナビゲーション' })).toBeVisible();
     await expect(page.locator('h1')).toHaveText('概要');
+    await expect(page.locator('.tagline')).toHaveText('OpenShift 統合イメージレジストリの管理コンソール');
     await expect(page).toHaveTitle('Registry Console');
     expect(await page.evaluate(() => window.__sameDocument)).toBe(true);
 

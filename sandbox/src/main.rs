@@ -1,0 +1,89 @@
+//! `registry-console-sandbox up`: starts the sandbox and keeps it running until Ctrl-C or
+//! SIGTERM, printing what a developer needs to use it.
+
+use registry_console_sandbox::sandbox::{Options, Sandbox};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str =
+    "usage: registry-console-sandbox up [--dir DIR] [--console-url URL] [--oidc-port PORT]";
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SANDBOX_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,kube=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() != Some("up") {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    let mut dir = PathBuf::from(".cache/sandbox");
+    let mut console_url = "http://127.0.0.1:8080".to_string();
+    let mut oidc_port = None;
+    while let Some(arg) = args.next() {
+        let value = args.next();
+        match (arg.as_str(), value) {
+            ("--dir", Some(v)) => dir = PathBuf::from(v),
+            ("--console-url", Some(v)) => console_url = v,
+            ("--oidc-port", Some(v)) => match v.parse() {
+                Ok(port) => oidc_port = Some(port),
+                Err(_) => {
+                    eprintln!("--oidc-port: `{v}` is not a port number");
+                    return ExitCode::from(2);
+                }
+            },
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let mut options = Options::for_checkout(dir, console_url);
+        options.oidc_port = oidc_port;
+        let sandbox = match Sandbox::start(options).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("registry-console-sandbox: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let info = &sandbox.info;
+        println!("sandbox ready in {:.1} s", info.startup_seconds);
+        println!("  API server      {}", info.apiserver_url);
+        println!("  admin kubeconfig {}", info.kubeconfig.display());
+        println!("  OIDC issuer     {}", info.oidc.issuer);
+        println!("  registry metrics {}", info.registry_metrics_url);
+        println!("  environment     {}", info.dir.join("sandbox.env").display());
+        println!("  users (sandbox only): admin/admin-password, viewer/viewer-password, auditor/auditor-password, nobody/nobody-password");
+        wait_for_stop_signal().await;
+        eprintln!("stopping the sandbox");
+        sandbox.stop();
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_for_stop_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

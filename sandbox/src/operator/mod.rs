@@ -1,0 +1,925 @@
+//! A stand-in for the Image Registry Operator, so the console has something real to watch.
+//!
+//! On every change of `configs.imageregistry.operator.openshift.io/cluster` (and every few
+//! seconds) it fills defaults, applies the operator's rules ([`rules`]), rolls out or removes
+//! the registry's objects, and writes the Config's and the ClusterOperator's status through
+//! the status subresource. Pods get a Running/Ready status directly since the sandbox has
+//! no kubelet to run them; their logs come from [`crate::kubelet`].
+
+pub mod rules;
+
+use crate::{Error, Result};
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret, Service};
+use kube::Client;
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use rules::{DEFAULT_CLAIM, Observed, Plan, Refusal, Storage};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub const NAMESPACE: &str = "openshift-image-registry";
+pub const FIELD_MANAGER: &str = "sandbox-image-registry-operator";
+const APP_LABEL: (&str, &str) = ("docker-registry", "default");
+const OWNED_LABEL: &str = "imageregistry.operator.openshift.io/sandbox-owned";
+const CREATED_CLAIM_ANNOTATION: &str = "imageregistry.openshift.io";
+const IMAGE: &str = "quay.io/openshift-release-dev/ocp-v4.0-art-dev:image-registry-sandbox";
+
+pub fn config_resource() -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("imageregistry.operator.openshift.io", "v1", "Config"),
+        "configs",
+    )
+}
+
+pub fn cluster_operator_resource() -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("config.openshift.io", "v1", "ClusterOperator"),
+        "clusteroperators",
+    )
+}
+
+pub fn route_resource() -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("route.openshift.io", "v1", "Route"),
+        "routes",
+    )
+}
+
+/// What the operator needs to know about the sandbox.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Ingress domain of the cluster (`apps.<cluster domain>`).
+    pub domain: String,
+    /// The Node that the sandbox's pods are "scheduled" to.
+    pub node_name: String,
+}
+
+#[derive(Clone)]
+pub struct Operator {
+    client: Client,
+    settings: Settings,
+}
+
+impl Operator {
+    pub fn new(client: Client, settings: Settings) -> Self {
+        Operator { client, settings }
+    }
+
+    fn configs(&self) -> Api<DynamicObject> {
+        Api::all_with(self.client.clone(), &config_resource())
+    }
+
+    /// Runs until the task is dropped: reconciles on every watch event and every 5 s.
+    pub async fn run(self) {
+        let watch = kube::runtime::watcher(
+            self.configs(),
+            kube::runtime::watcher::Config::default().fields("metadata.name=cluster"),
+        );
+        let mut watch = std::pin::pin!(watch);
+        let mut resync = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tokio::select! {
+                event = watch.next() => match event {
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "config watch error; the watcher retries");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        continue;
+                    }
+                    None => return,
+                },
+                _ = resync.tick() => {}
+            }
+            if let Err(e) = self.reconcile().await {
+                tracing::warn!(error = %e, "reconcile failed; retrying on the next event");
+            }
+        }
+    }
+
+    /// One pass over the Config.
+    pub async fn reconcile(&self) -> Result<()> {
+        let Some(config) = self.configs().get_opt("cluster").await? else {
+            return Ok(());
+        };
+        let spec = config.data.get("spec").cloned().unwrap_or(Value::Null);
+        let generation = config.metadata.generation.unwrap_or(0);
+
+        // Defaults the real operator writes into the spec.
+        if spec
+            .get("httpSecret")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+        {
+            let secret = random_hex(128); // 64 random bytes, hex, as the operator does
+            self.patch_spec(json!({ "httpSecret": secret })).await?;
+            return Ok(()); // the write triggers the next pass
+        }
+
+        let state = spec
+            .get("managementState")
+            .and_then(Value::as_str)
+            .unwrap_or("Managed");
+        match state {
+            "Removed" => {
+                self.remove_all().await?;
+                self.write_status(&config, generation, StatusReport::removed())
+                    .await
+            }
+            "Unmanaged" => {
+                self.write_status(&config, generation, StatusReport::unmanaged())
+                    .await
+            }
+            _ => {
+                let observed = self.observe(&spec).await?;
+                match rules::plan(&spec, &observed) {
+                    Err(refusal) => {
+                        let ready = self.ready_replicas().await?;
+                        self.write_status(
+                            &config,
+                            generation,
+                            StatusReport::degraded(refusal, ready),
+                        )
+                        .await
+                    }
+                    Ok(plan) => {
+                        let storage_report = self.ensure_storage(&plan).await?;
+                        if storage_report.claim_written {
+                            return Ok(()); // spec changed; the next pass rolls out
+                        }
+                        self.roll_out(&plan, &spec).await?;
+                        let ready = self.ready_replicas().await?;
+                        self.write_status(
+                            &config,
+                            generation,
+                            StatusReport::ready(&plan, ready, storage_report.condition),
+                        )
+                        .await
+                    }
+                }
+            }
+        }
+    }
+
+    async fn patch_spec(&self, patch: Value) -> Result<()> {
+        self.configs()
+            .patch(
+                "cluster",
+                &PatchParams::default(),
+                &Patch::Merge(json!({ "spec": patch })),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn observe(&self, spec: &Value) -> Result<Observed> {
+        let mut observed = Observed::default();
+        if let Ok(Storage::Pvc { claim: Some(claim) }) = rules::storage(spec) {
+            let claims: Api<PersistentVolumeClaim> =
+                Api::namespaced(self.client.clone(), NAMESPACE);
+            if let Some(pvc) = claims.get_opt(&claim).await? {
+                observed.claim_access_modes = pvc.spec.and_then(|s| s.access_modes);
+            }
+        }
+        Ok(observed)
+    }
+
+    async fn ensure_storage(&self, plan: &Plan) -> Result<StorageReport> {
+        let claims: Api<PersistentVolumeClaim> = Api::namespaced(self.client.clone(), NAMESPACE);
+        match &plan.storage {
+            Storage::Pvc { claim: None } => {
+                let created = if claims.get_opt(DEFAULT_CLAIM).await?.is_none() {
+                    let pvc: PersistentVolumeClaim = serde_json::from_value(json!({
+                        "metadata": {
+                            "name": DEFAULT_CLAIM,
+                            "namespace": NAMESPACE,
+                            "annotations": { CREATED_CLAIM_ANNOTATION: "true" }
+                        },
+                        "spec": {
+                            "accessModes": ["ReadWriteMany"],
+                            "resources": { "requests": { "storage": "100Gi" } }
+                        }
+                    }))?;
+                    claims.create(&PostParams::default(), &pvc).await?;
+                    true
+                } else {
+                    false
+                };
+                self.patch_spec(json!({ "storage": { "pvc": { "claim": DEFAULT_CLAIM } } }))
+                    .await?;
+                Ok(StorageReport {
+                    claim_written: true,
+                    condition: storage_condition(
+                        true,
+                        if created { "PVC Created" } else { "PVC Exists" },
+                    ),
+                })
+            }
+            Storage::Pvc { claim: Some(claim) } => {
+                let exists = claims.get_opt(claim).await?.is_some();
+                Ok(StorageReport {
+                    claim_written: false,
+                    condition: if exists {
+                        storage_condition(true, "PVC Exists")
+                    } else {
+                        storage_condition(false, "PVC does not exist")
+                    },
+                })
+            }
+            Storage::EmptyDir => Ok(StorageReport {
+                claim_written: false,
+                condition: storage_condition(true, "Creation Successful"),
+            }),
+            Storage::Cloud(kind) => Ok(StorageReport {
+                claim_written: false,
+                condition: (
+                    "True".to_string(),
+                    "Assumed".to_string(),
+                    format!("the sandbox does not reach {kind}; the storage is assumed to exist"),
+                ),
+            }),
+        }
+    }
+
+    async fn roll_out(&self, plan: &Plan, spec: &Value) -> Result<()> {
+        let hash = rules::template_hash(plan, spec);
+        let apply = PatchParams::apply(FIELD_MANAGER).force();
+
+        let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), NAMESPACE);
+        let deployment = json!({
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": { "name": "image-registry", "namespace": NAMESPACE, "labels": { APP_LABEL.0: APP_LABEL.1, OWNED_LABEL: "true" } },
+            "spec": {
+                "replicas": plan.replicas,
+                "strategy": { "type": plan.rollout_strategy },
+                "selector": { "matchLabels": { APP_LABEL.0: APP_LABEL.1 } },
+                "template": {
+                    "metadata": { "labels": { APP_LABEL.0: APP_LABEL.1 } },
+                    "spec": pod_spec(&self.settings.node_name)
+                }
+            }
+        });
+        let applied = deployments
+            .patch("image-registry", &apply, &Patch::Apply(&deployment))
+            .await?;
+
+        // Pods: the current template hash, as many as desired, all Running and Ready.
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), NAMESPACE);
+        let selector = format!("{}={}", APP_LABEL.0, APP_LABEL.1);
+        let existing = pods.list(&ListParams::default().labels(&selector)).await?;
+        let mut current = Vec::new();
+        for pod in existing.items {
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            let matches = pod
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("pod-template-hash"))
+                .is_some_and(|h| *h == hash);
+            if matches && pod.metadata.deletion_timestamp.is_none() {
+                current.push(name);
+            } else {
+                delete_now(&pods, &name).await?;
+            }
+        }
+        let desired = usize::try_from(plan.replicas).unwrap_or(0);
+        while current.len() > desired {
+            if let Some(name) = current.pop() {
+                delete_now(&pods, &name).await?;
+            }
+        }
+        while current.len() < desired {
+            let name = format!("image-registry-{hash}-{}", random_suffix());
+            let mut spec = pod_spec(&self.settings.node_name);
+            spec["nodeName"] = json!(self.settings.node_name);
+            let pod: Pod = serde_json::from_value(json!({
+                "metadata": {
+                    "name": name,
+                    "namespace": NAMESPACE,
+                    "labels": { APP_LABEL.0: APP_LABEL.1, "pod-template-hash": hash, OWNED_LABEL: "true" }
+                },
+                "spec": spec
+            }))?;
+            pods.create(&PostParams::default(), &pod).await?;
+            current.push(name);
+        }
+        for name in &current {
+            let pod = pods.get(name).await?;
+            if !pod_is_ready(&pod) {
+                pods.patch_status(
+                    name,
+                    &PatchParams::default(),
+                    &Patch::Merge(running_status(&pod)),
+                )
+                .await?;
+            }
+        }
+        let ready = i32::try_from(current.len()).unwrap_or(i32::MAX);
+        deployments
+            .patch_status(
+                "image-registry",
+                &PatchParams::default(),
+                &Patch::Merge(json!({
+                    "status": {
+                        "observedGeneration": applied.metadata.generation,
+                        "replicas": ready,
+                        "updatedReplicas": ready,
+                        "readyReplicas": ready,
+                        "availableReplicas": ready,
+                        "conditions": [{
+                            "type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
+                            "message": "Deployment has minimum availability."
+                        }]
+                    }
+                })),
+            )
+            .await?;
+
+        let services: Api<Service> = Api::namespaced(self.client.clone(), NAMESPACE);
+        let service = json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": { "name": "image-registry", "namespace": NAMESPACE, "labels": { APP_LABEL.0: APP_LABEL.1, OWNED_LABEL: "true" } },
+            "spec": {
+                "selector": { APP_LABEL.0: APP_LABEL.1 },
+                "ports": [{ "name": "5000-tcp", "port": 5000, "protocol": "TCP", "targetPort": 5000 }]
+            }
+        });
+        services
+            .patch("image-registry", &apply, &Patch::Apply(&service))
+            .await?;
+
+        self.reconcile_routes(plan).await
+    }
+
+    async fn reconcile_routes(&self, plan: &Plan) -> Result<()> {
+        let routes: Api<DynamicObject> =
+            Api::namespaced_with(self.client.clone(), NAMESPACE, &route_resource());
+        let secrets: Api<Secret> = Api::namespaced(self.client.clone(), NAMESPACE);
+        let mut desired: Vec<(String, String, Value)> = Vec::new();
+        if plan.default_route {
+            desired.push((
+                "default-route".to_string(),
+                rules::default_route_host(&self.settings.domain),
+                json!({ "termination": "reencrypt" }),
+            ));
+        }
+        for route in &plan.routes {
+            let host = route
+                .hostname
+                .clone()
+                .unwrap_or_else(|| format!("{}-{NAMESPACE}.{}", route.name, self.settings.domain));
+            let mut tls = json!({ "termination": "reencrypt" });
+            if let Some(secret_name) = &route.secret_name {
+                let secret = secrets.get_opt(secret_name).await?.ok_or_else(|| {
+                    Error::Operator(format!(
+                        "route {}: secret {secret_name} not found",
+                        route.name
+                    ))
+                })?;
+                let data = secret.data.unwrap_or_default();
+                let text = |key: &str| {
+                    data.get(key)
+                        .map(|b| String::from_utf8_lossy(&b.0).to_string())
+                };
+                if let Some(cert) = text("tls.crt") {
+                    tls["certificate"] = json!(cert);
+                }
+                if let Some(key) = text("tls.key") {
+                    tls["key"] = json!(key);
+                }
+                if let Some(ca) = text("tls.cacrt") {
+                    tls["caCertificate"] = json!(ca);
+                }
+            }
+            desired.push((route.name.clone(), host, tls));
+        }
+        let apply = PatchParams::apply(FIELD_MANAGER).force();
+        for (name, host, tls) in &desired {
+            let route = json!({
+                "apiVersion": "route.openshift.io/v1",
+                "kind": "Route",
+                "metadata": { "name": name, "namespace": NAMESPACE, "labels": { OWNED_LABEL: "true" } },
+                "spec": { "host": host, "to": { "kind": "Service", "name": "image-registry" }, "tls": tls }
+            });
+            routes.patch(name, &apply, &Patch::Apply(&route)).await?;
+        }
+        let owned = routes
+            .list(&ListParams::default().labels(&format!("{OWNED_LABEL}=true")))
+            .await?;
+        for route in owned.items {
+            let name = route.metadata.name.unwrap_or_default();
+            if !desired.iter().any(|(n, _, _)| *n == name) {
+                routes.delete(&name, &DeleteParams::default()).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn remove_all(&self) -> Result<()> {
+        let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), NAMESPACE);
+        if deployments.get_opt("image-registry").await?.is_some() {
+            deployments
+                .delete("image-registry", &DeleteParams::default())
+                .await?;
+        }
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), NAMESPACE);
+        let selector = format!("{}={}", APP_LABEL.0, APP_LABEL.1);
+        for pod in pods
+            .list(&ListParams::default().labels(&selector))
+            .await?
+            .items
+        {
+            delete_now(&pods, &pod.metadata.name.unwrap_or_default()).await?;
+        }
+        let services: Api<Service> = Api::namespaced(self.client.clone(), NAMESPACE);
+        if services.get_opt("image-registry").await?.is_some() {
+            services
+                .delete("image-registry", &DeleteParams::default())
+                .await?;
+        }
+        let routes: Api<DynamicObject> =
+            Api::namespaced_with(self.client.clone(), NAMESPACE, &route_resource());
+        for route in routes
+            .list(&ListParams::default().labels(&format!("{OWNED_LABEL}=true")))
+            .await?
+            .items
+        {
+            routes
+                .delete(
+                    &route.metadata.name.unwrap_or_default(),
+                    &DeleteParams::default(),
+                )
+                .await?;
+        }
+        // Only storage the operator provisioned itself goes; a claim the admin made stays.
+        let claims: Api<PersistentVolumeClaim> = Api::namespaced(self.client.clone(), NAMESPACE);
+        if let Some(pvc) = claims.get_opt(DEFAULT_CLAIM).await? {
+            let ours = pvc
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(CREATED_CLAIM_ANNOTATION))
+                .is_some_and(|v| v == "true");
+            if ours && pvc.metadata.deletion_timestamp.is_none() {
+                claims
+                    .delete(DEFAULT_CLAIM, &DeleteParams::default())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn ready_replicas(&self) -> Result<i32> {
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), NAMESPACE);
+        let selector = format!("{}={}", APP_LABEL.0, APP_LABEL.1);
+        let ready = pods
+            .list(&ListParams::default().labels(&selector))
+            .await?
+            .items
+            .iter()
+            .filter(|p| pod_is_ready(p))
+            .count();
+        Ok(i32::try_from(ready).unwrap_or(i32::MAX))
+    }
+
+    async fn write_status(
+        &self,
+        config: &DynamicObject,
+        generation: i64,
+        report: StatusReport,
+    ) -> Result<()> {
+        let previous = config
+            .data
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let conditions = merge_conditions(&previous, &report.conditions, &now());
+        // status.storage mirrors the storage in effect (empty once removed).
+        let storage = if report.ready_replicas > 0 || report.storage_managed {
+            config
+                .data
+                .pointer("/spec/storage")
+                .cloned()
+                .unwrap_or_else(|| json!({}))
+        } else {
+            json!({})
+        };
+        let status = json!({
+            "status": {
+                "observedGeneration": generation,
+                "readyReplicas": report.ready_replicas,
+                "storage": storage,
+                "storageManaged": report.storage_managed,
+                "conditions": conditions,
+            }
+        });
+        if config.data.get("status").map(status_without_times)
+            != Some(status_without_times(&status["status"]))
+        {
+            self.configs()
+                .patch_status("cluster", &PatchParams::default(), &Patch::Merge(&status))
+                .await?;
+        }
+
+        let operators: Api<DynamicObject> =
+            Api::all_with(self.client.clone(), &cluster_operator_resource());
+        if let Some(co) = operators.get_opt("image-registry").await? {
+            let previous = co
+                .data
+                .pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let wanted: Vec<Condition> = report
+                .conditions
+                .iter()
+                .filter(|c| matches!(c.kind, "Available" | "Progressing" | "Degraded"))
+                .cloned()
+                .collect();
+            let conditions = merge_conditions(&previous, &wanted, &now());
+            let status = json!({
+                "status": {
+                    "conditions": conditions,
+                    "versions": [{ "name": "operator", "version": "4.4.0-sandbox" }],
+                    "relatedObjects": [
+                        { "group": "imageregistry.operator.openshift.io", "resource": "configs", "name": "cluster" },
+                        { "group": "imageregistry.operator.openshift.io", "resource": "imagepruners", "name": "cluster" }
+                    ]
+                }
+            });
+            if co.data.get("status").map(status_without_times)
+                != Some(status_without_times(&status["status"]))
+            {
+                operators
+                    .patch_status(
+                        "image-registry",
+                        &PatchParams::default(),
+                        &Patch::Merge(&status),
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct StorageReport {
+    /// The operator wrote the created claim's name into the spec.
+    claim_written: bool,
+    condition: (String, String, String),
+}
+
+fn storage_condition(exists: bool, reason: &str) -> (String, String, String) {
+    // The operator leaves the PVC messages empty.
+    let message = match reason {
+        "Creation Successful" => "EmptyDir storage successfully created".to_string(),
+        _ => String::new(),
+    };
+    (
+        (if exists { "True" } else { "False" }).to_string(),
+        reason.to_string(),
+        message,
+    )
+}
+
+/// One status condition the operator wants to report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub kind: &'static str,
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+}
+
+impl Condition {
+    fn new(kind: &'static str, status: &str, reason: &str, message: impl Into<String>) -> Self {
+        Condition {
+            kind,
+            status: status.to_string(),
+            reason: reason.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The conditions and numbers of one reconcile's outcome.
+#[derive(Clone, Debug)]
+pub struct StatusReport {
+    pub conditions: Vec<Condition>,
+    pub ready_replicas: i32,
+    pub storage_managed: bool,
+}
+
+impl StatusReport {
+    fn removed() -> Self {
+        StatusReport {
+            conditions: vec![
+                Condition::new("Available", "True", "Removed", "The registry is removed"),
+                Condition::new(
+                    "Progressing",
+                    "False",
+                    "Removed",
+                    "All registry resources are removed",
+                ),
+                Condition::new("Degraded", "False", "", ""),
+                Condition::new("Removed", "True", "Removed", "The registry is removed"),
+            ],
+            ready_replicas: 0,
+            storage_managed: false,
+        }
+    }
+
+    fn unmanaged() -> Self {
+        StatusReport {
+            conditions: vec![
+                Condition::new(
+                    "Available",
+                    "True",
+                    "Unmanaged",
+                    "The registry configuration is set to unmanaged mode",
+                ),
+                Condition::new(
+                    "Progressing",
+                    "False",
+                    "Unmanaged",
+                    "The registry configuration is set to unmanaged mode",
+                ),
+                Condition::new(
+                    "Degraded",
+                    "False",
+                    "Unmanaged",
+                    "The registry configuration is set to unmanaged mode",
+                ),
+                Condition::new(
+                    "Removed",
+                    "False",
+                    "Unmanaged",
+                    "The registry configuration is set to unmanaged mode",
+                ),
+            ],
+            ready_replicas: 0,
+            storage_managed: false,
+        }
+    }
+
+    fn degraded(refusal: Refusal, ready: i32) -> Self {
+        let available = if ready > 0 {
+            Condition::new("Available", "True", "Ready", "The registry is ready")
+        } else {
+            Condition::new(
+                "Available",
+                "False",
+                refusal.reason,
+                refusal.message.clone(),
+            )
+        };
+        // A configuration the operator cannot apply at all stops progressing; a storage error
+        // keeps it trying (as the real operator reports them).
+        let permanent = refusal.reason != "Error";
+        let progressing = if permanent {
+            Condition::new(
+                "Progressing",
+                "False",
+                "Error",
+                format!("Unable to apply resources: {}", refusal.message),
+            )
+        } else {
+            Condition::new("Progressing", "True", "Error", refusal.message.clone())
+        };
+        StatusReport {
+            conditions: vec![
+                available,
+                progressing,
+                Condition::new("Degraded", "True", refusal.reason, refusal.message),
+                Condition::new("Removed", "False", "", ""),
+            ],
+            ready_replicas: ready,
+            storage_managed: false,
+        }
+    }
+
+    fn ready(plan: &Plan, ready: i32, storage: (String, String, String)) -> Self {
+        let (available, progressing) = if ready >= plan.replicas {
+            (
+                Condition::new("Available", "True", "Ready", "The registry is ready"),
+                Condition::new("Progressing", "False", "Ready", "The registry is ready"),
+            )
+        } else {
+            (
+                Condition::new(
+                    "Available",
+                    "False",
+                    "NoReplicasAvailable",
+                    "The deployment does not have available replicas",
+                ),
+                Condition::new(
+                    "Progressing",
+                    "True",
+                    "DeploymentNotCompleted",
+                    "The deployment has not completed",
+                ),
+            )
+        };
+        StatusReport {
+            conditions: vec![
+                available,
+                progressing,
+                Condition::new("Degraded", "False", "", ""),
+                Condition::new("Removed", "False", "", ""),
+                Condition::new("StorageExists", &storage.0, &storage.1, storage.2),
+            ],
+            ready_replicas: ready,
+            storage_managed: matches!(plan.storage, Storage::Pvc { claim: None }),
+        }
+    }
+}
+
+/// Merges wanted conditions into the previous ones, keeping `lastTransitionTime` when a
+/// condition's status did not change and keeping conditions this report does not mention.
+pub fn merge_conditions(previous: &[Value], wanted: &[Condition], now: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = previous
+        .iter()
+        .filter(|p| {
+            let kind = p.get("type").and_then(Value::as_str).unwrap_or("");
+            !wanted.iter().any(|w| w.kind == kind)
+        })
+        .cloned()
+        .collect();
+    for condition in wanted {
+        let before = previous
+            .iter()
+            .find(|p| p.get("type").and_then(Value::as_str) == Some(condition.kind));
+        let transition = match before {
+            Some(b)
+                if b.get("status").and_then(Value::as_str) == Some(condition.status.as_str()) =>
+            {
+                b.get("lastTransitionTime")
+                    .cloned()
+                    .unwrap_or_else(|| json!(now))
+            }
+            _ => json!(now),
+        };
+        let mut value = json!({
+            "type": condition.kind,
+            "status": condition.status,
+            "lastTransitionTime": transition,
+        });
+        // Empty reason and message are omitted, as the operator's Go types do (omitempty).
+        if !condition.reason.is_empty() {
+            value["reason"] = json!(condition.reason);
+        }
+        if !condition.message.is_empty() {
+            value["message"] = json!(condition.message);
+        }
+        out.push(value);
+    }
+    out.sort_by(|a, b| a["type"].as_str().cmp(&b["type"].as_str()));
+    out
+}
+
+/// Status compared without timestamps, to skip writes that would change nothing.
+fn status_without_times(status: &Value) -> Value {
+    let mut status = status.clone();
+    if let Some(conditions) = status.get_mut("conditions").and_then(Value::as_array_mut) {
+        for c in conditions.iter_mut() {
+            if let Some(map) = c.as_object_mut() {
+                map.remove("lastTransitionTime");
+            }
+        }
+        conditions.sort_by(|a, b| a["type"].as_str().cmp(&b["type"].as_str()));
+    }
+    status
+}
+
+fn pod_spec(_node: &str) -> Value {
+    json!({
+        "serviceAccountName": "registry",
+        "automountServiceAccountToken": false,
+        "containers": [{
+            "name": "registry",
+            "image": IMAGE,
+            "ports": [{ "containerPort": 5000, "protocol": "TCP" }]
+        }]
+    })
+}
+
+fn pod_is_ready(pod: &Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+fn running_status(pod: &Pod) -> Value {
+    let started = pod
+        .metadata
+        .creation_timestamp
+        .as_ref()
+        .map(|t| json!(t))
+        .unwrap_or_else(|| json!(now()));
+    let condition =
+        |kind: &str| json!({ "type": kind, "status": "True", "lastTransitionTime": started });
+    json!({
+        "status": {
+            "phase": "Running",
+            "hostIP": "127.0.0.1",
+            "podIP": "127.0.0.1",
+            "startTime": started,
+            "conditions": [condition("Initialized"), condition("Ready"), condition("ContainersReady"), condition("PodScheduled")],
+            "containerStatuses": [{
+                "name": "registry",
+                "ready": true,
+                "started": true,
+                "restartCount": 0,
+                "image": IMAGE,
+                "imageID": format!("{IMAGE}@sha256:{}", "0".repeat(64)),
+                "containerID": format!("cri-o://{}", random_hex(64)),
+                "state": { "running": { "startedAt": started } }
+            }]
+        }
+    })
+}
+
+async fn delete_now(pods: &Api<Pod>, name: &str) -> Result<()> {
+    // No kubelet confirms termination in the sandbox, so pods go at once.
+    match pods
+        .delete(name, &DeleteParams::default().grace_period(0))
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn now() -> String {
+    k8s_openapi::jiff::Timestamp::now()
+        .round(k8s_openapi::jiff::Unit::Second)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn random_hex(chars: usize) -> String {
+    use rand::RngCore;
+    let mut bytes = vec![0u8; chars.div_ceil(2)];
+    rand::rng().fill_bytes(&mut bytes);
+    let mut text = hex::encode(bytes);
+    text.truncate(chars);
+    text
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut rng = rand::rng();
+    (0..5)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_keeps_transition_time_when_status_is_unchanged() {
+        let previous = vec![
+            json!({"type": "Available", "status": "True", "reason": "Ready", "message": "m", "lastTransitionTime": "T0"}),
+            json!({"type": "Other", "status": "True", "lastTransitionTime": "T0"}),
+        ];
+        let wanted = vec![
+            Condition::new("Available", "True", "Ready", "The registry is ready"),
+            Condition::new("Degraded", "True", "X", "broken"),
+        ];
+        let merged = merge_conditions(&previous, &wanted, "T1");
+        let get = |kind: &str| {
+            merged
+                .iter()
+                .find(|c| c["type"] == kind)
+                .cloned()
+                .expect(kind)
+        };
+        assert_eq!(get("Available")["lastTransitionTime"], "T0");
+        assert_eq!(get("Available")["message"], "The registry is ready");
+        assert_eq!(get("Degraded")["lastTransitionTime"], "T1");
+        assert_eq!(get("Other")["lastTransitionTime"], "T0");
+    }
+
+    #[test]
+    fn status_comparison_ignores_times() {
+        let a = json!({"conditions": [{"type": "A", "status": "True", "lastTransitionTime": "1"}]});
+        let b = json!({"conditions": [{"type": "A", "status": "True", "lastTransitionTime": "2"}]});
+        assert_eq!(status_without_times(&a), status_without_times(&b));
+    }
+
+    #[test]
+    fn random_names_have_the_right_shape() {
+        assert_eq!(random_hex(64).len(), 64);
+        assert_eq!(random_suffix().len(), 5);
+    }
+}

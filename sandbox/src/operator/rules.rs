@@ -1,0 +1,396 @@
+//! What the stand-in operator decides from a Config spec, without I/O: which storage it
+//! uses, whether a rule is broken, and what the deployment should look like.
+//!
+//! Messages are the real operator's (cluster-image-registry-operator, 4.4–4.6 era:
+//! `pkg/storage/storage.go`, `pkg/storage/pvc/pvc.go`) wherever it has one. Two differences,
+//! on purpose: the real operator has no emptyDir replica check at all (two pods then each
+//! keep their own images), and it reports storage errors as Progressing=True/`Error`,
+//! escalating to Degraded only later; the sandbox reports Degraded at once so the console's
+//! follow-up can be tested without waiting.
+
+use serde_json::Value;
+
+/// The storage types of `spec.storage`, in the order the operator's API lists them.
+pub const STORAGE_TYPES: [&str; 7] = ["emptyDir", "s3", "gcs", "swift", "pvc", "azure", "ibmcos"];
+
+/// Name of the claim the operator creates when `storage.pvc.claim` is empty.
+pub const DEFAULT_CLAIM: &str = "image-registry-storage";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Storage {
+    EmptyDir,
+    /// `claim: None` means the operator creates [`DEFAULT_CLAIM`].
+    Pvc {
+        claim: Option<String>,
+    },
+    Cloud(&'static str),
+}
+
+/// Why the operator refuses to roll out: condition reason and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: &'static str,
+    pub message: String,
+}
+
+/// The desired state of a managed registry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    pub storage: Storage,
+    pub replicas: i32,
+    pub rollout_strategy: String,
+    pub default_route: bool,
+    pub routes: Vec<RouteSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub name: String,
+    pub hostname: Option<String>,
+    pub secret_name: Option<String>,
+}
+
+/// Facts about the cluster the rules need (the claim's access modes when it exists).
+#[derive(Clone, Debug, Default)]
+pub struct Observed {
+    /// Access modes of the named claim; `None` when it does not exist (or is to be created).
+    pub claim_access_modes: Option<Vec<String>>,
+}
+
+/// The storage configured in `spec.storage`, or a refusal.
+pub fn storage(spec: &Value) -> Result<Storage, Refusal> {
+    let storage = spec.get("storage").and_then(Value::as_object);
+    let configured: Vec<&'static str> = STORAGE_TYPES
+        .iter()
+        .copied()
+        .filter(|t| storage.is_some_and(|s| s.get(*t).is_some_and(|v| !v.is_null())))
+        .collect();
+    match configured.as_slice() {
+        [] => Err(Refusal {
+            reason: "StorageNotConfigured",
+            message: "storage backend not configured".to_string(),
+        }),
+        ["emptyDir"] => Ok(Storage::EmptyDir),
+        ["pvc"] => {
+            let claim = spec
+                .pointer("/storage/pvc/claim")
+                .and_then(Value::as_str)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string);
+            Ok(Storage::Pvc { claim })
+        }
+        [cloud] => Ok(Storage::Cloud(cloud)),
+        many => Err(Refusal {
+            reason: "Error",
+            message: storage_error(&format!(
+                "exactly one storage type should be configured at the same time, got {}: [{}]",
+                many.len(),
+                many.iter()
+                    .map(|t| operator_name(t))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )),
+        }),
+    }
+}
+
+/// Checks a Managed spec and returns what to roll out.
+pub fn plan(spec: &Value, observed: &Observed) -> Result<Plan, Refusal> {
+    let storage = storage(spec)?;
+    let replicas = spec.get("replicas").and_then(Value::as_i64).unwrap_or(1);
+    let replicas = i32::try_from(replicas).unwrap_or(i32::MAX);
+    if replicas < 0 {
+        return Err(Refusal {
+            reason: "VerificationFailed",
+            message: format!(
+                "unable to complete resource: replicas must be greater than or equal to 0, got {replicas}"
+            ),
+        });
+    }
+    let rollout_strategy = spec
+        .get("rolloutStrategy")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("RollingUpdate")
+        .to_string();
+
+    match &storage {
+        Storage::EmptyDir if replicas > 1 => {
+            return Err(Refusal {
+                reason: "Error",
+                // Sandbox-only rule (see the module comment).
+                message: storage_error(&format!(
+                    "cannot use emptyDir storage with more than one replica of the image registry (got {replicas}): each pod would keep its own images"
+                )),
+            });
+        }
+        Storage::Pvc { .. } => {
+            let rwo_only = observed.claim_access_modes.as_ref().is_some_and(|modes| {
+                !modes.is_empty() && modes.iter().all(|m| m == "ReadWriteOnce")
+            });
+            if rwo_only && replicas > 1 {
+                return Err(Refusal {
+                    reason: "Error",
+                    message: storage_error(
+                        "cannot use ReadWriteOnce access mode with more than one replica of the image registry",
+                    ),
+                });
+            }
+            if rwo_only && rollout_strategy != "Recreate" {
+                return Err(Refusal {
+                    reason: "Error",
+                    message: storage_error(&format!(
+                        "cannot use ReadWriteOnce access mode with {rollout_strategy} rollout strategy"
+                    )),
+                });
+            }
+        }
+        _ => {}
+    }
+
+    let routes = routes(spec)?;
+    Ok(Plan {
+        storage,
+        replicas,
+        rollout_strategy,
+        default_route: spec
+            .get("defaultRoute")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        routes,
+    })
+}
+
+/// How the operator wraps a storage driver's error in its conditions.
+fn storage_error(error: &str) -> String {
+    format!("Unable to apply resources: unable to sync storage configuration: {error}")
+}
+
+/// The operator's own name of a storage type in messages.
+fn operator_name(storage_type: &str) -> &'static str {
+    match storage_type {
+        "emptyDir" => "EmptyDir",
+        "s3" => "S3",
+        "gcs" => "GCS",
+        "swift" => "Swift",
+        "pvc" => "PVC",
+        "azure" => "Azure",
+        _ => "IBMCOS",
+    }
+}
+
+fn routes(spec: &Value) -> Result<Vec<RouteSpec>, Refusal> {
+    let mut out: Vec<RouteSpec> = Vec::new();
+    for route in spec
+        .get("routes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = route
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if name.is_empty() {
+            return Err(Refusal {
+                reason: "InvalidRoute",
+                message: "route name must not be empty".to_string(),
+            });
+        }
+        if name == "default-route" {
+            return Err(Refusal {
+                reason: "InvalidRoute",
+                message: "route name default-route is reserved for the default route".to_string(),
+            });
+        }
+        if out.iter().any(|r| r.name == name) {
+            return Err(Refusal {
+                reason: "InvalidRoute",
+                message: format!("route {name} is defined more than once"),
+            });
+        }
+        let text = |key: &str| {
+            route
+                .get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        out.push(RouteSpec {
+            hostname: text("hostname"),
+            secret_name: text("secretName"),
+            name,
+        });
+    }
+    Ok(out)
+}
+
+/// A stable short hash of what the pods run, so that a change "rolls" the pods as a
+/// Deployment's pod-template-hash would.
+pub fn template_hash(plan: &Plan, spec: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(format!("{:?}", plan.storage));
+    for key in [
+        "logLevel",
+        "proxy",
+        "requests",
+        "readOnly",
+        "disableRedirect",
+        "httpSecret",
+        "nodeSelector",
+        "tolerations",
+        "affinity",
+        "resources",
+        "topologySpreadConstraints",
+    ] {
+        hasher.update(key);
+        hasher.update(spec.get(key).map(Value::to_string).unwrap_or_default());
+    }
+    let digest = hasher.finalize();
+    hex::encode(&digest[..5])
+}
+
+/// The default route's host, as the operator derives it from the ingress domain.
+pub fn default_route_host(domain: &str) -> String {
+    format!("default-route-openshift-image-registry.{domain}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rwo() -> Observed {
+        Observed {
+            claim_access_modes: Some(vec!["ReadWriteOnce".into()]),
+        }
+    }
+
+    #[test]
+    fn no_storage_is_refused() {
+        let refusal = plan(&json!({"managementState": "Managed"}), &Observed::default())
+            .expect_err("refused");
+        assert_eq!(refusal.reason, "StorageNotConfigured");
+        let refusal = plan(&json!({"storage": {}}), &Observed::default()).expect_err("refused");
+        assert_eq!(refusal.message, "storage backend not configured");
+    }
+
+    #[test]
+    fn two_storage_types_are_refused() {
+        let refusal = plan(
+            &json!({"storage": {"emptyDir": {}, "pvc": {"claim": "x"}}}),
+            &Observed::default(),
+        )
+        .expect_err("refused");
+        assert_eq!(
+            refusal.message,
+            "Unable to apply resources: unable to sync storage configuration: exactly one storage type should be configured at the same time, got 2: [EmptyDir PVC]"
+        );
+    }
+
+    #[test]
+    fn empty_dir_allows_one_replica_only() {
+        let ok = plan(
+            &json!({"storage": {"emptyDir": {}}, "replicas": 1}),
+            &Observed::default(),
+        )
+        .expect("ok");
+        assert_eq!(ok.storage, Storage::EmptyDir);
+        let refusal = plan(
+            &json!({"storage": {"emptyDir": {}}, "replicas": 2}),
+            &Observed::default(),
+        )
+        .expect_err("refused");
+        assert!(
+            refusal
+                .message
+                .contains("cannot use emptyDir storage with more than one replica"),
+            "{refusal:?}"
+        );
+    }
+
+    #[test]
+    fn read_write_once_claims_need_one_replica_and_recreate() {
+        let spec = |replicas: i64, strategy: &str| json!({"storage": {"pvc": {"claim": "block"}}, "replicas": replicas, "rolloutStrategy": strategy});
+        assert!(plan(&spec(1, "Recreate"), &rwo()).is_ok());
+        let refusal = plan(&spec(2, "Recreate"), &rwo()).expect_err("refused");
+        assert!(
+            refusal.message.ends_with("cannot use ReadWriteOnce access mode with more than one replica of the image registry"),
+            "{refusal:?}"
+        );
+        let refusal = plan(&spec(1, "RollingUpdate"), &rwo()).expect_err("refused");
+        assert!(
+            refusal.message.ends_with(
+                "cannot use ReadWriteOnce access mode with RollingUpdate rollout strategy"
+            ),
+            "{refusal:?}"
+        );
+        let rwx = Observed {
+            claim_access_modes: Some(vec!["ReadWriteMany".into()]),
+        };
+        assert!(plan(&spec(3, "RollingUpdate"), &rwx).is_ok());
+    }
+
+    #[test]
+    fn empty_claim_means_the_operator_creates_it() {
+        let ok = plan(
+            &json!({"storage": {"pvc": {"claim": ""}}}),
+            &Observed::default(),
+        )
+        .expect("ok");
+        assert_eq!(ok.storage, Storage::Pvc { claim: None });
+        assert_eq!(ok.rollout_strategy, "RollingUpdate");
+        assert_eq!(ok.replicas, 1);
+    }
+
+    #[test]
+    fn route_names_are_unique_and_default_route_is_reserved() {
+        let base = |routes: Value| json!({"storage": {"emptyDir": {}}, "routes": routes});
+        assert!(
+            plan(
+                &base(json!([{"name": "a", "hostname": "a.example"}])),
+                &Observed::default()
+            )
+            .is_ok()
+        );
+        assert!(
+            plan(
+                &base(json!([{"name": "a"}, {"name": "a"}])),
+                &Observed::default()
+            )
+            .is_err()
+        );
+        assert!(
+            plan(
+                &base(json!([{"name": "default-route"}])),
+                &Observed::default()
+            )
+            .is_err()
+        );
+        assert!(plan(&base(json!([{"hostname": "x"}])), &Observed::default()).is_err());
+    }
+
+    #[test]
+    fn negative_replicas_are_refused() {
+        assert!(
+            plan(
+                &json!({"storage": {"emptyDir": {}}, "replicas": -1}),
+                &Observed::default()
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn template_hash_changes_with_what_pods_run() {
+        let a = json!({"storage": {"emptyDir": {}}, "logLevel": "Normal"});
+        let b = json!({"storage": {"emptyDir": {}}, "logLevel": "Debug"});
+        let pa = plan(&a, &Observed::default()).expect("ok");
+        let pb = plan(&b, &Observed::default()).expect("ok");
+        assert_ne!(template_hash(&pa, &a), template_hash(&pb, &b));
+        assert_eq!(template_hash(&pa, &a), template_hash(&pa, &a));
+        assert_eq!(template_hash(&pa, &a).len(), 10);
+    }
+}

@@ -1,0 +1,379 @@
+//! Starts the whole sandbox: OIDC provider → etcd + kube-apiserver (trusting that provider
+//! and the sandbox kubelet) → CRDs and cluster content → kubelet + registry endpoints →
+//! stand-in operator; then proves that an OIDC token authenticates.
+
+use crate::oidc_login::Provider;
+use crate::operator::{Operator, Settings};
+use crate::processes::{Child, free_port, wait_for_line};
+use crate::{Error, Result, content, kubelet};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Where the sandbox's scripts and the CRDs are.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// State directory (certificates, logs, kubeconfig, `sandbox.env`).
+    pub dir: PathBuf,
+    /// The console's public URL; its `/auth/callback` is registered at the provider.
+    pub console_url: String,
+    pub crds_dir: PathBuf,
+    pub scripts_dir: PathBuf,
+    /// Fixed OIDC port (default: any free port).
+    pub oidc_port: Option<u16>,
+}
+
+impl Options {
+    /// Defaults for a checkout: scripts beside this crate, CRDs in `../shared/crds`.
+    pub fn for_checkout(dir: PathBuf, console_url: String) -> Self {
+        let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let crds_dir = std::env::var_os("REGISTRY_CONSOLE_CRDS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| here.join("../../shared/crds"));
+        Options {
+            dir,
+            console_url,
+            crds_dir,
+            scripts_dir: here,
+            oidc_port: None,
+        }
+    }
+}
+
+/// What a client of the sandbox needs (also written to `<dir>/sandbox.env`).
+#[derive(Clone, Debug)]
+pub struct Info {
+    pub dir: PathBuf,
+    pub kubeconfig: PathBuf,
+    pub apiserver_url: String,
+    pub apiserver_ca_file: PathBuf,
+    pub oidc: Provider,
+    pub registry_metrics_url: String,
+    pub registry_ca_file: PathBuf,
+    pub startup_seconds: f64,
+}
+
+/// A running sandbox; dropping it stops everything it started.
+pub struct Sandbox {
+    pub info: Info,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    // Declared last: children stop after the tasks that talk to them.
+    cluster: Child,
+    oidc: Child,
+}
+
+impl Sandbox {
+    pub async fn start(options: Options) -> Result<Sandbox> {
+        let started = Instant::now();
+        let dir = &options.dir;
+        std::fs::create_dir_all(dir)?;
+        if !options.crds_dir.is_dir() {
+            return Err(Error::Setup(format!(
+                "the CRDs directory {} is missing: the sandbox installs the real CRDs from shared/crds beside the checkout (or set REGISTRY_CONSOLE_CRDS)",
+                options.crds_dir.display()
+            )));
+        }
+
+        // 1. OIDC provider.
+        let oidc_dir = dir.join("oidc");
+        let oidc_port = match options.oidc_port {
+            Some(port) => port,
+            None => free_port()?,
+        };
+        let redirect_uri = format!(
+            "{}/auth/callback",
+            options.console_url.trim_end_matches('/')
+        );
+        let mut command = Command::new(options.scripts_dir.join("oidc/start.sh"));
+        command
+            .arg("--dir")
+            .arg(&oidc_dir)
+            .args(["--port", &oidc_port.to_string()])
+            .args(["--redirect-uri", &redirect_uri]);
+        tracing::info!(port = oidc_port, "starting the OIDC provider");
+        let (mut oidc, oidc_lines) = Child::spawn("OIDC provider", command, &dir.join("oidc.log"))?;
+        let line = wait_for_line(
+            &mut oidc,
+            &oidc_lines,
+            "oidc-provider listening on",
+            Duration::from_secs(120),
+        )?;
+        let issuer = line
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let provider = Provider {
+            issuer,
+            ca_file: oidc_dir.join("ca.crt"),
+            client_id: "registry-console".to_string(),
+            client_secret_file: oidc_dir.join("client-secret"),
+            redirect_uri,
+        };
+
+        // 2. Kubelet endpoint certificates and ports, known before the API server starts.
+        let tls = kubelet::make_tls()?;
+        let kubelet_ca = kubelet::ca_path(dir);
+        std::fs::write(&kubelet_ca, &tls.ca_pem)?;
+        let (kubelet_listener, registry_listener) = kubelet::bind()?;
+        let kubelet_port = kubelet_listener.local_addr()?.port();
+        let registry_port = registry_listener.local_addr()?.port();
+
+        // 3. etcd + kube-apiserver.
+        let cluster_dir = dir.join("cluster");
+        let _ = std::fs::remove_file(cluster_dir.join("ready"));
+        let mut command = Command::new(options.scripts_dir.join("cluster/start.sh"));
+        command
+            .arg("--dir")
+            .arg(&cluster_dir)
+            .env("OIDC_ISSUER_URL", &provider.issuer)
+            .env("OIDC_CA_FILE", &provider.ca_file)
+            .env("OIDC_CLIENT_ID", &provider.client_id)
+            .env("OIDC_USERNAME_CLAIM", "sub")
+            .env(
+                "EXTRA_APISERVER_ARGS",
+                format!(
+                    "--kubelet-certificate-authority={} --kubelet-preferred-address-types=InternalIP",
+                    kubelet_ca.display()
+                ),
+            );
+        tracing::info!(
+            "starting etcd and kube-apiserver (the first run builds kube-apiserver: minutes)"
+        );
+        let (mut cluster, _lines) =
+            Child::spawn("etcd + kube-apiserver", command, &dir.join("cluster.log"))?;
+        let ready = wait_for_file(
+            &mut cluster,
+            &cluster_dir.join("ready"),
+            Duration::from_secs(1500),
+        )?;
+        let kubeconfig = PathBuf::from(ready.get("KUBECONFIG").cloned().unwrap_or_default());
+        let apiserver_url = ready.get("APISERVER_URL").cloned().unwrap_or_default();
+        let apiserver_ca_file = PathBuf::from(ready.get("CA_FILE").cloned().unwrap_or_default());
+
+        let client = admin_client(&kubeconfig).await?;
+
+        // 4. Content of a fresh install.
+        content::install_crds(&client, &options.crds_dir).await?;
+        content::install_objects(&client).await?;
+
+        // 5. Kubelet + registry endpoints, then the operator.
+        let mut tasks = Vec::new();
+        {
+            let client = client.clone();
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) =
+                    kubelet::serve(client, &tls, kubelet_listener, registry_listener).await
+                {
+                    tracing::error!(error = %e, "sandbox kubelet stopped");
+                }
+            }));
+        }
+        kubelet::register_node(&client, kubelet_port).await?;
+        let operator = Operator::new(
+            client.clone(),
+            Settings {
+                domain: "apps.sandbox.example".to_string(),
+                node_name: kubelet::NODE_NAME.to_string(),
+            },
+        );
+        tasks.push(tokio::spawn(operator.run()));
+
+        // 6. The API server's OIDC authenticator needs a few seconds after start.
+        wait_for_oidc_authentication(&provider, &apiserver_url, &apiserver_ca_file).await?;
+
+        let info = Info {
+            dir: dir.clone(),
+            kubeconfig,
+            apiserver_url,
+            apiserver_ca_file,
+            oidc: provider,
+            registry_metrics_url: format!(
+                "https://127.0.0.1:{registry_port}/extensions/v2/metrics"
+            ),
+            registry_ca_file: kubelet_ca,
+            startup_seconds: started.elapsed().as_secs_f64(),
+        };
+        write_env_file(&info)?;
+        Ok(Sandbox {
+            info,
+            tasks,
+            cluster,
+            oidc,
+        })
+    }
+
+    /// Stops everything (also done on drop).
+    pub fn stop(mut self) {
+        self.stop_tasks();
+        self.cluster.stop(Duration::from_secs(15));
+        self.oidc.stop(Duration::from_secs(5));
+    }
+
+    fn stop_tasks(&mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+    }
+
+    /// PIDs of the child processes (for memory measurements).
+    pub fn pids(&self) -> Vec<u32> {
+        vec![self.cluster.pid(), self.oidc.pid()]
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop_tasks();
+    }
+}
+
+/// A client with the sandbox's admin credentials.
+pub async fn admin_client(kubeconfig: &Path) -> Result<kube::Client> {
+    let config = kube::config::Kubeconfig::read_from(kubeconfig)
+        .map_err(|e| Error::Setup(format!("kubeconfig {}: {e}", kubeconfig.display())))?;
+    let config = kube::Config::from_custom_kubeconfig(config, &Default::default())
+        .await
+        .map_err(|e| Error::Setup(format!("kubeconfig {}: {e}", kubeconfig.display())))?;
+    Ok(kube::Client::try_from(config)?)
+}
+
+/// A client that authenticates with a bearer token (an OIDC ID token) and trusts `ca_file`.
+pub fn token_client(apiserver_url: &str, ca_file: &Path, token: &str) -> Result<kube::Client> {
+    let mut config = kube::Config::new(
+        apiserver_url
+            .parse()
+            .map_err(|e| Error::Setup(format!("API server URL: {e}")))?,
+    );
+    let pem = std::fs::read(ca_file)?;
+    config.root_cert = Some(pem_certificates(&pem));
+    config.auth_info.token = Some(token.to_string().into());
+    Ok(kube::Client::try_from(config)?)
+}
+
+/// DER bytes of every certificate in a PEM bundle.
+fn pem_certificates(pem: &[u8]) -> Vec<Vec<u8>> {
+    use base64::Engine;
+    let text = String::from_utf8_lossy(pem);
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.starts_with("-----BEGIN CERTIFICATE-----") {
+            inside = true;
+            current.clear();
+        } else if line.starts_with("-----END CERTIFICATE-----") {
+            inside = false;
+            if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(current.trim()) {
+                out.push(der);
+            }
+        } else if inside {
+            current.push_str(line.trim());
+        }
+    }
+    out
+}
+
+fn wait_for_file(
+    child: &mut Child,
+    path: &Path,
+    timeout: Duration,
+) -> Result<HashMap<String, String>> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let values: HashMap<String, String> = text
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| {
+                    (
+                        k.trim().to_string(),
+                        v.trim().trim_matches(['"', '\'']).to_string(),
+                    )
+                })
+                .collect();
+            if values.contains_key("KUBECONFIG") && values.contains_key("APISERVER_URL") {
+                return Ok(values);
+            }
+        }
+        if let Some(status) = child.exited() {
+            return Err(Error::Setup(format!(
+                "etcd + kube-apiserver exited ({status}) before they were ready; see {}",
+                path.parent().unwrap_or(path).display()
+            )));
+        }
+        if Instant::now() > deadline {
+            return Err(Error::Setup(
+                "etcd + kube-apiserver not ready in time".into(),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+async fn wait_for_oidc_authentication(
+    provider: &Provider,
+    apiserver_url: &str,
+    ca_file: &Path,
+) -> Result<()> {
+    let tokens = crate::oidc_login::sign_in(provider, "admin", "admin-password").await?;
+    let client = token_client(apiserver_url, ca_file, &tokens.id_token)?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match client.apiserver_version().await {
+            Ok(_) => {
+                // /version is public; prove the token is accepted on a protected path.
+                let namespaces: kube::Api<k8s_openapi::api::core::v1::Namespace> =
+                    kube::Api::all(client.clone());
+                match namespaces.get("openshift-image-registry").await {
+                    Ok(_) => return Ok(()),
+                    Err(kube::Error::Api(s)) if s.code == 401 => {}
+                    Err(e) => {
+                        return Err(Error::Setup(format!(
+                            "OIDC admin cannot read namespaces: {e}"
+                        )));
+                    }
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "API server not answering yet"),
+        }
+        if Instant::now() > deadline {
+            return Err(Error::Setup(
+                "the API server does not accept OIDC tokens after 60 s".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn write_env_file(info: &Info) -> Result<()> {
+    let text = format!(
+        "# Written by registry-console-sandbox; sandbox only.\n\
+SANDBOX_DIR={}\n\
+KUBECONFIG={}\n\
+APISERVER_URL={}\n\
+APISERVER_CA_FILE={}\n\
+OIDC_ISSUER_URL={}\n\
+OIDC_CA_FILE={}\n\
+OIDC_CLIENT_ID={}\n\
+OIDC_CLIENT_SECRET_FILE={}\n\
+REGISTRY_METRICS_URL={}\n\
+REGISTRY_CA_FILE={}\n\
+STARTUP_SECONDS={:.1}\n",
+        info.dir.display(),
+        info.kubeconfig.display(),
+        info.apiserver_url,
+        info.apiserver_ca_file.display(),
+        info.oidc.issuer,
+        info.oidc.ca_file.display(),
+        info.oidc.client_id,
+        info.oidc.client_secret_file.display(),
+        info.registry_metrics_url,
+        info.registry_ca_file.display(),
+        info.startup_seconds,
+    );
+    std::fs::write(info.dir.join("sandbox.env"), text)?;
+    Ok(())
+}
