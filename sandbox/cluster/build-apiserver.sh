@@ -2,7 +2,11 @@
 # Build kube-apiserver v1.20.2 from Debian bookworm's `kubernetes` source
 # package with Debian's Go 1.19, and cache the binary outside the checkout:
 #
-#   ${REGISTRY_CONSOLE_CACHE:-$HOME/.cache/registry-console}/kube-apiserver-v1.20.2/kube-apiserver
+#   ${REGISTRY_CONSOLE_CACHE:-$HOME/.cache/registry-console}/kube-apiserver-v1.20.2-r2/kube-apiserver
+#
+# The "-r2" suffix is the build revision: bump BUILD_REV whenever the build
+# changes the binary's behaviour, so machines with an older cached binary
+# rebuild (r2: kube-openapi empty-string fix, see below).
 #
 # Idempotent: does nothing (but ensure etcd is installed) when the binary is
 # already cached. Prints the binary path as the last line of stdout.
@@ -15,7 +19,8 @@ set -euo pipefail
 KUBE_VERSION="v1.20.2"
 DEB_SRC_VERSION="1.20.5+really1.20.2-1.1+deb12u1"
 CACHE_ROOT="${REGISTRY_CONSOLE_CACHE:-$HOME/.cache/registry-console}"
-OUT_DIR="$CACHE_ROOT/kube-apiserver-$KUBE_VERSION"
+BUILD_REV="r2"
+OUT_DIR="$CACHE_ROOT/kube-apiserver-$KUBE_VERSION-$BUILD_REV"
 BIN="$OUT_DIR/kube-apiserver"
 BUILD_LOG="$OUT_DIR/build.log"
 SRC_LIST=/etc/apt/sources.list.d/registry-console-src.list
@@ -28,7 +33,7 @@ for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
     --keep-build) KEEP=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "build-apiserver: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -169,6 +174,23 @@ rm -rf "$SRC/vendor/github.com/modern-go/reflect2"
 mkdir -p "$SRC/vendor/github.com/modern-go/reflect2"
 cp -rL "$REFLECT2_SRC/." "$SRC/vendor/github.com/modern-go/reflect2/"
 find "$SRC/vendor/github.com/modern-go/reflect2" -name '*_test.go' -delete
+
+# The vendored kube-openapi (v0.0.0-20201113171705-d219536bb9fd) validates
+# custom resources with a "null" check that is wrong under Go >= 1.16:
+#   data == nil || reflect.DeepEqual(reflect.Zero(reflect.TypeOf(data)), reflect.ValueOf(data))
+# compares the reflect.Value headers; since Go 1.16 reflect.Zero and an ""
+# stored in an interface share one zero buffer, so every "" in a CR counts as
+# null ('spec.x in body must be of type string: "null"', HTTP 422). Upstream
+# fix (kube-openapi#230, in Kubernetes 1.21 via kubernetes#99817): only nil
+# is null.
+OPENAPI_TYPE_GO="$SRC/vendor/k8s.io/kube-openapi/pkg/validation/validate/type.go"
+log "patching vendored kube-openapi validate/type.go: \"\" is not null (kube-openapi#230)"
+sed -i 's/if data == nil || reflect\.DeepEqual(reflect\.Zero(reflect\.TypeOf(data)), reflect\.ValueOf(data)) {/if data == nil {/' \
+  "$OPENAPI_TYPE_GO"
+if grep -q 'reflect.Zero(reflect.TypeOf(data))' "$OPENAPI_TYPE_GO" \
+   || ! grep -qE '^[[:space:]]*if data == nil \{$' "$OPENAPI_TYPE_GO"; then
+  die "could not patch the zero-value check in $OPENAPI_TYPE_GO"
+fi
 
 # Version stamped into the binary (no .git in the source package).
 cat >"$WORK/version.env" <<EOF

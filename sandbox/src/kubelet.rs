@@ -83,6 +83,8 @@ pub fn make_tls() -> Result<Tls> {
 #[derive(Clone)]
 struct Shared {
     client: Client,
+    /// When the endpoints started: metrics move from here while no registry pod runs.
+    started: u64,
 }
 
 /// Serves the kubelet API on `kubelet_addr` and registry metrics on `registry_addr`.
@@ -99,7 +101,10 @@ pub async fn serve(
     )
     .await
     .map_err(|e| Error::Setup(format!("kubelet TLS: {e}")))?;
-    let shared = Arc::new(Shared { client });
+    let shared = Arc::new(Shared {
+        client,
+        started: unix_now(),
+    });
     let kubelet_app = axum::Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(
@@ -428,8 +433,8 @@ async fn registry_metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap)
                 })
                 .min()
         })
-        .unwrap_or_else(|| unix_now() as i64)
-        .max(0) as u64;
+        .map(|t| t.max(0) as u64)
+        .unwrap_or(shared.started);
     (
         [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
         registry_metrics_text(unix_now().saturating_sub(started)),

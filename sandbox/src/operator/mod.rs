@@ -154,7 +154,7 @@ impl Operator {
                         self.write_status(
                             &config,
                             generation,
-                            StatusReport::ready(&plan, ready, storage_report.condition),
+                            StatusReport::ready(&plan, ready, storage_report),
                         )
                         .await
                     }
@@ -211,6 +211,7 @@ impl Operator {
                     .await?;
                 Ok(StorageReport {
                     claim_written: true,
+                    managed: true,
                     condition: storage_condition(
                         true,
                         if created { "PVC Created" } else { "PVC Exists" },
@@ -218,9 +219,14 @@ impl Operator {
                 })
             }
             Storage::Pvc { claim: Some(claim) } => {
-                let exists = claims.get_opt(claim).await?.is_some();
+                let pvc = claims.get_opt(claim).await?;
+                let exists = pvc.is_some();
+                let managed = pvc
+                    .and_then(|p| p.metadata.annotations)
+                    .is_some_and(|a| a.get(CREATED_CLAIM_ANNOTATION).is_some_and(|v| v == "true"));
                 Ok(StorageReport {
                     claim_written: false,
+                    managed,
                     condition: if exists {
                         storage_condition(true, "PVC Exists")
                     } else {
@@ -230,10 +236,12 @@ impl Operator {
             }
             Storage::EmptyDir => Ok(StorageReport {
                 claim_written: false,
+                managed: false,
                 condition: storage_condition(true, "Creation Successful"),
             }),
             Storage::Cloud(kind) => Ok(StorageReport {
                 claim_written: false,
+                managed: false,
                 condition: (
                     "True".to_string(),
                     "Assumed".to_string(),
@@ -571,6 +579,8 @@ impl Operator {
 struct StorageReport {
     /// The operator wrote the created claim's name into the spec.
     claim_written: bool,
+    /// The storage is the operator's own (deleted when the registry is removed).
+    managed: bool,
     condition: (String, String, String),
 }
 
@@ -703,7 +713,8 @@ impl StatusReport {
         }
     }
 
-    fn ready(plan: &Plan, ready: i32, storage: (String, String, String)) -> Self {
+    fn ready(plan: &Plan, ready: i32, storage_report: StorageReport) -> Self {
+        let storage = storage_report.condition;
         let (available, progressing) = if ready >= plan.replicas {
             (
                 Condition::new("Available", "True", "Ready", "The registry is ready"),
@@ -734,7 +745,7 @@ impl StatusReport {
                 Condition::new("StorageExists", &storage.0, &storage.1, storage.2),
             ],
             ready_replicas: ready,
-            storage_managed: matches!(plan.storage, Storage::Pvc { claim: None }),
+            storage_managed: storage_report.managed,
         }
     }
 }

@@ -1,0 +1,543 @@
+//! The sandbox against its real API server: the stand-in operator's reactions, RBAC for the
+//! sandbox users (real OIDC tokens, real 403s), and logs through `pods/log`.
+//!
+//! Tests that change the registry's Config hold `CONFIG_LOCK`, since they share one cluster.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret};
+use kube::api::{
+    Api, DeleteParams, DynamicObject, ListParams, LogParams, Patch, PatchParams, PostParams,
+};
+use registry_console_sandbox::harness;
+use registry_console_sandbox::oidc_login::sign_in;
+use registry_console_sandbox::operator::{NAMESPACE, config_resource, route_resource};
+use registry_console_sandbox::sandbox::{admin_client, token_client};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+static CONFIG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn admin() -> kube::Client {
+    admin_client(&harness::shared().kubeconfig)
+        .await
+        .expect("admin client")
+}
+
+async fn as_user(user: &str) -> kube::Client {
+    let info = harness::shared();
+    let tokens = sign_in(&info.oidc, user, &format!("{user}-password"))
+        .await
+        .expect("sign in");
+    token_client(
+        &info.apiserver_url,
+        &info.apiserver_ca_file,
+        &tokens.id_token,
+    )
+    .expect("token client")
+}
+
+fn configs(client: &kube::Client) -> Api<DynamicObject> {
+    Api::all_with(client.clone(), &config_resource())
+}
+
+/// Merge-patches the Config's spec (as `oc patch --type merge` does).
+async fn patch_spec(client: &kube::Client, spec: Value) {
+    configs(client)
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": spec })),
+        )
+        .await
+        .expect("patch config");
+}
+
+fn condition<'a>(config: &'a DynamicObject, kind: &str) -> Option<&'a Value> {
+    config
+        .data
+        .pointer("/status/conditions")?
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == kind)
+}
+
+/// Waits until the operator has seen the current generation and `done` holds.
+async fn wait_for(
+    client: &kube::Client,
+    what: &str,
+    done: impl Fn(&DynamicObject) -> bool,
+) -> DynamicObject {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let config = configs(client).get("cluster").await.expect("get config");
+        let observed = config
+            .data
+            .pointer("/status/observedGeneration")
+            .and_then(Value::as_i64);
+        if observed == config.metadata.generation && done(&config) {
+            return config;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {:#}",
+            config.data
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn is(config: &DynamicObject, kind: &str, status: &str) -> bool {
+    condition(config, kind).is_some_and(|c| c["status"] == status)
+}
+
+/// Back to the state of a fresh bare-metal install.
+async fn reset(client: &kube::Client) {
+    patch_spec(
+        client,
+        json!({
+            "managementState": "Removed",
+            "storage": null,
+            "replicas": 1,
+            "rolloutStrategy": "RollingUpdate",
+            "defaultRoute": false,
+            "routes": null
+        }),
+    )
+    .await;
+    wait_for(client, "Removed", |c| is(c, "Removed", "True")).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removed_to_managed_with_empty_dir_rolls_out_one_replica() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let client = admin().await;
+    reset(&client).await;
+
+    // The guide's procedure (§ "Changing the image registry's management state").
+    patch_spec(
+        &client,
+        json!({ "managementState": "Managed", "storage": { "emptyDir": {} } }),
+    )
+    .await;
+    let config = wait_for(&client, "Available", |c| {
+        is(c, "Available", "True") && is(c, "Progressing", "False")
+    })
+    .await;
+    assert_eq!(
+        config.data.pointer("/status/readyReplicas"),
+        Some(&json!(1))
+    );
+    assert!(is(&config, "Degraded", "False"));
+    assert!(is(&config, "Removed", "False"));
+    assert_eq!(
+        condition(&config, "Available").map(|c| c["message"].clone()),
+        Some(json!("The registry is ready"))
+    );
+    let http_secret = config
+        .data
+        .pointer("/spec/httpSecret")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    assert_eq!(http_secret.len(), 128, "the operator fills httpSecret");
+
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), NAMESPACE);
+    let deployment = deployments.get("image-registry").await.expect("deployment");
+    assert_eq!(deployment.spec.as_ref().and_then(|s| s.replicas), Some(1));
+    let pods: Api<Pod> = Api::namespaced(client.clone(), NAMESPACE);
+    let pods = pods
+        .list(&ListParams::default().labels("docker-registry=default"))
+        .await
+        .expect("pods");
+    assert_eq!(pods.items.len(), 1);
+    let phase = pods.items[0].status.as_ref().and_then(|s| s.phase.clone());
+    assert_eq!(phase.as_deref(), Some("Running"));
+
+    let operators: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &registry_console_sandbox::operator::cluster_operator_resource(),
+    );
+    let co = operators
+        .get("image-registry")
+        .await
+        .expect("clusteroperator");
+    let available = co
+        .data
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "Available").cloned());
+    assert_eq!(available.map(|c| c["status"].clone()), Some(json!("True")));
+
+    // Removed again: what the operator created goes, and it says so.
+    patch_spec(&client, json!({ "managementState": "Removed" })).await;
+    let config = wait_for(&client, "Removed", |c| is(c, "Removed", "True")).await;
+    assert_eq!(
+        condition(&config, "Available").map(|c| c["message"].clone()),
+        Some(json!("The registry is removed"))
+    );
+    assert!(
+        deployments
+            .get_opt("image-registry")
+            .await
+            .expect("get")
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn empty_dir_with_two_replicas_degrades_and_does_not_roll_out() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let client = admin().await;
+    reset(&client).await;
+    patch_spec(
+        &client,
+        json!({ "managementState": "Managed", "storage": { "emptyDir": {} }, "replicas": 2 }),
+    )
+    .await;
+    let config = wait_for(&client, "Degraded", |c| is(c, "Degraded", "True")).await;
+    let message = condition(&config, "Degraded")
+        .and_then(|c| c["message"].as_str())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        message.starts_with("Unable to apply resources: unable to sync storage configuration: cannot use emptyDir storage with more than one replica"),
+        "{message}"
+    );
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), NAMESPACE);
+    assert!(
+        deployments
+            .get_opt("image-registry")
+            .await
+            .expect("get")
+            .is_none(),
+        "nothing rolled out"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_write_once_claim_with_rolling_update_degrades() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let client = admin().await;
+    reset(&client).await;
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), NAMESPACE);
+    let claim: PersistentVolumeClaim = serde_json::from_value(json!({
+        "metadata": { "name": "block-storage" },
+        "spec": { "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": "100Gi" } } }
+    }))
+    .expect("claim");
+    claims.create(&PostParams::default(), &claim).await.ok();
+
+    patch_spec(
+        &client,
+        json!({ "managementState": "Managed", "storage": { "pvc": { "claim": "block-storage" } }, "rolloutStrategy": "RollingUpdate" }),
+    )
+    .await;
+    let config = wait_for(&client, "Degraded", |c| is(c, "Degraded", "True")).await;
+    let message = condition(&config, "Degraded")
+        .and_then(|c| c["message"].as_str())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        message
+            .ends_with("cannot use ReadWriteOnce access mode with RollingUpdate rollout strategy"),
+        "{message}"
+    );
+
+    // The guide's fix for block storage: Recreate and one replica.
+    patch_spec(
+        &client,
+        json!({ "rolloutStrategy": "Recreate", "replicas": 1 }),
+    )
+    .await;
+    let config = wait_for(&client, "Available", |c| {
+        is(c, "Available", "True") && is(c, "Degraded", "False")
+    })
+    .await;
+    assert_eq!(
+        config.data.pointer("/status/readyReplicas"),
+        Some(&json!(1))
+    );
+
+    reset(&client).await;
+    assert!(
+        claims
+            .get_opt("block-storage")
+            .await
+            .expect("get")
+            .is_some(),
+        "an admin's claim is never deleted"
+    );
+    claims
+        .delete("block-storage", &DeleteParams::default())
+        .await
+        .ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn empty_claim_makes_the_operator_create_its_read_write_many_claim() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let client = admin().await;
+    reset(&client).await;
+    patch_spec(
+        &client,
+        json!({ "managementState": "Managed", "storage": { "pvc": {} } }),
+    )
+    .await;
+    let config = wait_for(&client, "Available", |c| is(c, "Available", "True")).await;
+    assert_eq!(
+        config.data.pointer("/spec/storage/pvc/claim"),
+        Some(&json!("image-registry-storage"))
+    );
+    assert_eq!(
+        config.data.pointer("/status/storageManaged"),
+        Some(&json!(true))
+    );
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), NAMESPACE);
+    let pvc = claims
+        .get("image-registry-storage")
+        .await
+        .expect("created claim");
+    let spec = pvc.spec.expect("spec");
+    assert_eq!(spec.access_modes, Some(vec!["ReadWriteMany".to_string()]));
+    let size = spec
+        .resources
+        .and_then(|r| r.requests)
+        .and_then(|r| r.get("storage").cloned());
+    assert_eq!(size.map(|q| q.0), Some("100Gi".to_string()));
+
+    // Removed deletes storage the operator provisioned.
+    reset(&client).await;
+    let gone = claims
+        .get_opt("image-registry-storage")
+        .await
+        .expect("get")
+        .is_none_or(|p| p.metadata.deletion_timestamp.is_some());
+    assert!(gone);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn default_route_gets_the_router_host_and_custom_routes_their_own() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let client = admin().await;
+    reset(&client).await;
+    patch_spec(
+        &client,
+        json!({
+            "managementState": "Managed",
+            "storage": { "emptyDir": {} },
+            "defaultRoute": true,
+            "routes": [{ "name": "public-routes", "hostname": "registry.example.com" }]
+        }),
+    )
+    .await;
+    wait_for(&client, "Available", |c| is(c, "Available", "True")).await;
+    let routes: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), NAMESPACE, &route_resource());
+    let default_route = routes.get("default-route").await.expect("default route");
+    assert_eq!(
+        default_route.data.pointer("/spec/host"),
+        Some(&json!(
+            "default-route-openshift-image-registry.apps.sandbox.example"
+        ))
+    );
+    assert_eq!(
+        default_route.data.pointer("/spec/tls/termination"),
+        Some(&json!("reencrypt"))
+    );
+    let custom = routes.get("public-routes").await.expect("custom route");
+    assert_eq!(
+        custom.data.pointer("/spec/host"),
+        Some(&json!("registry.example.com"))
+    );
+
+    patch_spec(&client, json!({ "defaultRoute": false, "routes": null })).await;
+    wait_for(&client, "routes removed", |c| is(c, "Available", "True")).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while routes
+        .list(&ListParams::default())
+        .await
+        .expect("list")
+        .items
+        .len()
+        > 0
+    {
+        assert!(Instant::now() < deadline, "routes not removed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    reset(&client).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rbac_viewer_reads_but_cannot_see_secrets_or_change_the_config() {
+    let viewer = as_user("viewer").await;
+    configs(&viewer)
+        .get("cluster")
+        .await
+        .expect("a viewer reads the Config");
+    let pods: Api<Pod> = Api::namespaced(viewer.clone(), NAMESPACE);
+    pods.list(&ListParams::default())
+        .await
+        .expect("a viewer lists the registry's pods");
+
+    let secrets: Api<Secret> = Api::namespaced(viewer.clone(), NAMESPACE);
+    let denied = secrets
+        .list(&ListParams::default())
+        .await
+        .expect_err("secrets are denied");
+    assert!(
+        matches!(&denied, kube::Error::Api(s) if s.code == 403),
+        "{denied}"
+    );
+    let denied = configs(&viewer)
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "logLevel": "Debug" } })),
+        )
+        .await
+        .expect_err("patching is denied");
+    match denied {
+        kube::Error::Api(status) => {
+            assert_eq!(status.code, 403);
+            assert!(
+                status.message.contains("oidc:viewer"),
+                "the API server names the user: {}",
+                status.message
+            );
+        }
+        other => panic!("expected 403, got {other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rbac_auditor_and_groupless_user_have_no_cluster_rights() {
+    for user in ["auditor", "nobody"] {
+        let client = as_user(user).await;
+        let denied = configs(&client).get("cluster").await.expect_err("denied");
+        assert!(
+            matches!(&denied, kube::Error::Api(s) if s.code == 403),
+            "{user}: {denied}"
+        );
+    }
+    let admin = as_user("admin").await;
+    let secrets: Api<Secret> = Api::namespaced(admin, NAMESPACE);
+    secrets
+        .list(&ListParams::default())
+        .await
+        .expect("the OIDC admin is a cluster admin");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_travel_through_the_api_server_and_follow_streams() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let client = admin().await;
+    reset(&client).await;
+    patch_spec(
+        &client,
+        json!({ "managementState": "Managed", "storage": { "emptyDir": {} } }),
+    )
+    .await;
+    wait_for(&client, "Available", |c| is(c, "Available", "True")).await;
+
+    let viewer = as_user("viewer").await;
+    let pods: Api<Pod> = Api::namespaced(viewer.clone(), NAMESPACE);
+    let pod = pods
+        .list(&ListParams::default().labels("docker-registry=default"))
+        .await
+        .expect("pods")
+        .items[0]
+        .metadata
+        .name
+        .clone()
+        .expect("name");
+    let all = pods
+        .logs(&pod, &LogParams::default())
+        .await
+        .expect("logs via pods/log");
+    assert!(all.contains("listening on :5000"), "{all}");
+    let tail = pods
+        .logs(
+            &pod,
+            &LogParams {
+                tail_lines: Some(1),
+                timestamps: true,
+                ..LogParams::default()
+            },
+        )
+        .await
+        .expect("tail");
+    assert_eq!(tail.lines().count(), 1, "{tail}");
+    assert!(tail.starts_with("20"), "timestamps requested: {tail}");
+
+    use futures::{AsyncBufReadExt, TryStreamExt};
+    let stream = pods
+        .log_stream(
+            &pod,
+            &LogParams {
+                follow: true,
+                tail_lines: Some(0),
+                ..LogParams::default()
+            },
+        )
+        .await
+        .expect("follow");
+    let mut lines = stream.lines();
+    let next = tokio::time::timeout(Duration::from_secs(10), lines.try_next())
+        .await
+        .expect("a new line within 10 s")
+        .expect("read")
+        .expect("a line");
+    assert!(next.contains("msg="), "{next}");
+    reset(&client).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn registry_metrics_need_the_http_secret_and_move() {
+    let info = harness::shared();
+    let client = admin().await;
+    let secret = configs(&client)
+        .get("cluster")
+        .await
+        .expect("config")
+        .data
+        .pointer("/spec/httpSecret")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let http = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(&info.registry_ca_file).expect("ca"))
+                .expect("pem"),
+        )
+        .build()
+        .expect("http");
+    let denied = http
+        .get(&info.registry_metrics_url)
+        .basic_auth("x", Some("wrong"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(denied.status(), 401);
+    let scrape = || async {
+        http.get(&info.registry_metrics_url)
+            .basic_auth("prometheus", Some(&secret))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("text")
+    };
+    let first = scrape().await;
+    assert!(
+        first.contains("# TYPE imageregistry_http_requests_total counter"),
+        "{first}"
+    );
+    assert!(
+        first.contains("imageregistry_digest_cache_requests_total{type=\"Hit\"}"),
+        "{first}"
+    );
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let second = scrape().await;
+    assert_ne!(first, second, "counters move while the sandbox runs");
+}
