@@ -352,13 +352,12 @@ async fn default_route_gets_the_router_host_and_custom_routes_their_own() {
     patch_spec(&client, json!({ "defaultRoute": false, "routes": null })).await;
     wait_for(&client, "routes removed", |c| is(c, "Available", "True")).await;
     let deadline = Instant::now() + Duration::from_secs(10);
-    while routes
+    while !routes
         .list(&ListParams::default())
         .await
         .expect("list")
         .items
-        .len()
-        > 0
+        .is_empty()
     {
         assert!(Instant::now() < deadline, "routes not removed");
         tokio::time::sleep(Duration::from_millis(200)).await;
