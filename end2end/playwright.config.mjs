@@ -9,6 +9,8 @@ const port = process.env.E2E_PORT || '18080';
 const server = process.env.E2E_SERVER || '../target/debug/registry-console';
 const site = process.env.E2E_SITE || '../target/site';
 const dataDir = mkdtempSync(join(tmpdir(), 'registry-console-e2e-'));
+// The sandbox cluster's admin kubeconfig when `./dev test` started one.
+const kubeconfig = process.env.E2E_KUBECONFIG ? ` --kubeconfig ${process.env.E2E_KUBECONFIG}` : '';
 
 export default defineConfig({
   testDir: './tests',
@@ -31,7 +33,7 @@ export default defineConfig({
   },
   webServer: {
     // Started and stopped by Playwright, so no orphan survives a failed run.
-    command: `${server} --listen-addr 127.0.0.1:${port} --site-root ${site} --data-dir ${dataDir} --log-level warn`,
+    command: `${server} --listen-addr 127.0.0.1:${port} --site-root ${site} --data-dir ${dataDir} --log-level warn${kubeconfig}`,
     url: `http://127.0.0.1:${port}/healthz`,
     timeout: 60_000,
     reuseExistingServer: false,

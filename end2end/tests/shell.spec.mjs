@@ -65,3 +65,14 @@ test.describe('without JavaScript', () => {
     await context.close();
   });
 });
+
+test.describe('against the sandbox cluster', () => {
+  test.skip(!process.env.E2E_KUBECONFIG, 'needs the sandbox cluster (./dev test starts it)');
+
+  test('the console under test is ready against the real API server', async ({ request }) => {
+    const response = await request.get('/readyz');
+    const body = await response.json();
+    expect(response.status(), JSON.stringify(body)).toBe(200);
+    expect(body.checks.map((c) => [c.name, c.ok])).toEqual([['database', true], ['kubernetes', true]]);
+  });
+});

@@ -40,8 +40,7 @@ fi
 unset _RC_SANDBOX_SIGRESET
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CACHE_ROOT="${REGISTRY_CONSOLE_CACHE:-$HOME/.cache/registry-console}"
-APISERVER_BIN="${KUBE_APISERVER_BIN:-$CACHE_ROOT/kube-apiserver-v1.20.2/kube-apiserver}"
+APISERVER_BIN="${KUBE_APISERVER_BIN:-}"
 ETCD_BIN="${ETCD_BIN:-/usr/bin/etcd}"
 
 DIR=""
@@ -106,10 +105,12 @@ for f in "$DIR/apiserver.pid" "$DIR/etcd.pid"; do
 done
 
 # --- binaries --------------------------------------------------------------------
-if [ ! -x "$APISERVER_BIN" ] || [ ! -x "$ETCD_BIN" ]; then
+# build-apiserver.sh owns the cache location (and its revision key): it prints the cached
+# binary's path at once, or builds it first (several minutes) when it is missing.
+if [ -z "$APISERVER_BIN" ] || [ ! -x "$ETCD_BIN" ]; then
   [ -z "${KUBE_APISERVER_BIN:-}" ] || [ -x "$APISERVER_BIN" ] || die "KUBE_APISERVER_BIN=$APISERVER_BIN is not executable"
-  log "kube-apiserver or etcd missing: running build-apiserver.sh (several minutes)"
-  "$HERE/build-apiserver.sh" >/dev/null || die "build-apiserver.sh failed"
+  built=$("$HERE/build-apiserver.sh" | tail -n 1) || die "build-apiserver.sh failed"
+  APISERVER_BIN="${KUBE_APISERVER_BIN:-$built}"
 fi
 [ -x "$APISERVER_BIN" ] || die "kube-apiserver binary missing: $APISERVER_BIN"
 [ -x "$ETCD_BIN" ] || die "etcd binary missing: $ETCD_BIN"

@@ -107,6 +107,18 @@ async fn reset(client: &kube::Client) {
     wait_for(client, "Removed", |c| is(c, "Removed", "True")).await;
 }
 
+/// From a fresh install to Managed with `spec`, waiting until the operator says Available.
+async fn managed_with(client: &kube::Client, spec: Value) -> DynamicObject {
+    reset(client).await;
+    let mut spec = spec;
+    spec["managementState"] = json!("Managed");
+    patch_spec(client, spec).await;
+    wait_for(client, "Available", |c| {
+        is(c, "Available", "True") && is(c, "Progressing", "False")
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn removed_to_managed_with_empty_dir_rolls_out_one_replica() {
     let _lock = CONFIG_LOCK.lock().await;
@@ -276,13 +288,8 @@ async fn read_write_once_claim_with_rolling_update_degrades() {
 async fn empty_claim_makes_the_operator_create_its_read_write_many_claim() {
     let _lock = CONFIG_LOCK.lock().await;
     let client = admin().await;
-    reset(&client).await;
-    patch_spec(
-        &client,
-        json!({ "managementState": "Managed", "storage": { "pvc": {} } }),
-    )
-    .await;
-    let config = wait_for(&client, "Available", |c| is(c, "Available", "True")).await;
+    // The guide's exact patch: an empty claim asks the operator to create one.
+    let config = managed_with(&client, json!({ "storage": { "pvc": { "claim": "" } } })).await;
     assert_eq!(
         config.data.pointer("/spec/storage/pvc/claim"),
         Some(&json!("image-registry-storage"))
@@ -318,18 +325,15 @@ async fn empty_claim_makes_the_operator_create_its_read_write_many_claim() {
 async fn default_route_gets_the_router_host_and_custom_routes_their_own() {
     let _lock = CONFIG_LOCK.lock().await;
     let client = admin().await;
-    reset(&client).await;
-    patch_spec(
+    managed_with(
         &client,
         json!({
-            "managementState": "Managed",
             "storage": { "emptyDir": {} },
             "defaultRoute": true,
             "routes": [{ "name": "public-routes", "hostname": "registry.example.com" }]
         }),
     )
     .await;
-    wait_for(&client, "Available", |c| is(c, "Available", "True")).await;
     let routes: Api<DynamicObject> =
         Api::namespaced_with(client.clone(), NAMESPACE, &route_resource());
     let default_route = routes.get("default-route").await.expect("default route");
@@ -429,13 +433,7 @@ async fn rbac_auditor_and_groupless_user_have_no_cluster_rights() {
 async fn logs_travel_through_the_api_server_and_follow_streams() {
     let _lock = CONFIG_LOCK.lock().await;
     let client = admin().await;
-    reset(&client).await;
-    patch_spec(
-        &client,
-        json!({ "managementState": "Managed", "storage": { "emptyDir": {} } }),
-    )
-    .await;
-    wait_for(&client, "Available", |c| is(c, "Available", "True")).await;
+    managed_with(&client, json!({ "storage": { "emptyDir": {} } })).await;
 
     let viewer = as_user("viewer").await;
     let pods: Api<Pod> = Api::namespaced(viewer.clone(), NAMESPACE);

@@ -1,8 +1,8 @@
 //! The server over real HTTP: health, readiness, metrics, security headers, language
 //! negotiation and the shell, each against a real SQLite file.
 
-use registry_console::config;
-use std::ffi::OsString;
+mod support;
+
 use std::io::Write;
 use std::path::Path;
 
@@ -26,7 +26,6 @@ async fn start_with(extra: &[&str], prepare: impl FnOnce(&Path) -> Vec<String>) 
     let dir = tempfile::tempdir().expect("temp dir");
     let kubeconfig = unreachable_kubeconfig(dir.path());
     let mut args: Vec<String> = vec![
-        "registry-console".into(),
         "--listen-addr".into(),
         "127.0.0.1:0".into(),
         "--data-dir".into(),
@@ -36,26 +35,8 @@ async fn start_with(extra: &[&str], prepare: impl FnOnce(&Path) -> Vec<String>) 
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     args.extend(prepare(dir.path()));
-    let (_, loaded) =
-        config::load(args.into_iter().map(OsString::from), Vec::new()).expect("config");
-    let state = registry_console::build_state(loaded.config)
-        .await
-        .expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            registry_console::router(state)
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .expect("serve");
-    });
     Server {
-        base: format!("http://{addr}"),
+        base: support::start_console(args).await,
         _dir: dir,
     }
 }

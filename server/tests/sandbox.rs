@@ -1,33 +1,18 @@
 //! The console against the sandbox's real API server (see `registry-console-sandbox`).
 
-use registry_console::config;
-use std::ffi::OsString;
+mod support;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn readyz_is_ready_against_the_real_api_server_and_counts_its_calls() {
     let sandbox = registry_console_sandbox::harness::shared();
     let dir = tempfile::tempdir().expect("temp dir");
-    let args = [
-        "registry-console".to_string(),
+    let base = support::start_console(vec![
         "--data-dir".into(),
         dir.path().display().to_string(),
         "--kubeconfig".into(),
         sandbox.kubeconfig.display().to_string(),
-    ];
-    let (_, loaded) =
-        config::load(args.into_iter().map(OsString::from), Vec::new()).expect("config");
-    let state = registry_console::build_state(loaded.config)
-        .await
-        .expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        axum::serve(listener, registry_console::router(state))
-            .await
-            .expect("serve");
-    });
+    ])
+    .await;
 
     let response = reqwest::get(format!("{base}/readyz")).await.expect("get");
     let status = response.status();

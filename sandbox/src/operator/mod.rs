@@ -556,7 +556,7 @@ impl Operator {
                     "versions": [{ "name": "operator", "version": "4.4.0-sandbox" }],
                     "relatedObjects": [
                         { "group": "imageregistry.operator.openshift.io", "resource": "configs", "name": "cluster" },
-                        { "group": "imageregistry.operator.openshift.io", "resource": "imagepruners", "name": "cluster" }
+                        { "group": "", "resource": "namespaces", "name": NAMESPACE }
                     ]
                 }
             });
