@@ -74,10 +74,6 @@ impl Child {
         Ok((Child { name, child }, lines_rx))
     }
 
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Whether the process has exited (with its status).
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()

@@ -217,11 +217,6 @@ impl Sandbox {
             task.abort();
         }
     }
-
-    /// PIDs of the child processes (for memory measurements).
-    pub fn pids(&self) -> Vec<u32> {
-        vec![self.cluster.pid(), self.oidc.pid()]
-    }
 }
 
 impl Drop for Sandbox {

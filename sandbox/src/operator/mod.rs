@@ -266,7 +266,7 @@ impl Operator {
                 "selector": { "matchLabels": { APP_LABEL.0: APP_LABEL.1 } },
                 "template": {
                     "metadata": { "labels": { APP_LABEL.0: APP_LABEL.1 } },
-                    "spec": pod_spec(&self.settings.node_name)
+                    "spec": pod_spec()
                 }
             }
         });
@@ -301,7 +301,7 @@ impl Operator {
         }
         while current.len() < desired {
             let name = format!("image-registry-{hash}-{}", random_suffix());
-            let mut spec = pod_spec(&self.settings.node_name);
+            let mut spec = pod_spec();
             spec["nodeName"] = json!(self.settings.node_name);
             let pod: Pod = serde_json::from_value(json!({
                 "metadata": {
@@ -807,7 +807,7 @@ fn status_without_times(status: &Value) -> Value {
     status
 }
 
-fn pod_spec(_node: &str) -> Value {
+fn pod_spec() -> Value {
     json!({
         "serviceAccountName": "registry",
         "automountServiceAccountToken": false,
