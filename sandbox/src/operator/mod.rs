@@ -149,8 +149,7 @@ impl Operator {
                         if storage_report.claim_written {
                             return Ok(()); // spec changed; the next pass rolls out
                         }
-                        self.roll_out(&plan, &spec).await?;
-                        let ready = self.ready_replicas().await?;
+                        let ready = self.roll_out(&plan, &spec).await?;
                         self.write_status(
                             &config,
                             generation,
@@ -251,7 +250,9 @@ impl Operator {
         }
     }
 
-    async fn roll_out(&self, plan: &Plan, spec: &Value) -> Result<()> {
+    /// Rolls out `plan`; returns the number of ready pods (all of them: the sandbox marks
+    /// every current pod Ready).
+    async fn roll_out(&self, plan: &Plan, spec: &Value) -> Result<i32> {
         let hash = rules::template_hash(plan, spec);
         let apply = PatchParams::apply(FIELD_MANAGER).force();
 
@@ -360,7 +361,8 @@ impl Operator {
             .patch("image-registry", &apply, &Patch::Apply(&service))
             .await?;
 
-        self.reconcile_routes(plan).await
+        self.reconcile_routes(plan).await?;
+        Ok(ready)
     }
 
     async fn reconcile_routes(&self, plan: &Plan) -> Result<()> {
