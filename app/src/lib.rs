@@ -4,10 +4,17 @@
 //! WASM bundle (making that HTML interactive). Modules without I/O (`i18n`, `return_to`)
 //! are used by both and by the server's own handlers.
 
+pub mod access;
+pub mod auth_pages;
+pub mod csrf_client;
+pub mod error;
 pub mod i18n;
 mod language;
 mod pages;
 pub mod return_to;
+#[cfg(feature = "ssr")]
+pub mod server_api;
+pub mod session;
 mod shell;
 
 pub use language::RequestLang;

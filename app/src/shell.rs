@@ -1,7 +1,13 @@
 //! The HTML document and the application frame around every page.
 
+use crate::access::may_open;
+use crate::auth_pages::{Guarded, SignInPage, SignedOutPage, UserMenu, YourAccessPage};
 use crate::language::{I18n, LanguageSwitch, RequestLang, initial_lang};
 use crate::pages::{NotFound, Page, PlannedPage};
+use crate::session::{
+    CSRF_META_NAME, RequestSession, SESSION_ELEMENT_ID, initial_session, script_json,
+    use_session,
+};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
@@ -12,6 +18,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = use_context::<RequestLang>()
         .map(|r| r.0)
         .unwrap_or_default();
+    let session = use_context::<RequestSession>().and_then(|s| s.0);
+    let csrf = session.as_ref().map(|s| s.csrf_token.clone());
+    let session_json = session.as_ref().map(script_json);
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -21,6 +30,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="stylesheet" href="/pkg/registry_console.css" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                {csrf.map(|token| view! { <meta name=CSRF_META_NAME content=token /> })}
+                {session_json
+                    .map(|json| {
+                        view! { <script type="application/json" id=SESSION_ELEMENT_ID inner_html=json></script> }
+                    })}
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -35,6 +49,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = I18n::provide(initial_lang());
+    provide_context(initial_session());
+    let session = use_session();
+    let roles = session.as_ref().map(|s| s.roles).unwrap_or_default();
 
     // Effects run only in the browser, so this flips once hydration has happened; the
     // end-to-end tests wait for it before clicking anything.
@@ -55,11 +72,13 @@ pub fn App() -> impl IntoView {
                     </a>
                     <span class="tagline">{move || i18n.t("app.tagline")}</span>
                     <LanguageSwitch />
+                    <UserMenu />
                 </header>
                 <nav class="sidebar" aria-label=move || i18n.t("nav.label")>
                     <ul>
                         {Page::ALL
                             .into_iter()
+                            .filter(|page| may_open(roles, *page))
                             .map(|page| {
                                 view! {
                                     <li>
@@ -74,21 +93,33 @@ pub fn App() -> impl IntoView {
                 </nav>
                 <main id="main" class="content">
                     <Routes fallback=|| view! { <NotFound /> }>
-                        <Route path=path!("/") view=|| view! { <PlannedPage page=Page::Overview /> } />
-                        <Route path=path!("/logs") view=|| view! { <PlannedPage page=Page::Logs /> } />
+                        <Route path=path!("/sign-in") view=SignInPage />
+                        <Route path=path!("/signed-out") view=SignedOutPage />
                         <Route
-                            path=path!("/configuration")
-                            view=|| view! { <PlannedPage page=Page::Configuration /> }
+                            path=path!("/your-access")
+                            view=|| view! { <Guarded page=Page::Overview>{|| view! { <YourAccessPage /> }}</Guarded> }
                         />
-                        <Route path=path!("/storage") view=|| view! { <PlannedPage page=Page::Storage /> } />
-                        <Route path=path!("/exposure") view=|| view! { <PlannedPage page=Page::Exposure /> } />
-                        <Route path=path!("/ca-trust") view=|| view! { <PlannedPage page=Page::CaTrust /> } />
-                        <Route path=path!("/access") view=|| view! { <PlannedPage page=Page::Access /> } />
-                        <Route path=path!("/pruner") view=|| view! { <PlannedPage page=Page::Pruner /> } />
-                        <Route path=path!("/audit") view=|| view! { <PlannedPage page=Page::Audit /> } />
+                        <Route path=path!("/") view=|| planned(Page::Overview) />
+                        <Route path=path!("/logs") view=|| planned(Page::Logs) />
+                        <Route path=path!("/configuration") view=|| planned(Page::Configuration) />
+                        <Route path=path!("/storage") view=|| planned(Page::Storage) />
+                        <Route path=path!("/exposure") view=|| planned(Page::Exposure) />
+                        <Route path=path!("/ca-trust") view=|| planned(Page::CaTrust) />
+                        <Route path=path!("/access") view=|| planned(Page::Access) />
+                        <Route path=path!("/pruner") view=|| planned(Page::Pruner) />
+                        <Route path=path!("/audit") view=|| planned(Page::Audit) />
                     </Routes>
                 </main>
             </div>
         </Router>
+    }
+}
+
+/// A page that is not built yet, behind the role guard like every page.
+fn planned(page: Page) -> impl IntoView {
+    view! {
+        <Guarded page>
+            {move || view! { <PlannedPage page /> }}
+        </Guarded>
     }
 }

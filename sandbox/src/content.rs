@@ -13,6 +13,11 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// Namespace of the console's own service account (impersonate mode).
+pub const CONSOLE_NAMESPACE: &str = "registry-console";
+/// The console's service account, allowed only to impersonate users and groups.
+pub const CONSOLE_SERVICE_ACCOUNT: &str = "registry-console";
+
 const FIELD_MANAGER: &str = "registry-console-sandbox";
 
 /// The OIDC prefix the sandbox API server puts on usernames and groups.
@@ -109,7 +114,7 @@ pub async fn install_objects(client: &Client) -> Result<()> {
     let core = |kind: &str, plural: &str| resource("", "v1", kind, plural);
     let rbac = |kind: &str, plural: &str| resource("rbac.authorization.k8s.io", "v1", kind, plural);
 
-    for ns in [NAMESPACE, "openshift-config"] {
+    for ns in [NAMESPACE, "openshift-config", CONSOLE_NAMESPACE] {
         create_if_missing(
             client,
             &core("Namespace", "namespaces"),
@@ -134,6 +139,18 @@ pub async fn install_objects(client: &Client) -> Result<()> {
         )
         .await?;
     }
+
+    // The console's own identity for impersonate mode: it may impersonate and nothing else.
+    create_if_missing(
+        client,
+        &core("ServiceAccount", "serviceaccounts"),
+        Some(CONSOLE_NAMESPACE),
+        json!({
+            "apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": { "name": CONSOLE_SERVICE_ACCOUNT, "namespace": CONSOLE_NAMESPACE }
+        }),
+    )
+    .await?;
 
     // On bare metal the installer leaves the registry Removed with no storage.
     create_if_missing(
@@ -331,6 +348,12 @@ pub fn cluster_roles() -> Vec<Value> {
                 &["get"],
             )],
         ),
+        // The console's service account in impersonate mode: impersonation only, so every
+        // permission a request has comes from the impersonated user.
+        role(
+            "registry-console-impersonator",
+            vec![rule(&[""], &["users", "groups"], &["impersonate"])],
+        ),
         // Sandbox only: what a registry viewer needs cluster-wide to watch the registry's
         // health (no secrets anywhere).
         role(
@@ -387,6 +410,12 @@ pub fn bindings() -> Vec<Value> {
             "metadata": { "name": "sandbox-registry-console-viewers" },
             "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "registry-console-viewer" },
             "subjects": [group("registry-viewers")]
+        }),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": { "name": "registry-console-impersonator" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "registry-console-impersonator" },
+            "subjects": [{ "kind": "ServiceAccount", "name": CONSOLE_SERVICE_ACCOUNT, "namespace": CONSOLE_NAMESPACE }]
         }),
         json!({
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",

@@ -6,8 +6,40 @@
 
 use crate::sandbox::{Info, Options, Sandbox};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 static SHARED: OnceLock<Result<Info, String>> = OnceLock::new();
+
+/// How many consoles one test process may start against the shared sandbox: the provider
+/// only redirects to callback URLs registered when it starts, so their ports are reserved
+/// up front.
+const CONSOLE_PORTS: usize = 24;
+static PORTS: OnceLock<Vec<u16>> = OnceLock::new();
+static NEXT_PORT: AtomicUsize = AtomicUsize::new(0);
+
+fn reserved_ports() -> &'static [u16] {
+    PORTS.get_or_init(|| {
+        // Hold all listeners at once so the ports differ, then release them for the consoles.
+        let listeners: Vec<std::net::TcpListener> = (0..CONSOLE_PORTS)
+            .filter_map(|_| std::net::TcpListener::bind("127.0.0.1:0").ok())
+            .collect();
+        listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok().map(|a| a.port()))
+            .collect()
+    })
+}
+
+/// A port of 127.0.0.1 whose `/auth/callback` and `/signed-out` are registered at the
+/// shared sandbox's OIDC provider; each call returns a different one.
+pub fn console_port() -> u16 {
+    let ports = reserved_ports();
+    let next = NEXT_PORT.fetch_add(1, Ordering::SeqCst);
+    match ports.get(next) {
+        Some(port) => *port,
+        None => panic!("more than {CONSOLE_PORTS} consoles in one test process; raise CONSOLE_PORTS"),
+    }
+}
 
 /// The shared sandbox, started on first use. Panics with the reason if it cannot start.
 pub fn shared() -> &'static Info {
@@ -27,7 +59,11 @@ pub fn shared() -> &'static Info {
                     let dir = std::env::temp_dir()
                         .join(format!("registry-console-sandbox-{}", std::process::id()));
                     let _ = std::fs::remove_dir_all(&dir);
-                    let options = Options::for_checkout(dir, "http://127.0.0.1:8080".to_string());
+                    let urls = reserved_ports()
+                        .iter()
+                        .map(|port| format!("http://127.0.0.1:{port}"))
+                        .collect();
+                    let options = Options::for_checkout(dir, urls);
                     match Sandbox::start(options).await {
                         Ok(sandbox) => {
                             let _ = tx.send(Ok(sandbox.info.clone()));

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: registry-console-sandbox up [--dir DIR] [--console-url URL] [--oidc-port PORT]";
+    "usage: registry-console-sandbox up [--dir DIR] [--console-url URL]… [--oidc-port PORT]";
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -22,13 +22,13 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let mut dir = PathBuf::from(".cache/sandbox");
-    let mut console_url = "http://127.0.0.1:8080".to_string();
+    let mut console_urls = Vec::new();
     let mut oidc_port = None;
     while let Some(arg) = args.next() {
         let value = args.next();
         match (arg.as_str(), value) {
             ("--dir", Some(v)) => dir = PathBuf::from(v),
-            ("--console-url", Some(v)) => console_url = v,
+            ("--console-url", Some(v)) => console_urls.push(v),
             ("--oidc-port", Some(v)) => match v.parse() {
                 Ok(port) => oidc_port = Some(port),
                 Err(_) => {
@@ -50,7 +50,10 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let mut options = Options::for_checkout(dir, console_url);
+        if console_urls.is_empty() {
+            console_urls.push("http://127.0.0.1:8080".to_string());
+        }
+        let mut options = Options::for_checkout(dir, console_urls);
         options.oidc_port = oidc_port;
         let sandbox = match Sandbox::start(options).await {
             Ok(s) => s,

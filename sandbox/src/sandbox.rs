@@ -16,8 +16,10 @@ use std::time::{Duration, Instant};
 pub struct Options {
     /// State directory (certificates, logs, kubeconfig, `sandbox.env`).
     pub dir: PathBuf,
-    /// The console's public URL; its `/auth/callback` is registered at the provider.
-    pub console_url: String,
+    /// The console's public URLs (several consoles may share one sandbox); each one's
+    /// `/auth/callback` is registered at the provider, and its `/signed-out` as a
+    /// post-logout redirect.
+    pub console_urls: Vec<String>,
     pub crds_dir: PathBuf,
     pub scripts_dir: PathBuf,
     /// Fixed OIDC port (default: any free port).
@@ -26,14 +28,14 @@ pub struct Options {
 
 impl Options {
     /// Defaults for a checkout: scripts beside this crate, CRDs in `../shared/crds`.
-    pub fn for_checkout(dir: PathBuf, console_url: String) -> Self {
+    pub fn for_checkout(dir: PathBuf, console_urls: Vec<String>) -> Self {
         let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let crds_dir = std::env::var_os("REGISTRY_CONSOLE_CRDS")
             .map(PathBuf::from)
             .unwrap_or_else(|| here.join("../../shared/crds"));
         Options {
             dir,
-            console_url,
+            console_urls,
             crds_dir,
             scripts_dir: here,
             oidc_port: None,
@@ -81,16 +83,25 @@ impl Sandbox {
             Some(port) => port,
             None => free_port()?,
         };
-        let redirect_uri = format!(
-            "{}/auth/callback",
-            options.console_url.trim_end_matches('/')
-        );
+        let consoles: Vec<&str> = options
+            .console_urls
+            .iter()
+            .map(|url| url.trim_end_matches('/'))
+            .collect();
+        let Some(first_console) = consoles.first() else {
+            return Err(Error::Setup("no console URL to register at the provider".into()));
+        };
+        let redirect_uri = format!("{first_console}/auth/callback");
         let mut command = Command::new(options.scripts_dir.join("oidc/start.sh"));
         command
             .arg("--dir")
             .arg(&oidc_dir)
-            .args(["--port", &oidc_port.to_string()])
-            .args(["--redirect-uri", &redirect_uri]);
+            .args(["--port", &oidc_port.to_string()]);
+        for console in &consoles {
+            command
+                .args(["--redirect-uri", &format!("{console}/auth/callback")])
+                .args(["--post-logout-redirect-uri", &format!("{console}/signed-out")]);
+        }
         tracing::info!(port = oidc_port, "starting the OIDC provider");
         let (mut oidc, oidc_lines) = Child::spawn("OIDC provider", command, &dir.join("oidc.log"))?;
         let line = wait_for_line(
@@ -233,6 +244,43 @@ pub async fn admin_client(kubeconfig: &Path) -> Result<kube::Client> {
         .await
         .map_err(|e| Error::Setup(format!("kubeconfig {}: {e}", kubeconfig.display())))?;
     Ok(kube::Client::try_from(config)?)
+}
+
+/// Writes `<dir>/impersonator.kubeconfig`: the console's service account (which may only
+/// impersonate) with a fresh token from the TokenRequest API, valid for an hour.
+pub async fn impersonator_kubeconfig(info: &Info) -> Result<PathBuf> {
+    use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
+    use k8s_openapi::api::core::v1::ServiceAccount;
+    let admin = admin_client(&info.kubeconfig).await?;
+    let accounts: kube::Api<ServiceAccount> =
+        kube::Api::namespaced(admin, crate::content::CONSOLE_NAMESPACE);
+    let request = TokenRequest {
+        spec: TokenRequestSpec {
+            audiences: Vec::new(),
+            expiration_seconds: Some(3600),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let issued = accounts
+        .create_token_request(
+            crate::content::CONSOLE_SERVICE_ACCOUNT,
+            &Default::default(),
+            &request,
+        )
+        .await?;
+    let token = issued
+        .status
+        .map(|s| s.token)
+        .ok_or_else(|| Error::Setup("the TokenRequest returned no token".into()))?;
+    let path = info.dir.join("impersonator.kubeconfig");
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: sandbox\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\nusers:\n- name: registry-console\n  user:\n    token: {token}\ncontexts:\n- name: registry-console\n  context:\n    cluster: sandbox\n    user: registry-console\ncurrent-context: registry-console\n",
+        server = info.apiserver_url,
+        ca = info.apiserver_ca_file.display(),
+    );
+    std::fs::write(&path, kubeconfig)?;
+    Ok(path)
 }
 
 /// A client that authenticates with a bearer token (an OIDC ID token) and trusts `ca_file`.

@@ -33,6 +33,14 @@ pub enum Kind {
     /// Comma-separated in the environment and on the command line; an array in TOML.
     List,
     LogFormat,
+    /// `30s`, `15m`, `12h`, `1d` (or plain seconds); stored as whole seconds.
+    Duration,
+    /// `token` or `impersonate` (see [`KubeAuthMode`]).
+    KubeAuthMode,
+    /// Text that may be empty (e.g. a prefix).
+    Prefix,
+    /// A whole number of at least 1.
+    Count,
 }
 
 /// One configuration setting and its three spellings.
@@ -128,6 +136,30 @@ pub const SETTINGS: &[Setting] = &[
         "Use the pod's service account instead of a kubeconfig"
     ),
     setting!(
+        "kube.auth_mode",
+        "REGISTRY_CONSOLE_KUBE_AUTH_MODE",
+        "kube-auth-mode",
+        KubeAuthMode,
+        Some("token"),
+        "How user requests reach the API server: token (the user's ID token; the API server trusts the issuer) or impersonate (the console's credentials with Impersonate-User/-Group)"
+    ),
+    setting!(
+        "kube.impersonation_username_claim",
+        "REGISTRY_CONSOLE_KUBE_IMPERSONATION_USERNAME_CLAIM",
+        "kube-impersonation-username-claim",
+        Text,
+        Some("sub"),
+        "In impersonate mode, the ID token claim that names the user: sub, preferred_username or email"
+    ),
+    setting!(
+        "kube.impersonation_prefix",
+        "REGISTRY_CONSOLE_KUBE_IMPERSONATION_PREFIX",
+        "kube-impersonation-prefix",
+        Prefix,
+        Some(""),
+        "In impersonate mode, prefix put before the user name and each group (match the API server's --oidc-username-prefix, e.g. oidc:)"
+    ),
+    setting!(
         "log.format",
         "REGISTRY_CONSOLE_LOG_FORMAT",
         "log-format",
@@ -215,6 +247,38 @@ pub const SETTINGS: &[Setting] = &[
         Some("registry-auditors"),
         "Groups whose members are auditors"
     ),
+    setting!(
+        "oidc.signing_algs",
+        "REGISTRY_CONSOLE_OIDC_SIGNING_ALGS",
+        "oidc-signing-algs",
+        List,
+        Some("RS256,ES256"),
+        "ID token signature algorithms accepted (none is never accepted)"
+    ),
+    setting!(
+        "oidc.login_rate_limit",
+        "REGISTRY_CONSOLE_OIDC_LOGIN_RATE_LIMIT",
+        "oidc-login-rate-limit",
+        Count,
+        Some("30"),
+        "Sign-in and callback requests allowed per client address per minute"
+    ),
+    setting!(
+        "session.idle_timeout",
+        "REGISTRY_CONSOLE_SESSION_IDLE_TIMEOUT",
+        "session-idle-timeout",
+        Duration,
+        Some("30m"),
+        "Sign a user out after this long without a request (e.g. 30m)"
+    ),
+    setting!(
+        "session.absolute_timeout",
+        "REGISTRY_CONSOLE_SESSION_ABSOLUTE_TIMEOUT",
+        "session-absolute-timeout",
+        Duration,
+        Some("12h"),
+        "Sign a user out this long after sign-in, however active (e.g. 12h)"
+    ),
 ];
 
 /// The effective configuration.
@@ -229,6 +293,7 @@ pub struct Config {
     pub kube: KubeSettings,
     pub log: LogSettings,
     pub oidc: OidcSettings,
+    pub session: SessionSettings,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -237,6 +302,30 @@ pub struct KubeSettings {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
     pub in_cluster: bool,
+    pub auth_mode: KubeAuthMode,
+    pub impersonation_username_claim: String,
+    pub impersonation_prefix: String,
+}
+
+/// How requests made for a user reach the API server. Neither mode ever falls back to the
+/// console's own identity.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KubeAuthMode {
+    /// The user's ID token as the bearer token (the API server trusts the issuer).
+    Token,
+    /// The console's own credentials plus `Impersonate-User` / `Impersonate-Group` taken
+    /// from the verified ID token.
+    Impersonate,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Seconds without a request after which the session ends.
+    pub idle_timeout: u64,
+    /// Seconds after sign-in after which the session ends.
+    pub absolute_timeout: u64,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -265,6 +354,8 @@ pub struct OidcSettings {
     pub admin_groups: Vec<String>,
     pub viewer_groups: Vec<String>,
     pub auditor_groups: Vec<String>,
+    pub signing_algs: Vec<String>,
+    pub login_rate_limit: u32,
 }
 
 impl Config {
@@ -359,6 +450,10 @@ fn value_name(kind: Kind) -> &'static str {
         Kind::HttpUrl | Kind::DatabaseUrl => "URL",
         Kind::List => "A,B,…",
         Kind::LogFormat => "text|json",
+        Kind::Duration => "DURATION",
+        Kind::KubeAuthMode => "token|impersonate",
+        Kind::Prefix => "TEXT",
+        Kind::Count => "N",
     }
 }
 
@@ -443,7 +538,7 @@ impl Layers {
             insert_dotted(&mut root, key, value.clone());
         }
         // Sections must exist even when every key in them is unset.
-        for section in ["kube", "log", "oidc"] {
+        for section in ["kube", "log", "oidc", "session"] {
             root.entry(section)
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         }
@@ -565,6 +660,9 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml::Value
 fn check_file_value(setting: &Setting, value: toml::Value, source: &Source) -> Result<toml::Value> {
     match (setting.kind, value) {
         (Kind::Bool, toml::Value::Boolean(b)) => Ok(toml::Value::Boolean(b)),
+        (Kind::Duration | Kind::Count, toml::Value::Integer(n)) => {
+            parse_text(setting, &n.to_string(), source)
+        }
         (Kind::List, toml::Value::Array(items)) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
@@ -666,7 +764,49 @@ fn parse_text(setting: &Setting, text: &str, source: &Source) -> Result<toml::Va
                 &format!("`{text}` is not text or json"),
             )),
         },
+        Kind::KubeAuthMode => match text {
+            "token" | "impersonate" => string(text),
+            _ => Err(invalid(
+                setting,
+                source,
+                &format!("`{text}` is not token or impersonate"),
+            )),
+        },
+        Kind::Prefix => string(text),
+        Kind::Duration => match parse_duration(text) {
+            Some(seconds) if seconds > 0 => Ok(toml::Value::Integer(seconds)),
+            _ => Err(invalid(
+                setting,
+                source,
+                &format!("`{text}` is not a duration; use e.g. 90s, 30m, 12h or 1d"),
+            )),
+        },
+        Kind::Count => match text.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(toml::Value::Integer(i64::from(n))),
+            _ => Err(invalid(
+                setting,
+                source,
+                &format!("`{text}` is not a whole number of at least 1"),
+            )),
+        },
     }
+}
+
+/// Seconds in `90`, `90s`, `30m`, `12h` or `1d`.
+fn parse_duration(text: &str) -> Option<i64> {
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let number: i64 = number.parse().ok()?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    number.checked_mul(scale)
 }
 
 fn invalid(setting: &Setting, source: &Source, problem: &str) -> Error {

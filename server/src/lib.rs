@@ -1,6 +1,7 @@
 //! Registry Console server: configuration, the HTTP stack around the Leptos app, health,
 //! metrics and the console's own database.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -11,13 +12,18 @@ pub mod metrics;
 pub mod observe;
 pub mod security_headers;
 pub mod telemetry;
+pub mod user_kube;
 
 use app::RequestLang;
 use app::i18n::{LANG_COOKIE, cookie_value, negotiate};
+use app::server_api::RequestUser;
+use app::session::RequestSession;
+use auth::Auth;
+use auth::guard::CurrentUser;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::http::header;
-use axum::routing::get;
+use axum::routing::{get, post};
 use config::Config;
 use kube_access::KubeAccess;
 use leptos::prelude::*;
@@ -26,6 +32,11 @@ use metrics::Metrics;
 use security_headers::{CspNonce, Https};
 use sqlx::SqlitePool;
 use std::sync::Arc;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+use user_kube::UserClients;
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone)]
@@ -35,6 +46,16 @@ pub struct AppState {
     pub db: SqlitePool,
     pub kube: Option<KubeAccess>,
     pub metrics: Metrics,
+    pub auth: Auth,
+    /// Clients acting as each signed-in user (`None` without a cluster).
+    pub users: Option<Arc<UserClients>>,
+    pub sessions: SqliteStore,
+}
+
+impl FromRef<AppState> for Auth {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -75,16 +96,55 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || app::shell(options.clone())
     };
+    let context = {
+        let state = state.clone();
+        move || request_context(&state)
+    };
+    let server_fns = {
+        let context = context.clone();
+        move |request: axum::extract::Request| {
+            let context = context.clone();
+            async move { leptos_axum::handle_server_fns_with_context(context, request).await }
+        }
+    };
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
+        .with_name(auth::guard::SESSION_COOKIE)
+        .with_http_only(true)
+        // Lax, not Strict: the provider's redirect back to /auth/callback is a cross-site
+        // navigation and must carry the pre-login session.
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.is_https())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            i64::try_from(state.config.session.idle_timeout).unwrap_or(i64::MAX),
+        )))
+        // Saving on every request is what makes the idle timeout slide.
+        .with_always_save(true);
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics_endpoint))
         .route("/lang/{code}", get(language::switch))
-        .leptos_routes_with_context(&state, routes, request_context, shell)
+        .route("/auth/login", get(auth::routes::login))
+        .route("/auth/callback", get(auth::routes::callback))
+        .route("/auth/logout", post(auth::routes::logout))
+        .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
+        .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(request_context, app::shell))
+        >(context, app::shell))
+        // Innermost first: CSRF runs after the user is known, authentication after the
+        // session is loaded.
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth.clone(),
+            auth::csrf::protect,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth.clone(),
+            auth::guard::authenticate,
+        ))
+        .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             Https::from_ref(&state),
             security_headers::security_headers,
@@ -97,8 +157,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Context for rendering one request: its language and its CSP nonce.
-fn request_context() {
+/// Context for rendering one request or running one server function: its language, its
+/// CSP nonce and the signed-in user with the cluster as that user.
+fn request_context(state: &AppState) {
     let Some(parts) = use_context::<http::request::Parts>() else {
         return;
     };
@@ -111,6 +172,23 @@ fn request_context() {
     if let Some(nonce) = parts.extensions.get::<CspNonce>() {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
     }
+    let Some(CurrentUser(user)) = parts.extensions.get::<CurrentUser>() else {
+        provide_context(RequestSession(None));
+        return;
+    };
+    let view = user.view(&state.auth.mapping);
+    provide_context(RequestSession(Some(view.clone())));
+    let cluster = state.users.as_ref().and_then(|users| match users.access_for(user) {
+        Ok(access) => Some(access),
+        Err(e) => {
+            tracing::warn!(error = %e, "no Kubernetes client for this user");
+            None
+        }
+    });
+    provide_context(RequestUser {
+        session: view,
+        cluster,
+    });
 }
 
 async fn metrics_endpoint(
@@ -134,6 +212,23 @@ pub async fn serve(config: Config) -> error::Result<()> {
             source,
         })?;
     let state = build_state(config).await?;
+    let cleanup = tokio::spawn(
+        state
+            .sessions
+            .clone()
+            .continuously_delete_expired(tokio::time::Duration::from_secs(300)),
+    );
+    if let Some(oidc) = state.auth.oidc.clone() {
+        // Early, so a misconfigured issuer shows in the log at start; sign-in retries.
+        tokio::spawn(async move {
+            match oidc.discover().await {
+                Ok(()) => tracing::info!(issuer = oidc.issuer(), "OIDC provider discovered"),
+                Err(e) => tracing::warn!(error = %e, "OIDC discovery failed; sign-in will retry"),
+            }
+        });
+    } else {
+        tracing::warn!("no OIDC issuer configured (--oidc-issuer-url, --oidc-client-id): nobody can sign in");
+    }
     tracing::info!(
         listen = %state.config.listen_addr,
         public_url = %state.config.public_url,
@@ -145,6 +240,7 @@ pub async fn serve(config: Config) -> error::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    cleanup.abort();
     tracing::info!("stopped");
     Ok(())
 }
@@ -154,12 +250,21 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
     let metrics = Metrics::new();
     let db = db::open(&config.database_url).await?;
     let kube = kube_access::connect(&config.kube, &metrics).await?;
+    let auth = Auth::from_config(&config).map_err(error::Error::Config)?;
+    // Its table comes from migrations/ (applied by db::open), not from the store.
+    let sessions = SqliteStore::new(db.clone());
+    let users = kube
+        .as_ref()
+        .map(|k| Arc::new(UserClients::new(k.config.clone(), &config.kube, metrics.clone())));
     Ok(AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
         db,
         kube,
         metrics,
+        auth,
+        users,
+        sessions,
     })
 }
 

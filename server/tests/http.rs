@@ -211,7 +211,7 @@ async fn metrics_count_requests_by_route_and_kubernetes_calls_by_outcome() {
     );
     assert!(
         text.contains(
-            r#"registry_console_http_requests_total{method="GET",route="unmatched",status="404"} 1"#
+            r#"registry_console_http_requests_total{method="GET",route="unmatched",status="303"} 1"#
         ),
         "{text}"
     );
@@ -231,7 +231,7 @@ async fn metrics_count_requests_by_route_and_kubernetes_calls_by_outcome() {
 async fn shell_renders_with_a_nonce_that_matches_the_policy() {
     let server = start().await;
     let response = client()
-        .get(format!("{}/", server.base))
+        .get(format!("{}/sign-in", server.base))
         .send()
         .await
         .expect("get");
@@ -257,11 +257,14 @@ async fn shell_renders_with_a_nonce_that_matches_the_policy() {
     );
     assert!(html.contains("registry_console_bg.wasm"), "and its WASM");
     assert!(html.contains("<html lang=\"en\""), "English by default");
+    assert!(
+        html.contains("href=\"/auth/login?return_to=/\""),
+        "offers sign-in: {html}"
+    );
     for page in app::Page::ALL {
         assert!(
-            html.contains(&format!("href=\"{}\"", page.path())),
-            "navigation to {}",
-            page.path()
+            !html.contains(&format!("href=\"{}\" aria-current", page.path())),
+            "no navigation before sign-in"
         );
     }
 }
@@ -271,7 +274,7 @@ async fn language_follows_accept_language_then_the_cookie() {
     let server = start().await;
     let c = client();
     let ja = c
-        .get(format!("{}/logs", server.base))
+        .get(format!("{}/sign-in", server.base))
         .header("accept-language", "ja-JP,ja;q=0.9,en;q=0.5")
         .send()
         .await
@@ -280,9 +283,9 @@ async fn language_follows_accept_language_then_the_cookie() {
         .await
         .expect("html");
     assert!(ja.contains("<html lang=\"ja\""), "Accept-Language ja");
-    assert!(ja.contains("<h1>ログ</h1>"));
+    assert!(ja.contains("<h1>サインイン</h1>"), "{ja}");
     let en = c
-        .get(format!("{}/logs", server.base))
+        .get(format!("{}/sign-in", server.base))
         .header("accept-language", "ja")
         .header("cookie", "rc_lang=en")
         .send()
@@ -295,7 +298,7 @@ async fn language_follows_accept_language_then_the_cookie() {
         en.contains("<html lang=\"en\""),
         "the remembered choice wins"
     );
-    assert!(en.contains("<h1>Logs</h1>"));
+    assert!(en.contains("<h1>Sign in</h1>"));
 }
 
 #[tokio::test]
@@ -337,16 +340,40 @@ async fn language_switch_sets_the_cookie_and_never_redirects_off_site() {
 }
 
 #[tokio::test]
-async fn unknown_pages_are_404_with_a_page() {
+async fn anonymous_page_requests_go_to_sign_in_and_server_functions_get_401() {
     let server = start().await;
-    let response = client()
-        .get(format!("{}/nowhere", server.base))
+    let c = client();
+    for path in ["/", "/nowhere?x=1", "/audit"] {
+        let target = app::return_to::encode_query_value(path);
+        let response = c
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 303, "{path}");
+        assert_eq!(
+            response.headers()["location"],
+            format!("/sign-in?reason=required&return_to={target}").as_str()
+        );
+    }
+    // Server functions answer with the typed error the UI turns into "sign in again".
+    let response = c
+        .post(format!("{}/api/my_access", server.base))
+        .header("origin", &server.base)
         .send()
         .await
-        .expect("get");
-    assert_eq!(response.status(), 404);
-    let html = response.text().await.expect("html");
-    assert!(html.contains("Page not found"), "{html}");
+        .expect("post");
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.text().await.expect("body"), "\"SignInRequired\"");
+    // The sign-in page and probes stay public.
+    for path in ["/sign-in", "/signed-out", "/healthz"] {
+        let response = c
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 200, "{path}");
+    }
 }
 
 #[tokio::test]

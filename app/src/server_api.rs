@@ -1,0 +1,63 @@
+//! What server functions get from the server for the request they serve (server only).
+//! The server implements [`ClusterAccess`] with a Kubernetes client acting as the signed-in
+//! user; server functions never see the console's own credentials.
+
+use crate::access::{AccessCheck, AccessDecision, Roles};
+use crate::error::ConsoleError;
+use crate::session::SessionView;
+use leptos::prelude::*;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The cluster, as the signed-in user.
+pub trait ClusterAccess: Send + Sync {
+    /// Asks the API server (SelfSubjectAccessReview) whether the user may do each thing.
+    fn review(&self, checks: Vec<AccessCheck>)
+    -> BoxFuture<'_, Result<Vec<AccessDecision>, ConsoleError>>;
+}
+
+/// Provided by the server to every page render and server function.
+#[derive(Clone)]
+pub struct RequestUser {
+    pub session: SessionView,
+    /// `None` when the console has no cluster configured.
+    pub cluster: Option<Arc<dyn ClusterAccess>>,
+}
+
+/// The signed-in user if their roles pass `allowed`; otherwise the error, with the HTTP
+/// status set on the response. Every server function starts with this.
+pub fn require(allowed: impl Fn(Roles) -> bool, what: &str) -> Result<RequestUser, ConsoleError> {
+    let result = match use_context::<RequestUser>() {
+        None => Err(ConsoleError::SignInRequired),
+        Some(user) if allowed(user.session.roles) => Ok(user),
+        Some(_) => Err(ConsoleError::Forbidden(format!(
+            "your console role does not allow {what}"
+        ))),
+    };
+    if let Err(e) = &result {
+        set_status(e);
+    }
+    result
+}
+
+/// Sets the response status for `error` (server functions otherwise answer 500).
+pub fn set_status(error: &ConsoleError) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(error.status())
+    {
+        response.set_status(status);
+    }
+}
+
+impl RequestUser {
+    pub fn cluster(&self) -> Result<Arc<dyn ClusterAccess>, ConsoleError> {
+        self.cluster.clone().ok_or_else(|| {
+            let e = ConsoleError::Unavailable("no Kubernetes cluster is configured".into());
+            set_status(&e);
+            e
+        })
+    }
+}

@@ -1,0 +1,243 @@
+//! Runs for every request: loads the signed-in user from the session, ends sessions past
+//! their absolute lifetime, refreshes tokens shortly before they expire, and sends
+//! anonymous requests for anything but public paths to sign in (pages) or answers 401
+//! (server functions). The idle timeout is the session store's own expiry.
+
+use super::session::{SIGNED_IN_KEY, SignedIn};
+use super::{Auth, now_secs};
+use app::return_to::{encode_for_location, encode_query_value};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::sync::Arc;
+use tower_sessions::Session;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "rc_session";
+/// Tokens are refreshed when they have less than this many seconds left.
+pub const REFRESH_MARGIN_SECS: i64 = 60;
+
+/// The signed-in user of this request (a request extension).
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub Arc<SignedIn>);
+
+/// Why there is no user although the browser had a session (a request extension).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EndedReason(pub &'static str);
+
+/// Paths anyone may open: probes, sign-in itself, the language switch and static files.
+pub fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/healthz" | "/readyz" | "/metrics" | "/sign-in" | "/signed-out" | "/favicon.svg"
+    ) || ["/auth/", "/lang/", "/pkg/"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+}
+
+/// What to do with a session's tokens at `now`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenAction {
+    Keep,
+    Refresh,
+    /// Expired and cannot be refreshed.
+    End,
+}
+
+pub fn token_action(signed_in: &SignedIn, now: i64) -> TokenAction {
+    let left = signed_in.tokens.expires_at - now;
+    if left > REFRESH_MARGIN_SECS {
+        TokenAction::Keep
+    } else if signed_in.tokens.refresh_token.is_some() {
+        TokenAction::Refresh
+    } else if left > 0 {
+        TokenAction::Keep
+    } else {
+        TokenAction::End
+    }
+}
+
+fn cookie_sent(request: &Request) -> bool {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| app::i18n::cookie_value(c, SESSION_COOKIE).is_some())
+}
+
+fn unavailable(what: &str) -> Response {
+    tracing::error!("session store failed: {what}");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The console's session store is unavailable; try again shortly.\n",
+    )
+        .into_response()
+}
+
+pub async fn authenticate(
+    State(auth): State<Auth>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let now = now_secs();
+    let mut ended: Option<&'static str> = None;
+    let mut signed_in = match session.get::<SignedIn>(SIGNED_IN_KEY).await {
+        Ok(found) => found,
+        Err(e) => return unavailable(&e.to_string()),
+    };
+
+    if let Some(current) = &signed_in
+        && now - current.signed_in_at >= auth.absolute_timeout_secs as i64
+    {
+        tracing::info!(subject = %current.identity.subject, "session reached its absolute lifetime");
+        if let Err(e) = session.flush().await {
+            return unavailable(&e.to_string());
+        }
+        signed_in = None;
+        ended = Some("expired");
+    }
+
+    if let Some(current) = signed_in.clone() {
+        match token_action(&current, now) {
+            TokenAction::Keep => {}
+            TokenAction::End => {
+                if let Err(e) = session.flush().await {
+                    return unavailable(&e.to_string());
+                }
+                signed_in = None;
+                ended = Some("expired");
+            }
+            TokenAction::Refresh => {
+                let refreshed = match (&auth.oidc, &current.tokens.refresh_token) {
+                    (Some(oidc), Some(token)) => oidc
+                        .refresh(token, &current.identity.subject)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    _ => Err("no provider or refresh token".to_string()),
+                };
+                match refreshed {
+                    Ok((identity, tokens)) => {
+                        let updated = SignedIn {
+                            identity,
+                            tokens,
+                            ..current
+                        };
+                        if let Err(e) = session.insert(SIGNED_IN_KEY, &updated).await {
+                            return unavailable(&e.to_string());
+                        }
+                        tracing::info!(subject = %updated.identity.subject, "tokens refreshed");
+                        signed_in = Some(updated);
+                    }
+                    Err(reason) => {
+                        tracing::warn!(subject = %current.identity.subject, %reason, "token refresh failed; the user must sign in again");
+                        if let Err(e) = session.flush().await {
+                            return unavailable(&e.to_string());
+                        }
+                        signed_in = None;
+                        ended = Some("refresh_failed");
+                    }
+                }
+            }
+        }
+    }
+
+    if signed_in.is_none() && ended.is_none() && cookie_sent(&request) {
+        ended = Some("idle");
+    }
+
+    let path = request.uri().path().to_string();
+    match signed_in {
+        Some(user) => {
+            let roles = auth.mapping.roles(&user.identity.groups);
+            request.extensions_mut().insert(CurrentUser(Arc::new(user)));
+            if path == "/" && roles.auditor_only() && request.method() == Method::GET {
+                return Redirect::to(app::access::landing_path(roles)).into_response();
+            }
+        }
+        None => {
+            if let Some(reason) = ended {
+                request.extensions_mut().insert(EndedReason(reason));
+            }
+            if !is_public(&path) {
+                return sign_in_required(&request, ended.unwrap_or("required"));
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Pages redirect to the sign-in page (coming back afterwards); anything else gets 401 with
+/// the server functions' error encoding, which the UI turns into "sign in again".
+fn sign_in_required(request: &Request, reason: &str) -> Response {
+    let is_page = matches!(*request.method(), Method::GET | Method::HEAD)
+        && !request.uri().path().starts_with("/api/");
+    if is_page {
+        let target = request
+            .uri()
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or("/");
+        let location = format!(
+            "/sign-in?reason={reason}&return_to={}",
+            encode_query_value(target)
+        );
+        Redirect::to(&encode_for_location(&location)).into_response()
+    } else {
+        let body = serde_json::to_string(&app::error::ConsoleError::SignInRequired)
+            .unwrap_or_default();
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::oidc::{Identity, Tokens};
+
+    fn signed_in(expires_at: i64, refresh: bool) -> SignedIn {
+        SignedIn {
+            identity: Identity {
+                subject: "s".into(),
+                name: "n".into(),
+                preferred_username: None,
+                email: None,
+                groups: vec![],
+            },
+            tokens: Tokens {
+                id_token: "t".into(),
+                refresh_token: refresh.then(|| "r".to_string()),
+                expires_at,
+            },
+            signed_in_at: 0,
+            csrf_token: "c".into(),
+        }
+    }
+
+    #[test]
+    fn tokens_are_refreshed_shortly_before_expiry() {
+        let now = 1_000_000;
+        assert_eq!(token_action(&signed_in(now + 600, true), now), TokenAction::Keep);
+        assert_eq!(token_action(&signed_in(now + 30, true), now), TokenAction::Refresh);
+        assert_eq!(token_action(&signed_in(now - 30, true), now), TokenAction::Refresh);
+        assert_eq!(token_action(&signed_in(now + 30, false), now), TokenAction::Keep);
+        assert_eq!(token_action(&signed_in(now, false), now), TokenAction::End);
+    }
+
+    #[test]
+    fn public_paths() {
+        for p in ["/healthz", "/readyz", "/metrics", "/sign-in", "/signed-out", "/auth/login", "/auth/callback", "/lang/ja", "/pkg/registry_console.wasm", "/favicon.svg"] {
+            assert!(is_public(p), "{p}");
+        }
+        for p in ["/", "/logs", "/audit", "/api/my_access", "/your-access", "/authx", "/pkgx", "/sign-in/x"] {
+            assert!(!is_public(p), "{p}");
+        }
+    }
+}
