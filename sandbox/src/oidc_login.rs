@@ -12,6 +12,9 @@ pub struct Tokens {
     pub id_token: String,
     pub access_token: String,
     pub refresh_token: Option<String>,
+    /// The nonce the sign-in sent (the ID token must carry it).
+    #[serde(default)]
+    pub nonce: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -77,40 +80,59 @@ pub async fn sign_in(provider: &Provider, username: &str, password: &str) -> Res
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256");
 
-    let mut next = url.to_string();
+    let nonce = url
+        .query_pairs()
+        .find(|(k, _)| k == "nonce")
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default();
+    let callback = authorize(&http, provider, url.as_str(), &provider.redirect_uri, username, password).await?;
+    let url = url::Url::parse(&callback).map_err(|e| Error::Setup(e.to_string()))?;
+    let get = |k: &str| {
+        url.query_pairs()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.to_string())
+    };
+    if get("state").as_deref() != Some(state.as_str()) {
+        return Err(Error::Setup("state mismatch at the callback".into()));
+    }
+    let code = get("code").ok_or_else(|| Error::Setup(format!("no code at the callback: {callback}")))?;
+    let secret = std::fs::read_to_string(&provider.client_secret_file)?;
+    let response = http
+        .post(&discovery.token_endpoint)
+        .basic_auth(&provider.client_id, Some(secret.trim()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", provider.redirect_uri.as_str()),
+            ("code_verifier", verifier.as_str()),
+        ])
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        return Err(Error::Setup(format!("token endpoint: {}", response.text().await?)));
+    }
+    let mut tokens: Tokens = response.json().await?;
+    tokens.nonce = nonce;
+    Ok(tokens)
+}
+
+/// Plays the browser at the provider: follows `authorize_url`, fills in the login form
+/// for `username`, and returns the URL the provider finally redirects to (the first one
+/// starting with `redirect_prefix`, not fetched). `http` must keep cookies and not follow
+/// redirects.
+pub async fn authorize(
+    http: &reqwest::Client,
+    provider: &Provider,
+    authorize_url: &str,
+    redirect_prefix: &str,
+    username: &str,
+    password: &str,
+) -> Result<String> {
+    let mut next = authorize_url.to_string();
     let mut logged_in = false;
     for _ in 0..10 {
-        if next.starts_with(&provider.redirect_uri) {
-            let url = url::Url::parse(&next).map_err(|e| Error::Setup(e.to_string()))?;
-            let get = |k: &str| {
-                url.query_pairs()
-                    .find(|(key, _)| key == k)
-                    .map(|(_, v)| v.to_string())
-            };
-            if get("state").as_deref() != Some(state.as_str()) {
-                return Err(Error::Setup("state mismatch at the callback".into()));
-            }
-            let code = get("code")
-                .ok_or_else(|| Error::Setup(format!("no code at the callback: {next}")))?;
-            let secret = std::fs::read_to_string(&provider.client_secret_file)?;
-            let response = http
-                .post(&discovery.token_endpoint)
-                .basic_auth(&provider.client_id, Some(secret.trim()))
-                .form(&[
-                    ("grant_type", "authorization_code"),
-                    ("code", code.as_str()),
-                    ("redirect_uri", provider.redirect_uri.as_str()),
-                    ("code_verifier", verifier.as_str()),
-                ])
-                .send()
-                .await?;
-            if !response.status().is_success() {
-                return Err(Error::Setup(format!(
-                    "token endpoint: {}",
-                    response.text().await?
-                )));
-            }
-            return Ok(response.json().await?);
+        if next.starts_with(redirect_prefix) {
+            return Ok(next);
         }
         let response = http.get(&next).send().await?;
         if let Some(location) = response

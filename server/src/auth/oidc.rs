@@ -366,39 +366,8 @@ impl OidcProvider {
         nonce: Option<&Nonce>,
         now: DateTime<Utc>,
     ) -> Result<(Identity, i64), AuthError> {
-        let verifier: IdTokenVerifier<'_, CoreJsonWebKey> = client
-            .id_token_verifier()
-            .set_allowed_algs(self.algs.clone())
-            .set_time_fn(move || now);
-        let claims = match nonce {
-            Some(expected) => id_token.claims(&verifier, expected),
-            None => id_token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
-        }
-        .map_err(|e| AuthError::TokenInvalid(e.to_string()))?;
-        let subject = claims.subject().as_str().to_string();
-        let preferred_username = claims.preferred_username().map(|u| u.as_str().to_string());
-        let name = claims
-            .name()
-            .and_then(|n| n.get(None))
-            .map(|n| n.as_str().to_string())
-            .or_else(|| preferred_username.clone())
-            .unwrap_or_else(|| subject.clone());
-        let groups = match claims.additional_claims().claims.get(&self.groups_claim) {
-            Some(serde_json::Value::Array(items)) => items
-                .iter()
-                .filter_map(|g| g.as_str().map(str::to_string))
-                .collect(),
-            Some(serde_json::Value::String(one)) => vec![one.clone()],
-            _ => Vec::new(),
-        };
-        let identity = Identity {
-            subject,
-            name,
-            preferred_username,
-            email: claims.email().map(|e| e.as_str().to_string()),
-            groups,
-        };
-        Ok((identity, claims.expiration().timestamp()))
+        let verifier = restricted(client.id_token_verifier(), &self.algs, now);
+        verified_identity(&verifier, id_token, nonce, &self.groups_claim)
     }
 
     /// Where to send the browser after the local session is gone: the provider's
@@ -413,5 +382,263 @@ impl OidcProvider {
             request = request.set_id_token_hint(&token);
         }
         Some(request.http_get_url().to_string())
+    }
+}
+
+/// Accept only `algs` (the provider's advertised list is not a policy) and judge expiry as
+/// of `now`.
+fn restricted<'a>(
+    verifier: IdTokenVerifier<'a, CoreJsonWebKey>,
+    algs: &[CoreJwsSigningAlgorithm],
+    now: DateTime<Utc>,
+) -> IdTokenVerifier<'a, CoreJsonWebKey> {
+    verifier
+        .set_allowed_algs(algs.to_vec())
+        .set_time_fn(move || now)
+}
+
+/// Checks signature, issuer, audience, expiry and (for sign-in, not refresh) the nonce,
+/// then reads who the user is. No I/O: the keys are in `verifier`.
+fn verified_identity(
+    verifier: &IdTokenVerifier<'_, CoreJsonWebKey>,
+    id_token: &IdToken,
+    nonce: Option<&Nonce>,
+    groups_claim: &str,
+) -> Result<(Identity, i64), AuthError> {
+    let claims = match nonce {
+        Some(expected) => id_token.claims(verifier, expected),
+        None => id_token.claims(verifier, |_: Option<&Nonce>| Ok(())),
+    }
+    .map_err(|e| AuthError::TokenInvalid(e.to_string()))?;
+    let subject = claims.subject().as_str().to_string();
+    let preferred_username = claims.preferred_username().map(|u| u.as_str().to_string());
+    let name = claims
+        .name()
+        .and_then(|n| n.get(None))
+        .map(|n| n.as_str().to_string())
+        .or_else(|| preferred_username.clone())
+        .unwrap_or_else(|| subject.clone());
+    let groups = match claims.additional_claims().claims.get(groups_claim) {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|g| g.as_str().map(str::to_string))
+            .collect(),
+        Some(serde_json::Value::String(one)) => vec![one.clone()],
+        _ => Vec::new(),
+    };
+    let identity = Identity {
+        subject,
+        name,
+        preferred_username,
+        email: claims.email().map(|e| e.as_str().to_string()),
+        groups,
+    };
+    Ok((identity, claims.expiration().timestamp()))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Forged tokens against the verifier: each case changes one thing about an otherwise
+    //! valid token and must be refused.
+    use super::*;
+    use base64::Engine;
+    use openidconnect::core::{CoreHmacKey, CoreRsaPrivateSigningKey};
+    use openidconnect::{
+        Audience, EndUserName, JsonWebKeyId, JsonWebKeySet, LocalizedClaim, PrivateSigningKey,
+        StandardClaims, SubjectIdentifier,
+    };
+
+    const ISSUER: &str = "https://idp.example.com";
+    const CLIENT: &str = "registry-console";
+    const SECRET: &str = "client-secret-of-sixteen-plus";
+    const NONCE: &str = "the-nonce";
+
+    fn key(pem: &str) -> CoreRsaPrivateSigningKey {
+        CoreRsaPrivateSigningKey::from_pem(pem, Some(JsonWebKeyId::new("k1".into()))).expect("key")
+    }
+    fn key_a() -> CoreRsaPrivateSigningKey {
+        key(include_str!("testdata/test-key-a.pem"))
+    }
+    fn key_b() -> CoreRsaPrivateSigningKey {
+        key(include_str!("testdata/test-key-b.pem"))
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).expect("time")
+    }
+
+    struct Claims {
+        issuer: String,
+        audience: String,
+        expires: DateTime<Utc>,
+        nonce: Option<String>,
+    }
+
+    fn good() -> Claims {
+        Claims {
+            issuer: ISSUER.into(),
+            audience: CLIENT.into(),
+            expires: now() + chrono::Duration::minutes(10),
+            nonce: Some(NONCE.into()),
+        }
+    }
+
+    fn claims(c: &Claims) -> openidconnect::IdTokenClaims<ExtraClaims, CoreGenderClaim> {
+        let mut extra = serde_json::Map::new();
+        extra.insert("groups".into(), serde_json::json!(["registry-admins", "ops"]));
+        let mut name = LocalizedClaim::new();
+        name.insert(None, EndUserName::new("Ada Admin".into()));
+        let mut claims = openidconnect::IdTokenClaims::new(
+            IssuerUrl::new(c.issuer.clone()).expect("issuer"),
+            vec![Audience::new(c.audience.clone())],
+            c.expires,
+            now() - chrono::Duration::minutes(1),
+            StandardClaims::new(SubjectIdentifier::new("admin".into())).set_name(Some(name)),
+            ExtraClaims { claims: extra },
+        );
+        if let Some(n) = &c.nonce {
+            claims = claims.set_nonce(Some(Nonce::new(n.clone())));
+        }
+        claims
+    }
+
+    fn signed(c: &Claims, signer: &CoreRsaPrivateSigningKey) -> IdToken {
+        IdToken::new(claims(c), signer, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, None, None)
+            .expect("sign")
+    }
+
+    fn check(token: &IdToken, nonce: Option<&str>, at: DateTime<Utc>) -> Result<(Identity, i64), AuthError> {
+        let jwks = JsonWebKeySet::new(vec![key_a().as_verification_key()]);
+        let verifier = IdTokenVerifier::new_confidential_client(
+            ClientId::new(CLIENT.into()),
+            ClientSecret::new(SECRET.into()),
+            IssuerUrl::new(ISSUER.into()).expect("issuer"),
+            jwks,
+        )
+        // As permissive as a provider advertising every algorithm: the restriction must
+        // come from `restricted`.
+        .allow_any_alg();
+        let algs = [parse_alg("RS256").expect("alg"), parse_alg("ES256").expect("alg")];
+        let verifier = restricted(verifier, &algs, at);
+        let nonce = nonce.map(|n| Nonce::new(n.into()));
+        verified_identity(&verifier, token, nonce.as_ref(), "groups")
+    }
+
+    fn refused(result: Result<(Identity, i64), AuthError>, why: &str) {
+        match result {
+            Err(AuthError::TokenInvalid(_)) => {}
+            other => panic!("{why}: expected a refusal, got {other:?}"),
+        }
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The payload of `token` under another header and signature.
+    fn reassembled(token: &IdToken, header: &str, signature: &str) -> IdToken {
+        let text = token.to_string();
+        let payload = text.split('.').nth(1).expect("payload");
+        IdToken::from_str(&format!("{}.{payload}.{signature}", b64(header.as_bytes())))
+            .expect("parses")
+    }
+
+    #[test]
+    fn a_valid_token_gives_the_identity() {
+        let (identity, expires) = check(&signed(&good(), &key_a()), Some(NONCE), now()).expect("valid");
+        assert_eq!(identity.subject, "admin");
+        assert_eq!(identity.name, "Ada Admin");
+        assert_eq!(identity.groups, vec!["registry-admins", "ops"]);
+        assert_eq!(expires, (now() + chrono::Duration::minutes(10)).timestamp());
+    }
+
+    #[test]
+    fn wrong_nonce_is_refused() {
+        refused(check(&signed(&good(), &key_a()), Some("another"), now()), "wrong nonce");
+        let no_nonce = Claims { nonce: None, ..good() };
+        refused(check(&signed(&no_nonce, &key_a()), Some(NONCE), now()), "missing nonce");
+    }
+
+    #[test]
+    fn wrong_audience_is_refused() {
+        let c = Claims { audience: "another-client".into(), ..good() };
+        refused(check(&signed(&c, &key_a()), Some(NONCE), now()), "audience");
+    }
+
+    #[test]
+    fn wrong_issuer_is_refused() {
+        let c = Claims { issuer: "https://evil.example.com".into(), ..good() };
+        refused(check(&signed(&c, &key_a()), Some(NONCE), now()), "issuer");
+        let c = Claims { issuer: format!("{ISSUER}/"), ..good() };
+        refused(check(&signed(&c, &key_a()), Some(NONCE), now()), "issuer with a trailing slash");
+    }
+
+    #[test]
+    fn expired_token_is_refused() {
+        let token = signed(&good(), &key_a());
+        refused(check(&token, Some(NONCE), now() + chrono::Duration::minutes(11)), "expired");
+    }
+
+    #[test]
+    fn token_signed_by_another_key_is_refused() {
+        // Same key id as the trusted key, different key.
+        refused(check(&signed(&good(), &key_b()), Some(NONCE), now()), "other key");
+    }
+
+    #[test]
+    fn tampered_payload_is_refused() {
+        let token = signed(&good(), &key_a()).to_string();
+        let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&parts[1])
+            .expect("b64");
+        let text = String::from_utf8(payload).expect("utf8").replace("\"admin\"", "\"root0\"");
+        parts[1] = b64(text.as_bytes());
+        let forged = IdToken::from_str(&parts.join(".")).expect("parses");
+        refused(check(&forged, Some(NONCE), now()), "tampered");
+    }
+
+    #[test]
+    fn alg_none_is_refused() {
+        let token = signed(&good(), &key_a());
+        let none = reassembled(&token, r#"{"alg":"none","kid":"k1"}"#, "");
+        refused(check(&none, Some(NONCE), now()), "alg none");
+    }
+
+    #[test]
+    fn hs256_with_the_client_secret_is_refused() {
+        // Algorithm confusion: a token MACed with the (shared) client secret is valid for
+        // openidconnect unless the allowed algorithms exclude HS256.
+        let hmac = CoreHmacKey::new(SECRET.as_bytes());
+        let token = IdToken::new(claims(&good()), &hmac, CoreJwsSigningAlgorithm::HmacSha256, None, None)
+            .expect("sign");
+        refused(check(&token, Some(NONCE), now()), "HS256");
+    }
+
+    #[test]
+    fn unexpected_algorithm_is_refused() {
+        let token = IdToken::new(
+            claims(&good()),
+            &key_a(),
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+            None,
+            None,
+        )
+        .expect("sign");
+        refused(check(&token, Some(NONCE), now()), "RS512 not allowed");
+    }
+
+    #[test]
+    fn refresh_verification_skips_the_nonce_only() {
+        let token = signed(&Claims { nonce: None, ..good() }, &key_a());
+        assert!(check(&token, None, now()).is_ok());
+        refused(check(&token, None, now() + chrono::Duration::hours(1)), "expired still counts");
+    }
+
+    #[test]
+    fn algorithm_names() {
+        assert!(parse_alg("none").is_none());
+        assert!(parse_alg("HS256").is_none());
+        assert!(parse_alg("RS256").is_some());
     }
 }
