@@ -122,6 +122,10 @@ pub struct AccessDecision {
     pub reason: Option<String>,
 }
 
+/// Server functions that change nothing. Every other server function must refuse viewers
+/// and auditors (a test calls each registered one as both).
+pub const READ_ONLY_SERVER_FNS: &[&str] = &["/api/my_access"];
+
 /// Registry namespace (the operator's fixed namespace in OpenShift).
 pub const REGISTRY_NAMESPACE: &str = "openshift-image-registry";
 

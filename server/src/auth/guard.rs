@@ -15,6 +15,10 @@ use tower_sessions::Session;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "rc_session";
+/// A marker cookie (no secret in it) that outlives the session cookie, whose Max-Age is
+/// the idle timeout: when it comes without a live session, the session ended while idle,
+/// and the sign-in page can say so.
+pub const MARKER_COOKIE: &str = "rc_had_session";
 /// Tokens are refreshed when they have less than this many seconds left.
 pub const REFRESH_MARGIN_SECS: i64 = 60;
 
@@ -64,7 +68,18 @@ fn cookie_sent(request: &Request) -> bool {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|c| app::i18n::cookie_value(c, SESSION_COOKIE).is_some())
+        .any(|c| {
+            app::i18n::cookie_value(c, SESSION_COOKIE).is_some()
+                || app::i18n::cookie_value(c, MARKER_COOKIE).is_some()
+        })
+}
+
+/// `Set-Cookie` for the marker: set for `max_age` seconds, or cleared with 0.
+pub fn marker_cookie(max_age: u64, secure: bool) -> String {
+    format!(
+        "{MARKER_COOKIE}=1; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 fn unavailable(what: &str) -> Response {
@@ -162,7 +177,13 @@ pub async fn authenticate(
                 request.extensions_mut().insert(EndedReason(reason));
             }
             if !is_public(&path) {
-                return sign_in_required(&request, ended.unwrap_or("required"));
+                let mut response = sign_in_required(&request, ended.unwrap_or("required"));
+                if ended.is_some()
+                    && let Ok(clear) = marker_cookie(0, auth.public_url.starts_with("https://")).parse()
+                {
+                    response.headers_mut().append(header::SET_COOKIE, clear);
+                }
+                return response;
             }
         }
     }

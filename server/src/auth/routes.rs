@@ -175,7 +175,12 @@ pub async fn callback(
     } else {
         started.return_to
     };
-    Redirect::to(&encode_for_location(&destination)).into_response()
+    let mut response = Redirect::to(&encode_for_location(&destination)).into_response();
+    let marker = super::guard::marker_cookie(auth.absolute_timeout_secs, auth.public_url.starts_with("https://"));
+    if let Ok(value) = marker.parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }
 
 /// Signs out (a CSRF-checked POST): deletes the server-side session, then ends the
@@ -193,5 +198,10 @@ pub async fn logout(State(auth): State<Auth>, session: Session) -> Response {
         Some(oidc) => oidc.end_session_url(id_token.as_deref()).await,
         None => None,
     };
-    Redirect::to(provider_logout.as_deref().unwrap_or("/signed-out")).into_response()
+    let mut response = Redirect::to(provider_logout.as_deref().unwrap_or("/signed-out")).into_response();
+    let marker = super::guard::marker_cookie(0, auth.public_url.starts_with("https://"));
+    if let Ok(value) = marker.parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }

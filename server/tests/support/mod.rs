@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! Starting the console in-process for HTTP tests.
 
 use registry_console::config;
@@ -25,4 +26,129 @@ pub async fn start_console(args: Vec<String>) -> String {
         .expect("serve");
     });
     base
+}
+
+/// A console started against the shared sandbox (real API server and OIDC provider) on a
+/// port whose callback the provider knows.
+
+pub struct SandboxConsole {
+    pub base: String,
+    pub database: std::path::PathBuf,
+    pub sandbox: &'static registry_console_sandbox::sandbox::Info,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts a console with sign-in configured for the shared sandbox, plus `extra` flags.
+
+pub async fn start_sandbox_console(extra: &[&str]) -> SandboxConsole {
+    let sandbox = registry_console_sandbox::harness::shared();
+    let port = registry_console_sandbox::harness::console_port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = format!("http://127.0.0.1:{port}");
+    let oidc = &sandbox.oidc;
+    let mut args: Vec<String> = vec![
+        "--data-dir".into(),
+        dir.path().display().to_string(),
+        "--public-url".into(),
+        base.clone(),
+        "--oidc-issuer-url".into(),
+        oidc.issuer.clone(),
+        "--oidc-client-id".into(),
+        oidc.client_id.clone(),
+        "--oidc-client-secret-file".into(),
+        oidc.client_secret_file.display().to_string(),
+        "--oidc-ca-file".into(),
+        oidc.ca_file.display().to_string(),
+    ];
+    if !extra.contains(&"--kubeconfig") {
+        args.push("--kubeconfig".into());
+        args.push(sandbox.kubeconfig.display().to_string());
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let argv = std::iter::once("registry-console".to_string()).chain(args);
+    let (_, loaded) = config::load(argv.map(OsString::from), Vec::new()).expect("config");
+    let state = registry_console::build_state(loaded.config)
+        .await
+        .expect("state");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind the reserved port");
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            registry_console::router(state)
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    SandboxConsole {
+        base,
+        database: dir.path().join("registry-console.db"),
+        sandbox,
+        _dir: dir,
+    }
+}
+
+/// A browser stand-in: keeps cookies, does not follow redirects, trusts the provider's CA.
+
+pub fn browser(sandbox: &registry_console_sandbox::sandbox::Info) -> reqwest::Client {
+    let ca = std::fs::read(&sandbox.oidc.ca_file).expect("provider CA");
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("CA"))
+        .build()
+        .expect("client")
+}
+
+/// What the provider sends back to the console for `user`, starting from the console's
+/// `/auth/login` (the callback URL, not fetched yet).
+
+pub async fn callback_url(
+    console: &SandboxConsole,
+    browser: &reqwest::Client,
+    user: &str,
+    return_to: &str,
+) -> String {
+    let response = browser
+        .get(format!(
+            "{}/auth/login?return_to={}",
+            console.base,
+            app::return_to::encode_query_value(return_to)
+        ))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), 303, "login redirects to the provider");
+    let authorize = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(authorize.starts_with(&console.sandbox.oidc.issuer), "{authorize}");
+    registry_console_sandbox::oidc_login::authorize(
+        browser,
+        &console.sandbox.oidc,
+        &authorize,
+        &format!("{}/auth/callback", console.base),
+        user,
+        &format!("{user}-password"),
+    )
+    .await
+    .expect("provider sign-in")
+}
+
+/// Signs `user` in through the console; returns the browser and where the callback sent it.
+
+pub async fn sign_in(console: &SandboxConsole, user: &str, return_to: &str) -> (reqwest::Client, String) {
+    let browser = browser(console.sandbox);
+    let callback = callback_url(console, &browser, user, return_to).await;
+    let response = browser.get(&callback).send().await.expect("callback");
+    assert_eq!(response.status(), 303, "callback redirects");
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    (browser, location)
 }

@@ -1,0 +1,709 @@
+//! Sign-in, sessions, CSRF and acting as the user, against the sandbox's real OIDC provider
+//! and real API server, with the console's real SQLite session store. Every negative case
+//! also checks that nothing was created: no signed-in session, no changed cluster object.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+use support::{SandboxConsole, browser, callback_url, sign_in, start_sandbox_console};
+
+const OPERATOR_GROUP: &str = "imageregistry.operator.openshift.io";
+
+async fn get(client: &reqwest::Client, url: String) -> reqwest::Response {
+    client.get(url).send().await.expect("get")
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().expect("ascii").to_string())
+        .unwrap_or_default()
+}
+
+/// Is `client` signed in? (`/your-access` answers 200 only to a signed-in admin or viewer;
+/// anonymous requests are sent to sign in.)
+async fn signed_in(console: &SandboxConsole, client: &reqwest::Client) -> bool {
+    let response = get(client, format!("{}/", console.base)).await;
+    !location(&response).starts_with("/sign-in")
+}
+
+/// Rows of signed-in sessions in the console's database.
+async fn signed_in_rows(database: &Path) -> usize {
+    sessions(database)
+        .await
+        .into_iter()
+        .filter(|(_, record)| record.data.contains_key("signed_in"))
+        .count()
+}
+
+async fn pool(database: &Path) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
+        .await
+        .expect("open the console's database")
+}
+
+async fn sessions(database: &Path) -> Vec<(String, tower_sessions::session::Record)> {
+    let pool = pool(database).await;
+    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as("SELECT id, data FROM tower_sessions")
+        .fetch_all(&pool)
+        .await
+        .expect("sessions");
+    pool.close().await;
+    rows.into_iter()
+        .map(|(id, data)| (id, rmp_serde::from_slice(&data).expect("session record")))
+        .collect()
+}
+
+/// Changes the signed-in session(s) stored in the database, the way time passing would.
+async fn edit_signed_in(database: &Path, edit: impl Fn(&mut serde_json::Value)) {
+    let pool = pool(database).await;
+    for (id, mut record) in sessions(database).await {
+        if let Some(value) = record.data.get_mut("signed_in") {
+            edit(value);
+            let data = rmp_serde::to_vec(&record).expect("encode");
+            sqlx::query("UPDATE tower_sessions SET data = ? WHERE id = ?")
+                .bind(data)
+                .bind(id)
+                .execute(&pool)
+                .await
+                .expect("update");
+        }
+    }
+    pool.close().await;
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs() as i64
+}
+
+fn csrf_token(html: &str) -> String {
+    html.split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page carries a CSRF token")
+        .to_string()
+}
+
+async fn page_csrf(console: &SandboxConsole, client: &reqwest::Client) -> String {
+    let html = get(client, format!("{}/your-access", console.base))
+        .await
+        .text()
+        .await
+        .expect("html");
+    csrf_token(&html)
+}
+
+async fn call_my_access(
+    console: &SandboxConsole,
+    client: &reqwest::Client,
+    origin: Option<&str>,
+    token: Option<&str>,
+) -> reqwest::Response {
+    let mut request = client
+        .post(format!("{}/api/my_access", console.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("");
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    if let Some(token) = token {
+        request = request.header("x-csrf-token", token);
+    }
+    request.send().await.expect("post")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_user_lands_on_the_page_for_their_role() {
+    let console = start_sandbox_console(&[]).await;
+    for (user, landing) in [
+        ("admin", "/"),
+        ("viewer", "/"),
+        ("auditor", "/audit"),
+        ("nobody", "/"),
+    ] {
+        let (client, location) = sign_in(&console, user, "/").await;
+        assert_eq!(location, landing, "{user}");
+        let page = get(&client, format!("{}{landing}", console.base)).await;
+        let status = page.status();
+        let html = page.text().await.expect("html");
+        match user {
+            "nobody" => {
+                assert_eq!(status, 403, "nobody has no role");
+                assert!(html.contains("No access"), "{html}");
+                for group in ["registry-admins", "registry-viewers", "registry-auditors"] {
+                    assert!(html.contains(group), "names {group}");
+                }
+            }
+            _ => {
+                assert_eq!(status, 200, "{user}");
+                assert!(html.contains("data-action=\"sign-out\""), "{user} can sign out");
+            }
+        }
+        assert!(!html.contains("eyJ"), "no token in the page of {user}");
+    }
+    // A deep link survives sign-in.
+    let (_, location) = sign_in(&console, "viewer", "/logs?tail=50").await;
+    assert_eq!(location, "/logs?tail=50");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_cookie_is_rotated_http_only_and_lax() {
+    let console = start_sandbox_console(&[]).await;
+    let browser = browser(console.sandbox);
+    let callback = callback_url(&console, &browser, "admin", "/").await;
+    let before: Vec<String> = sessions(&console.database).await.into_iter().map(|(id, _)| id).collect();
+    assert_eq!(before.len(), 1, "one pre-login session holding the pending sign-in");
+    let response = get(&browser, callback).await;
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_string())
+        .find(|c| c.starts_with("rc_session="))
+        .expect("a session cookie");
+    assert!(cookie.starts_with("rc_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http public URL: {cookie}");
+    let after: Vec<String> = sessions(&console.database).await.into_iter().map(|(id, _)| id).collect();
+    assert_eq!(after.len(), 1);
+    assert_ne!(before, after, "the session id changed at sign-in");
+    // Tokens stay in the database, never in the cookie.
+    assert!(!cookie.contains("eyJ"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_state_signs_nobody_in() {
+    let console = start_sandbox_console(&[]).await;
+    let browser = browser(console.sandbox);
+    let callback = callback_url(&console, &browser, "admin", "/").await;
+    let url = reqwest::Url::parse(&callback).expect("url");
+    let code = url.query_pairs().find(|(k, _)| k == "code").expect("code").1.to_string();
+    for forged in [
+        format!("{}/auth/callback?code={code}&state=forged", console.base),
+        format!("{}/auth/callback?code={code}", console.base),
+    ] {
+        let response = get(&browser, forged).await;
+        assert_eq!(location(&response), "/sign-in?error=state_mismatch");
+        assert_eq!(signed_in_rows(&console.database).await, 0);
+        assert!(!signed_in(&console, &browser).await);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replayed_callback_is_refused() {
+    let console = start_sandbox_console(&[]).await;
+    let victim = browser(console.sandbox);
+    let callback = callback_url(&console, &victim, "admin", "/").await;
+    assert_eq!(get(&victim, callback.clone()).await.status(), 303);
+    assert!(signed_in(&console, &victim).await);
+    // Someone else replaying the victim's callback URL (no pending sign-in of theirs).
+    let attacker = browser(console.sandbox);
+    let response = get(&attacker, callback.clone()).await;
+    assert_eq!(location(&response), "/sign-in?error=state_mismatch");
+    assert!(!signed_in(&console, &attacker).await);
+    // The victim's browser replaying it: the state was used up.
+    let response = get(&victim, callback).await;
+    assert_eq!(location(&response), "/sign-in?error=state_mismatch");
+    assert_eq!(signed_in_rows(&console.database).await, 1, "still only the victim");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replayed_code_with_a_fresh_state_is_refused_by_the_provider() {
+    let console = start_sandbox_console(&[]).await;
+    let first = browser(console.sandbox);
+    let callback = callback_url(&console, &first, "viewer", "/").await;
+    assert_eq!(get(&first, callback.clone()).await.status(), 303);
+    let old_code = reqwest::Url::parse(&callback)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("code")
+        .1
+        .to_string();
+    // A second browser starts its own sign-in (a real pending state) but brings the used
+    // code: the provider refuses it (used, and issued for another PKCE challenge).
+    let second = browser(console.sandbox);
+    let fresh = callback_url(&console, &second, "viewer", "/").await;
+    let state = reqwest::Url::parse(&fresh)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .expect("state")
+        .1
+        .to_string();
+    let response = get(
+        &second,
+        format!("{}/auth/callback?code={old_code}&state={state}", console.base),
+    )
+    .await;
+    assert_eq!(location(&response), "/sign-in?error=exchange_failed");
+    assert!(!signed_in(&console, &second).await);
+    assert_eq!(signed_in_rows(&console.database).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_error_is_explained_and_signs_nobody_in() {
+    let console = start_sandbox_console(&[]).await;
+    let browser = browser(console.sandbox);
+    let callback = callback_url(&console, &browser, "admin", "/").await;
+    let state = reqwest::Url::parse(&callback)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .expect("state")
+        .1
+        .to_string();
+    let response = get(
+        &browser,
+        format!("{}/auth/callback?error=access_denied&state={state}", console.base),
+    )
+    .await;
+    assert_eq!(location(&response), "/sign-in?error=provider");
+    assert_eq!(signed_in_rows(&console.database).await, 0);
+    let page = get(&browser, format!("{}/sign-in?error=provider", console.base)).await;
+    let html = page.text().await.expect("html");
+    assert!(html.contains("The identity provider refused the sign-in"), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn return_to_cannot_leave_the_console() {
+    let console = start_sandbox_console(&[]).await;
+    for target in [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
+        let (_, location) = sign_in(&console, "viewer", target).await;
+        assert_eq!(location, "/", "{target}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn state_changing_requests_need_the_sessions_csrf_token_and_our_origin() {
+    let console = start_sandbox_console(&[]).await;
+    let (admin, _) = sign_in(&console, "admin", "/").await;
+    let (viewer, _) = sign_in(&console, "viewer", "/").await;
+    let token = page_csrf(&console, &admin).await;
+    let viewer_token = page_csrf(&console, &viewer).await;
+    assert_ne!(token, viewer_token, "tokens are per session");
+    let origin = console.base.as_str();
+
+    for (why, origin, token) in [
+        ("no token", Some(origin), None),
+        ("wrong token", Some(origin), Some("x".repeat(43))),
+        ("another session's token", Some(origin), Some(viewer_token.clone())),
+        ("another site", Some("https://evil.example"), Some(token.clone())),
+        ("no origin or referer", None, Some(token.clone())),
+    ] {
+        let response = call_my_access(&console, &admin, origin, token.as_deref()).await;
+        assert_eq!(response.status(), 403, "{why}");
+        let body = response.text().await.expect("body");
+        assert!(body.contains("Nothing was changed"), "{why}: {body}");
+    }
+    let response = call_my_access(&console, &admin, Some(origin), Some(&token)).await;
+    assert_eq!(response.status(), 200, "the right token from our origin");
+
+    // Sign-out is a form post: without the token it is refused and the session lives on.
+    let response = admin
+        .post(format!("{}/auth/logout", console.base))
+        .header("origin", origin)
+        .form(&[("csrf_token", "wrong")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 403);
+    let response = admin
+        .post(format!("{}/auth/logout", console.base))
+        .header("origin", "https://evil.example")
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 403);
+    assert!(signed_in(&console, &admin).await, "still signed in");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_out_deletes_the_session_and_ends_the_providers_session() {
+    let console = start_sandbox_console(&[]).await;
+    let (admin, _) = sign_in(&console, "admin", "/").await;
+    let token = page_csrf(&console, &admin).await;
+    let cookie = sessions(&console.database).await[0].0.clone();
+    assert_eq!(signed_in_rows(&console.database).await, 1);
+    let response = admin
+        .post(format!("{}/auth/logout", console.base))
+        .header("origin", &console.base)
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 303);
+    let end_session = location(&response);
+    assert!(end_session.starts_with(&console.sandbox.oidc.issuer), "{end_session}");
+    let url = reqwest::Url::parse(&end_session).expect("url");
+    let param = |k: &str| url.query_pairs().find(|(key, _)| key == k).map(|(_, v)| v.to_string());
+    assert!(param("id_token_hint").is_some());
+    assert_eq!(
+        param("post_logout_redirect_uri").as_deref(),
+        Some(format!("{}/signed-out", console.base).as_str())
+    );
+    assert_eq!(signed_in_rows(&console.database).await, 0, "deleted server-side");
+    assert!(!signed_in(&console, &admin).await);
+
+    // The old cookie, replayed by hand, opens nothing.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let response = replay
+        .get(format!("{}/your-access", console.base))
+        .header("cookie", format!("rc_session={cookie}"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 303);
+    assert!(location(&response).starts_with("/sign-in?reason=idle"), "{}", location(&response));
+
+    // The provider's logout really ends its session: it asks for the password again.
+    let confirm = admin.get(&end_session).send().await.expect("end session");
+    assert!(confirm.status().is_success() || confirm.status().is_redirection());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_session_ends() {
+    let console = start_sandbox_console(&["--session-idle-timeout", "2s"]).await;
+    let (viewer, _) = sign_in(&console, "viewer", "/").await;
+    // Activity keeps it alive past the idle timeout…
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert!(signed_in(&console, &viewer).await);
+    }
+    // …idleness ends it.
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let response = get(&viewer, format!("{}/logs", console.base)).await;
+    assert_eq!(location(&response), "/sign-in?reason=idle&return_to=/logs");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_ends_at_its_absolute_lifetime_however_active() {
+    let console = start_sandbox_console(&["--session-absolute-timeout", "1h"]).await;
+    let (viewer, _) = sign_in(&console, "viewer", "/").await;
+    assert!(signed_in(&console, &viewer).await);
+    edit_signed_in(&console.database, |s| {
+        s["signed_in_at"] = serde_json::json!(now() - 3601);
+    })
+    .await;
+    let response = get(&viewer, format!("{}/", console.base)).await;
+    assert!(location(&response).starts_with("/sign-in?reason=expired"), "{}", location(&response));
+    assert_eq!(signed_in_rows(&console.database).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_are_refreshed_before_they_expire() {
+    let console = start_sandbox_console(&[]).await;
+    let (admin, _) = sign_in(&console, "admin", "/").await;
+    // The sandbox provider rotates refresh tokens, so a new one proves the refresh happened
+    // (the ID token itself may be byte-identical when issued within the same second).
+    let token_of = |records: Vec<(String, tower_sessions::session::Record)>| {
+        records[0].1.data["signed_in"]["tokens"]["refresh_token"].as_str().expect("token").to_string()
+    };
+    let before = token_of(sessions(&console.database).await);
+    // Pretend the ID token has 10 seconds left.
+    edit_signed_in(&console.database, |s| {
+        s["tokens"]["expires_at"] = serde_json::json!(now() + 10);
+    })
+    .await;
+    let token = page_csrf(&console, &admin).await;
+    let response = call_my_access(&console, &admin, Some(&console.base), Some(&token)).await;
+    assert_eq!(response.status(), 200, "the request succeeds with fresh tokens");
+    let records = sessions(&console.database).await;
+    let expires = records[0].1.data["signed_in"]["tokens"]["expires_at"].as_i64().expect("exp");
+    assert!(expires > now() + 300, "a new expiry from the provider");
+    assert_ne!(token_of(records), before, "a new refresh token");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_refresh_sends_the_user_to_sign_in_again() {
+    let console = start_sandbox_console(&[]).await;
+    let (admin, _) = sign_in(&console, "admin", "/").await;
+    let token = page_csrf(&console, &admin).await;
+    edit_signed_in(&console.database, |s| {
+        s["tokens"]["expires_at"] = serde_json::json!(now() - 5);
+        s["tokens"]["refresh_token"] = serde_json::json!("revoked-or-forged");
+    })
+    .await;
+    // A form submission in progress gets the typed error (the page keeps what was typed).
+    let response = call_my_access(&console, &admin, Some(&console.base), Some(&token)).await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.text().await.expect("body"), "\"SignInRequired\"");
+    assert_eq!(signed_in_rows(&console.database).await, 0);
+
+    let (admin, _) = sign_in(&console, "admin", "/").await;
+    edit_signed_in(&console.database, |s| {
+        s["tokens"]["expires_at"] = serde_json::json!(now() - 5);
+        s["tokens"]["refresh_token"] = serde_json::json!("revoked-or-forged");
+    })
+    .await;
+    // A page load goes to sign-in with the reason.
+    let response = get(&admin, format!("{}/logs", console.base)).await;
+    assert_eq!(
+        location(&response),
+        "/sign-in?reason=refresh_failed&return_to=/logs"
+    );
+    let html = get(&admin, format!("{}{}", console.base, location(&response)))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("could not be renewed"), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_endpoints_are_rate_limited_per_address() {
+    let console = start_sandbox_console(&["--oidc-login-rate-limit", "3"]).await;
+    let client = browser(console.sandbox);
+    for _ in 0..3 {
+        let response = get(&client, format!("{}/auth/login", console.base)).await;
+        assert_eq!(response.status(), 303);
+    }
+    let response = get(&client, format!("{}/auth/callback?state=x&code=y", console.base)).await;
+    assert_eq!(response.status(), 429);
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=20).contains(&wait), "{wait}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn permissions_come_from_the_api_server_for_the_user() {
+    let console = start_sandbox_console(&[]).await;
+    let (viewer, _) = sign_in(&console, "viewer", "/").await;
+    let html = get(&viewer, format!("{}/your-access", console.base))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("data-action=\"action.read_config\" data-allowed=\"true\""),
+        "{html}"
+    );
+    let row = html
+        .split("data-action=\"action.change_config\" data-allowed=\"false\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("the change_config row, not allowed");
+    assert!(row.contains("needs"), "{row}");
+    assert!(row.contains(&format!("update on configs.{OPERATOR_GROUP}")), "{row}");
+    assert!(html.contains("data-action=\"action.read_secrets\" data-allowed=\"false\""));
+
+    let (admin, _) = sign_in(&console, "admin", "/").await;
+    let html = get(&admin, format!("{}/your-access", console.base))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("data-action=\"action.change_config\" data-allowed=\"true\""), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auditors_see_only_the_audit_trail() {
+    let console = start_sandbox_console(&[]).await;
+    let (auditor, _) = sign_in(&console, "auditor", "/").await;
+    assert_eq!(location(&get(&auditor, format!("{}/", console.base)).await), "/audit");
+    for path in ["/logs", "/configuration", "/your-access"] {
+        let response = get(&auditor, format!("{}{path}", console.base)).await;
+        assert_eq!(response.status(), 403, "{path}");
+    }
+    let audit = get(&auditor, format!("{}/audit", console.base)).await;
+    assert_eq!(audit.status(), 200);
+    let html = audit.text().await.expect("html");
+    assert!(!html.contains("href=\"/logs\""), "no navigation to other pages");
+}
+
+/// Every server function that is not read-only refuses viewers and auditors (403 from the
+/// console), and the read-only ones refuse auditors. New server functions are covered
+/// without touching this test.
+#[tokio::test(flavor = "multi_thread")]
+async fn viewers_and_auditors_cannot_call_mutating_server_functions() {
+    let console = start_sandbox_console(&[]).await;
+    let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
+    assert!(paths.contains(&"/api/my_access"), "{paths:?}");
+    for user in ["viewer", "auditor"] {
+        let (client, _) = sign_in(&console, user, "/").await;
+        let token = if user == "viewer" {
+            page_csrf(&console, &client).await
+        } else {
+            let html = get(&client, format!("{}/audit", console.base)).await.text().await.expect("html");
+            csrf_token(&html)
+        };
+        for path in &paths {
+            let response = client
+                .post(format!("{}{path}", console.base))
+                .header("origin", &console.base)
+                .header("x-csrf-token", &token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("")
+                .send()
+                .await
+                .expect("post");
+            let read_only = app::access::READ_ONLY_SERVER_FNS.contains(path);
+            if user == "viewer" && read_only {
+                assert_eq!(response.status(), 200, "{user} {path}");
+            } else {
+                assert_eq!(response.status(), 403, "{user} {path}");
+            }
+        }
+    }
+}
+
+/// With the console's own check out of the way, the API server still refuses: the
+/// console's clients carry the user's identity, in both modes.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_server_refuses_a_viewer_whose_request_bypasses_the_console_check() {
+    use kube::api::{Api, DynamicObject, Patch, PatchParams};
+    use kube::core::{ApiResource, GroupVersionKind};
+    use registry_console::auth::oidc::{Identity, Tokens};
+    use registry_console::auth::session::SignedIn;
+    use registry_console::config::{KubeAuthMode, KubeSettings};
+
+    let sandbox = registry_console_sandbox::harness::shared();
+    let tokens = registry_console_sandbox::oidc_login::sign_in(&sandbox.oidc, "viewer", "viewer-password")
+        .await
+        .expect("viewer tokens");
+    let viewer = SignedIn {
+        identity: Identity {
+            subject: "viewer".into(),
+            name: "viewer".into(),
+            preferred_username: None,
+            email: None,
+            groups: vec!["registry-viewers".into()],
+        },
+        tokens: Tokens {
+            id_token: tokens.id_token.clone(),
+            refresh_token: None,
+            expires_at: now() + 300,
+        },
+        signed_in_at: now(),
+        csrf_token: String::new(),
+    };
+    let admin_config = {
+        let kubeconfig = kube::config::Kubeconfig::read_from(&sandbox.kubeconfig).expect("kubeconfig");
+        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.expect("config")
+    };
+    let impersonator_config = {
+        let path = registry_console_sandbox::sandbox::impersonator_kubeconfig(sandbox).await.expect("sa kubeconfig");
+        let kubeconfig = kube::config::Kubeconfig::read_from(&path).expect("kubeconfig");
+        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.expect("config")
+    };
+    let resource = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(OPERATOR_GROUP, "v1", "Config"),
+        "configs",
+    );
+    let before = Api::<DynamicObject>::all_with(
+        kube::Client::try_from(admin_config.clone()).expect("admin"),
+        &resource,
+    )
+    .get("cluster")
+    .await
+    .expect("config");
+
+    for (mode, base) in [
+        (KubeAuthMode::Token, admin_config.clone()),
+        (KubeAuthMode::Impersonate, impersonator_config.clone()),
+    ] {
+        let settings = KubeSettings {
+            kubeconfig: None,
+            context: None,
+            in_cluster: false,
+            auth_mode: mode,
+            impersonation_username_claim: "sub".into(),
+            impersonation_prefix: "oidc:".into(),
+        };
+        let users = registry_console::user_kube::UserClients::new(
+            base,
+            &settings,
+            registry_console::metrics::Metrics::new(),
+        );
+        let client = users.client_for(&viewer).expect("client");
+        let configs = Api::<DynamicObject>::all_with(client, &resource);
+        configs.get("cluster").await.unwrap_or_else(|e| panic!("{mode:?}: the viewer reads: {e}"));
+        let patch = serde_json::json!({ "spec": { "replicas": 7 } });
+        match configs
+            .patch("cluster", &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+        {
+            Err(kube::Error::Api(status)) => {
+                assert_eq!(status.code, 403, "{mode:?}");
+                assert!(status.message.contains("oidc:viewer"), "{mode:?}: {}", status.message);
+            }
+            other => panic!("{mode:?}: expected 403, got {other:?}"),
+        }
+    }
+    // The console's own service account (impersonate mode) cannot read it by itself.
+    let own = Api::<DynamicObject>::all_with(
+        kube::Client::try_from(impersonator_config).expect("sa"),
+        &resource,
+    );
+    match own.get("cluster").await {
+        Err(kube::Error::Api(status)) => assert_eq!(status.code, 403),
+        other => panic!("the service account alone must not read the config: {other:?}"),
+    }
+    let after = Api::<DynamicObject>::all_with(
+        kube::Client::try_from(admin_config).expect("admin"),
+        &resource,
+    )
+    .get("cluster")
+    .await
+    .expect("config");
+    assert_eq!(before.metadata.resource_version, after.metadata.resource_version, "unchanged");
+}
+
+/// A console in impersonate mode whose own service account may only impersonate: users get
+/// exactly their own permissions.
+#[tokio::test(flavor = "multi_thread")]
+async fn impersonate_mode_acts_as_the_signed_in_user() {
+    let sandbox = registry_console_sandbox::harness::shared();
+    let kubeconfig = registry_console_sandbox::sandbox::impersonator_kubeconfig(sandbox)
+        .await
+        .expect("sa kubeconfig");
+    let kubeconfig = kubeconfig.display().to_string();
+    let console = start_sandbox_console(&[
+        "--kubeconfig",
+        &kubeconfig,
+        "--kube-auth-mode",
+        "impersonate",
+        "--kube-impersonation-prefix",
+        "oidc:",
+    ])
+    .await;
+    for (user, may_change) in [("viewer", "false"), ("admin", "true")] {
+        let (client, _) = sign_in(&console, user, "/").await;
+        let html = get(&client, format!("{}/your-access", console.base))
+            .await
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            html.contains("data-action=\"action.read_config\" data-allowed=\"true\""),
+            "{user}: {html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "data-action=\"action.change_config\" data-allowed=\"{may_change}\""
+            )),
+            "{user}: {html}"
+        );
+    }
+}
