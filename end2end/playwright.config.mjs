@@ -6,11 +6,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const port = process.env.E2E_PORT || '18080';
+// A second console with a 3 s idle timeout, for the idle-timeout test.
+const idlePort = process.env.E2E_IDLE_PORT || '18081';
 const server = process.env.E2E_SERVER || '../target/debug/registry-console';
 const site = process.env.E2E_SITE || '../target/site';
 const dataDir = mkdtempSync(join(tmpdir(), 'registry-console-e2e-'));
-// The sandbox cluster's admin kubeconfig when `./dev test` started one.
-const kubeconfig = process.env.E2E_KUBECONFIG ? ` --kubeconfig ${process.env.E2E_KUBECONFIG}` : '';
+const idleDataDir = mkdtempSync(join(tmpdir(), 'registry-console-e2e-idle-'));
+// The sandbox (cluster and OIDC provider) that `./dev test` started, from its sandbox.env.
+const env = process.env;
+const sandbox = [
+  env.KUBECONFIG ? `--kubeconfig ${env.KUBECONFIG}` : '',
+  env.OIDC_ISSUER_URL ? `--oidc-issuer-url ${env.OIDC_ISSUER_URL} --oidc-ca-file ${env.OIDC_CA_FILE}` : '',
+  env.OIDC_CLIENT_ID ? `--oidc-client-id ${env.OIDC_CLIENT_ID} --oidc-client-secret-file ${env.OIDC_CLIENT_SECRET_FILE}` : '',
+].join(' ');
+const consoleCommand = (p, dir, extra = '') =>
+  `${server} --listen-addr 127.0.0.1:${p} --site-root ${site} --data-dir ${dir} --log-level warn ${sandbox} ${extra}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -23,6 +33,9 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     trace: 'retain-on-failure',
+    // The sandbox provider's certificate comes from the sandbox's own CA, which this
+    // Chromium profile does not know; the console itself is plain http on 127.0.0.1.
+    ignoreHTTPSErrors: true,
     launchOptions: {
       executablePath: '/usr/bin/chromium',
       args: [
@@ -31,13 +44,23 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    // Started and stopped by Playwright, so no orphan survives a failed run.
-    command: `${server} --listen-addr 127.0.0.1:${port} --site-root ${site} --data-dir ${dataDir} --log-level warn${kubeconfig}`,
-    url: `http://127.0.0.1:${port}/healthz`,
-    timeout: 60_000,
-    reuseExistingServer: false,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      // Started and stopped by Playwright, so no orphan survives a failed run.
+      command: consoleCommand(port, dataDir),
+      url: `http://127.0.0.1:${port}/healthz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+    {
+      command: consoleCommand(idlePort, idleDataDir, '--session-idle-timeout 3s'),
+      url: `http://127.0.0.1:${idlePort}/healthz`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  ],
 });

@@ -269,8 +269,16 @@ mod tests {
         };
         for page in Page::ALL {
             assert!(may_open(admin, page), "admin {page:?}");
-            assert_eq!(may_open(viewer, page), page != Page::Audit, "viewer {page:?}");
-            assert_eq!(may_open(auditor, page), page == Page::Audit, "auditor {page:?}");
+            assert_eq!(
+                may_open(viewer, page),
+                page != Page::Audit,
+                "viewer {page:?}"
+            );
+            assert_eq!(
+                may_open(auditor, page),
+                page == Page::Audit,
+                "auditor {page:?}"
+            );
             assert!(!may_open(Roles::default(), page), "nobody {page:?}");
         }
         assert_eq!(landing_path(admin), "/");

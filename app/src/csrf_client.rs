@@ -23,8 +23,7 @@ where
     fn send(req: Self::Request) -> impl Future<Output = Result<Self::Response, E>> + Send {
         #[cfg(feature = "hydrate")]
         if let Some(token) = csrf_token() {
-            req.headers()
-                .append(crate::session::CSRF_HEADER, &token);
+            req.headers().append(crate::session::CSRF_HEADER, &token);
         }
         <BrowserClient as Client<E, IS, OS>>::send(req)
     }

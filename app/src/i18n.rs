@@ -195,6 +195,34 @@ mod tests {
     }
 
     #[test]
+    fn keys_chosen_at_run_time_exist_in_every_language() {
+        let codes = [
+            "idle",
+            "expired",
+            "refresh_failed",
+            "required",
+            "state_mismatch",
+            "provider",
+            "token_invalid",
+            "exchange_failed",
+            "unavailable",
+        ];
+        let mut dynamic: Vec<&str> = codes
+            .iter()
+            .map(|c| crate::auth_pages::sign_in_message_key(c).expect("known code"))
+            .collect();
+        let actions = crate::access::console_actions();
+        dynamic.extend(actions.iter().map(|a| a.action_key.as_str()));
+        for lang in Lang::ALL {
+            let known = keys(lang);
+            for key in &dynamic {
+                assert!(known.contains(key), "{} lacks {key}", lang.code());
+            }
+        }
+        assert_eq!(crate::auth_pages::sign_in_message_key("<script>"), None);
+    }
+
+    #[test]
     fn catalogues_have_the_same_keys() {
         let en = keys(Lang::En);
         let ja = keys(Lang::Ja);

@@ -104,7 +104,9 @@ pub fn LanguageSwitch() -> impl IntoView {
                 .into_iter()
                 .map(|lang| {
                     let href = move || {
-                        let here = format!("{}{}", location.pathname.get(), location.search.get());
+                        let search = location.search.get();
+                        let separator = if search.is_empty() || search.starts_with('?') { "" } else { "?" };
+                        let here = format!("{}{separator}{search}", location.pathname.get());
                         format!("/lang/{}?return_to={}", lang.code(), encode_query_value(&here))
                     };
                     view! {

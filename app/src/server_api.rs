@@ -15,8 +15,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The cluster, as the signed-in user.
 pub trait ClusterAccess: Send + Sync {
     /// Asks the API server (SelfSubjectAccessReview) whether the user may do each thing.
-    fn review(&self, checks: Vec<AccessCheck>)
-    -> BoxFuture<'_, Result<Vec<AccessDecision>, ConsoleError>>;
+    fn review(
+        &self,
+        checks: Vec<AccessCheck>,
+    ) -> BoxFuture<'_, Result<Vec<AccessDecision>, ConsoleError>>;
 }
 
 /// Provided by the server to every page render and server function.

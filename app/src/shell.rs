@@ -5,8 +5,7 @@ use crate::auth_pages::{Guarded, SignInPage, SignedOutPage, UserMenu, YourAccess
 use crate::language::{I18n, LanguageSwitch, RequestLang, initial_lang};
 use crate::pages::{NotFound, Page, PlannedPage};
 use crate::session::{
-    CSRF_META_NAME, RequestSession, SESSION_ELEMENT_ID, initial_session, script_json,
-    use_session,
+    CSRF_META_NAME, RequestSession, SESSION_ELEMENT_ID, initial_session, script_json, use_session,
 };
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};

@@ -37,7 +37,9 @@ pub fn console_port() -> u16 {
     let next = NEXT_PORT.fetch_add(1, Ordering::SeqCst);
     match ports.get(next) {
         Some(port) => *port,
-        None => panic!("more than {CONSOLE_PORTS} consoles in one test process; raise CONSOLE_PORTS"),
+        None => {
+            panic!("more than {CONSOLE_PORTS} consoles in one test process; raise CONSOLE_PORTS")
+        }
     }
 }
 

@@ -85,7 +85,15 @@ pub async fn sign_in(provider: &Provider, username: &str, password: &str) -> Res
         .find(|(k, _)| k == "nonce")
         .map(|(_, v)| v.to_string())
         .unwrap_or_default();
-    let callback = authorize(&http, provider, url.as_str(), &provider.redirect_uri, username, password).await?;
+    let callback = authorize(
+        &http,
+        provider,
+        url.as_str(),
+        &provider.redirect_uri,
+        username,
+        password,
+    )
+    .await?;
     let url = url::Url::parse(&callback).map_err(|e| Error::Setup(e.to_string()))?;
     let get = |k: &str| {
         url.query_pairs()
@@ -95,7 +103,8 @@ pub async fn sign_in(provider: &Provider, username: &str, password: &str) -> Res
     if get("state").as_deref() != Some(state.as_str()) {
         return Err(Error::Setup("state mismatch at the callback".into()));
     }
-    let code = get("code").ok_or_else(|| Error::Setup(format!("no code at the callback: {callback}")))?;
+    let code =
+        get("code").ok_or_else(|| Error::Setup(format!("no code at the callback: {callback}")))?;
     let secret = std::fs::read_to_string(&provider.client_secret_file)?;
     let response = http
         .post(&discovery.token_endpoint)
@@ -109,7 +118,10 @@ pub async fn sign_in(provider: &Provider, username: &str, password: &str) -> Res
         .send()
         .await?;
     if !response.status().is_success() {
-        return Err(Error::Setup(format!("token endpoint: {}", response.text().await?)));
+        return Err(Error::Setup(format!(
+            "token endpoint: {}",
+            response.text().await?
+        )));
     }
     let mut tokens: Tokens = response.json().await?;
     tokens.nonce = nonce;

@@ -89,7 +89,9 @@ impl Sandbox {
             .map(|url| url.trim_end_matches('/'))
             .collect();
         let Some(first_console) = consoles.first() else {
-            return Err(Error::Setup("no console URL to register at the provider".into()));
+            return Err(Error::Setup(
+                "no console URL to register at the provider".into(),
+            ));
         };
         let redirect_uri = format!("{first_console}/auth/callback");
         let mut command = Command::new(options.scripts_dir.join("oidc/start.sh"));
@@ -100,7 +102,10 @@ impl Sandbox {
         for console in &consoles {
             command
                 .args(["--redirect-uri", &format!("{console}/auth/callback")])
-                .args(["--post-logout-redirect-uri", &format!("{console}/signed-out")]);
+                .args([
+                    "--post-logout-redirect-uri",
+                    &format!("{console}/signed-out"),
+                ]);
         }
         tracing::info!(port = oidc_port, "starting the OIDC provider");
         let (mut oidc, oidc_lines) = Child::spawn("OIDC provider", command, &dir.join("oidc.log"))?;

@@ -14,7 +14,7 @@ pub struct SwitchQuery {
 }
 
 pub async fn switch(
-    State(crate::security_headers::Https(https)): State<crate::security_headers::Https>,
+    State(policy): State<crate::security_headers::HeaderPolicy>,
     Path(code): Path<String>,
     Query(query): Query<SwitchQuery>,
 ) -> Response {
@@ -29,7 +29,7 @@ pub async fn switch(
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
         lang.code(),
-        if https { "; Secure" } else { "" }
+        if policy.https { "; Secure" } else { "" }
     );
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();

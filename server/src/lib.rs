@@ -29,7 +29,7 @@ use kube_access::KubeAccess;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use metrics::Metrics;
-use security_headers::{CspNonce, Https};
+use security_headers::{CspNonce, HeaderPolicy};
 use sqlx::SqlitePool;
 use std::sync::Arc;
 use tower_sessions::cookie::SameSite;
@@ -70,9 +70,16 @@ impl FromRef<AppState> for Metrics {
     }
 }
 
-impl FromRef<AppState> for Https {
+impl FromRef<AppState> for HeaderPolicy {
     fn from_ref(state: &AppState) -> Self {
-        Https(state.config.is_https())
+        HeaderPolicy {
+            https: state.config.is_https(),
+            provider_origin: state
+                .auth
+                .oidc
+                .as_ref()
+                .map(|o| auth::origin_of(o.issuer())),
+        }
     }
 }
 
@@ -146,7 +153,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
-            Https::from_ref(&state),
+            HeaderPolicy::from_ref(&state),
             security_headers::security_headers,
         ))
         .layer(axum::middleware::from_fn_with_state(
@@ -178,13 +185,16 @@ fn request_context(state: &AppState) {
     };
     let view = user.view(&state.auth.mapping);
     provide_context(RequestSession(Some(view.clone())));
-    let cluster = state.users.as_ref().and_then(|users| match users.access_for(user) {
-        Ok(access) => Some(access),
-        Err(e) => {
-            tracing::warn!(error = %e, "no Kubernetes client for this user");
-            None
-        }
-    });
+    let cluster = state
+        .users
+        .as_ref()
+        .and_then(|users| match users.access_for(user) {
+            Ok(access) => Some(access),
+            Err(e) => {
+                tracing::warn!(error = %e, "no Kubernetes client for this user");
+                None
+            }
+        });
     provide_context(RequestUser {
         session: view,
         cluster,
@@ -227,7 +237,9 @@ pub async fn serve(config: Config) -> error::Result<()> {
             }
         });
     } else {
-        tracing::warn!("no OIDC issuer configured (--oidc-issuer-url, --oidc-client-id): nobody can sign in");
+        tracing::warn!(
+            "no OIDC issuer configured (--oidc-issuer-url, --oidc-client-id): nobody can sign in"
+        );
     }
     tracing::info!(
         listen = %state.config.listen_addr,
@@ -253,9 +265,13 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
     let auth = Auth::from_config(&config).map_err(error::Error::Config)?;
     // Its table comes from migrations/ (applied by db::open), not from the store.
     let sessions = SqliteStore::new(db.clone());
-    let users = kube
-        .as_ref()
-        .map(|k| Arc::new(UserClients::new(k.config.clone(), &config.kube, metrics.clone())));
+    let users = kube.as_ref().map(|k| {
+        Arc::new(UserClients::new(
+            k.config.clone(),
+            &config.kube,
+            metrics.clone(),
+        ))
+    });
     Ok(AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config),

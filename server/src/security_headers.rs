@@ -23,12 +23,18 @@ impl CspNonce {
     }
 }
 
-/// The Content-Security-Policy; `nonce` only for HTML documents.
-pub fn content_security_policy(nonce: Option<&str>) -> String {
+/// The Content-Security-Policy; `nonce` only for HTML documents. `provider` is the OIDC
+/// issuer's origin: sign-out is a form post that redirects there, and browsers apply
+/// `form-action` to a form's redirects too.
+pub fn content_security_policy(nonce: Option<&str>, provider: Option<&str>) -> String {
     let script = match nonce {
         // 'wasm-unsafe-eval' allows compiling the app's WebAssembly, nothing more.
         Some(n) => format!("script-src 'self' 'nonce-{n}' 'wasm-unsafe-eval'"),
         None => "script-src 'self' 'wasm-unsafe-eval'".to_string(),
+    };
+    let form_action = match provider {
+        Some(origin) => format!("form-action 'self' {origin}"),
+        None => "form-action 'self'".to_string(),
     };
     [
         "default-src 'self'",
@@ -39,18 +45,25 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        &form_action,
         "frame-ancestors 'none'",
     ]
     .join("; ")
 }
 
-/// Whether responses should carry HSTS (the public URL is https).
-#[derive(Clone, Copy)]
-pub struct Https(pub bool);
+/// What the headers depend on: HSTS when the public URL is https, and the OIDC provider's
+/// origin for `form-action`.
+#[derive(Clone)]
+pub struct HeaderPolicy {
+    pub https: bool,
+    pub provider_origin: Option<String>,
+}
 
 pub async fn security_headers(
-    State(Https(https)): State<Https>,
+    State(HeaderPolicy {
+        https,
+        provider_origin,
+    }): State<HeaderPolicy>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -63,7 +76,10 @@ pub async fn security_headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    let csp = content_security_policy(is_html.then_some(nonce.0.as_str()));
+    let csp = content_security_policy(
+        is_html.then_some(nonce.0.as_str()),
+        provider_origin.as_deref(),
+    );
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
@@ -104,12 +120,14 @@ mod tests {
 
     #[test]
     fn policy_allows_only_own_origin_and_the_nonce() {
-        let csp = content_security_policy(Some("abc"));
+        let csp = content_security_policy(Some("abc"), None);
         assert!(csp.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'"));
         assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(csp.contains("form-action 'self';"));
         assert!(!csp.contains("unsafe-inline"));
-        let csp = content_security_policy(None);
+        let csp = content_security_policy(None, Some("https://idp.example.com"));
         assert!(!csp.contains("nonce-"));
+        assert!(csp.contains("form-action 'self' https://idp.example.com;"));
     }
 
     #[test]

@@ -58,7 +58,11 @@ pub fn impersonation(
     }
     .filter(|n| !n.is_empty())
     .ok_or_else(|| format!("the ID token has no `{username_claim}` claim to impersonate"))?;
-    let groups = identity.groups.iter().map(|g| format!("{prefix}{g}")).collect();
+    let groups = identity
+        .groups
+        .iter()
+        .map(|g| format!("{prefix}{g}"))
+        .collect();
     Ok((format!("{prefix}{name}"), groups))
 }
 
@@ -159,7 +163,9 @@ pub fn console_error(e: kube::Error) -> ConsoleError {
             code: status.code,
             message: status.message,
         },
-        other => ConsoleError::Unavailable(format!("the Kubernetes API cannot be reached: {other}")),
+        other => {
+            ConsoleError::Unavailable(format!("the Kubernetes API cannot be reached: {other}"))
+        }
     }
 }
 
@@ -205,9 +211,7 @@ impl UserCluster {
         for (check, answer) in checks.into_iter().zip(answers) {
             let status = answer.map_err(console_error)?.status;
             let allowed = status.as_ref().is_some_and(|s| s.allowed);
-            let reason = status
-                .and_then(|s| s.reason)
-                .filter(|r| !r.is_empty());
+            let reason = status.and_then(|s| s.reason).filter(|r| !r.is_empty());
             decisions.push(AccessDecision {
                 check,
                 allowed,
@@ -275,7 +279,11 @@ mod tests {
 
     #[test]
     fn token_mode_replaces_the_consoles_credentials() {
-        let clients = UserClients::new(console_config(), &settings(KubeAuthMode::Token), Metrics::new());
+        let clients = UserClients::new(
+            console_config(),
+            &settings(KubeAuthMode::Token),
+            Metrics::new(),
+        );
         let config = clients.config_for(&user()).expect("config");
         use secrecy::ExposeSecret;
         let token = config.auth_info.token.as_ref().expect("token");
@@ -286,7 +294,11 @@ mod tests {
 
     #[test]
     fn token_mode_refuses_a_session_without_a_token() {
-        let clients = UserClients::new(console_config(), &settings(KubeAuthMode::Token), Metrics::new());
+        let clients = UserClients::new(
+            console_config(),
+            &settings(KubeAuthMode::Token),
+            Metrics::new(),
+        );
         let mut u = user();
         u.tokens.id_token.clear();
         assert!(clients.config_for(&u).is_err());
@@ -294,7 +306,11 @@ mod tests {
 
     #[test]
     fn impersonate_mode_adds_user_and_prefixed_groups() {
-        let clients = UserClients::new(console_config(), &settings(KubeAuthMode::Impersonate), Metrics::new());
+        let clients = UserClients::new(
+            console_config(),
+            &settings(KubeAuthMode::Impersonate),
+            Metrics::new(),
+        );
         let config = clients.config_for(&user()).expect("config");
         assert_eq!(config.auth_info.impersonate.as_deref(), Some("oidc:viewer"));
         assert_eq!(

@@ -141,7 +141,10 @@ async fn each_user_lands_on_the_page_for_their_role() {
             }
             _ => {
                 assert_eq!(status, 200, "{user}");
-                assert!(html.contains("data-action=\"sign-out\""), "{user} can sign out");
+                assert!(
+                    html.contains("data-action=\"sign-out\""),
+                    "{user} can sign out"
+                );
             }
         }
         assert!(!html.contains("eyJ"), "no token in the page of {user}");
@@ -156,8 +159,16 @@ async fn session_cookie_is_rotated_http_only_and_lax() {
     let console = start_sandbox_console(&[]).await;
     let browser = browser(console.sandbox);
     let callback = callback_url(&console, &browser, "admin", "/").await;
-    let before: Vec<String> = sessions(&console.database).await.into_iter().map(|(id, _)| id).collect();
-    assert_eq!(before.len(), 1, "one pre-login session holding the pending sign-in");
+    let before: Vec<String> = sessions(&console.database)
+        .await
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        before.len(),
+        1,
+        "one pre-login session holding the pending sign-in"
+    );
     let response = get(&browser, callback).await;
     let cookie = response
         .headers()
@@ -170,8 +181,15 @@ async fn session_cookie_is_rotated_http_only_and_lax() {
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http public URL: {cookie}");
-    let after: Vec<String> = sessions(&console.database).await.into_iter().map(|(id, _)| id).collect();
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http public URL: {cookie}"
+    );
+    let after: Vec<String> = sessions(&console.database)
+        .await
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     assert_eq!(after.len(), 1);
     assert_ne!(before, after, "the session id changed at sign-in");
     // Tokens stay in the database, never in the cookie.
@@ -184,7 +202,12 @@ async fn a_forged_state_signs_nobody_in() {
     let browser = browser(console.sandbox);
     let callback = callback_url(&console, &browser, "admin", "/").await;
     let url = reqwest::Url::parse(&callback).expect("url");
-    let code = url.query_pairs().find(|(k, _)| k == "code").expect("code").1.to_string();
+    let code = url
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("code")
+        .1
+        .to_string();
     for forged in [
         format!("{}/auth/callback?code={code}&state=forged", console.base),
         format!("{}/auth/callback?code={code}", console.base),
@@ -211,7 +234,11 @@ async fn a_replayed_callback_is_refused() {
     // The victim's browser replaying it: the state was used up.
     let response = get(&victim, callback).await;
     assert_eq!(location(&response), "/sign-in?error=state_mismatch");
-    assert_eq!(signed_in_rows(&console.database).await, 1, "still only the victim");
+    assert_eq!(
+        signed_in_rows(&console.database).await,
+        1,
+        "still only the victim"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -240,7 +267,10 @@ async fn a_replayed_code_with_a_fresh_state_is_refused_by_the_provider() {
         .to_string();
     let response = get(
         &second,
-        format!("{}/auth/callback?code={old_code}&state={state}", console.base),
+        format!(
+            "{}/auth/callback?code={old_code}&state={state}",
+            console.base
+        ),
     )
     .await;
     assert_eq!(location(&response), "/sign-in?error=exchange_failed");
@@ -262,14 +292,20 @@ async fn a_provider_error_is_explained_and_signs_nobody_in() {
         .to_string();
     let response = get(
         &browser,
-        format!("{}/auth/callback?error=access_denied&state={state}", console.base),
+        format!(
+            "{}/auth/callback?error=access_denied&state={state}",
+            console.base
+        ),
     )
     .await;
     assert_eq!(location(&response), "/sign-in?error=provider");
     assert_eq!(signed_in_rows(&console.database).await, 0);
     let page = get(&browser, format!("{}/sign-in?error=provider", console.base)).await;
     let html = page.text().await.expect("html");
-    assert!(html.contains("The identity provider refused the sign-in"), "{html}");
+    assert!(
+        html.contains("The identity provider refused the sign-in"),
+        "{html}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -299,8 +335,16 @@ async fn state_changing_requests_need_the_sessions_csrf_token_and_our_origin() {
     for (why, origin, token) in [
         ("no token", Some(origin), None),
         ("wrong token", Some(origin), Some("x".repeat(43))),
-        ("another session's token", Some(origin), Some(viewer_token.clone())),
-        ("another site", Some("https://evil.example"), Some(token.clone())),
+        (
+            "another session's token",
+            Some(origin),
+            Some(viewer_token.clone()),
+        ),
+        (
+            "another site",
+            Some("https://evil.example"),
+            Some(token.clone()),
+        ),
         ("no origin or referer", None, Some(token.clone())),
     ] {
         let response = call_my_access(&console, &admin, origin, token.as_deref()).await;
@@ -347,15 +391,26 @@ async fn sign_out_deletes_the_session_and_ends_the_providers_session() {
         .expect("post");
     assert_eq!(response.status(), 303);
     let end_session = location(&response);
-    assert!(end_session.starts_with(&console.sandbox.oidc.issuer), "{end_session}");
+    assert!(
+        end_session.starts_with(&console.sandbox.oidc.issuer),
+        "{end_session}"
+    );
     let url = reqwest::Url::parse(&end_session).expect("url");
-    let param = |k: &str| url.query_pairs().find(|(key, _)| key == k).map(|(_, v)| v.to_string());
+    let param = |k: &str| {
+        url.query_pairs()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.to_string())
+    };
     assert!(param("id_token_hint").is_some());
     assert_eq!(
         param("post_logout_redirect_uri").as_deref(),
         Some(format!("{}/signed-out", console.base).as_str())
     );
-    assert_eq!(signed_in_rows(&console.database).await, 0, "deleted server-side");
+    assert_eq!(
+        signed_in_rows(&console.database).await,
+        0,
+        "deleted server-side"
+    );
     assert!(!signed_in(&console, &admin).await);
 
     // The old cookie, replayed by hand, opens nothing.
@@ -370,7 +425,11 @@ async fn sign_out_deletes_the_session_and_ends_the_providers_session() {
         .await
         .expect("get");
     assert_eq!(response.status(), 303);
-    assert!(location(&response).starts_with("/sign-in?reason=idle"), "{}", location(&response));
+    assert!(
+        location(&response).starts_with("/sign-in?reason=idle"),
+        "{}",
+        location(&response)
+    );
 
     // The provider's logout really ends its session: it asks for the password again.
     let confirm = admin.get(&end_session).send().await.expect("end session");
@@ -402,7 +461,11 @@ async fn a_session_ends_at_its_absolute_lifetime_however_active() {
     })
     .await;
     let response = get(&viewer, format!("{}/", console.base)).await;
-    assert!(location(&response).starts_with("/sign-in?reason=expired"), "{}", location(&response));
+    assert!(
+        location(&response).starts_with("/sign-in?reason=expired"),
+        "{}",
+        location(&response)
+    );
     assert_eq!(signed_in_rows(&console.database).await, 0);
 }
 
@@ -413,7 +476,10 @@ async fn tokens_are_refreshed_before_they_expire() {
     // The sandbox provider rotates refresh tokens, so a new one proves the refresh happened
     // (the ID token itself may be byte-identical when issued within the same second).
     let token_of = |records: Vec<(String, tower_sessions::session::Record)>| {
-        records[0].1.data["signed_in"]["tokens"]["refresh_token"].as_str().expect("token").to_string()
+        records[0].1.data["signed_in"]["tokens"]["refresh_token"]
+            .as_str()
+            .expect("token")
+            .to_string()
     };
     let before = token_of(sessions(&console.database).await);
     // Pretend the ID token has 10 seconds left.
@@ -423,9 +489,15 @@ async fn tokens_are_refreshed_before_they_expire() {
     .await;
     let token = page_csrf(&console, &admin).await;
     let response = call_my_access(&console, &admin, Some(&console.base), Some(&token)).await;
-    assert_eq!(response.status(), 200, "the request succeeds with fresh tokens");
+    assert_eq!(
+        response.status(),
+        200,
+        "the request succeeds with fresh tokens"
+    );
     let records = sessions(&console.database).await;
-    let expires = records[0].1.data["signed_in"]["tokens"]["expires_at"].as_i64().expect("exp");
+    let expires = records[0].1.data["signed_in"]["tokens"]["expires_at"]
+        .as_i64()
+        .expect("exp");
     assert!(expires > now() + 300, "a new expiry from the provider");
     assert_ne!(token_of(records), before, "a new refresh token");
 }
@@ -474,7 +546,11 @@ async fn sign_in_endpoints_are_rate_limited_per_address() {
         let response = get(&client, format!("{}/auth/login", console.base)).await;
         assert_eq!(response.status(), 303);
     }
-    let response = get(&client, format!("{}/auth/callback?state=x&code=y", console.base)).await;
+    let response = get(
+        &client,
+        format!("{}/auth/callback?state=x&code=y", console.base),
+    )
+    .await;
     assert_eq!(response.status(), 429);
     let wait: u64 = response.headers()["retry-after"]
         .to_str()
@@ -503,7 +579,10 @@ async fn permissions_come_from_the_api_server_for_the_user() {
         .and_then(|rest| rest.split("</tr>").next())
         .expect("the change_config row, not allowed");
     assert!(row.contains("needs"), "{row}");
-    assert!(row.contains(&format!("update on configs.{OPERATOR_GROUP}")), "{row}");
+    assert!(
+        row.contains(&format!("update on configs.{OPERATOR_GROUP}")),
+        "{row}"
+    );
     assert!(html.contains("data-action=\"action.read_secrets\" data-allowed=\"false\""));
 
     let (admin, _) = sign_in(&console, "admin", "/").await;
@@ -512,14 +591,20 @@ async fn permissions_come_from_the_api_server_for_the_user() {
         .text()
         .await
         .expect("html");
-    assert!(html.contains("data-action=\"action.change_config\" data-allowed=\"true\""), "{html}");
+    assert!(
+        html.contains("data-action=\"action.change_config\" data-allowed=\"true\""),
+        "{html}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn auditors_see_only_the_audit_trail() {
     let console = start_sandbox_console(&[]).await;
     let (auditor, _) = sign_in(&console, "auditor", "/").await;
-    assert_eq!(location(&get(&auditor, format!("{}/", console.base)).await), "/audit");
+    assert_eq!(
+        location(&get(&auditor, format!("{}/", console.base)).await),
+        "/audit"
+    );
     for path in ["/logs", "/configuration", "/your-access"] {
         let response = get(&auditor, format!("{}{path}", console.base)).await;
         assert_eq!(response.status(), 403, "{path}");
@@ -527,7 +612,10 @@ async fn auditors_see_only_the_audit_trail() {
     let audit = get(&auditor, format!("{}/audit", console.base)).await;
     assert_eq!(audit.status(), 200);
     let html = audit.text().await.expect("html");
-    assert!(!html.contains("href=\"/logs\""), "no navigation to other pages");
+    assert!(
+        !html.contains("href=\"/logs\""),
+        "no navigation to other pages"
+    );
 }
 
 /// Every server function that is not read-only refuses viewers and auditors (403 from the
@@ -545,7 +633,11 @@ async fn viewers_and_auditors_cannot_call_mutating_server_functions() {
         let token = if user == "viewer" {
             page_csrf(&console, &client).await
         } else {
-            let html = get(&client, format!("{}/audit", console.base)).await.text().await.expect("html");
+            let html = get(&client, format!("{}/audit", console.base))
+                .await
+                .text()
+                .await
+                .expect("html");
             csrf_token(&html)
         };
         for path in &paths {
@@ -579,9 +671,10 @@ async fn the_api_server_refuses_a_viewer_whose_request_bypasses_the_console_chec
     use registry_console::config::{KubeAuthMode, KubeSettings};
 
     let sandbox = registry_console_sandbox::harness::shared();
-    let tokens = registry_console_sandbox::oidc_login::sign_in(&sandbox.oidc, "viewer", "viewer-password")
-        .await
-        .expect("viewer tokens");
+    let tokens =
+        registry_console_sandbox::oidc_login::sign_in(&sandbox.oidc, "viewer", "viewer-password")
+            .await
+            .expect("viewer tokens");
     let viewer = SignedIn {
         identity: Identity {
             subject: "viewer".into(),
@@ -599,13 +692,20 @@ async fn the_api_server_refuses_a_viewer_whose_request_bypasses_the_console_chec
         csrf_token: String::new(),
     };
     let admin_config = {
-        let kubeconfig = kube::config::Kubeconfig::read_from(&sandbox.kubeconfig).expect("kubeconfig");
-        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.expect("config")
+        let kubeconfig =
+            kube::config::Kubeconfig::read_from(&sandbox.kubeconfig).expect("kubeconfig");
+        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+            .await
+            .expect("config")
     };
     let impersonator_config = {
-        let path = registry_console_sandbox::sandbox::impersonator_kubeconfig(sandbox).await.expect("sa kubeconfig");
+        let path = registry_console_sandbox::sandbox::impersonator_kubeconfig(sandbox)
+            .await
+            .expect("sa kubeconfig");
         let kubeconfig = kube::config::Kubeconfig::read_from(&path).expect("kubeconfig");
-        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.expect("config")
+        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+            .await
+            .expect("config")
     };
     let resource = ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk(OPERATOR_GROUP, "v1", "Config"),
@@ -638,7 +738,10 @@ async fn the_api_server_refuses_a_viewer_whose_request_bypasses_the_console_chec
         );
         let client = users.client_for(&viewer).expect("client");
         let configs = Api::<DynamicObject>::all_with(client, &resource);
-        configs.get("cluster").await.unwrap_or_else(|e| panic!("{mode:?}: the viewer reads: {e}"));
+        configs
+            .get("cluster")
+            .await
+            .unwrap_or_else(|e| panic!("{mode:?}: the viewer reads: {e}"));
         let patch = serde_json::json!({ "spec": { "replicas": 7 } });
         match configs
             .patch("cluster", &PatchParams::default(), &Patch::Merge(&patch))
@@ -646,7 +749,11 @@ async fn the_api_server_refuses_a_viewer_whose_request_bypasses_the_console_chec
         {
             Err(kube::Error::Api(status)) => {
                 assert_eq!(status.code, 403, "{mode:?}");
-                assert!(status.message.contains("oidc:viewer"), "{mode:?}: {}", status.message);
+                assert!(
+                    status.message.contains("oidc:viewer"),
+                    "{mode:?}: {}",
+                    status.message
+                );
             }
             other => panic!("{mode:?}: expected 403, got {other:?}"),
         }
@@ -667,7 +774,10 @@ async fn the_api_server_refuses_a_viewer_whose_request_bypasses_the_console_chec
     .get("cluster")
     .await
     .expect("config");
-    assert_eq!(before.metadata.resource_version, after.metadata.resource_version, "unchanged");
+    assert_eq!(
+        before.metadata.resource_version, after.metadata.resource_version,
+        "unchanged"
+    );
 }
 
 /// A console in impersonate mode whose own service account may only impersonate: users get

@@ -97,7 +97,8 @@ pub async fn protect(State(auth): State<Auth>, request: Request, next: Next) -> 
         .map(|(_, v)| v.into_owned());
     match sent {
         Some(sent) if constant_time_eq(&sent, &expected) => {
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
         Some(_) => refuse("the CSRF token is wrong", &path),
         None => refuse("the CSRF token is missing", &path),

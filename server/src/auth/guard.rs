@@ -178,8 +178,12 @@ pub async fn authenticate(
             }
             if !is_public(&path) {
                 let mut response = sign_in_required(&request, ended.unwrap_or("required"));
+                // Clear the marker once the user is shown why (a page, not a data call, so
+                // a reload still explains it).
                 if ended.is_some()
-                    && let Ok(clear) = marker_cookie(0, auth.public_url.starts_with("https://")).parse()
+                    && response.status().is_redirection()
+                    && let Ok(clear) =
+                        marker_cookie(0, auth.public_url.starts_with("https://")).parse()
                 {
                     response.headers_mut().append(header::SET_COOKIE, clear);
                 }
@@ -207,8 +211,8 @@ fn sign_in_required(request: &Request, reason: &str) -> Response {
         );
         Redirect::to(&encode_for_location(&location)).into_response()
     } else {
-        let body = serde_json::to_string(&app::error::ConsoleError::SignInRequired)
-            .unwrap_or_default();
+        let body =
+            serde_json::to_string(&app::error::ConsoleError::SignInRequired).unwrap_or_default();
         (
             StatusCode::UNAUTHORIZED,
             [(header::CONTENT_TYPE, "application/json")],
@@ -245,19 +249,51 @@ mod tests {
     #[test]
     fn tokens_are_refreshed_shortly_before_expiry() {
         let now = 1_000_000;
-        assert_eq!(token_action(&signed_in(now + 600, true), now), TokenAction::Keep);
-        assert_eq!(token_action(&signed_in(now + 30, true), now), TokenAction::Refresh);
-        assert_eq!(token_action(&signed_in(now - 30, true), now), TokenAction::Refresh);
-        assert_eq!(token_action(&signed_in(now + 30, false), now), TokenAction::Keep);
+        assert_eq!(
+            token_action(&signed_in(now + 600, true), now),
+            TokenAction::Keep
+        );
+        assert_eq!(
+            token_action(&signed_in(now + 30, true), now),
+            TokenAction::Refresh
+        );
+        assert_eq!(
+            token_action(&signed_in(now - 30, true), now),
+            TokenAction::Refresh
+        );
+        assert_eq!(
+            token_action(&signed_in(now + 30, false), now),
+            TokenAction::Keep
+        );
         assert_eq!(token_action(&signed_in(now, false), now), TokenAction::End);
     }
 
     #[test]
     fn public_paths() {
-        for p in ["/healthz", "/readyz", "/metrics", "/sign-in", "/signed-out", "/auth/login", "/auth/callback", "/lang/ja", "/pkg/registry_console.wasm", "/favicon.svg"] {
+        for p in [
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/sign-in",
+            "/signed-out",
+            "/auth/login",
+            "/auth/callback",
+            "/lang/ja",
+            "/pkg/registry_console.wasm",
+            "/favicon.svg",
+        ] {
             assert!(is_public(p), "{p}");
         }
-        for p in ["/", "/logs", "/audit", "/api/my_access", "/your-access", "/authx", "/pkgx", "/sign-in/x"] {
+        for p in [
+            "/",
+            "/logs",
+            "/audit",
+            "/api/my_access",
+            "/your-access",
+            "/authx",
+            "/pkgx",
+            "/sign-in/x",
+        ] {
             assert!(!is_public(p), "{p}");
         }
     }

@@ -65,7 +65,9 @@ impl Auth {
             absolute_timeout_secs: config.session.absolute_timeout,
             public_origin: origin_of(&config.public_url),
             public_url: config.public_url.clone(),
-            limiter: Arc::new(rate_limit::RateLimiter::per_minute(config.oidc.login_rate_limit)),
+            limiter: Arc::new(rate_limit::RateLimiter::per_minute(
+                config.oidc.login_rate_limit,
+            )),
         })
     }
 }
@@ -104,7 +106,10 @@ mod tests {
 
     #[test]
     fn origin_drops_the_path() {
-        assert_eq!(origin_of("https://c.example.com/x/y"), "https://c.example.com");
+        assert_eq!(
+            origin_of("https://c.example.com/x/y"),
+            "https://c.example.com"
+        );
         assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
     }
 

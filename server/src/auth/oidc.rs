@@ -11,8 +11,7 @@ use chrono::{DateTime, Utc};
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType,
     CoreGenderClaim, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
-    CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse,
-    CoreTokenType,
+    CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
     AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields,
@@ -146,11 +145,17 @@ impl OidcProvider {
         let client_secret = match &settings.client_secret_file {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| {
-                    format!("oidc.client_secret_file: cannot read {}: {e}", path.display())
+                    format!(
+                        "oidc.client_secret_file: cannot read {}: {e}",
+                        path.display()
+                    )
                 })?;
                 let secret = text.trim().to_string();
                 if secret.is_empty() {
-                    return Err(format!("oidc.client_secret_file: {} is empty", path.display()));
+                    return Err(format!(
+                        "oidc.client_secret_file: {} is empty",
+                        path.display()
+                    ));
                 }
                 Some(ClientSecret::new(secret))
             }
@@ -179,10 +184,14 @@ impl OidcProvider {
         if let Some(path) = &settings.ca_file {
             let pem = std::fs::read(path)
                 .map_err(|e| format!("oidc.ca_file: cannot read {}: {e}", path.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| format!("oidc.ca_file: {} is not a PEM bundle: {e}", path.display()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                format!("oidc.ca_file: {} is not a PEM bundle: {e}", path.display())
+            })?;
             if certs.is_empty() {
-                return Err(format!("oidc.ca_file: {} holds no certificate", path.display()));
+                return Err(format!(
+                    "oidc.ca_file: {} holds no certificate",
+                    path.display()
+                ));
             }
             http = http.tls_built_in_root_certs(false);
             for cert in certs {
@@ -217,7 +226,9 @@ impl OidcProvider {
         }
         let metadata = ProviderMetadataWithLogout::discover_async(self.issuer.clone(), &self.http)
             .await
-            .map_err(|e| AuthError::Unavailable(format!("OIDC discovery at {}: {e}", self.issuer.as_str())))?;
+            .map_err(|e| {
+                AuthError::Unavailable(format!("OIDC discovery at {}: {e}", self.issuer.as_str()))
+            })?;
         let end_session = metadata.additional_metadata().end_session_endpoint.clone();
         let client = Client::from_provider_metadata(
             metadata,
@@ -294,7 +305,11 @@ impl OidcProvider {
     }
 
     /// New tokens from the refresh token. The new ID token must be for the same subject.
-    pub async fn refresh(&self, refresh_token: &str, subject: &str) -> Result<(Identity, Tokens), AuthError> {
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        subject: &str,
+    ) -> Result<(Identity, Tokens), AuthError> {
         let discovered = self.discovered(None).await?;
         let token = RefreshToken::new(refresh_token.to_string());
         let response = discovered
@@ -309,7 +324,9 @@ impl OidcProvider {
             .ok_or_else(|| AuthError::TokenInvalid("the refresh response has no ID token".into()))?
             .clone();
         // Refreshed ID tokens carry no nonce (OIDC Core §12.2).
-        let (identity, expires_at) = self.verify_with_rediscovery(&id_token, None, Utc::now()).await?;
+        let (identity, expires_at) = self
+            .verify_with_rediscovery(&id_token, None, Utc::now())
+            .await?;
         if identity.subject != subject {
             return Err(AuthError::TokenInvalid(
                 "the refreshed ID token is for another subject".into(),
@@ -346,7 +363,12 @@ impl OidcProvider {
 
     /// Verifies signature (allowed algorithms only), issuer, audience, expiry and nonce,
     /// as of `now`. `nonce: None` is for refreshed tokens only.
-    pub fn verify_token(&self, id_token: &str, nonce: Option<&str>, now: DateTime<Utc>) -> Result<(Identity, i64), AuthError> {
+    pub fn verify_token(
+        &self,
+        id_token: &str,
+        nonce: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(Identity, i64), AuthError> {
         let token = IdToken::from_str(id_token)
             .map_err(|e| AuthError::TokenInvalid(format!("not an ID token: {e}")))?;
         let discovered = self
@@ -354,7 +376,9 @@ impl OidcProvider {
             .try_read()
             .ok()
             .and_then(|d| d.clone())
-            .ok_or_else(|| AuthError::Unavailable("the provider has not been discovered yet".into()))?;
+            .ok_or_else(|| {
+                AuthError::Unavailable("the provider has not been discovered yet".into())
+            })?;
         let nonce = nonce.map(|n| Nonce::new(n.to_string()));
         self.verify(&discovered.client, &token, nonce.as_ref(), now)
     }
@@ -485,7 +509,10 @@ mod tests {
 
     fn claims(c: &Claims) -> openidconnect::IdTokenClaims<ExtraClaims, CoreGenderClaim> {
         let mut extra = serde_json::Map::new();
-        extra.insert("groups".into(), serde_json::json!(["registry-admins", "ops"]));
+        extra.insert(
+            "groups".into(),
+            serde_json::json!(["registry-admins", "ops"]),
+        );
         let mut name = LocalizedClaim::new();
         name.insert(None, EndUserName::new("Ada Admin".into()));
         let mut claims = openidconnect::IdTokenClaims::new(
@@ -503,11 +530,21 @@ mod tests {
     }
 
     fn signed(c: &Claims, signer: &CoreRsaPrivateSigningKey) -> IdToken {
-        IdToken::new(claims(c), signer, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, None, None)
-            .expect("sign")
+        IdToken::new(
+            claims(c),
+            signer,
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            None,
+            None,
+        )
+        .expect("sign")
     }
 
-    fn check(token: &IdToken, nonce: Option<&str>, at: DateTime<Utc>) -> Result<(Identity, i64), AuthError> {
+    fn check(
+        token: &IdToken,
+        nonce: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<(Identity, i64), AuthError> {
         let jwks = JsonWebKeySet::new(vec![key_a().as_verification_key()]);
         let verifier = IdTokenVerifier::new_confidential_client(
             ClientId::new(CLIENT.into()),
@@ -518,7 +555,10 @@ mod tests {
         // As permissive as a provider advertising every algorithm: the restriction must
         // come from `restricted`.
         .allow_any_alg();
-        let algs = [parse_alg("RS256").expect("alg"), parse_alg("ES256").expect("alg")];
+        let algs = [
+            parse_alg("RS256").expect("alg"),
+            parse_alg("ES256").expect("alg"),
+        ];
         let verifier = restricted(verifier, &algs, at);
         let nonce = nonce.map(|n| Nonce::new(n.into()));
         verified_identity(&verifier, token, nonce.as_ref(), "groups")
@@ -545,7 +585,8 @@ mod tests {
 
     #[test]
     fn a_valid_token_gives_the_identity() {
-        let (identity, expires) = check(&signed(&good(), &key_a()), Some(NONCE), now()).expect("valid");
+        let (identity, expires) =
+            check(&signed(&good(), &key_a()), Some(NONCE), now()).expect("valid");
         assert_eq!(identity.subject, "admin");
         assert_eq!(identity.name, "Ada Admin");
         assert_eq!(identity.groups, vec!["registry-admins", "ops"]);
@@ -554,35 +595,62 @@ mod tests {
 
     #[test]
     fn wrong_nonce_is_refused() {
-        refused(check(&signed(&good(), &key_a()), Some("another"), now()), "wrong nonce");
-        let no_nonce = Claims { nonce: None, ..good() };
-        refused(check(&signed(&no_nonce, &key_a()), Some(NONCE), now()), "missing nonce");
+        refused(
+            check(&signed(&good(), &key_a()), Some("another"), now()),
+            "wrong nonce",
+        );
+        let no_nonce = Claims {
+            nonce: None,
+            ..good()
+        };
+        refused(
+            check(&signed(&no_nonce, &key_a()), Some(NONCE), now()),
+            "missing nonce",
+        );
     }
 
     #[test]
     fn wrong_audience_is_refused() {
-        let c = Claims { audience: "another-client".into(), ..good() };
+        let c = Claims {
+            audience: "another-client".into(),
+            ..good()
+        };
         refused(check(&signed(&c, &key_a()), Some(NONCE), now()), "audience");
     }
 
     #[test]
     fn wrong_issuer_is_refused() {
-        let c = Claims { issuer: "https://evil.example.com".into(), ..good() };
+        let c = Claims {
+            issuer: "https://evil.example.com".into(),
+            ..good()
+        };
         refused(check(&signed(&c, &key_a()), Some(NONCE), now()), "issuer");
-        let c = Claims { issuer: format!("{ISSUER}/"), ..good() };
-        refused(check(&signed(&c, &key_a()), Some(NONCE), now()), "issuer with a trailing slash");
+        let c = Claims {
+            issuer: format!("{ISSUER}/"),
+            ..good()
+        };
+        refused(
+            check(&signed(&c, &key_a()), Some(NONCE), now()),
+            "issuer with a trailing slash",
+        );
     }
 
     #[test]
     fn expired_token_is_refused() {
         let token = signed(&good(), &key_a());
-        refused(check(&token, Some(NONCE), now() + chrono::Duration::minutes(11)), "expired");
+        refused(
+            check(&token, Some(NONCE), now() + chrono::Duration::minutes(11)),
+            "expired",
+        );
     }
 
     #[test]
     fn token_signed_by_another_key_is_refused() {
         // Same key id as the trusted key, different key.
-        refused(check(&signed(&good(), &key_b()), Some(NONCE), now()), "other key");
+        refused(
+            check(&signed(&good(), &key_b()), Some(NONCE), now()),
+            "other key",
+        );
     }
 
     #[test]
@@ -592,7 +660,9 @@ mod tests {
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(&parts[1])
             .expect("b64");
-        let text = String::from_utf8(payload).expect("utf8").replace("\"admin\"", "\"root0\"");
+        let text = String::from_utf8(payload)
+            .expect("utf8")
+            .replace("\"admin\"", "\"root0\"");
         parts[1] = b64(text.as_bytes());
         let forged = IdToken::from_str(&parts.join(".")).expect("parses");
         refused(check(&forged, Some(NONCE), now()), "tampered");
@@ -610,8 +680,14 @@ mod tests {
         // Algorithm confusion: a token MACed with the (shared) client secret is valid for
         // openidconnect unless the allowed algorithms exclude HS256.
         let hmac = CoreHmacKey::new(SECRET.as_bytes());
-        let token = IdToken::new(claims(&good()), &hmac, CoreJwsSigningAlgorithm::HmacSha256, None, None)
-            .expect("sign");
+        let token = IdToken::new(
+            claims(&good()),
+            &hmac,
+            CoreJwsSigningAlgorithm::HmacSha256,
+            None,
+            None,
+        )
+        .expect("sign");
         refused(check(&token, Some(NONCE), now()), "HS256");
     }
 
@@ -630,9 +706,18 @@ mod tests {
 
     #[test]
     fn refresh_verification_skips_the_nonce_only() {
-        let token = signed(&Claims { nonce: None, ..good() }, &key_a());
+        let token = signed(
+            &Claims {
+                nonce: None,
+                ..good()
+            },
+            &key_a(),
+        );
         assert!(check(&token, None, now()).is_ok());
-        refused(check(&token, None, now() + chrono::Duration::hours(1)), "expired still counts");
+        refused(
+            check(&token, None, now() + chrono::Duration::hours(1)),
+            "expired still counts",
+        );
     }
 
     #[test]

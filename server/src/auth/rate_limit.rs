@@ -64,7 +64,13 @@ mod tests {
         }
         let wait = limiter.check_at(a, t0).expect_err("fourth is refused");
         assert_eq!(wait, 20);
-        assert!(limiter.check_at(b, t0).is_ok(), "other addresses are separate");
-        assert!(limiter.check_at(a, t0 + Duration::from_secs(21)).is_ok(), "refilled");
+        assert!(
+            limiter.check_at(b, t0).is_ok(),
+            "other addresses are separate"
+        );
+        assert!(
+            limiter.check_at(a, t0 + Duration::from_secs(21)).is_ok(),
+            "refilled"
+        );
     }
 }

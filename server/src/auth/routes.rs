@@ -117,7 +117,10 @@ pub async fn callback(
         .as_deref()
         .and_then(|state| take_pending(&mut pending, state, now));
     let stored = if pending.is_empty() {
-        session.remove::<Vec<PendingSignIn>>(PENDING_KEY).await.map(|_| ())
+        session
+            .remove::<Vec<PendingSignIn>>(PENDING_KEY)
+            .await
+            .map(|_| ())
     } else {
         session.insert(PENDING_KEY, &pending).await
     };
@@ -130,14 +133,21 @@ pub async fn callback(
     };
     if let Some(error) = &query.error {
         // The provider's error code is a fixed vocabulary (access_denied, …), safe to log.
-        let error: String = error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect();
+        let error: String = error
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(64)
+            .collect();
         tracing::warn!(%peer, provider_error = %error, "the provider refused the sign-in");
         return to_sign_in("provider");
     }
     let Some(code) = &query.code else {
         return to_sign_in("provider");
     };
-    let (identity, tokens) = match oidc.finish(code, &started.pkce_verifier, &started.nonce).await {
+    let (identity, tokens) = match oidc
+        .finish(code, &started.pkce_verifier, &started.nonce)
+        .await
+    {
         Ok(done) => done,
         Err(e) => {
             tracing::warn!(%peer, error = %e, "sign-in failed");
@@ -176,7 +186,10 @@ pub async fn callback(
         started.return_to
     };
     let mut response = Redirect::to(&encode_for_location(&destination)).into_response();
-    let marker = super::guard::marker_cookie(auth.absolute_timeout_secs, auth.public_url.starts_with("https://"));
+    let marker = super::guard::marker_cookie(
+        auth.absolute_timeout_secs,
+        auth.public_url.starts_with("https://"),
+    );
     if let Ok(value) = marker.parse() {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -198,7 +211,8 @@ pub async fn logout(State(auth): State<Auth>, session: Session) -> Response {
         Some(oidc) => oidc.end_session_url(id_token.as_deref()).await,
         None => None,
     };
-    let mut response = Redirect::to(provider_logout.as_deref().unwrap_or("/signed-out")).into_response();
+    let mut response =
+        Redirect::to(provider_logout.as_deref().unwrap_or("/signed-out")).into_response();
     let marker = super::guard::marker_cookie(0, auth.public_url.starts_with("https://"));
     if let Ok(value) = marker.parse() {
         response.headers_mut().append(header::SET_COOKIE, value);

@@ -62,7 +62,11 @@ pub struct PendingSignIn {
 
 /// Adds `new` to the pending sign-ins, dropping expired ones and the oldest beyond
 /// [`MAX_PENDING`].
-pub fn add_pending(mut pending: Vec<PendingSignIn>, new: PendingSignIn, now: i64) -> Vec<PendingSignIn> {
+pub fn add_pending(
+    mut pending: Vec<PendingSignIn>,
+    new: PendingSignIn,
+    now: i64,
+) -> Vec<PendingSignIn> {
     pending.retain(|p| now - p.started_at < PENDING_TTL_SECS);
     pending.push(new);
     let excess = pending.len().saturating_sub(MAX_PENDING);
@@ -116,7 +120,10 @@ mod tests {
         assert!(take_pending(&mut list, "b", 101).is_some());
         assert!(take_pending(&mut list, "b", 101).is_none());
         assert!(take_pending(&mut list, "zzz", 101).is_none());
-        assert!(take_pending(&mut list, "a", 100 + PENDING_TTL_SECS).is_none(), "expired");
+        assert!(
+            take_pending(&mut list, "a", 100 + PENDING_TTL_SECS).is_none(),
+            "expired"
+        );
     }
 
     #[test]

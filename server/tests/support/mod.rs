@@ -126,7 +126,10 @@ pub async fn callback_url(
         .to_str()
         .expect("ascii")
         .to_string();
-    assert!(authorize.starts_with(&console.sandbox.oidc.issuer), "{authorize}");
+    assert!(
+        authorize.starts_with(&console.sandbox.oidc.issuer),
+        "{authorize}"
+    );
     registry_console_sandbox::oidc_login::authorize(
         browser,
         &console.sandbox.oidc,
@@ -141,7 +144,11 @@ pub async fn callback_url(
 
 /// Signs `user` in through the console; returns the browser and where the callback sent it.
 
-pub async fn sign_in(console: &SandboxConsole, user: &str, return_to: &str) -> (reqwest::Client, String) {
+pub async fn sign_in(
+    console: &SandboxConsole,
+    user: &str,
+    return_to: &str,
+) -> (reqwest::Client, String) {
     let browser = browser(console.sandbox);
     let callback = callback_url(console, &browser, user, return_to).await;
     let response = browser.get(&callback).send().await.expect("callback");

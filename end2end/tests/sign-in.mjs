@@ -1,0 +1,21 @@
+// Signing in through the real sandbox OIDC provider, as a person would: the console's
+// sign-in page, the provider's login form, back to the console.
+import { expect } from '@playwright/test';
+
+export const USERS = {
+  admin: 'Sandbox Admin',
+  viewer: 'Sandbox Viewer',
+  auditor: 'Sandbox Auditor',
+  nobody: 'Sandbox Nobody',
+};
+
+export async function signIn(page, user, path = '/') {
+  await page.goto(path);
+  await expect(page).toHaveURL(/\/sign-in\?/);
+  await page.locator('[data-action="sign-in"]').click();
+  await page.locator('#username').fill(user);
+  await page.locator('#password').fill(`${user}-password`);
+  await page.locator('#sign-in').click();
+  await expect(page.locator('.user-name')).toBeVisible();
+  await expect(page.locator('.layout')).toHaveAttribute('data-hydrated', 'true');
+}
