@@ -32,6 +32,8 @@ pub const ACCESS_CACHE_TTL: Duration = Duration::from_secs(30);
 const MAX_CACHED_CLIENTS: usize = 1000;
 
 type Key = [u8; 32];
+/// Permission answers per user, with when they were given.
+type DecisionCache = Arc<Mutex<HashMap<Key, (Instant, Vec<AccessDecision>)>>>;
 
 pub struct UserClients {
     base: kube::Config,
@@ -40,7 +42,7 @@ pub struct UserClients {
     prefix: String,
     metrics: Metrics,
     clients: Mutex<HashMap<Key, (kube::Client, i64)>>,
-    decisions: Arc<Mutex<HashMap<Key, (Instant, Vec<AccessDecision>)>>>,
+    decisions: DecisionCache,
 }
 
 /// The identity headers for impersonate mode: user name and groups, prefixed.
@@ -153,7 +155,7 @@ impl UserClients {
 pub struct UserCluster {
     client: kube::Client,
     key: Key,
-    decisions: Arc<Mutex<HashMap<Key, (Instant, Vec<AccessDecision>)>>>,
+    decisions: DecisionCache,
 }
 
 /// The API server's error as the user should see it.

@@ -30,7 +30,6 @@ pub async fn start_console(args: Vec<String>) -> String {
 
 /// A console started against the shared sandbox (real API server and OIDC provider) on a
 /// port whose callback the provider knows.
-
 pub struct SandboxConsole {
     pub base: String,
     pub database: std::path::PathBuf,
@@ -39,7 +38,6 @@ pub struct SandboxConsole {
 }
 
 /// Starts a console with sign-in configured for the shared sandbox, plus `extra` flags.
-
 pub async fn start_sandbox_console(extra: &[&str]) -> SandboxConsole {
     let sandbox = registry_console_sandbox::harness::shared();
     let port = registry_console_sandbox::harness::console_port();
@@ -91,7 +89,6 @@ pub async fn start_sandbox_console(extra: &[&str]) -> SandboxConsole {
 }
 
 /// A browser stand-in: keeps cookies, does not follow redirects, trusts the provider's CA.
-
 pub fn browser(sandbox: &registry_console_sandbox::sandbox::Info) -> reqwest::Client {
     let ca = std::fs::read(&sandbox.oidc.ca_file).expect("provider CA");
     reqwest::Client::builder()
@@ -105,7 +102,6 @@ pub fn browser(sandbox: &registry_console_sandbox::sandbox::Info) -> reqwest::Cl
 
 /// What the provider sends back to the console for `user`, starting from the console's
 /// `/auth/login` (the callback URL, not fetched yet).
-
 pub async fn callback_url(
     console: &SandboxConsole,
     browser: &reqwest::Client,
@@ -143,7 +139,6 @@ pub async fn callback_url(
 }
 
 /// Signs `user` in through the console; returns the browser and where the callback sent it.
-
 pub async fn sign_in(
     console: &SandboxConsole,
     user: &str,
