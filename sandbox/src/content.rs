@@ -450,9 +450,14 @@ mod tests {
     }
 
     #[test]
-    fn bindings_use_the_oidc_prefix() {
+    fn group_bindings_use_the_oidc_prefix() {
         for binding in bindings() {
-            let subject = &binding["subjects"][0]["name"];
+            let subject = &binding["subjects"][0];
+            if subject["kind"] == "ServiceAccount" {
+                assert_eq!(subject["name"], CONSOLE_SERVICE_ACCOUNT);
+                continue;
+            }
+            let subject = &subject["name"];
             assert!(
                 subject.as_str().is_some_and(|s| s.starts_with(OIDC_PREFIX)),
                 "{binding}"

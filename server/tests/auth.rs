@@ -817,3 +817,88 @@ async fn impersonate_mode_acts_as_the_signed_in_user() {
         );
     }
 }
+
+/// A page load sends several requests at once; when the tokens are due, only one of them
+/// refreshes (the provider rotates refresh tokens and accepts each once) and all succeed.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_requests_share_one_refresh() {
+    let console = start_sandbox_console(&[]).await;
+    let (admin, _) = sign_in(&console, "admin", "/").await;
+    let token = page_csrf(&console, &admin).await;
+    edit_signed_in(&console.database, |s| {
+        s["tokens"]["expires_at"] = serde_json::json!(now() + 5);
+    })
+    .await;
+    let calls = (0..6).map(|_| call_my_access(&console, &admin, Some(&console.base), Some(&token)));
+    for response in futures::future::join_all(calls).await {
+        assert_eq!(response.status(), 200);
+    }
+    // Some of those requests loaded the session before the refresh and saved the old
+    // tokens back when they ended; the next request must still work.
+    edit_signed_in(&console.database, |s| {
+        s["tokens"]["expires_at"] = serde_json::json!(now() + 5);
+    })
+    .await;
+    let response = call_my_access(&console, &admin, Some(&console.base), Some(&token)).await;
+    assert_eq!(response.status(), 200);
+    assert!(signed_in(&console, &admin).await);
+}
+
+/// The console's verifier with the real provider's keys and a real ID token: the right
+/// nonce passes; a wrong nonce, another audience or a later clock fail.
+#[tokio::test(flavor = "multi_thread")]
+async fn real_id_tokens_are_checked_for_nonce_audience_and_expiry() {
+    use registry_console::auth::oidc::OidcProvider;
+    let sandbox = registry_console_sandbox::harness::shared();
+    let tokens =
+        registry_console_sandbox::oidc_login::sign_in(&sandbox.oidc, "admin", "admin-password")
+            .await
+            .expect("tokens");
+    let provider = |client_id: &str| {
+        let argv = [
+            "registry-console",
+            "--oidc-issuer-url",
+            &sandbox.oidc.issuer,
+            "--oidc-client-id",
+            client_id,
+            "--oidc-ca-file",
+            &sandbox.oidc.ca_file.display().to_string(),
+        ]
+        .map(String::from);
+        let (_, loaded) =
+            registry_console::config::load(argv.map(std::ffi::OsString::from), Vec::new())
+                .expect("config");
+        OidcProvider::new(&loaded.config.oidc, "http://127.0.0.1:1")
+            .expect("settings")
+            .expect("configured")
+    };
+    let ours = provider("registry-console");
+    ours.discover().await.expect("discovery");
+    let now = chrono::Utc::now();
+    let (identity, _) = ours
+        .verify_token(&tokens.id_token, Some(&tokens.nonce), now)
+        .expect("the real token verifies");
+    assert_eq!(identity.subject, "admin");
+    assert_eq!(identity.groups, vec!["registry-admins"]);
+    assert!(
+        ours.verify_token(&tokens.id_token, Some("another-nonce"), now)
+            .is_err()
+    );
+    assert!(
+        ours.verify_token(
+            &tokens.id_token,
+            Some(&tokens.nonce),
+            now + chrono::Duration::hours(2)
+        )
+        .is_err(),
+        "expired"
+    );
+    let theirs = provider("another-client");
+    theirs.discover().await.expect("discovery");
+    assert!(
+        theirs
+            .verify_token(&tokens.id_token, Some(&tokens.nonce), now)
+            .is_err(),
+        "issued for another audience"
+    );
+}

@@ -115,7 +115,10 @@ pub async fn authenticate(
         ended = Some("expired");
     }
 
-    if let Some(current) = signed_in.clone() {
+    // Static files and probes use the session as it is; refreshing is for real work.
+    let path = request.uri().path().to_string();
+    let refresh_here = !is_public(&path) || path.starts_with("/auth/") || path == "/sign-in";
+    if let Some(current) = signed_in.clone().filter(|_| refresh_here) {
         match token_action(&current, now) {
             TokenAction::Keep => {}
             TokenAction::End => {
@@ -127,10 +130,11 @@ pub async fn authenticate(
             }
             TokenAction::Refresh => {
                 let refreshed = match (&auth.oidc, &current.tokens.refresh_token) {
-                    (Some(oidc), Some(token)) => oidc
-                        .refresh(token, &current.identity.subject)
-                        .await
-                        .map_err(|e| e.to_string()),
+                    (Some(oidc), Some(token)) => {
+                        auth.refreshes
+                            .refresh(oidc, token, &current.identity.subject, now)
+                            .await
+                    }
                     _ => Err("no provider or refresh token".to_string()),
                 };
                 match refreshed {
@@ -163,7 +167,6 @@ pub async fn authenticate(
         ended = Some("idle");
     }
 
-    let path = request.uri().path().to_string();
     match signed_in {
         Some(user) => {
             let roles = auth.mapping.roles(&user.identity.groups);

@@ -5,12 +5,14 @@
 //! - [`guard`]: loads the user for each request, enforces lifetimes, refreshes tokens
 //! - [`csrf`]: the CSRF token and Origin check on every state-changing request
 //! - [`rate_limit`]: per-address limits on the sign-in endpoints
+//! - [`refresh`]: one token refresh per refresh token, however many requests need it
 //! - [`routes`]: `/auth/login`, `/auth/callback`, `/auth/logout`
 
 pub mod csrf;
 pub mod guard;
 pub mod oidc;
 pub mod rate_limit;
+pub mod refresh;
 pub mod routes;
 pub mod session;
 
@@ -49,6 +51,7 @@ pub struct Auth {
     pub public_origin: String,
     pub public_url: String,
     pub limiter: Arc<rate_limit::RateLimiter>,
+    pub refreshes: Arc<refresh::Refreshes>,
 }
 
 impl Auth {
@@ -68,6 +71,7 @@ impl Auth {
             limiter: Arc::new(rate_limit::RateLimiter::per_minute(
                 config.oidc.login_rate_limit,
             )),
+            refreshes: Arc::new(refresh::Refreshes::default()),
         })
     }
 }
