@@ -240,25 +240,9 @@ impl ClusterAccess for UserCluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::oidc::{Identity, Tokens};
 
     fn user() -> SignedIn {
-        SignedIn {
-            identity: Identity {
-                subject: "viewer".into(),
-                name: "Vera Viewer".into(),
-                preferred_username: Some("vera".into()),
-                email: None,
-                groups: vec!["registry-viewers".into()],
-            },
-            tokens: Tokens {
-                id_token: "id-token".into(),
-                refresh_token: None,
-                expires_at: i64::MAX,
-            },
-            signed_in_at: 0,
-            csrf_token: "c".into(),
-        }
+        crate::auth::session::sample_signed_in()
     }
 
     fn settings(mode: KubeAuthMode) -> KubeSettings {

@@ -74,6 +74,16 @@ async fn edit_signed_in(database: &Path, edit: impl Fn(&mut serde_json::Value)) 
     pool.close().await;
 }
 
+/// The value of `key` in the query of `url`.
+fn query_param(url: &str, key: &str) -> String {
+    reqwest::Url::parse(url)
+        .expect("url")
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_else(|| panic!("no {key} in {url}"))
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -201,13 +211,7 @@ async fn a_forged_state_signs_nobody_in() {
     let console = start_sandbox_console(&[]).await;
     let browser = browser(console.sandbox);
     let callback = callback_url(&console, &browser, "admin", "/").await;
-    let url = reqwest::Url::parse(&callback).expect("url");
-    let code = url
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .expect("code")
-        .1
-        .to_string();
+    let code = query_param(&callback, "code");
     for forged in [
         format!("{}/auth/callback?code={code}&state=forged", console.base),
         format!("{}/auth/callback?code={code}", console.base),
@@ -247,24 +251,12 @@ async fn a_replayed_code_with_a_fresh_state_is_refused_by_the_provider() {
     let first = browser(console.sandbox);
     let callback = callback_url(&console, &first, "viewer", "/").await;
     assert_eq!(get(&first, callback.clone()).await.status(), 303);
-    let old_code = reqwest::Url::parse(&callback)
-        .expect("url")
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .expect("code")
-        .1
-        .to_string();
+    let old_code = query_param(&callback, "code");
     // A second browser starts its own sign-in (a real pending state) but brings the used
     // code: the provider refuses it (used, and issued for another PKCE challenge).
     let second = browser(console.sandbox);
     let fresh = callback_url(&console, &second, "viewer", "/").await;
-    let state = reqwest::Url::parse(&fresh)
-        .expect("url")
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .expect("state")
-        .1
-        .to_string();
+    let state = query_param(&fresh, "state");
     let response = get(
         &second,
         format!(
@@ -283,13 +275,7 @@ async fn a_provider_error_is_explained_and_signs_nobody_in() {
     let console = start_sandbox_console(&[]).await;
     let browser = browser(console.sandbox);
     let callback = callback_url(&console, &browser, "admin", "/").await;
-    let state = reqwest::Url::parse(&callback)
-        .expect("url")
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .expect("state")
-        .1
-        .to_string();
+    let state = query_param(&callback, "state");
     let response = get(
         &browser,
         format!(
@@ -395,13 +381,8 @@ async fn sign_out_deletes_the_session_and_ends_the_providers_session() {
         end_session.starts_with(&console.sandbox.oidc.issuer),
         "{end_session}"
     );
-    let url = reqwest::Url::parse(&end_session).expect("url");
-    let param = |k: &str| {
-        url.query_pairs()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.to_string())
-    };
-    assert!(param("id_token_hint").is_some());
+    let param = |k: &str| Some(query_param(&end_session, k));
+    assert!(param("id_token_hint").is_some_and(|t| t.starts_with("eyJ")));
     assert_eq!(
         param("post_logout_redirect_uri").as_deref(),
         Some(format!("{}/signed-out", console.base).as_str())

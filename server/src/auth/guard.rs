@@ -228,25 +228,12 @@ fn sign_in_required(request: &Request, reason: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::oidc::{Identity, Tokens};
 
     fn signed_in(expires_at: i64, refresh: bool) -> SignedIn {
-        SignedIn {
-            identity: Identity {
-                subject: "s".into(),
-                name: "n".into(),
-                preferred_username: None,
-                email: None,
-                groups: vec![],
-            },
-            tokens: Tokens {
-                id_token: "t".into(),
-                refresh_token: refresh.then(|| "r".to_string()),
-                expires_at,
-            },
-            signed_in_at: 0,
-            csrf_token: "c".into(),
-        }
+        let mut s = crate::auth::session::sample_signed_in();
+        s.tokens.expires_at = expires_at;
+        s.tokens.refresh_token = refresh.then(|| "r".to_string());
+        s
     }
 
     #[test]

@@ -88,6 +88,27 @@ pub fn take_pending(
     Some(pending.remove(at))
 }
 
+/// A signed-in viewer for unit tests elsewhere in the crate.
+#[cfg(test)]
+pub fn sample_signed_in() -> SignedIn {
+    SignedIn {
+        identity: Identity {
+            subject: "viewer".into(),
+            name: "Vera Viewer".into(),
+            preferred_username: Some("vera".into()),
+            email: None,
+            groups: vec!["registry-viewers".into()],
+        },
+        tokens: Tokens {
+            id_token: "id-token".into(),
+            refresh_token: None,
+            expires_at: i64::MAX,
+        },
+        signed_in_at: 0,
+        csrf_token: "csrf".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,22 +149,10 @@ mod tests {
 
     #[test]
     fn debug_never_shows_tokens() {
-        let signed_in = SignedIn {
-            identity: Identity {
-                subject: "s".into(),
-                name: "n".into(),
-                preferred_username: None,
-                email: None,
-                groups: vec![],
-            },
-            tokens: Tokens {
-                id_token: "eyJ-secret-id-token".into(),
-                refresh_token: Some("secret-refresh".into()),
-                expires_at: 0,
-            },
-            signed_in_at: 0,
-            csrf_token: "csrf-secret".into(),
-        };
+        let mut signed_in = sample_signed_in();
+        signed_in.tokens.id_token = "eyJ-secret-id-token".into();
+        signed_in.tokens.refresh_token = Some("secret-refresh".into());
+        signed_in.csrf_token = "csrf-secret".into();
         let text = format!("{signed_in:?}");
         assert!(!text.contains("secret"), "{text}");
     }
