@@ -400,6 +400,8 @@ pub enum Command {
     Serve,
     /// Print the effective configuration and where each value came from.
     ShowConfig,
+    /// Verify the audit trail's hash chain.
+    AuditVerify,
 }
 
 /// Builds the command-line parser from [`SETTINGS`].
@@ -417,6 +419,14 @@ pub fn cli() -> clap::Command {
                 .help(format!("TOML configuration file (env {CONFIG_FILE_ENV})")),
         )
         .subcommand(clap::Command::new("serve").about("Run the console (the default)"))
+        .subcommand(
+            clap::Command::new("audit")
+                .about("Work with the audit trail")
+                .subcommand_required(true)
+                .subcommand(clap::Command::new("verify").about(
+                    "Check the audit trail's hash chain; exit 1 naming the first broken link",
+                )),
+        )
         .subcommand(
             clap::Command::new("config")
                 .about("Print the effective configuration and the source of each value"),
@@ -465,6 +475,7 @@ pub fn load(
     let matches = cli().try_get_matches_from(args)?;
     let command = match matches.subcommand_name() {
         Some("config") => Command::ShowConfig,
+        Some("audit") => Command::AuditVerify,
         _ => Command::Serve,
     };
 

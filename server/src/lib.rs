@@ -1,6 +1,7 @@
 //! Registry Console server: configuration, the HTTP stack around the Leptos app, health,
 //! metrics and the console's own database.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;

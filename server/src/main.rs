@@ -16,6 +16,16 @@ fn main() -> ExitCode {
             print!("{}", config::render(&loaded));
             ExitCode::SUCCESS
         }
+        Command::AuditVerify => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    eprintln!("registry-console: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            runtime.block_on(registry_console::audit::verify_command(&loaded.config))
+        }
         Command::Serve => {
             if let Err(e) = registry_console::telemetry::init(&loaded.config.log) {
                 eprintln!("registry-console: {e}");

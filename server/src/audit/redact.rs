@@ -1,0 +1,185 @@
+//! Secret values never enter the audit trail (pure: no I/O).
+//!
+//! Before an object is recorded, every secret value in it is replaced by a keyed
+//! fingerprint: the key names stay (so an auditor sees *which* credential changed) and the
+//! fingerprint shows *whether* it changed, without revealing or allowing a guess at the
+//! value (HMAC-SHA-256 with a key kept outside the audit database).
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+/// The key of the fingerprints; 32 random bytes, created once per installation.
+#[derive(Clone)]
+pub struct FingerprintKey(pub [u8; 32]);
+
+impl std::fmt::Debug for FingerprintKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FingerprintKey([redacted])")
+    }
+}
+
+impl FingerprintKey {
+    /// `fingerprint:` and the first 16 hex digits of HMAC-SHA-256(key, value).
+    pub fn fingerprint(&self, value: &[u8]) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) else {
+            return "fingerprint:unavailable".to_string();
+        };
+        mac.update(value);
+        let digest = mac.finalize().into_bytes();
+        format!("fingerprint:{}", &super::chain::hex(&digest)[..16])
+    }
+}
+
+/// Annotation where `kubectl apply` keeps a full copy of the object (secrets included).
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// A copy of `object` with every secret value replaced by its fingerprint.
+pub fn redact(object: &Value, key: &FingerprintKey) -> Value {
+    let mut out = object.clone();
+    let kind = object
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if let Some(annotations) = out
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+        && let Some(copy) = annotations.get_mut(LAST_APPLIED)
+        && let Some(text) = copy.as_str()
+    {
+        *copy = Value::String(key.fingerprint(text.as_bytes()));
+    }
+    match kind {
+        "Secret" => {
+            if let Some(data) = out.get_mut("data").and_then(Value::as_object_mut) {
+                for value in data.values_mut() {
+                    let raw = value.as_str().unwrap_or_default();
+                    // Fingerprint the decoded bytes, so `data` and `stringData` agree.
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(raw)
+                        .unwrap_or_else(|_| raw.as_bytes().to_vec());
+                    *value = Value::String(key.fingerprint(&bytes));
+                }
+            }
+            if let Some(data) = out.get_mut("stringData").and_then(Value::as_object_mut) {
+                for value in data.values_mut() {
+                    let raw = value.as_str().unwrap_or_default().as_bytes().to_vec();
+                    *value = Value::String(key.fingerprint(&raw));
+                }
+            }
+        }
+        "Config" => {
+            if let Some(secret) = out.pointer_mut("/spec/httpSecret")
+                && let Some(text) = secret.as_str()
+                && !text.is_empty()
+            {
+                *secret = Value::String(key.fingerprint(text.as_bytes()));
+            }
+            for field in ["http", "https"] {
+                if let Some(url) = out.pointer_mut(&format!("/spec/proxy/{field}"))
+                    && let Some(text) = url.as_str()
+                {
+                    *url = Value::String(redact_url_password(text, key));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `http://user:pass@host` → `http://user:fingerprint:…@host`; other URLs unchanged.
+fn redact_url_password(url: &str, key: &FingerprintKey) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, password)) => format!(
+            "{scheme}://{user}:{}@{host}{path}",
+            key.fingerprint(password.as_bytes())
+        ),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key() -> FingerprintKey {
+        FingerprintKey([7u8; 32])
+    }
+
+    #[test]
+    fn secret_values_become_fingerprints_and_keys_stay() {
+        let secret = json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {
+                "name": "image-registry-private-configuration-user",
+                "annotations": { LAST_APPLIED: "{\"data\":{\"REGISTRY_STORAGE_S3_SECRETKEY\":\"c2VjcmV0LWtleQ==\"}}" }
+            },
+            "data": { "REGISTRY_STORAGE_S3_ACCESSKEY": "QUtJQUVYQU1QTEU=", "REGISTRY_STORAGE_S3_SECRETKEY": "c2VjcmV0LWtleQ==" },
+            "stringData": { "extra": "secret-key" }
+        });
+        let out = redact(&secret, &key());
+        let text = out.to_string();
+        for leaked in [
+            "QUtJQUVYQU1QTEU=",
+            "c2VjcmV0LWtleQ==",
+            "secret-key",
+            "AKIAEXAMPLE",
+        ] {
+            assert!(!text.contains(leaked), "{leaked} in {text}");
+        }
+        let data = out["data"].as_object().expect("data");
+        assert!(data.contains_key("REGISTRY_STORAGE_S3_SECRETKEY"));
+        // The same value gives the same fingerprint, through data or stringData.
+        assert_eq!(
+            out["data"]["REGISTRY_STORAGE_S3_SECRETKEY"],
+            out["stringData"]["extra"]
+        );
+        assert_ne!(
+            out["data"]["REGISTRY_STORAGE_S3_SECRETKEY"],
+            out["data"]["REGISTRY_STORAGE_S3_ACCESSKEY"]
+        );
+    }
+
+    #[test]
+    fn fingerprints_depend_on_the_key() {
+        let other = FingerprintKey([8u8; 32]);
+        assert_ne!(key().fingerprint(b"x"), other.fingerprint(b"x"));
+        assert!(key().fingerprint(b"x").starts_with("fingerprint:"));
+        assert_eq!(format!("{:?}", key()), "FingerprintKey([redacted])");
+    }
+
+    #[test]
+    fn the_registry_http_secret_and_proxy_passwords_are_redacted() {
+        let config = json!({
+            "kind": "Config",
+            "spec": {
+                "httpSecret": "0123456789abcdef",
+                "proxy": { "http": "http://proxyuser:pr0xy-pass@proxy.example.com:3128/", "https": "https://proxy.example.com", "noProxy": "x" }
+            }
+        });
+        let out = redact(&config, &key());
+        let text = out.to_string();
+        assert!(!text.contains("0123456789abcdef"));
+        assert!(!text.contains("pr0xy-pass"));
+        assert!(text.contains("proxyuser:fingerprint:"), "{text}");
+        assert!(text.contains("@proxy.example.com:3128/"));
+        assert_eq!(out["spec"]["proxy"]["https"], "https://proxy.example.com");
+    }
+
+    #[test]
+    fn other_objects_are_unchanged() {
+        let route = json!({ "kind": "Route", "spec": { "host": "registry.example.com" } });
+        assert_eq!(redact(&route, &key()), route);
+    }
+}

@@ -1,0 +1,480 @@
+//! The audit trail in SQLite: append (one writer at a time, each event chained to the last),
+//! verify (streamed, constant memory), list changes with filters and keyset pagination,
+//! and export (streamed).
+
+use super::chain::{BrokenLink, ChainVerifier, Event, EventKind, GENESIS, event_hash};
+use futures::{Stream, StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqlitePool};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("the audit trail cannot be written: {0}")]
+    Write(String),
+    #[error("the audit trail cannot be read: {0}")]
+    Read(String),
+    #[error("{0}")]
+    Filter(String),
+}
+
+pub type Result<T> = std::result::Result<T, AuditError>;
+
+/// Who made a change (from the verified ID token, or a managedFields manager for changes
+/// made outside the console).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub subject: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub groups: Vec<String>,
+}
+
+/// An object a change touches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRef {
+    pub group: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+/// An event to append; the store gives it its sequence number, time and hashes.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub change_id: String,
+    pub kind: EventKind,
+    pub actor: Actor,
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+    pub reason: Option<String>,
+    pub objects: Vec<ObjectRef>,
+    pub outcome: Option<String>,
+    /// Already redacted (see `redact`): the store writes what it is given.
+    pub payload: serde_json::Value,
+}
+
+/// One change in the auditor's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeRow {
+    pub first_seq: i64,
+    pub change_id: String,
+    pub kind: String,
+    pub at: String,
+    pub actor_subject: String,
+    pub actor_name: String,
+    pub reason: Option<String>,
+    pub objects: String,
+    pub outcome: String,
+}
+
+/// Filters of the auditor's list; every field narrows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    pub actor: Option<String>,
+    /// Part of an object's name, kind or namespace.
+    pub object: Option<String>,
+    pub outcome: Option<String>,
+    /// RFC 3339; inclusive.
+    pub from: Option<String>,
+    /// RFC 3339; exclusive.
+    pub to: Option<String>,
+    /// Words in the reason, the actor's name or the objects.
+    pub text: Option<String>,
+}
+
+/// Outcome of a change before its result is known.
+pub const PENDING: &str = "pending";
+
+/// `2026-11-24T03:04:05.678Z`
+pub fn timestamp(now: chrono::DateTime<chrono::Utc>) -> String {
+    now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+#[derive(Clone)]
+pub struct AuditStore {
+    pool: SqlitePool,
+    /// One appender at a time within this process; the transaction guards the rest.
+    append_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+fn like(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Event> {
+    let read = |e: sqlx::Error| AuditError::Read(e.to_string());
+    let kind: String = row.try_get("kind").map_err(read)?;
+    Ok(Event {
+        seq: row.try_get("seq").map_err(read)?,
+        change_id: row.try_get("change_id").map_err(read)?,
+        kind: EventKind::parse(&kind)
+            .ok_or_else(|| AuditError::Read(format!("unknown event kind `{kind}`")))?,
+        at: row.try_get("at").map_err(read)?,
+        actor_subject: row.try_get("actor_subject").map_err(read)?,
+        actor_name: row.try_get("actor_name").map_err(read)?,
+        actor_email: row.try_get("actor_email").map_err(read)?,
+        actor_groups: row.try_get("actor_groups").map_err(read)?,
+        client_addr: row.try_get("client_addr").map_err(read)?,
+        request_id: row.try_get("request_id").map_err(read)?,
+        reason: row.try_get("reason").map_err(read)?,
+        objects: row.try_get("objects").map_err(read)?,
+        outcome: row.try_get("outcome").map_err(read)?,
+        payload: row.try_get("payload").map_err(read)?,
+        prev_hash: row.try_get("prev_hash").map_err(read)?,
+        hash: row.try_get("hash").map_err(read)?,
+    })
+}
+
+macro_rules! event_columns {
+    () => {
+        "seq, change_id, kind, at, actor_subject, actor_name, actor_email, actor_groups, client_addr, request_id, reason, objects, outcome, payload, prev_hash, hash"
+    };
+}
+const INSERT_EVENT: &str = concat!(
+    "INSERT INTO audit_events (",
+    event_columns!(),
+    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+);
+const SELECT_EVENTS: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM audit_events ORDER BY seq"
+);
+
+impl AuditStore {
+    pub fn new(pool: SqlitePool) -> Self {
+        AuditStore {
+            pool,
+            append_lock: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// Appends `new` to the chain and updates the change's row in the list, in one
+    /// transaction: either both are written or neither (and the caller must then not
+    /// apply anything: the audit trail is fail-closed).
+    pub async fn append(&self, new: NewEvent) -> Result<Event> {
+        self.append_at(new, chrono::Utc::now()).await
+    }
+
+    pub async fn append_at(
+        &self,
+        new: NewEvent,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Event> {
+        let write = |e: sqlx::Error| AuditError::Write(e.to_string());
+        let _guard = self.append_lock.lock().await;
+        let mut conn = self.pool.acquire().await.map_err(write)?;
+        // The database runs synchronous=NORMAL (fast session writes); an audit event must
+        // be on disk before the change it records is applied, so this commit is FULL.
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&mut *conn)
+            .await
+            .map_err(write)?;
+        let result = Self::append_on(&mut conn, new, now).await;
+        let _ = sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await;
+        result
+    }
+
+    async fn append_on(
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+        new: NewEvent,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Event> {
+        use sqlx::Connection;
+        let write = |e: sqlx::Error| AuditError::Write(e.to_string());
+        let mut tx = conn.begin().await.map_err(write)?;
+        let last: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(write)?;
+        let (last_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
+        let mut event = Event {
+            seq: last_seq + 1,
+            change_id: new.change_id.clone(),
+            kind: new.kind,
+            at: timestamp(now),
+            actor_subject: new.actor.subject.clone(),
+            actor_name: new.actor.name.clone(),
+            actor_email: new.actor.email.clone(),
+            actor_groups: to_json(&new.actor.groups),
+            client_addr: new.client_addr.clone(),
+            request_id: new.request_id.clone(),
+            reason: new.reason.clone(),
+            objects: to_json(&new.objects),
+            outcome: new.outcome.clone(),
+            payload: new.payload.to_string(),
+            prev_hash,
+            hash: String::new(),
+        };
+        event.hash = event_hash(&event);
+        sqlx::query(INSERT_EVENT)
+            .bind(event.seq)
+            .bind(&event.change_id)
+            .bind(event.kind.as_str())
+            .bind(&event.at)
+            .bind(&event.actor_subject)
+            .bind(&event.actor_name)
+            .bind(&event.actor_email)
+            .bind(&event.actor_groups)
+            .bind(&event.client_addr)
+            .bind(&event.request_id)
+            .bind(&event.reason)
+            .bind(&event.objects)
+            .bind(&event.outcome)
+            .bind(&event.payload)
+            .bind(&event.prev_hash)
+            .bind(&event.hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(write)?;
+        match event.kind {
+            EventKind::Intent | EventKind::Outside => {
+                let outcome = event.outcome.clone().unwrap_or_else(|| {
+                    if event.kind == EventKind::Outside {
+                        "outside".to_string()
+                    } else {
+                        PENDING.to_string()
+                    }
+                });
+                sqlx::query(
+                    "INSERT INTO audit_changes (first_seq, change_id, kind, at, actor_subject, actor_name, reason, objects, outcome, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(event.seq)
+                .bind(&event.change_id)
+                .bind(event.kind.as_str())
+                .bind(&event.at)
+                .bind(&event.actor_subject)
+                .bind(&event.actor_name)
+                .bind(&event.reason)
+                .bind(&event.objects)
+                .bind(outcome)
+                .bind(event.seq)
+                .execute(&mut *tx)
+                .await
+                .map_err(write)?;
+            }
+            EventKind::Result | EventKind::FollowUp => {
+                let updated = sqlx::query(
+                    "UPDATE audit_changes SET outcome = COALESCE(?, outcome), last_seq = ? WHERE change_id = ?",
+                )
+                .bind(&event.outcome)
+                .bind(event.seq)
+                .bind(&event.change_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(write)?;
+                if updated.rows_affected() != 1 {
+                    return Err(AuditError::Write(format!(
+                        "no intent recorded for change {}",
+                        event.change_id
+                    )));
+                }
+            }
+        }
+        tx.commit().await.map_err(write)?;
+        Ok(event)
+    }
+
+    /// Every event, in order, streamed.
+    pub fn events(&self) -> impl Stream<Item = Result<Event>> + '_ {
+        sqlx::query(SELECT_EVENTS)
+            .fetch(&self.pool)
+            .map_err(|e| AuditError::Read(e.to_string()))
+            .and_then(|row| async move { event_from_row(&row) })
+    }
+
+    /// Walks the whole chain; `Ok(Err(link))` names the first broken link.
+    pub async fn verify(&self) -> Result<std::result::Result<u64, BrokenLink>> {
+        let mut verifier = ChainVerifier::default();
+        let mut events = std::pin::pin!(self.events());
+        while let Some(event) = events.next().await {
+            if let Err(broken) = verifier.check(&event?) {
+                return Ok(Err(broken));
+            }
+        }
+        Ok(Ok(verifier.checked))
+    }
+
+    /// One page of changes, newest first, after the cursor (`first_seq` of the last row of
+    /// the previous page). Keyset pagination: a page deep in millions of rows costs the same
+    /// as the first.
+    pub async fn list(
+        &self,
+        filter: &Filter,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<ChangeRow>> {
+        let mut sql = String::from(
+            "SELECT first_seq, change_id, kind, at, actor_subject, actor_name, reason, objects, outcome FROM audit_changes WHERE 1 = 1",
+        );
+        let mut binds: Vec<String> = Vec::new();
+        if let Some(cursor) = before {
+            sql.push_str(" AND first_seq < ?");
+            binds.push(cursor.to_string());
+        }
+        if let Some(actor) = &filter.actor {
+            sql.push_str(" AND (actor_subject = ? OR actor_name LIKE ? ESCAPE '\\')");
+            binds.push(actor.clone());
+            binds.push(like(actor));
+        }
+        if let Some(object) = &filter.object {
+            sql.push_str(" AND objects LIKE ? ESCAPE '\\'");
+            binds.push(like(object));
+        }
+        if let Some(outcome) = &filter.outcome {
+            sql.push_str(" AND outcome = ?");
+            binds.push(outcome.clone());
+        }
+        // Stored times all have the same shape, so text order is time order; bounds are
+        // brought to that shape first (`…:00Z` and `…:00.000Z` would not compare right).
+        let bound = |name: &str, text: &str| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map(|t| timestamp(t.with_timezone(&chrono::Utc)))
+                .map_err(|_| {
+                    AuditError::Filter(format!(
+                        "{name}: `{text}` is not an RFC 3339 time, e.g. 2026-11-24T10:00:00Z"
+                    ))
+                })
+        };
+        if let Some(from) = &filter.from {
+            sql.push_str(" AND at >= ?");
+            binds.push(bound("from", from)?);
+        }
+        if let Some(to) = &filter.to {
+            sql.push_str(" AND at < ?");
+            binds.push(bound("to", to)?);
+        }
+        if let Some(text) = &filter.text {
+            for word in text.split_whitespace() {
+                sql.push_str(
+                    " AND (reason LIKE ? ESCAPE '\\' OR actor_name LIKE ? ESCAPE '\\' OR objects LIKE ? ESCAPE '\\')",
+                );
+                for _ in 0..3 {
+                    binds.push(like(word));
+                }
+            }
+        }
+        sql.push_str(" ORDER BY first_seq DESC LIMIT ?");
+        let mut query = sqlx::query(&sql);
+        for (i, value) in binds.iter().enumerate() {
+            // The cursor is the only integer parameter.
+            query = if i == 0 && before.is_some() {
+                query.bind(value.parse::<i64>().unwrap_or(i64::MAX))
+            } else {
+                query.bind(value)
+            };
+        }
+        let rows = query
+            .bind(i64::from(limit.clamp(1, 500)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| AuditError::Read(e.to_string()))?;
+        rows.iter()
+            .map(|row| {
+                let read = |e: sqlx::Error| AuditError::Read(e.to_string());
+                Ok(ChangeRow {
+                    first_seq: row.try_get("first_seq").map_err(read)?,
+                    change_id: row.try_get("change_id").map_err(read)?,
+                    kind: row.try_get("kind").map_err(read)?,
+                    at: row.try_get("at").map_err(read)?,
+                    actor_subject: row.try_get("actor_subject").map_err(read)?,
+                    actor_name: row.try_get("actor_name").map_err(read)?,
+                    reason: row.try_get("reason").map_err(read)?,
+                    objects: row.try_get("objects").map_err(read)?,
+                    outcome: row.try_get("outcome").map_err(read)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every event as JSON Lines, streamed.
+    pub fn export_json_lines(&self) -> impl Stream<Item = Result<String>> + '_ {
+        self.events().map(|event| {
+            let event = event?;
+            serde_json::to_string(&event)
+                .map(|line| line + "\n")
+                .map_err(|e| AuditError::Read(e.to_string()))
+        })
+    }
+
+    /// Every event as CSV (RFC 4180, header first), streamed.
+    pub fn export_csv(&self) -> impl Stream<Item = Result<String>> + '_ {
+        let header = futures::stream::once(async {
+            Ok("seq,change_id,kind,at,actor_subject,actor_name,actor_email,actor_groups,client_addr,request_id,reason,objects,outcome,payload,prev_hash,hash\n".to_string())
+        });
+        header.chain(self.events().map(|event| {
+            let e = event?;
+            let fields = [
+                e.seq.to_string(),
+                e.change_id,
+                e.kind.as_str().to_string(),
+                e.at,
+                e.actor_subject,
+                e.actor_name,
+                e.actor_email.unwrap_or_default(),
+                e.actor_groups,
+                e.client_addr.unwrap_or_default(),
+                e.request_id.unwrap_or_default(),
+                e.reason.unwrap_or_default(),
+                e.objects,
+                e.outcome.unwrap_or_default(),
+                e.payload,
+                e.prev_hash,
+                e.hash,
+            ];
+            Ok(fields
+                .iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(",")
+                + "\n")
+        }))
+    }
+}
+
+/// Quotes a CSV field when needed; a leading `=`, `+`, `-` or `@` is prefixed with `'` so
+/// a spreadsheet does not run it as a formula.
+pub fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// The JSON text stored in a list column.
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-1"), "'-1");
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like("50%_x"), "%50\\%\\_x%");
+    }
+}
