@@ -25,8 +25,9 @@ pub trait ClusterAccess: Send + Sync {
 #[derive(Clone)]
 pub struct RequestUser {
     pub session: SessionView,
-    /// `None` when the console has no cluster configured.
-    pub cluster: Option<Arc<dyn ClusterAccess>>,
+    /// The cluster as this user, or why there is none (no cluster configured, or no way to
+    /// act as this user); never the console's own identity.
+    pub cluster: Result<Arc<dyn ClusterAccess>, String>,
 }
 
 /// The signed-in user if their roles pass `allowed`; otherwise the error, with the HTTP
@@ -56,8 +57,8 @@ pub fn set_status(error: &ConsoleError) {
 
 impl RequestUser {
     pub fn cluster(&self) -> Result<Arc<dyn ClusterAccess>, ConsoleError> {
-        self.cluster.clone().ok_or_else(|| {
-            let e = ConsoleError::Unavailable("no Kubernetes cluster is configured".into());
+        self.cluster.clone().map_err(|reason| {
+            let e = ConsoleError::Unavailable(reason);
             set_status(&e);
             e
         })

@@ -149,7 +149,7 @@ pub const SETTINGS: &[Setting] = &[
         "kube-impersonation-username-claim",
         Text,
         Some("sub"),
-        "In impersonate mode, the ID token claim that names the user: sub, preferred_username or email"
+        "In impersonate mode, the ID token claim that names the user: sub or preferred_username"
     ),
     setting!(
         "kube.impersonation_prefix",

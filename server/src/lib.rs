@@ -33,6 +33,7 @@ use metrics::Metrics;
 use security_headers::{CspNonce, HeaderPolicy};
 use sqlx::SqlitePool;
 use std::sync::Arc;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -161,7 +162,12 @@ pub fn router(state: AppState) -> Router {
             state.metrics.clone(),
             observe::observe,
         ))
-        .layer(tower_http::compression::CompressionLayer::new())
+        // Not HTML: pages carry the CSRF token next to text from the URL, and compressing
+        // both together would let a network observer guess the token by length (BREACH).
+        .layer(
+            tower_http::compression::CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::new("text/html"))),
+        )
         .with_state(state)
 }
 
@@ -186,16 +192,12 @@ fn request_context(state: &AppState) {
     };
     let view = user.view(&state.auth.mapping);
     provide_context(RequestSession(Some(view.clone())));
-    let cluster = state
-        .users
-        .as_ref()
-        .and_then(|users| match users.access_for(user) {
-            Ok(access) => Some(access),
-            Err(e) => {
-                tracing::warn!(error = %e, "no Kubernetes client for this user");
-                None
-            }
-        });
+    let cluster = match &state.users {
+        None => Err("no Kubernetes cluster is configured".to_string()),
+        Some(users) => users.access_for(user).inspect_err(|e| {
+            tracing::warn!(error = %e, "no Kubernetes client for this user");
+        }),
+    };
     provide_context(RequestUser {
         session: view,
         cluster,

@@ -52,20 +52,35 @@ pub fn impersonation(
     prefix: &str,
 ) -> Result<(String, Vec<String>), String> {
     let identity = &user.identity;
+    // Not `email`: the console does not see whether the provider verified it.
     let name = match username_claim {
         "sub" => Some(identity.subject.clone()),
         "preferred_username" => identity.preferred_username.clone(),
-        "email" => identity.email.clone(),
-        other => return Err(format!("kube.impersonation_username_claim: `{other}` is not sub, preferred_username or email")),
+        other => {
+            return Err(format!(
+                "kube.impersonation_username_claim: `{other}` is not sub or preferred_username"
+            ));
+        }
     }
     .filter(|n| !n.is_empty())
     .ok_or_else(|| format!("the ID token has no `{username_claim}` claim to impersonate"))?;
-    let groups = identity
+    let user_name = format!("{prefix}{name}");
+    let groups: Vec<String> = identity
         .groups
         .iter()
         .map(|g| format!("{prefix}{g}"))
         .collect();
-    Ok((format!("{prefix}{name}"), groups))
+    // `system:` names are Kubernetes' own (system:masters, system:serviceaccount:…); an
+    // identity provider must never be able to hand them out through the console.
+    if let Some(reserved) = std::iter::once(&user_name)
+        .chain(groups.iter())
+        .find(|n| n.starts_with("system:"))
+    {
+        return Err(format!(
+            "refusing to impersonate the reserved Kubernetes name `{reserved}`; set kube.impersonation_prefix"
+        ));
+    }
+    Ok((user_name, groups))
 }
 
 impl UserClients {
@@ -312,7 +327,20 @@ mod tests {
             impersonation(&u, "preferred_username", "").expect("ok").0,
             "vera"
         );
-        assert!(impersonation(&u, "email", "").is_err(), "no email claim");
+        assert!(
+            impersonation(&u, "email", "").is_err(),
+            "email is not trusted"
+        );
+        let mut masters = user();
+        masters.identity.groups.push("system:masters".into());
+        assert!(impersonation(&masters, "sub", "").is_err());
+        assert!(
+            impersonation(&masters, "sub", "oidc:").is_ok(),
+            "prefixed, it is harmless"
+        );
+        let mut sa = user();
+        sa.identity.subject = "system:serviceaccount:kube-system:default".into();
+        assert!(impersonation(&sa, "sub", "").is_err());
         u.identity.subject.clear();
         assert!(impersonation(&u, "sub", "").is_err(), "empty subject");
         assert!(impersonation(&u, "name", "").is_err(), "unsupported claim");

@@ -2,7 +2,11 @@
 //! their absolute lifetime, refreshes tokens shortly before they expire, and sends
 //! anonymous requests for anything but public paths to sign in (pages) or answers 401
 //! (server functions). The idle timeout is the session store's own expiry.
+//!
+//! Sessions ended by sign-out are refused even if a request that was still running wrote
+//! them back (see `revoked`).
 
+use super::refresh::RefreshFailure;
 use super::session::{SIGNED_IN_KEY, SignedIn};
 use super::{Auth, now_secs};
 use app::return_to::{encode_for_location, encode_query_value};
@@ -25,10 +29,6 @@ pub const REFRESH_MARGIN_SECS: i64 = 60;
 /// The signed-in user of this request (a request extension).
 #[derive(Clone, Debug)]
 pub struct CurrentUser(pub Arc<SignedIn>);
-
-/// Why there is no user although the browser had a session (a request extension).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EndedReason(pub &'static str);
 
 /// Paths anyone may open: probes, sign-in itself, the language switch and static files.
 pub fn is_public(path: &str) -> bool {
@@ -62,16 +62,15 @@ pub fn token_action(signed_in: &SignedIn, now: i64) -> TokenAction {
     }
 }
 
-fn cookie_sent(request: &Request) -> bool {
+/// Did this browser have a signed-in session (the marker cookie outlives it)? A session
+/// cookie alone may only hold a sign-in that was never finished.
+fn had_session(request: &Request) -> bool {
     request
         .headers()
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|c| {
-            app::i18n::cookie_value(c, SESSION_COOKIE).is_some()
-                || app::i18n::cookie_value(c, MARKER_COOKIE).is_some()
-        })
+        .any(|c| app::i18n::cookie_value(c, MARKER_COOKIE).is_some())
 }
 
 /// `Set-Cookie` for the marker: set for `max_age` seconds, or cleared with 0.
@@ -101,8 +100,27 @@ pub async fn authenticate(
     let mut ended: Option<&'static str> = None;
     let mut signed_in = match session.get::<SignedIn>(SIGNED_IN_KEY).await {
         Ok(found) => found,
+        // Written by another version of the console: start over rather than lock them out.
+        Err(tower_sessions::session::Error::SerdeJson(e)) => {
+            tracing::warn!(error = %e, "unreadable session ended");
+            if let Err(e) = session.flush().await {
+                return unavailable(&e.to_string());
+            }
+            None
+        }
         Err(e) => return unavailable(&e.to_string()),
     };
+    if signed_in.is_some()
+        && let Some(id) = session.id()
+        && auth.revoked.is_revoked(&id.to_string())
+    {
+        // Signed out (or replaced at sign-in) while a request was running; it wrote the
+        // session back when it ended. End it again.
+        if let Err(e) = session.flush().await {
+            return unavailable(&e.to_string());
+        }
+        signed_in = None;
+    }
 
     if let Some(current) = &signed_in
         && now - current.signed_in_at >= auth.absolute_timeout_secs as i64
@@ -115,10 +133,10 @@ pub async fn authenticate(
         ended = Some("expired");
     }
 
-    // Static files and probes use the session as it is; refreshing is for real work.
+    // Pages and server functions refresh; static files, probes, sign-in and sign-out use
+    // the session as it is (a failed refresh must not get in the way of signing out).
     let path = request.uri().path().to_string();
-    let refresh_here = !is_public(&path) || path.starts_with("/auth/") || path == "/sign-in";
-    if let Some(current) = signed_in.clone().filter(|_| refresh_here) {
+    if let Some(current) = signed_in.clone().filter(|_| !is_public(&path)) {
         match token_action(&current, now) {
             TokenAction::Keep => {}
             TokenAction::End => {
@@ -132,10 +150,12 @@ pub async fn authenticate(
                 let refreshed = match (&auth.oidc, &current.tokens.refresh_token) {
                     (Some(oidc), Some(token)) => {
                         auth.refreshes
-                            .refresh(oidc, token, &current.identity.subject, now)
+                            .refresh(oidc.clone(), token, &current.identity.subject, now)
                             .await
                     }
-                    _ => Err("no provider or refresh token".to_string()),
+                    _ => Err(RefreshFailure::Refused(
+                        "no provider or refresh token".into(),
+                    )),
                 };
                 match refreshed {
                     Ok((identity, tokens)) => {
@@ -150,7 +170,12 @@ pub async fn authenticate(
                         tracing::info!(subject = %updated.identity.subject, "tokens refreshed");
                         signed_in = Some(updated);
                     }
-                    Err(reason) => {
+                    Err(RefreshFailure::Temporary(reason)) if current.tokens.expires_at > now => {
+                        // The provider is briefly unreachable and the token still works:
+                        // carry on, the next request tries again.
+                        tracing::warn!(subject = %current.identity.subject, %reason, "token refresh postponed");
+                    }
+                    Err(RefreshFailure::Refused(reason) | RefreshFailure::Temporary(reason)) => {
                         tracing::warn!(subject = %current.identity.subject, %reason, "token refresh failed; the user must sign in again");
                         if let Err(e) = session.flush().await {
                             return unavailable(&e.to_string());
@@ -163,7 +188,7 @@ pub async fn authenticate(
         }
     }
 
-    if signed_in.is_none() && ended.is_none() && cookie_sent(&request) {
+    if signed_in.is_none() && ended.is_none() && had_session(&request) {
         ended = Some("idle");
     }
 
@@ -176,9 +201,6 @@ pub async fn authenticate(
             }
         }
         None => {
-            if let Some(reason) = ended {
-                request.extensions_mut().insert(EndedReason(reason));
-            }
             if !is_public(&path) {
                 let mut response = sign_in_required(&request, ended.unwrap_or("required"));
                 // Clear the marker once the user is shown why (a page, not a data call, so

@@ -6,6 +6,7 @@
 //! - [`csrf`]: the CSRF token and Origin check on every state-changing request
 //! - [`rate_limit`]: per-address limits on the sign-in endpoints
 //! - [`refresh`]: one token refresh per refresh token, however many requests need it
+//! - [`revoked`]: ended session ids, so an in-flight request cannot bring one back
 //! - [`routes`]: `/auth/login`, `/auth/callback`, `/auth/logout`
 
 pub mod csrf;
@@ -13,6 +14,7 @@ pub mod guard;
 pub mod oidc;
 pub mod rate_limit;
 pub mod refresh;
+pub mod revoked;
 pub mod routes;
 pub mod session;
 
@@ -52,6 +54,7 @@ pub struct Auth {
     pub public_url: String,
     pub limiter: Arc<rate_limit::RateLimiter>,
     pub refreshes: Arc<refresh::Refreshes>,
+    pub revoked: Arc<revoked::RevokedSessions>,
 }
 
 impl Auth {
@@ -72,15 +75,26 @@ impl Auth {
                 config.oidc.login_rate_limit,
             )),
             refreshes: Arc::new(refresh::Refreshes::default()),
+            revoked: Arc::new(revoked::RevokedSessions::new(config.session.idle_timeout)),
         })
     }
 }
 
-/// `https://console.example.com` from `https://console.example.com/some/path`.
+/// `https://console.example.com` from `https://Console.Example.com:443/some/path`: the
+/// form browsers send in `Origin` (lower case, no default port, no path).
 pub fn origin_of(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => {
-            let host = rest.split('/').next().unwrap_or_default();
+            let scheme = scheme.to_ascii_lowercase();
+            let host = rest
+                .split(['/', '?', '#'])
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let host = match (scheme.as_str(), host.rsplit_once(':')) {
+                ("https", Some((h, "443"))) | ("http", Some((h, "80"))) => h.to_string(),
+                _ => host,
+            };
             format!("{scheme}://{host}")
         }
         None => url.to_string(),
@@ -115,6 +129,18 @@ mod tests {
             "https://c.example.com"
         );
         assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(
+            origin_of("HTTPS://Console.Example.com:443"),
+            "https://console.example.com"
+        );
+        assert_eq!(
+            origin_of("http://c.example.com:80?x"),
+            "http://c.example.com"
+        );
+        assert_eq!(
+            origin_of("https://c.example.com:8443"),
+            "https://c.example.com:8443"
+        );
     }
 
     #[test]

@@ -26,6 +26,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::RwLock;
 
+/// Start of the message of a signature failure (the one a key rotation causes).
+const SIGNATURE_PREFIX: &str = "signature does not verify: ";
+
 /// Claims beyond the standard ones, kept as JSON so the groups claim can be configured.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct ExtraClaims {
@@ -287,7 +290,7 @@ impl OidcProvider {
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_string()))
             .request_async(&self.http)
             .await
-            .map_err(|e| AuthError::Exchange(e.to_string()))?;
+            .map_err(token_error)?;
         let id_token = response
             .id_token()
             .ok_or_else(|| AuthError::TokenInvalid("the token response has no ID token".into()))?
@@ -318,7 +321,7 @@ impl OidcProvider {
             .map_err(|e| AuthError::Unavailable(format!("token endpoint: {e}")))?
             .request_async(&self.http)
             .await
-            .map_err(|e| AuthError::Exchange(e.to_string()))?;
+            .map_err(token_error)?;
         let id_token = response
             .id_token()
             .ok_or_else(|| AuthError::TokenInvalid("the refresh response has no ID token".into()))?
@@ -351,7 +354,7 @@ impl OidcProvider {
     ) -> Result<(Identity, i64), AuthError> {
         let discovered = self.discovered(None).await?;
         match self.verify(&discovered.client, id_token, nonce, now) {
-            Err(AuthError::TokenInvalid(reason)) if reason.contains("signature") => {
+            Err(AuthError::TokenInvalid(reason)) if reason.starts_with(SIGNATURE_PREFIX) => {
                 // Perhaps the provider rotated its keys: look once more, at most every minute.
                 let fresh = self.discovered(Some(Duration::from_secs(60))).await?;
                 self.verify(&fresh.client, id_token, nonce, now)
@@ -395,17 +398,27 @@ impl OidcProvider {
     }
 
     /// Where to send the browser after the local session is gone: the provider's
-    /// end-session endpoint when it has one (RP-initiated logout), else `None`.
-    pub async fn end_session_url(&self, id_token: Option<&str>) -> Option<String> {
+    /// end-session endpoint when it has one (RP-initiated logout), else `None`. No
+    /// `id_token_hint`: the ID token can be the user's Kubernetes credential, and a URL
+    /// ends up in browser history and logs; `client_id` identifies the console instead.
+    pub async fn end_session_url(&self) -> Option<String> {
         let discovered = self.discovered(None).await.ok()?;
         let endpoint = discovered.end_session.clone()?;
-        let mut request = LogoutRequest::from(endpoint)
+        let request = LogoutRequest::from(endpoint)
             .set_client_id(self.client_id.clone())
             .set_post_logout_redirect_uri(self.post_logout_url.clone());
-        if let Some(token) = id_token.and_then(|t| IdToken::from_str(t).ok()) {
-            request = request.set_id_token_hint(&token);
-        }
         Some(request.http_get_url().to_string())
+    }
+}
+
+/// The provider's refusal (a used or revoked code or token) is definitive; not reaching
+/// it, or an answer that does not parse, may pass.
+fn token_error<RE: std::error::Error + 'static, T: openidconnect::ErrorResponse + 'static>(
+    e: openidconnect::RequestTokenError<RE, T>,
+) -> AuthError {
+    match e {
+        openidconnect::RequestTokenError::ServerResponse(_) => AuthError::Exchange(e.to_string()),
+        other => AuthError::Unavailable(format!("token endpoint: {other}")),
     }
 }
 
@@ -433,7 +446,12 @@ fn verified_identity(
         Some(expected) => id_token.claims(verifier, expected),
         None => id_token.claims(verifier, |_: Option<&Nonce>| Ok(())),
     }
-    .map_err(|e| AuthError::TokenInvalid(e.to_string()))?;
+    .map_err(|e| match e {
+        openidconnect::ClaimsVerificationError::SignatureVerification(inner) => {
+            AuthError::TokenInvalid(format!("{SIGNATURE_PREFIX}{inner}"))
+        }
+        other => AuthError::TokenInvalid(other.to_string()),
+    })?;
     let subject = claims.subject().as_str().to_string();
     let preferred_username = claims.preferred_username().map(|u| u.as_str().to_string());
     let name = claims

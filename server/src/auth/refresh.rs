@@ -3,10 +3,15 @@
 //! A page load sends several requests at once, and each may find the tokens about to
 //! expire. Providers that rotate refresh tokens accept each one once (reuse may even revoke
 //! the whole grant), so only the first request refreshes; the others wait for and reuse its
-//! result. The result is kept while the new tokens are valid, because a request that loaded
+//! result. The result is kept while the new tokens are fresh, because a request that loaded
 //! the session before the refresh may write the old tokens back when it ends; the next
 //! request with those old tokens then gets the new ones here instead of a failed refresh.
+//!
+//! The refresh runs as its own task: a browser that drops its request mid-refresh must not
+//! throw away tokens the provider has already rotated.
 
+use super::AuthError;
+use super::guard::REFRESH_MARGIN_SECS;
 use super::oidc::{Identity, OidcProvider, Tokens};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -14,10 +19,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
-/// Failed refreshes are remembered this long (the same token will not work later either).
-const FAILURE_MEMORY: Duration = Duration::from_secs(300);
+/// A refused refresh token stays refused; remember that this long.
+const REFUSAL_MEMORY: Duration = Duration::from_secs(300);
 
-type Outcome = (Instant, Result<(Identity, Tokens), String>);
+/// Why a refresh did not give new tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshFailure {
+    /// The provider refused (revoked, expired or reused token): sign in again.
+    Refused(String),
+    /// The provider could not be reached or answered nonsense: try again later.
+    Temporary(String),
+}
+
+type Outcome = (Instant, Result<(Identity, Tokens), RefreshFailure>);
 
 #[derive(Default)]
 pub struct Refreshes {
@@ -27,38 +41,46 @@ pub struct Refreshes {
 impl Refreshes {
     pub async fn refresh(
         &self,
-        oidc: &OidcProvider,
+        oidc: Arc<OidcProvider>,
         refresh_token: &str,
         subject: &str,
         now: i64,
-    ) -> Result<(Identity, Tokens), String> {
+    ) -> Result<(Identity, Tokens), RefreshFailure> {
         let key: [u8; 32] = Sha256::digest(refresh_token.as_bytes()).into();
         let cell = {
             let Ok(mut map) = self.by_token.lock() else {
-                return Err("refresh coordination failed".into());
+                return Err(RefreshFailure::Temporary(
+                    "refresh coordination failed".into(),
+                ));
             };
             map.retain(|_, cell| match cell.get() {
                 None => true,
-                Some((_, Ok((_, tokens)))) => tokens.expires_at > now,
-                Some((at, Err(_))) => at.elapsed() < FAILURE_MEMORY,
+                // Fresh tokens are handed out; ones due for refresh themselves are not.
+                Some((_, Ok((_, tokens)))) => tokens.expires_at - now > REFRESH_MARGIN_SECS,
+                Some((at, Err(RefreshFailure::Refused(_)))) => at.elapsed() < REFUSAL_MEMORY,
+                Some((_, Err(RefreshFailure::Temporary(_)))) => false,
             });
             map.entry(key).or_default().clone()
         };
+        let token = refresh_token.to_string();
+        let owner = subject.to_string();
         let (_, result) = cell
-            .get_or_init(|| async {
-                let result = oidc
-                    .refresh(refresh_token, subject)
-                    .await
-                    .map_err(|e| e.to_string());
+            .get_or_init(|| async move {
+                let task = tokio::spawn(async move { oidc.refresh(&token, &owner).await });
+                let result = match task.await {
+                    Ok(Ok(done)) => Ok(done),
+                    Ok(Err(AuthError::Unavailable(e))) => Err(RefreshFailure::Temporary(e)),
+                    Ok(Err(e)) => Err(RefreshFailure::Refused(e.to_string())),
+                    Err(e) => Err(RefreshFailure::Temporary(format!("refresh task: {e}"))),
+                };
                 (Instant::now(), result)
             })
             .await;
         match result {
-            // The subject check matters for waiters too: a key collision or a token
-            // presented by another session must not hand over someone else's tokens.
-            Ok((identity, _)) if identity.subject != subject => {
-                Err("the refreshed tokens are for another subject".into())
-            }
+            // Waiters check the subject too: tokens are only ever handed to their owner.
+            Ok((identity, _)) if identity.subject != subject => Err(RefreshFailure::Refused(
+                "the refreshed tokens are for another subject".into(),
+            )),
             other => other.clone(),
         }
     }

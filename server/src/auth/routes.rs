@@ -158,7 +158,11 @@ pub async fn callback(
             });
         }
     };
-    // A new session id at the privilege change (no session fixation).
+    // A new session id at the privilege change (no session fixation). The old id is
+    // revoked, so a request still in flight cannot bring it back.
+    if let Some(id) = session.id() {
+        auth.revoked.revoke(&id.to_string());
+    }
     if let Err(e) = session.cycle_id().await {
         return session_failed(e);
     }
@@ -200,15 +204,17 @@ pub async fn callback(
 /// provider's session too when it offers RP-initiated logout.
 pub async fn logout(State(auth): State<Auth>, session: Session) -> Response {
     let signed_in = session.get::<SignedIn>(SIGNED_IN_KEY).await.ok().flatten();
+    if let Some(id) = session.id() {
+        auth.revoked.revoke(&id.to_string());
+    }
     if let Err(e) = session.flush().await {
         return session_failed(e);
     }
-    let id_token = signed_in.as_ref().map(|s| s.tokens.id_token.clone());
     if let Some(user) = &signed_in {
         tracing::info!(subject = %user.identity.subject, "signed out");
     }
     let provider_logout = match &auth.oidc {
-        Some(oidc) => oidc.end_session_url(id_token.as_deref()).await,
+        Some(oidc) => oidc.end_session_url().await,
         None => None,
     };
     let mut response =
