@@ -70,6 +70,15 @@ impl Lang {
     }
 }
 
+/// Replaces each `{name}` in `template` with its value.
+pub fn fill(template: &str, params: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in params {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
 /// Looks `key` up in the catalogue of `lang`. A missing key renders as the key itself
 /// (tests make sure no shipped key is missing).
 pub fn translate(lang: Lang, key: &str) -> &'static str {
@@ -213,6 +222,7 @@ mod tests {
             .collect();
         let actions = crate::access::console_actions();
         dynamic.extend(actions.iter().map(|a| a.action_key.as_str()));
+        dynamic.extend(crate::config_rules::MESSAGE_KEYS);
         for lang in Lang::ALL {
             let known = keys(lang);
             for key in &dynamic {

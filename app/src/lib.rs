@@ -6,7 +6,9 @@
 
 pub mod access;
 pub mod auth_pages;
+pub mod config_rules;
 pub mod csrf_client;
+pub mod diff;
 pub mod error;
 pub mod i18n;
 mod language;

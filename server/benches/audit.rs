@@ -1,0 +1,345 @@
+//! Audit store benchmark (not a test): fills a real SQLite file with 1,000,000 events and
+//! prints append rate, filtered page latency (p50/p95), full export time and memory, and
+//! chain verification time. Figures are also given as ratios against a baseline measured
+//! in the same process, because this machine's absolute speed varies.
+//!
+//! `cargo bench -p registry-console --bench audit` (AUDIT_BENCH_EVENTS to change the size).
+
+use futures::StreamExt;
+use registry_console::audit::chain::{Event, EventKind, event_hash};
+use registry_console::audit::store::{Actor, AuditStore, Filter, NewEvent, ObjectRef, timestamp};
+use std::time::{Duration, Instant};
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[index]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+const ACTORS: [&str; 8] = [
+    "admin", "ops", "alice", "bob", "carol", "dave", "erin", "frank",
+];
+const OUTCOMES: [&str; 4] = ["healthy", "degraded", "conflict", "timeout"];
+
+fn new_event(i: u64, kind: EventKind) -> NewEvent {
+    let who = ACTORS[(i % ACTORS.len() as u64) as usize];
+    NewEvent {
+        change_id: format!("change-{}", i / 3),
+        kind,
+        actor: Actor {
+            subject: who.to_string(),
+            name: format!("{who} example"),
+            email: Some(format!("{who}@example.com")),
+            groups: vec!["registry-admins".into()],
+        },
+        client_addr: Some("10.0.0.1".into()),
+        request_id: Some(format!("req-{i}")),
+        reason: (kind == EventKind::Intent)
+            .then(|| format!("ticket OPS-{} change replicas", i / 3)),
+        objects: vec![ObjectRef {
+            group: "imageregistry.operator.openshift.io".into(),
+            kind: "Config".into(),
+            namespace: None,
+            name: if i % 7 == 0 {
+                "special".into()
+            } else {
+                "cluster".into()
+            },
+        }],
+        outcome: match kind {
+            EventKind::Intent => None,
+            EventKind::Result => Some("applied".into()),
+            _ => Some(OUTCOMES[((i / 3) % 4) as usize].into()),
+        },
+        payload: serde_json::json!({
+            "diff": [{ "path": "spec.replicas", "before": i % 3, "after": (i % 3) + 1 }],
+            "dry_run": "accepted"
+        }),
+    }
+}
+
+/// Writes `count` chained events in large transactions, with the store's own hashing, so the
+/// table looks exactly as if they had been appended one by one (much faster to build).
+async fn bulk_fill(pool: &sqlx::SqlitePool, start: u64, count: u64, mut prev: String) -> String {
+    let base = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let mut i = start;
+    while i < start + count {
+        let mut tx = pool.begin().await.expect("tx");
+        for _ in 0..20_000 {
+            if i >= start + count {
+                break;
+            }
+            let kind = match i % 3 {
+                0 => EventKind::Intent,
+                1 => EventKind::Result,
+                _ => EventKind::FollowUp,
+            };
+            let new = new_event(i, kind);
+            let mut e = Event {
+                seq: i as i64 + 1,
+                change_id: new.change_id.clone(),
+                kind,
+                at: timestamp(base + chrono::Duration::seconds(i as i64 * 20)),
+                actor_subject: new.actor.subject.clone(),
+                actor_name: new.actor.name.clone(),
+                actor_email: new.actor.email.clone(),
+                actor_groups: serde_json::to_string(&new.actor.groups).expect("json"),
+                client_addr: new.client_addr.clone(),
+                request_id: new.request_id.clone(),
+                reason: new.reason.clone(),
+                objects: serde_json::to_string(&new.objects).expect("json"),
+                outcome: new.outcome.clone(),
+                payload: new.payload.to_string(),
+                prev_hash: prev.clone(),
+                hash: String::new(),
+            };
+            e.hash = event_hash(&e);
+            prev = e.hash.clone();
+            sqlx::query("INSERT INTO audit_events (seq, change_id, kind, at, actor_subject, actor_name, actor_email, actor_groups, client_addr, request_id, reason, objects, outcome, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .bind(e.seq).bind(&e.change_id).bind(kind.as_str()).bind(&e.at)
+                .bind(&e.actor_subject).bind(&e.actor_name).bind(&e.actor_email).bind(&e.actor_groups)
+                .bind(&e.client_addr).bind(&e.request_id).bind(&e.reason).bind(&e.objects)
+                .bind(&e.outcome).bind(&e.payload).bind(&e.prev_hash).bind(&e.hash)
+                .execute(&mut *tx).await.expect("insert");
+            if kind == EventKind::Intent {
+                sqlx::query("INSERT INTO audit_changes (first_seq, change_id, kind, at, actor_subject, actor_name, reason, objects, outcome, last_seq) VALUES (?, ?, 'intent', ?, ?, ?, ?, ?, 'pending', ?)")
+                    .bind(e.seq).bind(&e.change_id).bind(&e.at).bind(&e.actor_subject)
+                    .bind(&e.actor_name).bind(&e.reason).bind(&e.objects).bind(e.seq)
+                    .execute(&mut *tx).await.expect("insert change");
+            } else {
+                sqlx::query("UPDATE audit_changes SET outcome = COALESCE(?, outcome), last_seq = ? WHERE change_id = ?")
+                    .bind(&e.outcome).bind(e.seq).bind(&e.change_id)
+                    .execute(&mut *tx).await.expect("update change");
+            }
+            i += 1;
+        }
+        tx.commit().await.expect("commit");
+    }
+    prev
+}
+
+#[tokio::main]
+async fn main() {
+    let total: u64 = std::env::var("AUDIT_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("audit.db").display());
+    let pool = registry_console::db::open(&url).await.expect("open");
+    let store = AuditStore::new(pool.clone());
+    println!(
+        "audit benchmark: {total} events in {}",
+        dir.path().display()
+    );
+
+    // Baseline for appends: a plain single-row INSERT per transaction with the same
+    // durability (synchronous=FULL), no chain and no list row.
+    sqlx::query("CREATE TABLE baseline (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
+        .execute(&pool)
+        .await
+        .expect("baseline table");
+    let appends = 2_000u64;
+    let mut conn = pool.acquire().await.expect("conn");
+    sqlx::query("PRAGMA synchronous = FULL")
+        .execute(&mut *conn)
+        .await
+        .expect("pragma");
+    let started = Instant::now();
+    for i in 0..appends {
+        sqlx::query("INSERT INTO baseline (payload) VALUES (?)")
+            .bind(new_event(i, EventKind::Intent).payload.to_string())
+            .execute(&mut *conn)
+            .await
+            .expect("insert");
+    }
+    let baseline_rate = appends as f64 / started.elapsed().as_secs_f64();
+    sqlx::query("PRAGMA synchronous = NORMAL")
+        .execute(&mut *conn)
+        .await
+        .expect("pragma");
+    drop(conn);
+
+    // The real append path: intent, result and follow-up of each change, one at a time.
+    let started = Instant::now();
+    for i in 0..appends {
+        let kind = match i % 3 {
+            0 => EventKind::Intent,
+            1 => EventKind::Result,
+            _ => EventKind::FollowUp,
+        };
+        store.append(new_event(i, kind)).await.expect("append");
+    }
+    let append_rate = appends as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "append (one event per durable transaction): {append_rate:.0} events/s; baseline plain insert {baseline_rate:.0}/s; ratio {:.2}",
+        append_rate / baseline_rate
+    );
+
+    // Fill to the total with the same chain.
+    let last: (String,) = sqlx::query_as("SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .expect("last");
+    let started = Instant::now();
+    bulk_fill(&pool, appends, total.saturating_sub(appends), last.0).await;
+    println!(
+        "filled {} more events in {:.1} s (bulk, same hashing)",
+        total.saturating_sub(appends),
+        started.elapsed().as_secs_f64()
+    );
+    sqlx::query("ANALYZE")
+        .execute(&pool)
+        .await
+        .expect("analyze");
+
+    // Page queries (50 rows), each filter 40 times at random depths.
+    let mut deep_cursor = None;
+    {
+        let mut page = store
+            .list(&Filter::default(), None, 500)
+            .await
+            .expect("page");
+        for _ in 0..100 {
+            match page.last() {
+                Some(row) => deep_cursor = Some(row.first_seq),
+                None => break,
+            }
+            page = store
+                .list(&Filter::default(), deep_cursor, 500)
+                .await
+                .expect("page");
+        }
+    }
+    let filters: Vec<(&str, Filter, Option<i64>)> = vec![
+        ("no filter, first page", Filter::default(), None),
+        (
+            "no filter, page ~50,000 rows deep",
+            Filter::default(),
+            deep_cursor,
+        ),
+        (
+            "actor",
+            Filter {
+                actor: Some("carol".into()),
+                ..Default::default()
+            },
+            None,
+        ),
+        (
+            "outcome",
+            Filter {
+                outcome: Some("degraded".into()),
+                ..Default::default()
+            },
+            None,
+        ),
+        (
+            "time range (one day)",
+            Filter {
+                from: Some("2026-03-01T00:00:00Z".into()),
+                to: Some("2026-03-02T00:00:00Z".into()),
+                ..Default::default()
+            },
+            None,
+        ),
+        (
+            "object (substring)",
+            Filter {
+                object: Some("special".into()),
+                ..Default::default()
+            },
+            None,
+        ),
+        (
+            "free text",
+            Filter {
+                text: Some("OPS-123".into()),
+                ..Default::default()
+            },
+            None,
+        ),
+        (
+            "actor + outcome",
+            Filter {
+                actor: Some("erin".into()),
+                outcome: Some("timeout".into()),
+                ..Default::default()
+            },
+            None,
+        ),
+    ];
+    let mut baseline_p50 = None;
+    println!("filtered page queries (50 rows), 40 runs each:");
+    for (name, filter, cursor) in &filters {
+        let mut samples = Vec::new();
+        let mut rows = 0;
+        for _ in 0..40 {
+            let started = Instant::now();
+            rows = store.list(filter, *cursor, 50).await.expect("list").len();
+            samples.push(started.elapsed());
+        }
+        let p50 = percentile(&mut samples, 0.5);
+        let p95 = percentile(&mut samples, 0.95);
+        let base = *baseline_p50.get_or_insert(p50);
+        println!(
+            "  {name:<36} p50 {:>8.2} ms  p95 {:>8.2} ms  ({rows} rows; p50 {:.1}x the first page)",
+            ms(p50),
+            ms(p95),
+            p50.as_secs_f64() / base.as_secs_f64()
+        );
+    }
+
+    // Full export, streamed into a sink; memory sampled as it goes.
+    let before = rss_kib();
+    let mut peak = before;
+    let started = Instant::now();
+    let mut bytes = 0u64;
+    let mut lines = 0u64;
+    let mut export = std::pin::pin!(store.export_json_lines());
+    while let Some(line) = export.next().await {
+        bytes += line.expect("line").len() as u64;
+        lines += 1;
+        if lines % 50_000 == 0 {
+            peak = peak.max(rss_kib());
+        }
+    }
+    let export_time = started.elapsed();
+    println!(
+        "export JSON Lines: {lines} events, {:.0} MB in {:.1} s ({:.0} events/s); RSS {} MiB before, peak {} MiB (+{} MiB)",
+        bytes as f64 / 1e6,
+        export_time.as_secs_f64(),
+        lines as f64 / export_time.as_secs_f64(),
+        before / 1024,
+        peak / 1024,
+        peak.saturating_sub(before) / 1024
+    );
+
+    let started = Instant::now();
+    let verified = store.verify().await.expect("read");
+    println!(
+        "verify chain: {:?} in {:.1} s ({:.2}x the export's time)",
+        verified,
+        started.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64() / export_time.as_secs_f64()
+    );
+    assert_eq!(verified, Ok(total));
+}
