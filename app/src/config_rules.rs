@@ -361,7 +361,7 @@ fn request_rules(spec: &Value, out: &mut Vec<Violation>) {
         };
         for key in ["maxRunning", "maxInQueue"] {
             if let Some(value) = limits.get(key)
-                && !value.as_i64().is_some_and(|n| n >= 0)
+                && value.as_i64().is_none_or(|n| n < 0)
             {
                 out.push(
                     Violation::error(
@@ -411,7 +411,7 @@ pub fn validate_config_spec(spec: &Value, ctx: &RuleContext) -> Vec<Violation> {
         &mut out,
     );
     if let Some(replicas) = spec.get("replicas")
-        && !replicas.as_i64().is_some_and(|n| n >= 0)
+        && replicas.as_i64().is_none_or(|n| n < 0)
     {
         out.push(
             Violation::error("spec.replicas", "rule.non_negative")

@@ -56,7 +56,7 @@ fn new_event(i: u64, kind: EventKind) -> NewEvent {
             group: "imageregistry.operator.openshift.io".into(),
             kind: "Config".into(),
             namespace: None,
-            name: if i % 7 == 0 {
+            name: if i.is_multiple_of(7) {
                 "special".into()
             } else {
                 "cluster".into()
@@ -318,7 +318,7 @@ async fn main() {
     while let Some(line) = export.next().await {
         bytes += line.expect("line").len() as u64;
         lines += 1;
-        if lines % 50_000 == 0 {
+        if lines.is_multiple_of(50_000) {
             peak = peak.max(rss_kib());
         }
     }

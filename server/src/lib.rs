@@ -11,6 +11,7 @@ pub mod kube_access;
 mod language;
 pub mod metrics;
 pub mod observe;
+pub mod pipeline;
 pub mod security_headers;
 pub mod telemetry;
 pub mod user_kube;

@@ -1,0 +1,439 @@
+//! The change pipeline (SPEC §5): every write to the cluster goes through [`ChangePipeline::apply`].
+//!
+//! reason → conflict check against what the user edited → the operator's rules → diff and
+//! merge patch per object → server-side dry run of every object → audit intent (nothing is
+//! applied if it cannot be written) → apply in order, each patch carrying the
+//! `resourceVersion` the user saw (the API server answers 409 instead of overwriting a
+//! newer object) → audit result. The follow-up (watching the operator) is a separate step
+//! recorded on the same change.
+//!
+//! Every Kubernetes call here uses the client it is given, which acts as the signed-in
+//! user; the pipeline never holds the console's own credentials.
+
+use crate::audit::chain::EventKind;
+use crate::audit::redact::{FingerprintKey, redact};
+use crate::audit::store::{Actor, AuditStore, NewEvent, ObjectRef};
+use app::config_rules::{RuleContext, Severity, Violation, validate_config_spec};
+use app::diff::{FieldChange, field_diff, merge_patch, oc_patch_command, strip_noise};
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Field manager the console's writes are recorded under in `managedFields`.
+pub const FIELD_MANAGER: &str = "registry-console";
+
+/// One object to change: what the user loaded and what they want it to be.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub plural: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    /// The object as the user loaded it (its `resourceVersion` is the precondition).
+    pub base: Value,
+    /// The object as the user wants it.
+    pub desired: Value,
+}
+
+impl Step {
+    fn resource(&self) -> ApiResource {
+        ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(&self.group, &self.version, &self.kind),
+            &self.plural,
+        )
+    }
+
+    fn api(&self, client: kube::Client) -> Api<DynamicObject> {
+        match &self.namespace {
+            Some(ns) => Api::namespaced_with(client, ns, &self.resource()),
+            None => Api::all_with(client, &self.resource()),
+        }
+    }
+
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef {
+            group: self.group.clone(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// `configs.imageregistry.operator.openshift.io`, as `oc` names resources.
+    pub fn oc_resource(&self) -> String {
+        if self.group.is_empty() {
+            self.plural.clone()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
+    }
+}
+
+/// A change as the user submits it: one reason, one or more objects in apply order.
+#[derive(Clone, Debug)]
+pub struct ChangeRequest {
+    pub reason: String,
+    pub steps: Vec<Step>,
+    pub rules: RuleContext,
+}
+
+/// Who is asking, for the audit trail.
+#[derive(Clone, Debug)]
+pub struct Requester {
+    pub actor: Actor,
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// What one object's change looks like (secrets already redacted).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepPreview {
+    pub object: ObjectRef,
+    pub diff: Vec<FieldChange>,
+    pub patch: Value,
+    pub oc_command: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Applied {
+    pub change_id: String,
+    pub steps: Vec<StepPreview>,
+    pub warnings: Vec<Violation>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum PipelineError {
+    #[error("a reason of at least {min} characters is required")]
+    ReasonTooShort { min: usize },
+    #[error("the change breaks {} rule(s)", .0.len())]
+    Invalid(Vec<Violation>),
+    #[error("nothing to change")]
+    NoChange,
+    /// The object changed since the user loaded it: what changed underneath.
+    #[error("{object:?} changed since you loaded it")]
+    Conflict {
+        object: ObjectRef,
+        underneath: Vec<FieldChange>,
+    },
+    #[error("the API server's dry run rejected {object:?}: {message}")]
+    DryRunRejected { object: ObjectRef, message: String },
+    #[error("the audit trail cannot be written, so nothing was applied: {0}")]
+    AuditUnavailable(String),
+    /// Applying stopped part-way: exactly what was and was not applied.
+    #[error(
+        "applying {failed:?} failed ({message}); applied before it: {applied:?}; not applied: {not_applied:?}"
+    )]
+    ApplyFailed {
+        applied: Vec<ObjectRef>,
+        failed: ObjectRef,
+        not_applied: Vec<ObjectRef>,
+        message: String,
+    },
+    #[error("Kubernetes API: {0}")]
+    Kubernetes(String),
+}
+
+pub struct ChangePipeline {
+    pub audit: AuditStore,
+    pub fingerprints: FingerprintKey,
+    pub min_reason: usize,
+}
+
+fn api_message(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(status) => format!("{} ({})", status.message, status.code),
+        other => other.to_string(),
+    }
+}
+
+impl ChangePipeline {
+    /// Diff, merge patch and `oc` command of each step against the object as it is now.
+    fn preview(&self, step: &Step, current: &Value) -> StepPreview {
+        let now = strip_noise(current);
+        let desired = strip_noise(&step.desired);
+        let patch = merge_patch(&now, &desired);
+        let redacted_now = redact(&now, &self.fingerprints);
+        let redacted_desired = redact(&desired, &self.fingerprints);
+        StepPreview {
+            object: step.object_ref(),
+            diff: field_diff(&redacted_now, &redacted_desired),
+            oc_command: oc_patch_command(
+                &step.oc_resource(),
+                &step.name,
+                step.namespace.as_deref(),
+                &redacted_patch(&patch, &step.kind, &self.fingerprints),
+            ),
+            patch,
+        }
+    }
+
+    /// Runs the whole pipeline as the user behind `client`.
+    pub async fn apply(
+        &self,
+        client: kube::Client,
+        requester: &Requester,
+        request: ChangeRequest,
+    ) -> Result<Applied, PipelineError> {
+        if request.reason.trim().chars().count() < self.min_reason {
+            return Err(PipelineError::ReasonTooShort {
+                min: self.min_reason,
+            });
+        }
+
+        // 1. Current objects; a newer version than the user saw is a conflict, never an
+        //    overwrite.
+        let mut currents = Vec::with_capacity(request.steps.len());
+        for step in &request.steps {
+            let current = step
+                .api(client.clone())
+                .get(&step.name)
+                .await
+                .map_err(|e| PipelineError::Kubernetes(api_message(&e)))?;
+            let current = serde_json::to_value(&current)
+                .map_err(|e| PipelineError::Kubernetes(e.to_string()))?;
+            let seen = step.base.pointer("/metadata/resourceVersion");
+            if seen != current.pointer("/metadata/resourceVersion") {
+                return Err(PipelineError::Conflict {
+                    object: step.object_ref(),
+                    underneath: field_diff(
+                        &redact(&strip_noise(&step.base), &self.fingerprints),
+                        &redact(&strip_noise(&current), &self.fingerprints),
+                    ),
+                });
+            }
+            currents.push(current);
+        }
+
+        // 2. The operator's rules.
+        let mut warnings = Vec::new();
+        let mut errors = Vec::new();
+        for step in &request.steps {
+            if step.kind == "Config" && step.group == "imageregistry.operator.openshift.io" {
+                let spec = step.desired.get("spec").cloned().unwrap_or(Value::Null);
+                for v in validate_config_spec(&spec, &request.rules) {
+                    match v.severity {
+                        Severity::Error => errors.push(v),
+                        Severity::Warning => warnings.push(v),
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(PipelineError::Invalid(errors));
+        }
+
+        // 3. Diff and patches.
+        let previews: Vec<StepPreview> = request
+            .steps
+            .iter()
+            .zip(&currents)
+            .map(|(step, current)| self.preview(step, current))
+            .collect();
+        if previews.iter().all(|p| p.diff.is_empty()) {
+            return Err(PipelineError::NoChange);
+        }
+
+        // 4. Server-side dry run of every object, before anything is recorded or applied.
+        for ((step, preview), current) in request.steps.iter().zip(&previews).zip(&currents) {
+            let patch = with_precondition(&preview.patch, current);
+            let params = PatchParams {
+                field_manager: Some(FIELD_MANAGER.to_string()),
+                dry_run: true,
+                ..Default::default()
+            };
+            if let Err(e) = step
+                .api(client.clone())
+                .patch(&step.name, &params, &Patch::Merge(&patch))
+                .await
+            {
+                return Err(PipelineError::DryRunRejected {
+                    object: step.object_ref(),
+                    message: api_message(&e),
+                });
+            }
+        }
+
+        // 5. Intent, fail-closed.
+        let change_id = uuid::Uuid::new_v4().to_string();
+        let objects: Vec<ObjectRef> = request.steps.iter().map(Step::object_ref).collect();
+        let before_after: Vec<Value> = request
+            .steps
+            .iter()
+            .zip(&currents)
+            .map(|(step, current)| {
+                serde_json::json!({
+                    "before": redact(&strip_noise(current), &self.fingerprints),
+                    "after": redact(&strip_noise(&step.desired), &self.fingerprints),
+                })
+            })
+            .collect();
+        self.audit
+            .append(NewEvent {
+                change_id: change_id.clone(),
+                kind: EventKind::Intent,
+                actor: requester.actor.clone(),
+                client_addr: requester.client_addr.clone(),
+                request_id: requester.request_id.clone(),
+                reason: Some(request.reason.trim().to_string()),
+                objects: objects.clone(),
+                outcome: None,
+                payload: serde_json::json!({
+                    "objects": before_after,
+                    "diff": previews.iter().map(|p| &p.diff).collect::<Vec<_>>(),
+                    "oc": previews.iter().map(|p| &p.oc_command).collect::<Vec<_>>(),
+                    "dry_run": "accepted",
+                    "warnings": warnings,
+                }),
+            })
+            .await
+            .map_err(|e| PipelineError::AuditUnavailable(e.to_string()))?;
+
+        // 6. Apply in order, each with the version the dry run saw.
+        let mut applied = Vec::new();
+        for (index, ((step, preview), current)) in request
+            .steps
+            .iter()
+            .zip(&previews)
+            .zip(&currents)
+            .enumerate()
+        {
+            if preview.diff.is_empty() {
+                applied.push(step.object_ref());
+                continue;
+            }
+            let patch = with_precondition(&preview.patch, current);
+            let params = PatchParams {
+                field_manager: Some(FIELD_MANAGER.to_string()),
+                ..Default::default()
+            };
+            if let Err(e) = step
+                .api(client.clone())
+                .patch(&step.name, &params, &Patch::Merge(&patch))
+                .await
+            {
+                let conflict = matches!(&e, kube::Error::Api(s) if s.code == 409);
+                let not_applied: Vec<ObjectRef> = objects.iter().skip(index + 1).cloned().collect();
+                let outcome = if conflict {
+                    "conflict"
+                } else if applied.is_empty() {
+                    "failed"
+                } else {
+                    "partial"
+                };
+                self.record_result(
+                    &change_id,
+                    requester,
+                    &objects,
+                    outcome,
+                    serde_json::json!({
+                        "applied": applied,
+                        "failed": step.object_ref(),
+                        "not_applied": not_applied,
+                        "message": api_message(&e),
+                    }),
+                )
+                .await;
+                if conflict {
+                    let now = step
+                        .api(client.clone())
+                        .get(&step.name)
+                        .await
+                        .ok()
+                        .and_then(|o| serde_json::to_value(o).ok())
+                        .unwrap_or(Value::Null);
+                    return Err(PipelineError::Conflict {
+                        object: step.object_ref(),
+                        underneath: field_diff(
+                            &redact(&strip_noise(current), &self.fingerprints),
+                            &redact(&strip_noise(&now), &self.fingerprints),
+                        ),
+                    });
+                }
+                return Err(PipelineError::ApplyFailed {
+                    applied,
+                    failed: step.object_ref(),
+                    not_applied,
+                    message: api_message(&e),
+                });
+            }
+            applied.push(step.object_ref());
+        }
+        self.record_result(
+            &change_id,
+            requester,
+            &objects,
+            "applied",
+            serde_json::json!({ "applied": applied }),
+        )
+        .await;
+        Ok(Applied {
+            change_id,
+            steps: previews,
+            warnings,
+        })
+    }
+
+    /// The result event. The change has happened (or not) in the cluster whatever this
+    /// returns; a failure to record it is logged loudly and shows as `pending` in the trail.
+    async fn record_result(
+        &self,
+        change_id: &str,
+        requester: &Requester,
+        objects: &[ObjectRef],
+        outcome: &str,
+        payload: Value,
+    ) {
+        let result = self
+            .audit
+            .append(NewEvent {
+                change_id: change_id.to_string(),
+                kind: EventKind::Result,
+                actor: requester.actor.clone(),
+                client_addr: requester.client_addr.clone(),
+                request_id: requester.request_id.clone(),
+                reason: None,
+                objects: objects.to_vec(),
+                outcome: Some(outcome.to_string()),
+                payload,
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!(change_id, outcome, error = %e, "the result of a change could not be recorded");
+        }
+    }
+}
+
+/// The merge patch plus the `resourceVersion` precondition: the API server refuses it with
+/// 409 if the object changed since `current` was read.
+fn with_precondition(patch: &Value, current: &Value) -> Value {
+    let mut patch = patch.clone();
+    if let (Some(map), Some(version)) = (
+        patch.as_object_mut(),
+        current.pointer("/metadata/resourceVersion"),
+    ) {
+        let metadata = map
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(metadata) = metadata.as_object_mut() {
+            metadata.insert("resourceVersion".into(), version.clone());
+        }
+    }
+    patch
+}
+
+/// The patch with secret values replaced (`redact` needs the object's kind to know where
+/// they are), for the `oc` command shown to the user.
+fn redacted_patch(patch: &Value, kind: &str, key: &FingerprintKey) -> Value {
+    let mut object = patch.clone();
+    if let Some(map) = object.as_object_mut() {
+        map.insert("kind".into(), Value::String(kind.to_string()));
+    }
+    let mut out = redact(&object, key);
+    if let Some(map) = out.as_object_mut() {
+        map.remove("kind");
+    }
+    out
+}
