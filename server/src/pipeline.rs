@@ -20,6 +20,16 @@ use kube::core::{ApiResource, GroupVersionKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// API group of the registry's `Config`.
+pub const REGISTRY_GROUP: &str = "imageregistry.operator.openshift.io";
+
+fn registry_config_resource() -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(REGISTRY_GROUP, "v1", "Config"),
+        "configs",
+    )
+}
+
 /// Field manager the console's writes are recorded under in `managedFields`.
 pub const FIELD_MANAGER: &str = "registry-console";
 
@@ -102,6 +112,28 @@ pub struct Applied {
     pub change_id: String,
     pub steps: Vec<StepPreview>,
     pub warnings: Vec<Violation>,
+    pub objects: Vec<ObjectRef>,
+    /// `metadata.generation` of the registry Config after the change, when the change
+    /// touched it: the follow-up waits for the operator to observe it.
+    pub config_generation: Option<i64>,
+}
+
+/// How the registry ended up after a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FollowUp {
+    Healthy,
+    Degraded(String),
+    TimedOut,
+}
+
+impl FollowUp {
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            FollowUp::Healthy => "healthy",
+            FollowUp::Degraded(_) => "degraded",
+            FollowUp::TimedOut => "timeout",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -211,7 +243,7 @@ impl ChangePipeline {
         let mut warnings = Vec::new();
         let mut errors = Vec::new();
         for step in &request.steps {
-            if step.kind == "Config" && step.group == "imageregistry.operator.openshift.io" {
+            if step.kind == "Config" && step.group == REGISTRY_GROUP {
                 let spec = step.desired.get("spec").cloned().unwrap_or(Value::Null);
                 for v in validate_config_spec(&spec, &request.rules) {
                     match v.severity {
@@ -293,6 +325,7 @@ impl ChangePipeline {
 
         // 6. Apply in order, each with the version the dry run saw.
         let mut applied = Vec::new();
+        let mut config_generation = None;
         for (index, ((step, preview), current)) in request
             .steps
             .iter()
@@ -309,11 +342,17 @@ impl ChangePipeline {
                 field_manager: Some(FIELD_MANAGER.to_string()),
                 ..Default::default()
             };
-            if let Err(e) = step
+            let result = step
                 .api(client.clone())
                 .patch(&step.name, &params, &Patch::Merge(&patch))
-                .await
+                .await;
+            if let Ok(object) = &result
+                && step.kind == "Config"
+                && step.group == REGISTRY_GROUP
             {
+                config_generation = object.metadata.generation;
+            }
+            if let Err(e) = result {
                 let conflict = matches!(&e, kube::Error::Api(s) if s.code == 409);
                 let not_applied: Vec<ObjectRef> = objects.iter().skip(index + 1).cloned().collect();
                 let outcome = if conflict {
@@ -373,7 +412,63 @@ impl ChangePipeline {
             change_id,
             steps: previews,
             warnings,
+            objects,
+            config_generation,
         })
+    }
+
+    /// Watches the registry Config (as the user) until the operator has observed
+    /// `generation` and the registry is healthy or Degraded, or `timeout` passes; records
+    /// the outcome on the change.
+    pub async fn follow_up(
+        &self,
+        client: kube::Client,
+        requester: &Requester,
+        applied: &Applied,
+        timeout: std::time::Duration,
+    ) -> FollowUp {
+        use app::config_rules::{Rollout, assess_rollout};
+        let configs: Api<DynamicObject> = Api::all_with(client, &registry_config_resource());
+        let deadline = tokio::time::Instant::now() + timeout;
+        let generation = applied.config_generation.unwrap_or(0);
+        let outcome = loop {
+            let status = match configs.get("cluster").await {
+                Ok(config) => config.data.get("status").cloned().unwrap_or(Value::Null),
+                Err(e) => {
+                    tracing::warn!(error = %api_message(&e), "follow-up cannot read the registry Config");
+                    Value::Null
+                }
+            };
+            match assess_rollout(&status, generation) {
+                Rollout::Healthy => break FollowUp::Healthy,
+                Rollout::Degraded(message) => break FollowUp::Degraded(message),
+                Rollout::Pending if tokio::time::Instant::now() >= deadline => {
+                    break FollowUp::TimedOut;
+                }
+                Rollout::Pending => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+            }
+        };
+        let result = self
+            .audit
+            .append(NewEvent {
+                change_id: applied.change_id.clone(),
+                kind: EventKind::FollowUp,
+                actor: requester.actor.clone(),
+                client_addr: requester.client_addr.clone(),
+                request_id: requester.request_id.clone(),
+                reason: None,
+                objects: applied.objects.clone(),
+                outcome: Some(outcome.outcome().to_string()),
+                payload: serde_json::json!({
+                    "generation": generation,
+                    "message": match &outcome { FollowUp::Degraded(m) => m.clone(), _ => String::new() },
+                }),
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!(change_id = %applied.change_id, error = %e, "the follow-up of a change could not be recorded");
+        }
+        outcome
     }
 
     /// The result event. The change has happened (or not) in the cluster whatever this

@@ -164,6 +164,63 @@ async fn the_guides_switch_to_managed_is_previewed_applied_and_audited() {
     reset(&admin).await;
 }
 
+/// A ReadWriteOnce claim the console does not know about (no access modes in the rule
+/// context) with RollingUpdate: the operator refuses, and the follow-up records Degraded
+/// with the operator's message.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_follow_up_records_the_operators_refusal() {
+    use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+    let _lock = CONFIG_LOCK.lock().await;
+    let admin = client_for("admin").await;
+    reset(&admin).await;
+    let claims: Api<PersistentVolumeClaim> =
+        Api::namespaced(admin.clone(), "openshift-image-registry");
+    let claim: PersistentVolumeClaim = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": { "name": "pipeline-rwo" },
+        "spec": { "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": "10Gi" } } }
+    }))
+    .expect("claim");
+    let _ = claims.create(&Default::default(), &claim).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let p = pipeline(dir.path()).await;
+    let base = current(&admin).await;
+    let change = step(&base, |c| {
+        c["spec"]["managementState"] = json!("Managed");
+        c["spec"]["storage"] = json!({ "pvc": { "claim": "pipeline-rwo" } });
+    });
+    let applied = p
+        .apply(
+            admin.clone(),
+            &requester("admin"),
+            request("block storage for the registry", vec![change], "Removed"),
+        )
+        .await
+        .expect("applied");
+    let outcome = p
+        .follow_up(
+            admin.clone(),
+            &requester("admin"),
+            &applied,
+            std::time::Duration::from_secs(60),
+        )
+        .await;
+    match outcome {
+        registry_console::pipeline::FollowUp::Degraded(message) => {
+            assert!(message.contains("ReadWriteOnce"), "{message}")
+        }
+        other => panic!("expected Degraded, got {other:?}"),
+    }
+    let rows = p
+        .audit
+        .list(&Filter::default(), None, 10)
+        .await
+        .expect("list");
+    assert_eq!(rows[0].outcome, "degraded");
+    reset(&admin).await;
+    let _ = claims.delete("pipeline-rwo", &Default::default()).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_admin_working_from_an_old_copy_gets_a_conflict_and_nothing_is_lost() {
     let _lock = CONFIG_LOCK.lock().await;
