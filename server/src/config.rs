@@ -279,6 +279,22 @@ pub const SETTINGS: &[Setting] = &[
         Some("12h"),
         "Sign a user out this long after sign-in, however active (e.g. 12h)"
     ),
+    setting!(
+        "audit.min_reason_length",
+        "REGISTRY_CONSOLE_AUDIT_MIN_REASON_LENGTH",
+        "audit-min-reason-length",
+        Count,
+        Some("10"),
+        "Characters a change's reason needs at least"
+    ),
+    setting!(
+        "audit.follow_up_timeout",
+        "REGISTRY_CONSOLE_AUDIT_FOLLOW_UP_TIMEOUT",
+        "audit-follow-up-timeout",
+        Duration,
+        Some("10m"),
+        "How long to watch the operator after a change before recording a timeout"
+    ),
 ];
 
 /// The effective configuration.
@@ -294,6 +310,15 @@ pub struct Config {
     pub log: LogSettings,
     pub oidc: OidcSettings,
     pub session: SessionSettings,
+    pub audit: AuditSettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    pub min_reason_length: u32,
+    /// Seconds.
+    pub follow_up_timeout: u64,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -549,7 +574,7 @@ impl Layers {
             insert_dotted(&mut root, key, value.clone());
         }
         // Sections must exist even when every key in them is unset.
-        for section in ["kube", "log", "oidc", "session"] {
+        for section in ["kube", "log", "oidc", "session", "audit"] {
             root.entry(section)
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         }

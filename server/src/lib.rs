@@ -53,6 +53,8 @@ pub struct AppState {
     /// Clients acting as each signed-in user (`None` without a cluster).
     pub users: Option<Arc<UserClients>>,
     pub sessions: SqliteStore,
+    /// Every write to the cluster goes through it (SPEC §5).
+    pub pipeline: Arc<pipeline::ChangePipeline>,
 }
 
 impl FromRef<AppState> for Auth {
@@ -269,6 +271,16 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
     let auth = Auth::from_config(&config).map_err(error::Error::Config)?;
     // Its table comes from migrations/ (applied by db::open), not from the store.
     let sessions = SqliteStore::new(db.clone());
+    let key_file = config.data_dir.join("audit-fingerprint.key");
+    let fingerprints = audit::redact::FingerprintKey::load_or_create(&key_file).map_err(|e| {
+        error::Error::Config(format!("audit fingerprint key {}: {e}", key_file.display()))
+    })?;
+    let pipeline = Arc::new(pipeline::ChangePipeline {
+        audit: audit::store::AuditStore::new(db.clone()),
+        fingerprints,
+        min_reason: config.audit.min_reason_length as usize,
+        follow_up_timeout: std::time::Duration::from_secs(config.audit.follow_up_timeout),
+    });
     let users = kube.as_ref().map(|k| {
         Arc::new(UserClients::new(
             k.config.clone(),
@@ -285,6 +297,7 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
         auth,
         users,
         sessions,
+        pipeline,
     })
 }
 

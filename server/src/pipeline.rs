@@ -172,6 +172,8 @@ pub struct ChangePipeline {
     pub audit: AuditStore,
     pub fingerprints: FingerprintKey,
     pub min_reason: usize,
+    /// How long [`ChangePipeline::follow_up`] watches before recording a timeout.
+    pub follow_up_timeout: std::time::Duration,
 }
 
 fn api_message(e: &kube::Error) -> String {
@@ -417,19 +419,18 @@ impl ChangePipeline {
         })
     }
 
-    /// Watches the registry Config (as the user) until the operator has observed
-    /// `generation` and the registry is healthy or Degraded, or `timeout` passes; records
-    /// the outcome on the change.
+    /// Watches the registry Config (as the user) until the operator has observed the
+    /// change's generation and the registry is healthy or Degraded, or the follow-up timeout
+    /// passes; records the outcome on the change.
     pub async fn follow_up(
         &self,
         client: kube::Client,
         requester: &Requester,
         applied: &Applied,
-        timeout: std::time::Duration,
     ) -> FollowUp {
         use app::config_rules::{Rollout, assess_rollout};
         let configs: Api<DynamicObject> = Api::all_with(client, &registry_config_resource());
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = tokio::time::Instant::now() + self.follow_up_timeout;
         let generation = applied.config_generation.unwrap_or(0);
         let outcome = loop {
             let status = match configs.get("cluster").await {

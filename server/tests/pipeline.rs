@@ -62,6 +62,7 @@ async fn pipeline(dir: &std::path::Path) -> ChangePipeline {
         audit: AuditStore::new(pool),
         fingerprints: FingerprintKey([3u8; 32]),
         min_reason: 10,
+        follow_up_timeout: std::time::Duration::from_secs(60),
     }
 }
 
@@ -198,12 +199,7 @@ async fn the_follow_up_records_the_operators_refusal() {
         .await
         .expect("applied");
     let outcome = p
-        .follow_up(
-            admin.clone(),
-            &requester("admin"),
-            &applied,
-            std::time::Duration::from_secs(60),
-        )
+        .follow_up(admin.clone(), &requester("admin"), &applied)
         .await;
     match outcome {
         registry_console::pipeline::FollowUp::Degraded(message) => {
@@ -295,6 +291,7 @@ async fn an_unwritable_audit_trail_applies_nothing() {
         audit: AuditStore::new(ro),
         fingerprints: FingerprintKey([3u8; 32]),
         min_reason: 10,
+        follow_up_timeout: std::time::Duration::from_secs(60),
     };
     let base = current(&admin).await;
     let change = step(&base, |c| c["spec"]["logLevel"] = json!("TraceAll"));
