@@ -4,6 +4,8 @@
 //! in the same process, because this machine's absolute speed varies.
 //!
 //! `cargo bench -p registry-console --bench audit` (AUDIT_BENCH_EVENTS to change the size).
+//! `cargo test --all-targets` runs it too (without `--bench`): then as a quick smoke run of
+//! 3,000 events, so the benchmark cannot rot unnoticed.
 
 use futures::StreamExt;
 use registry_console::audit::chain::{Event, EventKind, event_hash};
@@ -138,10 +140,11 @@ async fn bulk_fill(pool: &sqlx::SqlitePool, start: u64, count: u64, mut prev: St
 
 #[tokio::main]
 async fn main() {
+    let benchmarking = std::env::args().any(|a| a == "--bench");
     let total: u64 = std::env::var("AUDIT_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+        .unwrap_or(if benchmarking { 1_000_000 } else { 3_000 });
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("audit.db").display());
     let pool = registry_console::db::open(&url).await.expect("open");
@@ -157,7 +160,7 @@ async fn main() {
         .execute(&pool)
         .await
         .expect("baseline table");
-    let appends = 2_000u64;
+    let appends = total.min(2_000);
     let mut conn = pool.acquire().await.expect("conn");
     sqlx::query("PRAGMA synchronous = FULL")
         .execute(&mut *conn)
