@@ -140,6 +140,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", get(auth::routes::login))
         .route("/auth/callback", get(auth::routes::callback))
         .route("/auth/logout", post(auth::routes::logout))
+        .route("/audit/export.jsonl", get(audit::export::json_lines))
+        .route("/audit/export.csv", get(audit::export::csv))
         .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<

@@ -930,3 +930,82 @@ async fn real_id_tokens_are_checked_for_nonce_audience_and_expiry() {
         "issued for another audience"
     );
 }
+
+/// The audit exports stream the whole trail to auditors and admins, and to nobody else.
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_exports_are_for_auditors_and_admins_only() {
+    use registry_console::audit::chain::EventKind;
+    use registry_console::audit::store::{Actor, AuditStore, NewEvent};
+    let console = start_sandbox_console(&[]).await;
+    let pool = registry_console::db::open(&format!("sqlite://{}", console.database.display()))
+        .await
+        .expect("console database");
+    let store = AuditStore::new(pool);
+    for (kind, outcome) in [
+        (EventKind::Intent, None),
+        (EventKind::Result, Some("applied")),
+    ] {
+        store
+            .append(NewEvent {
+                change_id: "c1".into(),
+                kind,
+                actor: Actor {
+                    subject: "admin".into(),
+                    name: "Sandbox Admin".into(),
+                    email: None,
+                    groups: vec!["registry-admins".into()],
+                },
+                client_addr: None,
+                request_id: None,
+                reason: Some("=cmd|' /C calc'!A0 guide 2.1".into()),
+                objects: vec![],
+                outcome: outcome.map(str::to_string),
+                payload: json_payload(),
+            })
+            .await
+            .expect("append");
+    }
+    for user in ["auditor", "admin"] {
+        let (client, _) = sign_in(&console, user, "/").await;
+        let response = get(&client, format!("{}/audit/export.jsonl", console.base)).await;
+        assert_eq!(response.status(), 200, "{user}");
+        assert!(
+            response.headers()["content-disposition"]
+                .to_str()
+                .expect("ascii")
+                .contains("attachment")
+        );
+        let body = response.text().await.expect("body");
+        let lines: Vec<serde_json::Value> = body
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect();
+        assert_eq!(lines.len(), 2, "{user}");
+        assert_eq!(lines[1]["outcome"], "applied");
+        let csv = get(&client, format!("{}/audit/export.csv", console.base))
+            .await
+            .text()
+            .await
+            .expect("csv");
+        assert_eq!(csv.lines().count(), 3, "header and two events");
+        assert!(
+            csv.contains(",'=cmd|' /C calc'!A0 guide 2.1,"),
+            "formula defused: {csv}"
+        );
+    }
+    let (viewer, _) = sign_in(&console, "viewer", "/").await;
+    for path in ["/audit/export.jsonl", "/audit/export.csv"] {
+        let response = get(&viewer, format!("{}{path}", console.base)).await;
+        assert_eq!(response.status(), 403, "{path}");
+    }
+    let anonymous = browser(console.sandbox);
+    let response = get(&anonymous, format!("{}/audit/export.jsonl", console.base)).await;
+    assert!(
+        location(&response).starts_with("/sign-in?"),
+        "anonymous goes to sign in"
+    );
+}
+
+fn json_payload() -> serde_json::Value {
+    serde_json::json!({ "diff": [] })
+}

@@ -3,6 +3,7 @@
 //! (secret values → keyed fingerprints); I/O: [`store`].
 
 pub mod chain;
+pub mod export;
 pub mod redact;
 pub mod store;
 

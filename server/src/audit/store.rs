@@ -283,12 +283,20 @@ impl AuditStore {
         Ok(event)
     }
 
-    /// Every event, in order, streamed.
-    pub fn events(&self) -> impl Stream<Item = Result<Event>> + '_ {
-        sqlx::query(SELECT_EVENTS)
-            .fetch(&self.pool)
-            .map_err(|e| AuditError::Read(e.to_string()))
-            .and_then(|row| async move { event_from_row(&row) })
+    /// Every event, in order, streamed (the stream owns its pool handle, so it can be an
+    /// HTTP response body).
+    pub fn events(&self) -> impl Stream<Item = Result<Event>> + Send + 'static {
+        let pool = self.pool.clone();
+        async_stream::try_stream! {
+            let mut rows = sqlx::query(SELECT_EVENTS).fetch(&pool);
+            while let Some(row) = rows
+                .try_next()
+                .await
+                .map_err(|e| AuditError::Read(e.to_string()))?
+            {
+                yield event_from_row(&row)?;
+            }
+        }
     }
 
     /// Walks the whole chain; `Ok(Err(link))` names the first broken link.
@@ -396,7 +404,7 @@ impl AuditStore {
     }
 
     /// Every event as JSON Lines, streamed.
-    pub fn export_json_lines(&self) -> impl Stream<Item = Result<String>> + '_ {
+    pub fn export_json_lines(&self) -> impl Stream<Item = Result<String>> + Send + 'static {
         self.events().map(|event| {
             let event = event?;
             serde_json::to_string(&event)
@@ -406,7 +414,7 @@ impl AuditStore {
     }
 
     /// Every event as CSV (RFC 4180, header first), streamed.
-    pub fn export_csv(&self) -> impl Stream<Item = Result<String>> + '_ {
+    pub fn export_csv(&self) -> impl Stream<Item = Result<String>> + Send + 'static {
         let header = futures::stream::once(async {
             Ok("seq,change_id,kind,at,actor_subject,actor_name,actor_email,actor_groups,client_addr,request_id,reason,objects,outcome,payload,prev_hash,hash\n".to_string())
         });

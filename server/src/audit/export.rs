@@ -1,0 +1,78 @@
+//! `GET /audit/export.jsonl` and `GET /audit/export.csv`: the whole trail, streamed, for
+//! auditors and admins only. Memory stays flat however long the trail is.
+
+use crate::AppState;
+use crate::auth::guard::CurrentUser;
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+
+fn allowed(state: &AppState, user: Option<&CurrentUser>) -> Result<(), Response> {
+    let Some(CurrentUser(user)) = user else {
+        return Err(StatusCode::UNAUTHORIZED.into_response());
+    };
+    let roles = state.auth.mapping.roles(&user.identity.groups);
+    if roles.admin || roles.auditor {
+        Ok(())
+    } else {
+        tracing::warn!(subject = %user.identity.subject, "audit export refused: not an auditor or admin");
+        Err((
+            StatusCode::FORBIDDEN,
+            "The audit trail is for auditors and admins.\n",
+        )
+            .into_response())
+    }
+}
+
+fn streamed(
+    lines: impl futures::Stream<Item = super::store::Result<String>> + Send + 'static,
+    content_type: &'static str,
+    file: &'static str,
+) -> Response {
+    // An error mid-stream ends the body early; the client sees a truncated download rather
+    // than a partial file that looks complete.
+    let body = Body::from_stream(lines.map(|line| line.map_err(std::io::Error::other)));
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                match file {
+                    "csv" => "attachment; filename=\"registry-console-audit.csv\"",
+                    _ => "attachment; filename=\"registry-console-audit.jsonl\"",
+                },
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn json_lines(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+) -> Response {
+    if let Err(refused) = allowed(&state, user.as_ref().map(|Extension(u)| u)) {
+        return refused;
+    }
+    streamed(
+        state.pipeline.audit.export_json_lines(),
+        "application/jsonl; charset=utf-8",
+        "jsonl",
+    )
+}
+
+pub async fn csv(State(state): State<AppState>, user: Option<Extension<CurrentUser>>) -> Response {
+    if let Err(refused) = allowed(&state, user.as_ref().map(|Extension(u)| u)) {
+        return refused;
+    }
+    streamed(
+        state.pipeline.audit.export_csv(),
+        "text/csv; charset=utf-8",
+        "csv",
+    )
+}
