@@ -10,21 +10,23 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 
-fn allowed(state: &AppState, user: Option<&CurrentUser>) -> Result<(), Response> {
+/// The refusal for anyone but auditors and admins; `None` lets the request through.
+fn refusal(state: &AppState, user: Option<&CurrentUser>) -> Option<Response> {
     let Some(CurrentUser(user)) = user else {
-        return Err(StatusCode::UNAUTHORIZED.into_response());
+        return Some(StatusCode::UNAUTHORIZED.into_response());
     };
     let roles = state.auth.mapping.roles(&user.identity.groups);
     if roles.admin || roles.auditor {
-        Ok(())
-    } else {
-        tracing::warn!(subject = %user.identity.subject, "audit export refused: not an auditor or admin");
-        Err((
+        return None;
+    }
+    tracing::warn!(subject = %user.identity.subject, "audit export refused: not an auditor or admin");
+    Some(
+        (
             StatusCode::FORBIDDEN,
             "The audit trail is for auditors and admins.\n",
         )
-            .into_response())
-    }
+            .into_response(),
+    )
 }
 
 fn streamed(
@@ -56,7 +58,7 @@ pub async fn json_lines(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
 ) -> Response {
-    if let Err(refused) = allowed(&state, user.as_ref().map(|Extension(u)| u)) {
+    if let Some(refused) = refusal(&state, user.as_ref().map(|Extension(u)| u)) {
         return refused;
     }
     streamed(
@@ -67,7 +69,7 @@ pub async fn json_lines(
 }
 
 pub async fn csv(State(state): State<AppState>, user: Option<Extension<CurrentUser>>) -> Response {
-    if let Err(refused) = allowed(&state, user.as_ref().map(|Extension(u)| u)) {
+    if let Some(refused) = refusal(&state, user.as_ref().map(|Extension(u)| u)) {
         return refused;
     }
     streamed(
