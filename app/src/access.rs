@@ -122,9 +122,31 @@ pub struct AccessDecision {
     pub reason: Option<String>,
 }
 
-/// Server functions that change nothing. Every other server function must refuse viewers
-/// and auditors (a test calls each registered one as both).
-pub const READ_ONLY_SERVER_FNS: &[&str] = &["/api/my_access"];
+/// Who may call a read-only server function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readers {
+    /// Cluster state: admins and viewers.
+    AdminsAndViewers,
+    /// The audit trail: admins and auditors.
+    AdminsAndAuditors,
+}
+
+impl Readers {
+    pub fn allow(self, roles: Roles) -> bool {
+        match self {
+            Readers::AdminsAndViewers => roles.admin || roles.viewer,
+            Readers::AdminsAndAuditors => roles.admin || roles.auditor,
+        }
+    }
+}
+
+/// Server functions that change nothing, and who may call them. Every other server
+/// function must refuse viewers and auditors (a test calls each registered one as both).
+pub const READ_ONLY_SERVER_FNS: &[(&str, Readers)] = &[
+    ("/api/my_access", Readers::AdminsAndViewers),
+    ("/api/audit_changes", Readers::AdminsAndAuditors),
+    ("/api/verify_audit_chain", Readers::AdminsAndAuditors),
+];
 
 /// Registry namespace (the operator's fixed namespace in OpenShift).
 pub const REGISTRY_NAMESPACE: &str = "openshift-image-registry";

@@ -17,6 +17,9 @@ pub enum ConsoleError {
     /// The API server answered with an error (its status and message, for the user).
     #[error("Kubernetes API: {message} ({code})")]
     Kubernetes { code: u16, message: String },
+    /// The request itself is wrong (a filter that does not parse, …); the message says how.
+    #[error("{0}")]
+    Invalid(String),
     /// Something the request needs is missing or down (e.g. no cluster configured).
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -40,6 +43,7 @@ impl ConsoleError {
             ConsoleError::SignInRequired => 401,
             ConsoleError::Forbidden(_) => 403,
             ConsoleError::Kubernetes { code, .. } => *code,
+            ConsoleError::Invalid(_) => 400,
             ConsoleError::Unavailable(_) => 503,
             ConsoleError::ServerFn(_) => 500,
         }

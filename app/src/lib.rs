@@ -5,6 +5,7 @@
 //! are used by both and by the server's own handlers.
 
 pub mod access;
+pub mod audit_page;
 pub mod auth_pages;
 pub mod config_rules;
 pub mod csrf_client;

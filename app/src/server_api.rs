@@ -21,6 +21,15 @@ pub trait ClusterAccess: Send + Sync {
     ) -> BoxFuture<'_, Result<Vec<AccessDecision>, ConsoleError>>;
 }
 
+/// The audit trail, for the auditor page (the role check is the server function's).
+pub trait AuditAccess: Send + Sync {
+    fn list(
+        &self,
+        query: crate::audit_page::AuditQuery,
+    ) -> BoxFuture<'_, Result<crate::audit_page::AuditPage, ConsoleError>>;
+    fn verify(&self) -> BoxFuture<'_, Result<crate::audit_page::ChainCheck, ConsoleError>>;
+}
+
 /// Provided by the server to every page render and server function.
 #[derive(Clone)]
 pub struct RequestUser {

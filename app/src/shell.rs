@@ -1,6 +1,7 @@
 //! The HTML document and the application frame around every page.
 
 use crate::access::may_open;
+use crate::audit_page::AuditTrailPage;
 use crate::auth_pages::{Guarded, SignInPage, SignedOutPage, UserMenu, YourAccessPage};
 use crate::language::{I18n, LanguageSwitch, RequestLang, initial_lang};
 use crate::pages::{NotFound, Page, PlannedPage};
@@ -106,7 +107,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/ca-trust") view=|| planned(Page::CaTrust) />
                         <Route path=path!("/access") view=|| planned(Page::Access) />
                         <Route path=path!("/pruner") view=|| planned(Page::Pruner) />
-                        <Route path=path!("/audit") view=|| planned(Page::Audit) />
+                        <Route
+                            path=path!("/audit")
+                            view=|| view! { <Guarded page=Page::Audit>{|| view! { <AuditTrailPage /> }}</Guarded> }
+                        />
                     </Routes>
                 </main>
             </div>

@@ -43,6 +43,14 @@ test.describe('signing in', () => {
     await expect(links).toHaveCount(1);
     await expect(links.first()).toHaveText('Audit trail');
     await expect(page.getByRole('link', { name: 'Your access' })).toHaveCount(0);
+    // The trail of this fresh console: empty, and its (empty) chain verifies.
+    await expect(page.locator('[data-empty="audit"]')).toHaveText('No changes match.');
+    await page.locator('[data-action="verify-chain"]').click();
+    await expect(page.locator('[data-chain="intact"]')).toContainText('0 events verified');
+    await page.getByLabel('Outcome').selectOption('degraded');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect(page).toHaveURL(/outcome=degraded/);
+    await expect(page.getByLabel('Outcome')).toHaveValue('degraded');
     const response = await page.goto('/logs');
     expect(response.status()).toBe(403);
     await expect(page.locator('h1')).toHaveText('Not available for your role');

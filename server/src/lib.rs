@@ -197,6 +197,8 @@ fn request_context(state: &AppState) {
     };
     let view = user.view(&state.auth.mapping);
     provide_context(RequestSession(Some(view.clone())));
+    let audit: Arc<dyn app::server_api::AuditAccess> = Arc::new(state.pipeline.audit.clone());
+    provide_context(audit);
     let cluster = match &state.users {
         None => Err("no Kubernetes cluster is configured".to_string()),
         Some(users) => users.access_for(user).inspect_err(|e| {

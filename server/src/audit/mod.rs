@@ -6,6 +6,7 @@ pub mod chain;
 pub mod export;
 pub mod redact;
 pub mod store;
+pub mod view;
 
 /// `registry-console audit verify`: walks the chain of the configured database and says
 /// whether it is intact (exit 0) or where it first breaks (exit 1).

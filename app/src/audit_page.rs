@@ -1,0 +1,367 @@
+//! The audit trail page (SPEC §6) for auditors and admins: filters in the URL (a plain GET
+//! form, so it works without JavaScript and every view can be bookmarked), keyset pages,
+//! the chain check, and the streamed exports.
+
+use crate::error::ConsoleError;
+use crate::language::I18n;
+use crate::return_to::encode_query_value;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+/// The filters and the page cursor, as they appear in the URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub object: Option<String>,
+    pub outcome: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub text: Option<String>,
+    /// Show changes older than this one (the last row of the previous page).
+    pub before: Option<i64>,
+}
+
+/// The query parameters the form and the links use, in order.
+pub const FILTER_FIELDS: [&str; 6] = ["actor", "object", "outcome", "from", "to", "text"];
+
+impl AuditQuery {
+    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
+        let field = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        AuditQuery {
+            actor: field("actor"),
+            object: field("object"),
+            outcome: field("outcome"),
+            from: field("from"),
+            to: field("to"),
+            text: field("text"),
+            before: field("before").and_then(|b| b.parse().ok()),
+        }
+    }
+
+    fn value(&self, name: &str) -> Option<&str> {
+        match name {
+            "actor" => self.actor.as_deref(),
+            "object" => self.object.as_deref(),
+            "outcome" => self.outcome.as_deref(),
+            "from" => self.from.as_deref(),
+            "to" => self.to.as_deref(),
+            "text" => self.text.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// `/audit?…` with these filters and another cursor.
+    pub fn href(&self, before: Option<i64>) -> String {
+        let mut parts: Vec<String> = FILTER_FIELDS
+            .iter()
+            .filter_map(|name| {
+                self.value(name)
+                    .map(|v| format!("{name}={}", encode_query_value(v)))
+            })
+            .collect();
+        if let Some(cursor) = before {
+            parts.push(format!("before={cursor}"));
+        }
+        if parts.is_empty() {
+            "/audit".to_string()
+        } else {
+            format!("/audit?{}", parts.join("&"))
+        }
+    }
+}
+
+/// One change in the list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub first_seq: i64,
+    pub change_id: String,
+    pub at: String,
+    pub actor_name: String,
+    pub actor_subject: String,
+    pub objects: Vec<String>,
+    pub reason: Option<String>,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    /// Cursor of the next (older) page, when there may be one.
+    pub next_before: Option<i64>,
+}
+
+/// Result of walking the hash chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainCheck {
+    pub checked: u64,
+    /// The first broken event and what is wrong with it.
+    pub broken: Option<(i64, String)>,
+}
+
+/// Rows per page.
+pub const PAGE_SIZE: u32 = 50;
+
+/// Outcomes the filter offers, with their catalogue keys.
+pub const OUTCOMES: [(&str, &str); 9] = [
+    ("pending", "outcome.pending"),
+    ("applied", "outcome.applied"),
+    ("healthy", "outcome.healthy"),
+    ("degraded", "outcome.degraded"),
+    ("timeout", "outcome.timeout"),
+    ("conflict", "outcome.conflict"),
+    ("failed", "outcome.failed"),
+    ("partial", "outcome.partial"),
+    ("outside", "outcome.outside"),
+];
+
+fn outcome_key(outcome: &str) -> &'static str {
+    OUTCOMES
+        .iter()
+        .find(|(code, _)| *code == outcome)
+        .map(|(_, key)| *key)
+        .unwrap_or("outcome.unknown")
+}
+
+#[leptos::server(prefix = "/api", endpoint = "audit_changes", client = crate::csrf_client::CsrfClient)]
+pub async fn audit_changes(
+    #[server(default)] query: AuditQuery,
+) -> Result<AuditPage, ConsoleError> {
+    use crate::server_api::{require, set_status};
+    require(|r| r.admin || r.auditor, "reading the audit trail")?;
+    let audit = use_context::<std::sync::Arc<dyn crate::server_api::AuditAccess>>()
+        .ok_or_else(|| ConsoleError::Unavailable("the audit trail is not available".into()))?;
+    let page = audit.list(query).await;
+    if let Err(e) = &page {
+        set_status(e);
+    }
+    page
+}
+
+#[leptos::server(prefix = "/api", endpoint = "verify_audit_chain", client = crate::csrf_client::CsrfClient)]
+pub async fn verify_audit_chain() -> Result<ChainCheck, ConsoleError> {
+    use crate::server_api::{require, set_status};
+    require(|r| r.admin || r.auditor, "checking the audit trail")?;
+    let audit = use_context::<std::sync::Arc<dyn crate::server_api::AuditAccess>>()
+        .ok_or_else(|| ConsoleError::Unavailable("the audit trail is not available".into()))?;
+    let check = audit.verify().await;
+    if let Err(e) = &check {
+        set_status(e);
+    }
+    check
+}
+
+#[component]
+pub fn AuditTrailPage() -> impl IntoView {
+    let i18n = I18n::expect();
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        let params = params.read();
+        AuditQuery::from_pairs(|name| params.get(name))
+    });
+    let verify_requested = Memo::new(move |_| params.read().get("verify").is_some());
+    let page = Resource::new_blocking(move || query.get(), audit_changes);
+    let chain = Resource::new_blocking(
+        move || verify_requested.get(),
+        |requested| async move {
+            if requested {
+                Some(verify_audit_chain().await)
+            } else {
+                None
+            }
+        },
+    );
+    let field =
+        move |name: &'static str| move || query.read().value(name).unwrap_or_default().to_string();
+    view! {
+        <section class="page" data-page="/audit">
+            <h1>{move || i18n.t("nav.audit")}</h1>
+            <p class="summary">{move || i18n.t("page.audit.summary")}</p>
+            <form method="get" action="/audit" class="filters" data-form="audit-filters">
+                <label>
+                    {move || i18n.t("audit.filter.actor")}
+                    <input type="text" name="actor" value=field("actor") />
+                </label>
+                <label>
+                    {move || i18n.t("audit.filter.object")}
+                    <input type="text" name="object" value=field("object") />
+                </label>
+                <label>
+                    {move || i18n.t("audit.filter.outcome")}
+                    <select name="outcome">
+                        <option value="">{move || i18n.t("audit.filter.any")}</option>
+                        {OUTCOMES
+                            .iter()
+                            .map(|(code, key)| {
+                                let selected = move || query.read().outcome.as_deref() == Some(*code);
+                                view! {
+                                    <option value=*code selected=selected>{move || i18n.t(key)}</option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    {move || i18n.t("audit.filter.from")}
+                    <input type="text" name="from" placeholder="2026-11-24T00:00:00Z" value=field("from") />
+                </label>
+                <label>
+                    {move || i18n.t("audit.filter.to")}
+                    <input type="text" name="to" placeholder="2026-11-25T00:00:00Z" value=field("to") />
+                </label>
+                <label>
+                    {move || i18n.t("audit.filter.text")}
+                    <input type="search" name="text" value=field("text") />
+                </label>
+                <button type="submit" class="button button-primary">{move || i18n.t("audit.filter.apply")}</button>
+                <a class="button" href="/audit" rel="external">{move || i18n.t("audit.filter.clear")}</a>
+            </form>
+            <p class="audit-actions">
+                <a class="button" href="/audit?verify=1" rel="external" data-action="verify-chain">
+                    {move || i18n.t("audit.verify")}
+                </a>
+                " "
+                <a class="button" href="/audit/export.jsonl" rel="external" download="" data-action="export-jsonl">
+                    {move || i18n.t("audit.export_jsonl")}
+                </a>
+                " "
+                <a class="button" href="/audit/export.csv" rel="external" download="" data-action="export-csv">
+                    {move || i18n.t("audit.export_csv")}
+                </a>
+            </p>
+            <Suspense fallback=|| ()>
+                {move || {
+                    chain
+                        .get()
+                        .flatten()
+                        .map(|result| match result {
+                            Ok(ChainCheck { checked, broken: None }) => {
+                                let text = move || crate::i18n::fill(i18n.t("audit.verify.intact"), &[("count", &checked.to_string())]);
+                                view! { <div class="notice notice-info" role="status" data-chain="intact"><p>{text}</p></div> }.into_any()
+                            }
+                            Ok(ChainCheck { broken: Some((seq, problem)), .. }) => {
+                                let text = move || crate::i18n::fill(i18n.t("audit.verify.broken"), &[("seq", &seq.to_string()), ("problem", &problem)]);
+                                view! { <div class="notice notice-error" role="alert" data-chain="broken"><p>{text}</p></div> }.into_any()
+                            }
+                            Err(e) => view! { <crate::auth_pages::ErrorNotice error=e /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+            <Suspense fallback=move || view! { <p>{move || i18n.t("common.loading")}</p> }>
+                {move || {
+                    page.get()
+                        .map(|result| match result {
+                            Ok(page) => view! { <AuditTable page query=query.get() /> }.into_any(),
+                            Err(e) => view! { <crate::auth_pages::ErrorNotice error=e /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
+    let i18n = I18n::expect();
+    if page.rows.is_empty() {
+        return view! { <p class="empty" data-empty="audit">{move || i18n.t("audit.empty")}</p> }
+            .into_any();
+    }
+    let next = page.next_before.map(|cursor| query.href(Some(cursor)));
+    view! {
+        <table class="table audit-table">
+            <thead>
+                <tr>
+                    <th scope="col">{move || i18n.t("audit.col.time")}</th>
+                    <th scope="col">{move || i18n.t("audit.col.actor")}</th>
+                    <th scope="col">{move || i18n.t("audit.col.objects")}</th>
+                    <th scope="col">{move || i18n.t("audit.col.reason")}</th>
+                    <th scope="col">{move || i18n.t("audit.col.outcome")}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {page
+                    .rows
+                    .into_iter()
+                    .map(|row| {
+                        let key = outcome_key(&row.outcome);
+                        view! {
+                            <tr data-change=row.change_id.clone() data-outcome=row.outcome.clone()>
+                                <td><time datetime=row.at.clone()>{row.at.clone()}</time></td>
+                                <td title=row.actor_subject.clone()>{row.actor_name.clone()}</td>
+                                <td>{row.objects.join(", ")}</td>
+                                <td>{row.reason.clone().unwrap_or_default()}</td>
+                                <td><span class="badge">{move || i18n.t(key)}</span></td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        {next.map(|href| view! {
+            <p><a class="button" href=href rel="external" data-action="next-page">{move || i18n.t("audit.next")}</a></p>
+        })}
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_round_trips_filters_and_cursor() {
+        let query = AuditQuery {
+            actor: Some("Ada Admin".into()),
+            outcome: Some("degraded".into()),
+            text: Some("a&b=c".into()),
+            ..Default::default()
+        };
+        let href = query.href(Some(120));
+        assert_eq!(
+            href,
+            "/audit?actor=Ada%20Admin&outcome=degraded&text=a%26b%3Dc&before=120"
+        );
+        let pairs: Vec<(String, String)> = href
+            .split_once('?')
+            .map(|(_, q)| q)
+            .unwrap_or_default()
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    v.replace("%20", " ")
+                        .replace("%26", "&")
+                        .replace("%3D", "="),
+                )
+            })
+            .collect();
+        let back = AuditQuery::from_pairs(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        });
+        assert_eq!(
+            back,
+            AuditQuery {
+                before: Some(120),
+                ..query
+            }
+        );
+        assert_eq!(AuditQuery::default().href(None), "/audit");
+    }
+
+    #[test]
+    fn blank_filters_are_no_filters() {
+        let q = AuditQuery::from_pairs(|name| (name == "actor").then(|| "  ".to_string()));
+        assert_eq!(q, AuditQuery::default());
+        let q = AuditQuery::from_pairs(|name| (name == "before").then(|| "x".to_string()));
+        assert_eq!(q.before, None);
+    }
+}

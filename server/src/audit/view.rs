@@ -1,0 +1,99 @@
+//! The audit store as the auditor page sees it (`app::server_api::AuditAccess`).
+
+use super::store::{AuditStore, Filter};
+use app::audit_page::{AuditPage, AuditQuery, AuditRow, ChainCheck, PAGE_SIZE};
+use app::error::ConsoleError;
+use app::server_api::{AuditAccess, BoxFuture};
+
+/// `Config cluster`, `Secret openshift-image-registry/name` for each object of a change.
+fn object_labels(objects_json: &str) -> Vec<String> {
+    let objects: Vec<serde_json::Value> = serde_json::from_str(objects_json).unwrap_or_default();
+    objects
+        .iter()
+        .map(|o| {
+            let kind = o["kind"].as_str().unwrap_or_default();
+            let name = o["name"].as_str().unwrap_or_default();
+            match o["namespace"].as_str() {
+                Some(ns) => format!("{kind} {ns}/{name}"),
+                None => format!("{kind} {name}"),
+            }
+        })
+        .collect()
+}
+
+fn error(e: super::store::AuditError) -> ConsoleError {
+    match e {
+        super::store::AuditError::Filter(message) => ConsoleError::Invalid(message),
+        other => ConsoleError::Unavailable(other.to_string()),
+    }
+}
+
+impl AuditAccess for AuditStore {
+    fn list(&self, query: AuditQuery) -> BoxFuture<'_, Result<AuditPage, ConsoleError>> {
+        Box::pin(async move {
+            let filter = Filter {
+                actor: query.actor,
+                object: query.object,
+                outcome: query.outcome,
+                from: query.from,
+                to: query.to,
+                text: query.text,
+            };
+            let rows = AuditStore::list(self, &filter, query.before, PAGE_SIZE)
+                .await
+                .map_err(error)?;
+            let next_before = (rows.len() == PAGE_SIZE as usize)
+                .then(|| rows.last().map(|r| r.first_seq))
+                .flatten();
+            Ok(AuditPage {
+                rows: rows
+                    .into_iter()
+                    .map(|r| AuditRow {
+                        first_seq: r.first_seq,
+                        objects: object_labels(&r.objects),
+                        change_id: r.change_id,
+                        at: r.at,
+                        actor_name: r.actor_name,
+                        actor_subject: r.actor_subject,
+                        reason: r.reason,
+                        outcome: r.outcome,
+                    })
+                    .collect(),
+                next_before,
+            })
+        })
+    }
+
+    fn verify(&self) -> BoxFuture<'_, Result<ChainCheck, ConsoleError>> {
+        Box::pin(async move {
+            match AuditStore::verify(self).await.map_err(error)? {
+                Ok(checked) => Ok(ChainCheck {
+                    checked,
+                    broken: None,
+                }),
+                Err(link) => Ok(ChainCheck {
+                    checked: 0,
+                    broken: Some((link.seq, link.problem)),
+                }),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_read_like_oc_output() {
+        let json = r#"[{"group":"imageregistry.operator.openshift.io","kind":"Config","namespace":null,"name":"cluster"},{"group":"","kind":"Secret","namespace":"openshift-image-registry","name":"image-registry-private-configuration-user"}]"#;
+        assert_eq!(
+            object_labels(json),
+            vec![
+                "Config cluster",
+                "Secret openshift-image-registry/image-registry-private-configuration-user"
+            ]
+        );
+        assert!(object_labels("not json").is_empty());
+    }
+}
