@@ -9,7 +9,9 @@
 
 use futures::StreamExt;
 use registry_console::audit::chain::{Event, EventKind, event_hash};
-use registry_console::audit::store::{Actor, AuditStore, Filter, NewEvent, ObjectRef, timestamp};
+use registry_console::audit::store::{
+    Actor, AuditStore, Filter, NewEvent, ObjectRef, timestamp, write_event,
+};
 use std::time::{Duration, Instant};
 
 fn rss_kib() -> u64 {
@@ -115,22 +117,7 @@ async fn bulk_fill(pool: &sqlx::SqlitePool, start: u64, count: u64, mut prev: St
             };
             e.hash = event_hash(&e);
             prev = e.hash.clone();
-            sqlx::query("INSERT INTO audit_events (seq, change_id, kind, at, actor_subject, actor_name, actor_email, actor_groups, client_addr, request_id, reason, objects, outcome, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(e.seq).bind(&e.change_id).bind(kind.as_str()).bind(&e.at)
-                .bind(&e.actor_subject).bind(&e.actor_name).bind(&e.actor_email).bind(&e.actor_groups)
-                .bind(&e.client_addr).bind(&e.request_id).bind(&e.reason).bind(&e.objects)
-                .bind(&e.outcome).bind(&e.payload).bind(&e.prev_hash).bind(&e.hash)
-                .execute(&mut *tx).await.expect("insert");
-            if kind == EventKind::Intent {
-                sqlx::query("INSERT INTO audit_changes (first_seq, change_id, kind, at, actor_subject, actor_name, reason, objects, outcome, last_seq) VALUES (?, ?, 'intent', ?, ?, ?, ?, ?, 'pending', ?)")
-                    .bind(e.seq).bind(&e.change_id).bind(&e.at).bind(&e.actor_subject)
-                    .bind(&e.actor_name).bind(&e.reason).bind(&e.objects).bind(e.seq)
-                    .execute(&mut *tx).await.expect("insert change");
-            } else {
-                sqlx::query("UPDATE audit_changes SET outcome = COALESCE(?, outcome), last_seq = ? WHERE change_id = ?")
-                    .bind(&e.outcome).bind(e.seq).bind(&e.change_id)
-                    .execute(&mut *tx).await.expect("update change");
-            }
+            write_event(&mut tx, &e).await.expect("insert");
             i += 1;
         }
         tx.commit().await.expect("commit");

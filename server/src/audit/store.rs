@@ -215,70 +215,7 @@ impl AuditStore {
             hash: String::new(),
         };
         event.hash = event_hash(&event);
-        sqlx::query(INSERT_EVENT)
-            .bind(event.seq)
-            .bind(&event.change_id)
-            .bind(event.kind.as_str())
-            .bind(&event.at)
-            .bind(&event.actor_subject)
-            .bind(&event.actor_name)
-            .bind(&event.actor_email)
-            .bind(&event.actor_groups)
-            .bind(&event.client_addr)
-            .bind(&event.request_id)
-            .bind(&event.reason)
-            .bind(&event.objects)
-            .bind(&event.outcome)
-            .bind(&event.payload)
-            .bind(&event.prev_hash)
-            .bind(&event.hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(write)?;
-        match event.kind {
-            EventKind::Intent | EventKind::Outside => {
-                let outcome = event.outcome.clone().unwrap_or_else(|| {
-                    if event.kind == EventKind::Outside {
-                        "outside".to_string()
-                    } else {
-                        PENDING.to_string()
-                    }
-                });
-                sqlx::query(
-                    "INSERT INTO audit_changes (first_seq, change_id, kind, at, actor_subject, actor_name, reason, objects, outcome, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(event.seq)
-                .bind(&event.change_id)
-                .bind(event.kind.as_str())
-                .bind(&event.at)
-                .bind(&event.actor_subject)
-                .bind(&event.actor_name)
-                .bind(&event.reason)
-                .bind(&event.objects)
-                .bind(outcome)
-                .bind(event.seq)
-                .execute(&mut *tx)
-                .await
-                .map_err(write)?;
-            }
-            EventKind::Result | EventKind::FollowUp => {
-                let updated = sqlx::query(
-                    "UPDATE audit_changes SET outcome = COALESCE(?, outcome), last_seq = ? WHERE change_id = ?",
-                )
-                .bind(&event.outcome)
-                .bind(event.seq)
-                .bind(&event.change_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(write)?;
-                if updated.rows_affected() != 1 {
-                    return Err(AuditError::Write(format!(
-                        "no intent recorded for change {}",
-                        event.change_id
-                    )));
-                }
-            }
-        }
+        write_event(&mut tx, &event).await?;
         tx.commit().await.map_err(write)?;
         Ok(event)
     }
@@ -461,6 +398,78 @@ pub fn csv_field(text: &str) -> String {
     } else {
         text
     }
+}
+
+/// Writes `event` (hashed already) and its change's row in the list, on `conn` inside the
+/// caller's transaction. Shared by [`AuditStore::append`] and the benchmark's bulk fill, so
+/// both produce the same rows.
+pub async fn write_event(conn: &mut sqlx::SqliteConnection, event: &Event) -> Result<()> {
+    let write = |e: sqlx::Error| AuditError::Write(e.to_string());
+    sqlx::query(INSERT_EVENT)
+        .bind(event.seq)
+        .bind(&event.change_id)
+        .bind(event.kind.as_str())
+        .bind(&event.at)
+        .bind(&event.actor_subject)
+        .bind(&event.actor_name)
+        .bind(&event.actor_email)
+        .bind(&event.actor_groups)
+        .bind(&event.client_addr)
+        .bind(&event.request_id)
+        .bind(&event.reason)
+        .bind(&event.objects)
+        .bind(&event.outcome)
+        .bind(&event.payload)
+        .bind(&event.prev_hash)
+        .bind(&event.hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(write)?;
+    match event.kind {
+        EventKind::Intent | EventKind::Outside => {
+            let outcome = event.outcome.clone().unwrap_or_else(|| {
+                if event.kind == EventKind::Outside {
+                    "outside".to_string()
+                } else {
+                    PENDING.to_string()
+                }
+            });
+            sqlx::query(
+                    "INSERT INTO audit_changes (first_seq, change_id, kind, at, actor_subject, actor_name, reason, objects, outcome, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(event.seq)
+                .bind(&event.change_id)
+                .bind(event.kind.as_str())
+                .bind(&event.at)
+                .bind(&event.actor_subject)
+                .bind(&event.actor_name)
+                .bind(&event.reason)
+                .bind(&event.objects)
+                .bind(outcome)
+                .bind(event.seq)
+                .execute(&mut *conn)
+                .await
+                .map_err(write)?;
+        }
+        EventKind::Result | EventKind::FollowUp => {
+            let updated = sqlx::query(
+                    "UPDATE audit_changes SET outcome = COALESCE(?, outcome), last_seq = ? WHERE change_id = ?",
+                )
+                .bind(&event.outcome)
+                .bind(event.seq)
+                .bind(&event.change_id)
+                .execute(&mut *conn)
+                .await
+                .map_err(write)?;
+            if updated.rows_affected() != 1 {
+                return Err(AuditError::Write(format!(
+                    "no intent recorded for change {}",
+                    event.change_id
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The JSON text stored in a list column.

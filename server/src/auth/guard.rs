@@ -73,12 +73,15 @@ fn had_session(request: &Request) -> bool {
         .any(|c| app::i18n::cookie_value(c, MARKER_COOKIE).is_some())
 }
 
-/// `Set-Cookie` for the marker: set for `max_age` seconds, or cleared with 0.
-pub fn marker_cookie(max_age: u64, secure: bool) -> String {
-    format!(
+/// Adds the marker cookie to `response`: set for `max_age` seconds, or cleared with 0.
+pub fn set_marker(response: &mut Response, max_age: u64, secure: bool) {
+    let cookie = format!(
         "{MARKER_COOKIE}=1; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
         if secure { "; Secure" } else { "" }
-    )
+    );
+    if let Ok(value) = cookie.parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
 }
 
 fn unavailable(what: &str) -> Response {
@@ -205,12 +208,8 @@ pub async fn authenticate(
                 let mut response = sign_in_required(&request, ended.unwrap_or("required"));
                 // Clear the marker once the user is shown why (a page, not a data call, so
                 // a reload still explains it).
-                if ended.is_some()
-                    && response.status().is_redirection()
-                    && let Ok(clear) =
-                        marker_cookie(0, auth.public_url.starts_with("https://")).parse()
-                {
-                    response.headers_mut().append(header::SET_COOKIE, clear);
+                if ended.is_some() && response.status().is_redirection() {
+                    set_marker(&mut response, 0, auth.https);
                 }
                 return response;
             }

@@ -51,7 +51,8 @@ pub struct Auth {
     pub absolute_timeout_secs: u64,
     /// `scheme://host[:port]` of the public URL, for the Origin check.
     pub public_origin: String,
-    pub public_url: String,
+    /// The public URL is https: cookies get `Secure`.
+    pub https: bool,
     pub limiter: Arc<rate_limit::RateLimiter>,
     pub refreshes: Arc<refresh::Refreshes>,
     pub revoked: Arc<revoked::RevokedSessions>,
@@ -70,7 +71,7 @@ impl Auth {
             idle_timeout_secs: config.session.idle_timeout,
             absolute_timeout_secs: config.session.absolute_timeout,
             public_origin: origin_of(&config.public_url),
-            public_url: config.public_url.clone(),
+            https: config.is_https(),
             limiter: Arc::new(rate_limit::RateLimiter::per_minute(
                 config.oidc.login_rate_limit,
             )),

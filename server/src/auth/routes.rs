@@ -190,13 +190,7 @@ pub async fn callback(
         started.return_to
     };
     let mut response = Redirect::to(&encode_for_location(&destination)).into_response();
-    let marker = super::guard::marker_cookie(
-        auth.absolute_timeout_secs,
-        auth.public_url.starts_with("https://"),
-    );
-    if let Ok(value) = marker.parse() {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    super::guard::set_marker(&mut response, auth.absolute_timeout_secs, auth.https);
     response
 }
 
@@ -219,9 +213,6 @@ pub async fn logout(State(auth): State<Auth>, session: Session) -> Response {
     };
     let mut response =
         Redirect::to(provider_logout.as_deref().unwrap_or("/signed-out")).into_response();
-    let marker = super::guard::marker_cookie(0, auth.public_url.starts_with("https://"));
-    if let Ok(value) = marker.parse() {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    super::guard::set_marker(&mut response, 0, auth.https);
     response
 }
