@@ -146,6 +146,9 @@ pub const READ_ONLY_SERVER_FNS: &[(&str, Readers)] = &[
     ("/api/my_access", Readers::AdminsAndViewers),
     ("/api/audit_changes", Readers::AdminsAndAuditors),
     ("/api/verify_audit_chain", Readers::AdminsAndAuditors),
+    ("/api/audit_change", Readers::AdminsAndAuditors),
+    ("/api/registry_config", Readers::AdminsAndViewers),
+    ("/api/registry_rollout", Readers::AdminsAndViewers),
 ];
 
 /// Registry namespace (the operator's fixed namespace in OpenShift).

@@ -18,12 +18,17 @@ pub struct AuditQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub text: Option<String>,
-    /// Show changes older than this one (the last row of the previous page).
+    /// `oldest` for oldest first; newest first otherwise.
+    pub order: Option<String>,
+    /// Continue after this change (the last row of the previous page).
     pub before: Option<i64>,
 }
 
 /// The query parameters the form and the links use, in order.
-pub const FILTER_FIELDS: [&str; 6] = ["actor", "object", "outcome", "from", "to", "text"];
+pub const FILTER_FIELDS: [&str; 7] = ["actor", "object", "outcome", "from", "to", "text", "order"];
+
+/// The `order` value that lists the oldest changes first.
+pub const OLDEST_FIRST: &str = "oldest";
 
 impl AuditQuery {
     pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
@@ -39,6 +44,7 @@ impl AuditQuery {
             from: field("from"),
             to: field("to"),
             text: field("text"),
+            order: field("order").filter(|o| o == OLDEST_FIRST),
             before: field("before").and_then(|b| b.parse().ok()),
         }
     }
@@ -51,6 +57,7 @@ impl AuditQuery {
             "from" => self.from.as_deref(),
             "to" => self.to.as_deref(),
             "text" => self.text.as_deref(),
+            "order" => self.order.as_deref(),
             _ => None,
         }
     }
@@ -103,6 +110,43 @@ pub struct ChainCheck {
     pub broken: Option<(i64, String)>,
 }
 
+/// One event of a change, for the entry's detail view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEventView {
+    pub seq: i64,
+    /// `intent`, `result`, `follow_up` or `outside`.
+    pub kind: String,
+    pub at: String,
+    pub actor_subject: String,
+    pub actor_name: String,
+    pub actor_email: Option<String>,
+    pub actor_groups: Vec<String>,
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+    pub reason: Option<String>,
+    pub objects: Vec<String>,
+    pub outcome: Option<String>,
+    /// Before/after, diff, `oc` commands, dry run, apply result, follow-up (redacted).
+    pub payload: serde_json::Value,
+    pub hash: String,
+}
+
+/// The field changes recorded in a payload: `diff` is one list per object (intents) or
+/// one list (changes seen outside the console).
+pub fn payload_diffs(payload: &serde_json::Value) -> Vec<Vec<crate::diff::FieldChange>> {
+    let Some(diff) = payload.get("diff") else {
+        return Vec::new();
+    };
+    if let Ok(per_object) =
+        serde_json::from_value::<Vec<Vec<crate::diff::FieldChange>>>(diff.clone())
+    {
+        return per_object;
+    }
+    serde_json::from_value::<Vec<crate::diff::FieldChange>>(diff.clone())
+        .map(|one| vec![one])
+        .unwrap_or_default()
+}
+
 /// Rows per page.
 pub const PAGE_SIZE: u32 = 50;
 
@@ -142,6 +186,21 @@ pub async fn audit_changes(
     page
 }
 
+#[leptos::server(prefix = "/api", endpoint = "audit_change", client = crate::csrf_client::CsrfClient)]
+pub async fn audit_change(
+    #[server(default)] change_id: String,
+) -> Result<Vec<AuditEventView>, ConsoleError> {
+    use crate::server_api::{require, set_status};
+    require(|r| r.admin || r.auditor, "reading the audit trail")?;
+    let audit = use_context::<std::sync::Arc<dyn crate::server_api::AuditAccess>>()
+        .ok_or_else(|| ConsoleError::Unavailable("the audit trail is not available".into()))?;
+    let events = audit.change(change_id).await;
+    if let Err(e) = &events {
+        set_status(e);
+    }
+    events
+}
+
 #[leptos::server(prefix = "/api", endpoint = "verify_audit_chain", client = crate::csrf_client::CsrfClient)]
 pub async fn verify_audit_chain() -> Result<ChainCheck, ConsoleError> {
     use crate::server_api::{require, set_status};
@@ -164,6 +223,7 @@ pub fn AuditTrailPage() -> impl IntoView {
         AuditQuery::from_pairs(|name| params.get(name))
     });
     let verify_requested = Memo::new(move |_| params.read().get("verify").is_some());
+    let change = Memo::new(move |_| params.read().get("change").filter(|c| !c.is_empty()));
     let page = Resource::new_blocking(move || query.get(), audit_changes);
     let chain = Resource::new_blocking(
         move || verify_requested.get(),
@@ -217,6 +277,15 @@ pub fn AuditTrailPage() -> impl IntoView {
                     {move || i18n.t("audit.filter.text")}
                     <input type="search" name="text" value=field("text") />
                 </label>
+                <label>
+                    {move || i18n.t("audit.filter.order")}
+                    <select name="order">
+                        <option value="">{move || i18n.t("audit.order.newest")}</option>
+                        <option value=OLDEST_FIRST selected=move || query.read().order.is_some()>
+                            {move || i18n.t("audit.order.oldest")}
+                        </option>
+                    </select>
+                </label>
                 <button type="submit" class="button button-primary">{move || i18n.t("audit.filter.apply")}</button>
                 <a class="button" href="/audit" rel="external">{move || i18n.t("audit.filter.clear")}</a>
             </form>
@@ -251,6 +320,7 @@ pub fn AuditTrailPage() -> impl IntoView {
                         })
                 }}
             </Suspense>
+            {move || change.get().map(|change_id| view! { <AuditEntry change_id /> })}
             <Suspense fallback=move || view! { <p>{move || i18n.t("common.loading")}</p> }>
                 {move || {
                     page.get()
@@ -272,6 +342,11 @@ fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
             .into_any();
     }
     let next = page.next_before.map(|cursor| query.href(Some(cursor)));
+    let next_key = if query.order.is_some() {
+        "audit.next_newer"
+    } else {
+        "audit.next"
+    };
     view! {
         <table class="table audit-table">
             <thead>
@@ -291,7 +366,11 @@ fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
                         let key = outcome_key(&row.outcome);
                         view! {
                             <tr data-change=row.change_id.clone() data-outcome=row.outcome.clone()>
-                                <td><time datetime=row.at.clone()>{row.at.clone()}</time></td>
+                                <td>
+                                    <a href=format!("/audit?change={}", encode_query_value(&row.change_id)) data-action="details">
+                                        <time datetime=row.at.clone()>{row.at.clone()}</time>
+                                    </a>
+                                </td>
                                 <td title=row.actor_subject.clone()>{row.actor_name.clone()}</td>
                                 <td>{row.objects.join(", ")}</td>
                                 <td>{row.reason.clone().unwrap_or_default()}</td>
@@ -303,15 +382,136 @@ fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
             </tbody>
         </table>
         {next.map(|href| view! {
-            <p><a class="button" href=href rel="external" data-action="next-page">{move || i18n.t("audit.next")}</a></p>
+            <p><a class="button" href=href rel="external" data-action="next-page">{move || i18n.t(next_key)}</a></p>
         })}
     }
     .into_any()
 }
 
+/// One change in full: every event with who, from where, why, the diff, the `oc`
+/// commands, the dry run, the apply result and the follow-up.
+#[component]
+fn AuditEntry(change_id: String) -> impl IntoView {
+    let i18n = I18n::expect();
+    let id = change_id.clone();
+    let events = Resource::new_blocking(move || id.clone(), audit_change);
+    view! {
+        <section class="card audit-entry" data-entry=change_id.clone() aria-labelledby="entry-heading">
+            <h2 id="entry-heading">{move || i18n.t("audit.entry")}" "<code>{change_id.clone()}</code></h2>
+            <Suspense fallback=|| ()>
+                {move || events.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p class="empty">{move || i18n.t("audit.entry.none")}</p> }.into_any(),
+                    Ok(list) => list.into_iter().map(|event| view! { <AuditEvent event /> }).collect_view().into_any(),
+                    Err(e) => view! { <crate::auth_pages::ErrorNotice error=e /> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn AuditEvent(event: AuditEventView) -> impl IntoView {
+    let i18n = I18n::expect();
+    let kind_key = match event.kind.as_str() {
+        "intent" => "audit.event.intent",
+        "result" => "audit.event.result",
+        "follow_up" => "audit.event.follow_up",
+        _ => "audit.event.outside",
+    };
+    let raw = serde_json::to_string_pretty(&event.payload).unwrap_or_default();
+    let diffs = payload_diffs(&event.payload);
+    let oc: Vec<String> = event
+        .payload
+        .get("oc")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let text = |key: &str| {
+        event
+            .payload
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let dry_run = text("dry_run");
+    let message = text("message").filter(|m| !m.is_empty());
+    let list = |key: &str| {
+        event
+            .payload
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|o| {
+                        let kind = o["kind"].as_str().unwrap_or_default();
+                        let name = o["name"].as_str().unwrap_or_default();
+                        format!("{kind} {name}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+    };
+    let (applied, not_applied) = (list("applied"), list("not_applied"));
+    let outcome_label = event.outcome.clone().map(|o| outcome_key(&o));
+    let facts = [
+        (
+            "audit.detail.actor",
+            Some(format!("{} ({})", event.actor_name, event.actor_subject)),
+        ),
+        ("audit.detail.email", event.actor_email.clone()),
+        (
+            "audit.detail.groups",
+            (!event.actor_groups.is_empty()).then(|| event.actor_groups.join(", ")),
+        ),
+        ("audit.detail.client", event.client_addr.clone()),
+        ("audit.detail.request", event.request_id.clone()),
+        ("audit.col.reason", event.reason.clone()),
+        ("audit.col.objects", Some(event.objects.join(", "))),
+        ("audit.detail.dry_run", dry_run),
+        ("audit.detail.applied", applied),
+        ("audit.detail.not_applied", not_applied),
+        ("audit.detail.message", message),
+    ];
+    view! {
+        <article class="audit-event" data-event=event.kind.clone() data-seq=event.seq>
+            <h3>
+                {move || i18n.t(kind_key)}" · "<time datetime=event.at.clone()>{event.at.clone()}</time>
+                {outcome_label.map(|key| view! { " " <span class="badge">{move || i18n.t(key)}</span> })}
+            </h3>
+            <dl class="facts">
+                {facts.into_iter().filter_map(|(key, value)| value.map(|v| view! {
+                    <dt>{move || i18n.t(key)}</dt><dd>{v}</dd>
+                })).collect_view()}
+            </dl>
+            {diffs.into_iter().filter(|d| !d.is_empty()).map(|changes| view! { <crate::config_page::DiffTable changes /> }).collect_view()}
+            {oc.into_iter().map(|command| view! { <pre class="code" data-oc-command="">{command}</pre> }).collect_view()}
+            <details>
+                <summary>{move || i18n.t("audit.detail.raw")}</summary>
+                <pre class="code">{raw}</pre>
+                <p><small>"SHA-256 "{event.hash.clone()}</small></p>
+            </details>
+        </article>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diffs_are_read_from_intents_and_outside_changes() {
+        let change =
+            serde_json::json!({ "path": "spec.logLevel", "before": "Normal", "after": "Debug" });
+        let intent = serde_json::json!({ "diff": [[change.clone()], []] });
+        assert_eq!(payload_diffs(&intent).len(), 2);
+        assert_eq!(payload_diffs(&intent)[0][0].path, "spec.logLevel");
+        let outside = serde_json::json!({ "diff": [change] });
+        assert_eq!(
+            payload_diffs(&outside)[0][0].after,
+            Some(serde_json::json!("Debug"))
+        );
+        assert!(payload_diffs(&serde_json::json!({})).is_empty());
+    }
 
     #[test]
     fn the_url_round_trips_filters_and_cursor() {

@@ -27,7 +27,7 @@ pub struct Violation {
 }
 
 impl Violation {
-    fn error(field: &str, key: &str) -> Self {
+    pub(crate) fn error(field: &str, key: &str) -> Self {
         Violation {
             field: field.to_string(),
             key: key.to_string(),
@@ -43,7 +43,7 @@ impl Violation {
         }
     }
 
-    fn with(mut self, name: &str, value: impl ToString) -> Self {
+    pub(crate) fn with(mut self, name: &str, value: impl ToString) -> Self {
         self.params.push((name.to_string(), value.to_string()));
         self
     }
@@ -455,7 +455,7 @@ pub fn management_state_help_key(state: &str) -> Option<&'static str> {
 }
 
 /// Every message key the rules can produce (tests check both catalogues have them).
-pub const MESSAGE_KEYS: [&str; 26] = [
+pub const MESSAGE_KEYS: [&str; 74] = [
     "rule.one_of",
     "rule.non_negative",
     "rule.http_secret_empty",
@@ -482,6 +482,54 @@ pub const MESSAGE_KEYS: [&str; 26] = [
     "state.help.managed",
     "state.help.unmanaged",
     "state.help.removed",
+    "schema.type",
+    "schema.type.object",
+    "schema.type.array",
+    "schema.type.string",
+    "schema.type.integer",
+    "schema.type.number",
+    "schema.type.boolean",
+    "schema.type.int_or_string",
+    "schema.enum",
+    "schema.pattern",
+    "schema.format.int",
+    "schema.format.date_time",
+    "schema.format.duration",
+    "schema.format.hostname",
+    "schema.minimum",
+    "schema.minimum_exclusive",
+    "schema.maximum",
+    "schema.maximum_exclusive",
+    "schema.not_empty",
+    "schema.min_length",
+    "schema.max_length",
+    "schema.must_be_empty",
+    "schema.min_items",
+    "schema.max_items",
+    "schema.min_properties",
+    "schema.max_properties",
+    "schema.required",
+    "schema.required.top",
+    "schema.unknown_field",
+    "schema.unknown_field.known",
+    "schema.unknown_field.none",
+    "schema.forbidden",
+    "schema.not_enum",
+    "schema.not",
+    "schema.one_of_many",
+    "schema.list_set_duplicate",
+    "schema.list_map_duplicate",
+    "schema.no_schema",
+    "schema.cel.azure_internal",
+    "schema.cel.registry_scope",
+    "schema.cel.blocked_and_allowed",
+    "schema.cel.header_set_required",
+    "schema.cel.header_set_forbidden",
+    "schema.cel.header_reserved",
+    "schema.cel.header_value",
+    "schema.cel.route_passthrough_allow",
+    "schema.cel.route_cert_and_external",
+    "schema.cel.route_passthrough_headers",
 ];
 
 /// The violation's message in `lang`, placeholders filled.

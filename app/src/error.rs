@@ -5,7 +5,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum ConsoleError {
     /// No session, or it ended (idle, lifetime, failed token refresh). Anything the user
     /// typed is still on the page; they sign in again and resubmit.
@@ -23,6 +23,10 @@ pub enum ConsoleError {
     /// Something the request needs is missing or down (e.g. no cluster configured).
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The change pipeline refused the change, or applied only part of it (what exactly is
+    /// in the value).
+    #[error("{0}")]
+    Change(Box<crate::change::ChangeError>),
     /// Transport or encoding failures of the server function itself.
     #[error("{0}")]
     ServerFn(ServerFnErrorErr),
@@ -45,6 +49,7 @@ impl ConsoleError {
             ConsoleError::Kubernetes { code, .. } => *code,
             ConsoleError::Invalid(_) => 400,
             ConsoleError::Unavailable(_) => 503,
+            ConsoleError::Change(e) => e.status(),
             ConsoleError::ServerFn(_) => 500,
         }
     }

@@ -223,6 +223,7 @@ mod tests {
         let actions = crate::access::console_actions();
         dynamic.extend(actions.iter().map(|a| a.action_key.as_str()));
         dynamic.extend(crate::config_rules::MESSAGE_KEYS);
+        dynamic.extend(crate::config_form::MESSAGE_KEYS);
         dynamic.extend(crate::audit_page::OUTCOMES.iter().map(|(_, key)| *key));
         for lang in Lang::ALL {
             let known = keys(lang);

@@ -4,9 +4,15 @@
 //! WASM bundle (making that HTML interactive). Modules without I/O (`i18n`, `return_to`)
 //! are used by both and by the server's own handlers.
 
+// The Configuration page's view type is deep (one nested type per field).
+#![recursion_limit = "256"]
+
 pub mod access;
 pub mod audit_page;
 pub mod auth_pages;
+pub mod change;
+pub mod config_form;
+pub mod config_page;
 pub mod config_rules;
 pub mod csrf_client;
 pub mod diff;
@@ -15,6 +21,7 @@ pub mod i18n;
 mod language;
 mod pages;
 pub mod return_to;
+pub mod schema;
 #[cfg(feature = "ssr")]
 pub mod server_api;
 pub mod session;

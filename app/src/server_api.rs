@@ -28,6 +28,31 @@ pub trait AuditAccess: Send + Sync {
         query: crate::audit_page::AuditQuery,
     ) -> BoxFuture<'_, Result<crate::audit_page::AuditPage, ConsoleError>>;
     fn verify(&self) -> BoxFuture<'_, Result<crate::audit_page::ChainCheck, ConsoleError>>;
+    /// Every event of one change (empty when there is no such change).
+    fn change(
+        &self,
+        change_id: String,
+    ) -> BoxFuture<'_, Result<Vec<crate::audit_page::AuditEventView>, ConsoleError>>;
+}
+
+/// The registry's `Config` as the signed-in user: read it, and change it through the change
+/// pipeline (the role check is the server function's; the API server checks again).
+pub trait ConfigAccess: Send + Sync {
+    fn load(&self) -> BoxFuture<'_, Result<crate::config_form::ConfigView, ConsoleError>>;
+    /// Every check up to and including the API server's dry run; nothing is changed.
+    fn preview(
+        &self,
+        submission: crate::config_form::ConfigSubmission,
+    ) -> BoxFuture<'_, Result<crate::change::ChangePreview, ConsoleError>>;
+    /// The whole pipeline; the follow-up then runs on the server and is recorded.
+    fn apply(
+        &self,
+        submission: crate::config_form::ConfigSubmission,
+    ) -> BoxFuture<'_, Result<crate::change::Applied, ConsoleError>>;
+    fn rollout(
+        &self,
+        generation: i64,
+    ) -> BoxFuture<'_, Result<crate::config_form::RolloutView, ConsoleError>>;
 }
 
 /// Provided by the server to every page render and server function.
@@ -37,6 +62,8 @@ pub struct RequestUser {
     /// The cluster as this user, or why there is none (no cluster configured, or no way to
     /// act as this user); never the console's own identity.
     pub cluster: Result<Arc<dyn ClusterAccess>, String>,
+    /// The registry Config as this user (same `Err` as `cluster` when there is none).
+    pub config: Result<Arc<dyn ConfigAccess>, String>,
 }
 
 /// The signed-in user if their roles pass `allowed`; otherwise the error, with the HTTP
@@ -67,6 +94,14 @@ pub fn set_status(error: &ConsoleError) {
 impl RequestUser {
     pub fn cluster(&self) -> Result<Arc<dyn ClusterAccess>, ConsoleError> {
         self.cluster.clone().map_err(|reason| {
+            let e = ConsoleError::Unavailable(reason);
+            set_status(&e);
+            e
+        })
+    }
+
+    pub fn config(&self) -> Result<Arc<dyn ConfigAccess>, ConsoleError> {
+        self.config.clone().map_err(|reason| {
             let e = ConsoleError::Unavailable(reason);
             set_status(&e);
             e

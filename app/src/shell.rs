@@ -3,6 +3,7 @@
 use crate::access::may_open;
 use crate::audit_page::AuditTrailPage;
 use crate::auth_pages::{Guarded, SignInPage, SignedOutPage, UserMenu, YourAccessPage};
+use crate::config_page::ConfigurationPage;
 use crate::language::{I18n, LanguageSwitch, RequestLang, initial_lang};
 use crate::pages::{NotFound, Page, PlannedPage};
 use crate::session::{
@@ -101,7 +102,10 @@ pub fn App() -> impl IntoView {
                         />
                         <Route path=path!("/") view=|| planned(Page::Overview) />
                         <Route path=path!("/logs") view=|| planned(Page::Logs) />
-                        <Route path=path!("/configuration") view=|| planned(Page::Configuration) />
+                        <Route
+                            path=path!("/configuration")
+                            view=|| view! { <Guarded page=Page::Configuration>{|| view! { <ConfigurationPage /> }}</Guarded> }
+                        />
                         <Route path=path!("/storage") view=|| planned(Page::Storage) />
                         <Route path=path!("/exposure") view=|| planned(Page::Exposure) />
                         <Route path=path!("/ca-trust") view=|| planned(Page::CaTrust) />

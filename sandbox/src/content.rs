@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 /// Namespace of the console's own service account (impersonate mode).
 pub const CONSOLE_NAMESPACE: &str = "registry-console";
-/// The console's service account, allowed only to impersonate users and groups.
+/// The console's service account, allowed only to impersonate users and groups and to
+/// read the objects it watches for changes made outside it.
 pub const CONSOLE_SERVICE_ACCOUNT: &str = "registry-console";
 
 const FIELD_MANAGER: &str = "registry-console-sandbox";
@@ -354,6 +355,23 @@ pub fn cluster_roles() -> Vec<Value> {
             "registry-console-impersonator",
             vec![rule(&[""], &["users", "groups"], &["impersonate"])],
         ),
+        // The console's own identity reads (never writes) the objects whose changes made
+        // outside the console it records (server/src/audit/outside.rs `WATCHED`).
+        role(
+            "registry-console-outside-watcher",
+            vec![
+                rule(
+                    &["imageregistry.operator.openshift.io"],
+                    &["configs", "imagepruners"],
+                    &["get", "list", "watch"],
+                ),
+                rule(
+                    &["config.openshift.io"],
+                    &["images"],
+                    &["get", "list", "watch"],
+                ),
+            ],
+        ),
         // Sandbox only: what a registry viewer needs cluster-wide to watch the registry's
         // health (no secrets anywhere).
         role(
@@ -415,6 +433,12 @@ pub fn bindings() -> Vec<Value> {
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
             "metadata": { "name": "registry-console-impersonator" },
             "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "registry-console-impersonator" },
+            "subjects": [{ "kind": "ServiceAccount", "name": CONSOLE_SERVICE_ACCOUNT, "namespace": CONSOLE_NAMESPACE }]
+        }),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": { "name": "registry-console-outside-watcher" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "registry-console-outside-watcher" },
             "subjects": [{ "kind": "ServiceAccount", "name": CONSOLE_SERVICE_ACCOUNT, "namespace": CONSOLE_NAMESPACE }]
         }),
         json!({

@@ -295,6 +295,14 @@ pub const SETTINGS: &[Setting] = &[
         Some("10m"),
         "How long to watch the operator after a change before recording a timeout"
     ),
+    setting!(
+        "audit.record_outside_changes",
+        "REGISTRY_CONSOLE_AUDIT_RECORD_OUTSIDE_CHANGES",
+        "audit-record-outside-changes",
+        Bool,
+        Some("true"),
+        "Watch the registry's objects and record changes made outside the console"
+    ),
 ];
 
 /// The effective configuration.
@@ -319,6 +327,7 @@ pub struct AuditSettings {
     pub min_reason_length: u32,
     /// Seconds.
     pub follow_up_timeout: u64,
+    pub record_outside_changes: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

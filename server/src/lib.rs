@@ -1,6 +1,9 @@
 //! Registry Console server: configuration, the HTTP stack around the Leptos app, health,
 //! metrics and the console's own database.
 
+// The Configuration page's view type is deep (one nested type per field).
+#![recursion_limit = "256"]
+
 pub mod audit;
 pub mod auth;
 pub mod config;
@@ -12,6 +15,8 @@ mod language;
 pub mod metrics;
 pub mod observe;
 pub mod pipeline;
+pub mod registry_config;
+pub mod schemas;
 pub mod security_headers;
 pub mod telemetry;
 pub mod user_kube;
@@ -199,16 +204,52 @@ fn request_context(state: &AppState) {
     provide_context(RequestSession(Some(view.clone())));
     let audit: Arc<dyn app::server_api::AuditAccess> = Arc::new(state.pipeline.audit.clone());
     provide_context(audit);
-    let cluster = match &state.users {
+    let client = match &state.users {
         None => Err("no Kubernetes cluster is configured".to_string()),
-        Some(users) => users.access_for(user).inspect_err(|e| {
-            tracing::warn!(error = %e, "no Kubernetes client for this user");
-        }),
+        Some(users) => users
+            .client_for(user)
+            .and_then(|client| Ok((client, users.access_for(user)?)))
+            .inspect_err(|e| {
+                tracing::warn!(error = %e, "no Kubernetes client for this user");
+            }),
     };
+    let cluster = client.clone().map(|(_, cluster)| cluster);
+    let config = client.map(|(client, cluster)| {
+        let service: Arc<dyn app::server_api::ConfigAccess> =
+            Arc::new(registry_config::RegistryConfigService {
+                client,
+                cluster,
+                pipeline: state.pipeline.clone(),
+                requester: requester(user, &parts),
+            });
+        service
+    });
     provide_context(RequestUser {
         session: view,
         cluster,
+        config,
     });
+}
+
+/// Who is asking, for the audit trail: the verified identity, the TCP peer and the
+/// request id the log lines carry.
+fn requester(user: &auth::session::SignedIn, parts: &http::request::Parts) -> pipeline::Requester {
+    pipeline::Requester {
+        actor: audit::store::Actor {
+            subject: user.identity.subject.clone(),
+            name: user.identity.name.clone(),
+            email: user.identity.email.clone(),
+            groups: user.identity.groups.clone(),
+        },
+        client_addr: parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip().to_string()),
+        request_id: parts
+            .extensions
+            .get::<observe::RequestId>()
+            .map(|id| id.0.clone()),
+    }
 }
 
 async fn metrics_endpoint(
@@ -285,6 +326,20 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
         min_reason: config.audit.min_reason_length as usize,
         follow_up_timeout: std::time::Duration::from_secs(config.audit.follow_up_timeout),
     });
+    if config.audit.record_outside_changes
+        && let Some(k) = &kube
+    {
+        // Detached: the watchers live as long as the runtime; they only read the cluster.
+        audit::outside::spawn(
+            k.client.clone(),
+            audit::outside::OutsideRecorder {
+                db: db.clone(),
+                audit: pipeline.audit.clone(),
+                fingerprints: pipeline.fingerprints.clone(),
+            },
+            audit::outside::WATCHED,
+        );
+    }
     let users = kube.as_ref().map(|k| {
         Arc::new(UserClients::new(
             k.config.clone(),

@@ -13,20 +13,24 @@
 use crate::audit::chain::EventKind;
 use crate::audit::redact::{FingerprintKey, redact};
 use crate::audit::store::{Actor, AuditStore, NewEvent, ObjectRef};
+use crate::schemas;
 use app::config_rules::{RuleContext, Severity, Violation, validate_config_spec};
-use app::diff::{FieldChange, field_diff, merge_patch, oc_patch_command, strip_noise};
+use app::diff::{field_diff, merge_patch, oc_patch_command, strip_noise};
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// API group of the registry's `Config`.
 pub const REGISTRY_GROUP: &str = "imageregistry.operator.openshift.io";
 
-fn registry_config_resource() -> ApiResource {
-    ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk(REGISTRY_GROUP, "v1", "Config"),
-        "configs",
+/// The registry's `Config` objects (only `cluster` exists).
+pub fn registry_config_api(client: kube::Client) -> Api<DynamicObject> {
+    Api::all_with(
+        client,
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(REGISTRY_GROUP, "v1", "Config"),
+            "configs",
+        ),
     )
 }
 
@@ -98,74 +102,17 @@ pub struct Requester {
     pub request_id: Option<String>,
 }
 
-/// What one object's change looks like (secrets already redacted).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StepPreview {
-    pub object: ObjectRef,
-    pub diff: Vec<FieldChange>,
-    pub patch: Value,
-    pub oc_command: String,
-}
+pub use app::change::{
+    Applied, ChangeError as PipelineError, ChangePreview, FollowUp, StepPreview,
+};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Applied {
-    pub change_id: String,
-    pub steps: Vec<StepPreview>,
-    pub warnings: Vec<Violation>,
-    pub objects: Vec<ObjectRef>,
-    /// `metadata.generation` of the registry Config after the change, when the change
-    /// touched it: the follow-up waits for the operator to observe it.
-    pub config_generation: Option<i64>,
-}
-
-/// How the registry ended up after a change.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FollowUp {
-    Healthy,
-    Degraded(String),
-    TimedOut,
-}
-
-impl FollowUp {
-    pub fn outcome(&self) -> &'static str {
-        match self {
-            FollowUp::Healthy => "healthy",
-            FollowUp::Degraded(_) => "degraded",
-            FollowUp::TimedOut => "timeout",
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum PipelineError {
-    #[error("a reason of at least {min} characters is required")]
-    ReasonTooShort { min: usize },
-    #[error("the change breaks {} rule(s)", .0.len())]
-    Invalid(Vec<Violation>),
-    #[error("nothing to change")]
-    NoChange,
-    /// The object changed since the user loaded it: what changed underneath.
-    #[error("{object:?} changed since you loaded it")]
-    Conflict {
-        object: ObjectRef,
-        underneath: Vec<FieldChange>,
-    },
-    #[error("the API server's dry run rejected {object:?}: {message}")]
-    DryRunRejected { object: ObjectRef, message: String },
-    #[error("the audit trail cannot be written, so nothing was applied: {0}")]
-    AuditUnavailable(String),
-    /// Applying stopped part-way: exactly what was and was not applied.
-    #[error(
-        "applying {failed:?} failed ({message}); applied before it: {applied:?}; not applied: {not_applied:?}"
-    )]
-    ApplyFailed {
-        applied: Vec<ObjectRef>,
-        failed: ObjectRef,
-        not_applied: Vec<ObjectRef>,
-        message: String,
-    },
-    #[error("Kubernetes API: {0}")]
-    Kubernetes(String),
+/// The objects as they are now and what the change does to them.
+struct Prepared {
+    currents: Vec<Value>,
+    previews: Vec<StepPreview>,
+    /// The real merge patches (secrets included), in step order.
+    patches: Vec<Value>,
+    warnings: Vec<Violation>,
 }
 
 pub struct ChangePipeline {
@@ -185,38 +132,36 @@ fn api_message(e: &kube::Error) -> String {
 
 impl ChangePipeline {
     /// Diff, merge patch and `oc` command of each step against the object as it is now.
-    fn preview(&self, step: &Step, current: &Value) -> StepPreview {
+    /// What the user sees of one step (secrets redacted everywhere, the patch included),
+    /// and the real merge patch, which never leaves the server.
+    fn step_preview(&self, step: &Step, current: &Value) -> (StepPreview, Value) {
         let now = strip_noise(current);
         let desired = strip_noise(&step.desired);
         let patch = merge_patch(&now, &desired);
         let redacted_now = redact(&now, &self.fingerprints);
         let redacted_desired = redact(&desired, &self.fingerprints);
-        StepPreview {
+        let shown_patch = redacted_patch(&patch, &step.kind, &self.fingerprints);
+        let preview = StepPreview {
             object: step.object_ref(),
             diff: field_diff(&redacted_now, &redacted_desired),
             oc_command: oc_patch_command(
                 &step.oc_resource(),
                 &step.name,
                 step.namespace.as_deref(),
-                &redacted_patch(&patch, &step.kind, &self.fingerprints),
+                &shown_patch,
             ),
-            patch,
-        }
+            patch: shown_patch,
+        };
+        (preview, patch)
     }
 
-    /// Runs the whole pipeline as the user behind `client`.
-    pub async fn apply(
+    /// Steps 1–4 of the pipeline, shared by [`Self::preview`] and [`Self::apply`]: nothing
+    /// is recorded or applied here.
+    async fn prepare(
         &self,
-        client: kube::Client,
-        requester: &Requester,
-        request: ChangeRequest,
-    ) -> Result<Applied, PipelineError> {
-        if request.reason.trim().chars().count() < self.min_reason {
-            return Err(PipelineError::ReasonTooShort {
-                min: self.min_reason,
-            });
-        }
-
+        client: &kube::Client,
+        request: &ChangeRequest,
+    ) -> Result<Prepared, PipelineError> {
         // 1. Current objects; a newer version than the user saw is a conflict, never an
         //    overwrite.
         let mut currents = Vec::with_capacity(request.steps.len());
@@ -241,10 +186,19 @@ impl ChangePipeline {
             currents.push(current);
         }
 
-        // 2. The operator's rules.
+        // 2. The CRD schema (the 1.20 API server prunes unknown fields silently and cannot
+        //    run CEL rules) and the operator's rules.
         let mut warnings = Vec::new();
         let mut errors = Vec::new();
         for step in &request.steps {
+            if schemas::schema_for(&step.group, &step.version, &step.kind).is_some() {
+                errors.extend(schemas::validate_object(
+                    &step.group,
+                    &step.version,
+                    &step.kind,
+                    &step.desired,
+                ));
+            }
             if step.kind == "Config" && step.group == REGISTRY_GROUP {
                 let spec = step.desired.get("spec").cloned().unwrap_or(Value::Null);
                 for v in validate_config_spec(&spec, &request.rules) {
@@ -260,19 +214,19 @@ impl ChangePipeline {
         }
 
         // 3. Diff and patches.
-        let previews: Vec<StepPreview> = request
+        let (previews, patches): (Vec<StepPreview>, Vec<Value>) = request
             .steps
             .iter()
             .zip(&currents)
-            .map(|(step, current)| self.preview(step, current))
-            .collect();
+            .map(|(step, current)| self.step_preview(step, current))
+            .unzip();
         if previews.iter().all(|p| p.diff.is_empty()) {
             return Err(PipelineError::NoChange);
         }
 
         // 4. Server-side dry run of every object, before anything is recorded or applied.
-        for ((step, preview), current) in request.steps.iter().zip(&previews).zip(&currents) {
-            let patch = with_precondition(&preview.patch, current);
+        for ((step, patch), current) in request.steps.iter().zip(&patches).zip(&currents) {
+            let patch = with_precondition(patch, current);
             let params = PatchParams {
                 field_manager: Some(FIELD_MANAGER.to_string()),
                 dry_run: true,
@@ -289,6 +243,48 @@ impl ChangePipeline {
                 });
             }
         }
+
+        Ok(Prepared {
+            currents,
+            previews,
+            patches,
+            warnings,
+        })
+    }
+
+    /// Everything up to and including the API server's dry run, without a reason, a record
+    /// or an apply: what the user reviews before applying.
+    pub async fn preview(
+        &self,
+        client: kube::Client,
+        request: &ChangeRequest,
+    ) -> Result<ChangePreview, PipelineError> {
+        let prepared = self.prepare(&client, request).await?;
+        Ok(ChangePreview {
+            steps: prepared.previews,
+            warnings: prepared.warnings,
+        })
+    }
+
+    /// Runs the whole pipeline as the user behind `client`.
+    pub async fn apply(
+        &self,
+        client: kube::Client,
+        requester: &Requester,
+        request: ChangeRequest,
+    ) -> Result<Applied, PipelineError> {
+        if request.reason.trim().chars().count() < self.min_reason {
+            return Err(PipelineError::ReasonTooShort {
+                min: self.min_reason,
+            });
+        }
+
+        let Prepared {
+            currents,
+            previews,
+            patches,
+            warnings,
+        } = self.prepare(&client, &request).await?;
 
         // 5. Intent, fail-closed.
         let change_id = uuid::Uuid::new_v4().to_string();
@@ -328,10 +324,11 @@ impl ChangePipeline {
         // 6. Apply in order, each with the version the dry run saw.
         let mut applied = Vec::new();
         let mut config_generation = None;
-        for (index, ((step, preview), current)) in request
+        for (index, (((step, preview), patch), current)) in request
             .steps
             .iter()
             .zip(&previews)
+            .zip(&patches)
             .zip(&currents)
             .enumerate()
         {
@@ -339,7 +336,7 @@ impl ChangePipeline {
                 applied.push(step.object_ref());
                 continue;
             }
-            let patch = with_precondition(&preview.patch, current);
+            let patch = with_precondition(patch, current);
             let params = PatchParams {
                 field_manager: Some(FIELD_MANAGER.to_string()),
                 ..Default::default()
@@ -429,7 +426,7 @@ impl ChangePipeline {
         applied: &Applied,
     ) -> FollowUp {
         use app::config_rules::{Rollout, assess_rollout};
-        let configs: Api<DynamicObject> = Api::all_with(client, &registry_config_resource());
+        let configs = registry_config_api(client);
         let deadline = tokio::time::Instant::now() + self.follow_up_timeout;
         let generation = applied.config_generation.unwrap_or(0);
         let outcome = loop {

@@ -255,6 +255,18 @@ async fn filters_and_keyset_pages() {
         ["c3", "c2", "c1"]
     );
     assert!(fourth.is_empty());
+    // Oldest first pages forward in time.
+    let oldest = Filter {
+        oldest_first: true,
+        ..Default::default()
+    };
+    let first = store.list(&oldest, None, 2).await.expect("page");
+    let rest = store
+        .list(&oldest, Some(first[1].first_seq), 2)
+        .await
+        .expect("page");
+    assert_eq!(ids(first), ["c1", "c2"]);
+    assert_eq!(ids(rest), ["c3"]);
 }
 
 #[tokio::test]

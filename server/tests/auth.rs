@@ -797,14 +797,22 @@ async fn the_api_server_refuses_a_viewer_whose_request_bypasses_the_console_chec
             other => panic!("{mode:?}: expected 403, got {other:?}"),
         }
     }
-    // The console's own service account (impersonate mode) cannot read it by itself.
+    // The console's own service account (impersonate mode) may read it by itself (it
+    // watches for changes made outside the console) but never change it.
     let own = Api::<DynamicObject>::all_with(
         kube::Client::try_from(impersonator_config).expect("sa"),
         &resource,
     );
-    match own.get("cluster").await {
+    own.get("cluster")
+        .await
+        .expect("the service account reads the config");
+    let patch = serde_json::json!({ "spec": { "replicas": 7 } });
+    match own
+        .patch("cluster", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+    {
         Err(kube::Error::Api(status)) => assert_eq!(status.code, 403),
-        other => panic!("the service account alone must not read the config: {other:?}"),
+        other => panic!("the service account alone must not change the config: {other:?}"),
     }
     let after = Api::<DynamicObject>::all_with(
         kube::Client::try_from(admin_config).expect("admin"),
@@ -819,8 +827,8 @@ async fn the_api_server_refuses_a_viewer_whose_request_bypasses_the_console_chec
     );
 }
 
-/// A console in impersonate mode whose own service account may only impersonate: users get
-/// exactly their own permissions.
+/// A console in impersonate mode whose own service account may only impersonate (and read
+/// the objects it watches): users get exactly their own permissions.
 #[tokio::test(flavor = "multi_thread")]
 async fn impersonate_mode_acts_as_the_signed_in_user() {
     let sandbox = registry_console_sandbox::harness::shared();

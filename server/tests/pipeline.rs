@@ -54,6 +54,24 @@ async fn reset(admin: &kube::Client) {
         .expect("reset");
 }
 
+/// The written object is valid against the real CRD in `shared/crds` (read from there, not
+/// from the console's copy), including what the 1.20 API server does not check (unknown
+/// fields it would prune, CEL rules).
+fn assert_valid_against_shared_crd(object: &Value) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/crds/00_configs.crd.yaml"
+    );
+    let text = std::fs::read_to_string(path).expect("shared/crds beside the checkout");
+    let schema = registry_console::schemas::load_crd_schema(&text, "v1").expect("schema");
+    let problems = app::schema::validate(
+        schema.pointer("/properties/spec").expect("spec schema"),
+        object.get("spec").expect("spec"),
+        "spec",
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
 async fn pipeline(dir: &std::path::Path) -> ChangePipeline {
     let pool = registry_console::db::open(&format!("sqlite://{}", dir.join("audit.db").display()))
         .await
@@ -142,6 +160,7 @@ async fn the_guides_switch_to_managed_is_previewed_applied_and_audited() {
     assert_eq!(paths, vec!["spec.managementState", "spec.storage.pvc"]);
     let now = current(&admin).await;
     assert_eq!(now["spec"]["managementState"], "Managed");
+    assert_valid_against_shared_crd(&now);
     let managers: Vec<&str> = now["metadata"]["managedFields"]
         .as_array()
         .expect("managedFields")
@@ -260,6 +279,7 @@ async fn a_second_admin_working_from_an_old_copy_gets_a_conflict_and_nothing_is_
         now["spec"]["logLevel"], "Debug",
         "the first change survives"
     );
+    assert_valid_against_shared_crd(&now);
     assert_ne!(now["spec"]["operatorLogLevel"], "Trace");
     assert_eq!(events(&p).await, 2, "the refused change recorded nothing");
 
@@ -323,8 +343,12 @@ async fn dry_run_rejections_rules_and_a_viewer_apply_nothing_and_record_nothing(
     let p = pipeline(dir.path()).await;
     let base = current(&admin).await;
 
-    // The API server's schema refuses a string where it wants an integer.
-    let bad_type = step(&base, |c| c["spec"]["logging"] = json!("loud"));
+    // The CRD schema, checked by the console: a string where an integer belongs, and a
+    // misspelt field the 1.20 API server would silently prune.
+    let bad_type = step(&base, |c| {
+        c["spec"]["logging"] = json!("loud");
+        c["spec"]["logLevle"] = json!("Debug");
+    });
     match p
         .apply(
             admin.clone(),
@@ -333,8 +357,28 @@ async fn dry_run_rejections_rules_and_a_viewer_apply_nothing_and_record_nothing(
         )
         .await
     {
+        Err(PipelineError::Invalid(violations)) => {
+            let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+            assert!(fields.contains(&"spec.logging"), "{violations:?}");
+            assert!(fields.contains(&"spec.logLevle"), "{violations:?}");
+        }
+        other => panic!("expected schema violations, got {other:?}"),
+    }
+
+    // What only the API server knows: an invalid label key, refused in the dry run.
+    let bad_label = step(&base, |c| {
+        c["metadata"]["labels"] = json!({ "not a valid key!": "x" })
+    });
+    match p
+        .apply(
+            admin.clone(),
+            &requester("admin"),
+            request("label the registry config", vec![bad_label], "Removed"),
+        )
+        .await
+    {
         Err(PipelineError::DryRunRejected { message, .. }) => {
-            assert!(message.contains("logging"), "{message}")
+            assert!(message.contains("422"), "{message}")
         }
         other => panic!("expected a dry-run rejection, got {other:?}"),
     }

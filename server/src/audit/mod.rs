@@ -1,9 +1,11 @@
 //! The tamper-evident audit trail (SPEC §5, §6): a hash chain of append-only events in the
 //! console's database. Pure parts: [`chain`] (hashing, verification) and [`redact`]
-//! (secret values → keyed fingerprints); I/O: [`store`].
+//! (secret values → keyed fingerprints); I/O: [`store`], and [`outside`] (changes made
+//! outside the console, seen by a watcher).
 
 pub mod chain;
 pub mod export;
+pub mod outside;
 pub mod redact;
 pub mod store;
 pub mod view;

@@ -122,7 +122,7 @@ pub fn redact(object: &Value, key: &FingerprintKey) -> Value {
                 && let Some(text) = secret.as_str()
                 && !text.is_empty()
             {
-                *secret = Value::String(key.fingerprint(text.as_bytes()));
+                *secret = Value::String(fingerprint_once(text, key));
             }
             for field in ["http", "https"] {
                 if let Some(url) = out.pointer_mut(&format!("/spec/proxy/{field}"))
@@ -135,6 +135,17 @@ pub fn redact(object: &Value, key: &FingerprintKey) -> Value {
         _ => {}
     }
     out
+}
+
+/// The fingerprint of `text`, or `text` itself when it already is one. Pages show the
+/// Config redacted, and what the user saw comes back as the base of their change: redacting
+/// it again must give the same text, or a conflict would show secrets as changed.
+fn fingerprint_once(text: &str, key: &FingerprintKey) -> String {
+    if text.starts_with("fingerprint:") {
+        text.to_string()
+    } else {
+        key.fingerprint(text.as_bytes())
+    }
 }
 
 /// `http://user:pass@host` → `http://user:fingerprint:…@host`; other URLs unchanged.
@@ -150,7 +161,7 @@ fn redact_url_password(url: &str, key: &FingerprintKey) -> String {
     match userinfo.split_once(':') {
         Some((user, password)) => format!(
             "{scheme}://{user}:{}@{host}{path}",
-            key.fingerprint(password.as_bytes())
+            fingerprint_once(password, key)
         ),
         None => url.to_string(),
     }
@@ -240,6 +251,19 @@ mod tests {
         assert!(text.contains("proxyuser:fingerprint:"), "{text}");
         assert!(text.contains("@proxy.example.com:3128/"));
         assert_eq!(out["spec"]["proxy"]["https"], "https://proxy.example.com");
+    }
+
+    #[test]
+    fn redacting_a_redacted_config_changes_nothing() {
+        let config = json!({
+            "kind": "Config",
+            "spec": {
+                "httpSecret": "0123456789abcdef",
+                "proxy": { "http": "http://proxyuser:pr0xy-pass@proxy.example.com:3128/" }
+            }
+        });
+        let once = redact(&config, &key());
+        assert_eq!(redact(&once, &key()), once);
     }
 
     #[test]

@@ -30,14 +30,7 @@ pub struct Actor {
     pub groups: Vec<String>,
 }
 
-/// An object a change touches.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ObjectRef {
-    pub group: String,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: String,
-}
+pub use app::change::ObjectRef;
 
 /// An event to append; the store gives it its sequence number, time and hashes.
 #[derive(Clone, Debug)]
@@ -81,6 +74,8 @@ pub struct Filter {
     pub to: Option<String>,
     /// Words in the reason, the actor's name or the objects.
     pub text: Option<String>,
+    /// Oldest changes first (the cursor then pages forward in time).
+    pub oldest_first: bool,
 }
 
 /// Outcome of a change before its result is known.
@@ -146,6 +141,12 @@ const SELECT_EVENTS: &str = concat!(
     " FROM audit_events ORDER BY seq"
 );
 
+const SELECT_CHANGE_EVENTS: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM audit_events WHERE change_id = ? ORDER BY seq"
+);
+
 impl AuditStore {
     pub fn new(pool: SqlitePool) -> Self {
         AuditStore {
@@ -189,7 +190,10 @@ impl AuditStore {
     ) -> Result<Event> {
         use sqlx::Connection;
         let write = |e: sqlx::Error| AuditError::Write(e.to_string());
-        let mut tx = conn.begin().await.map_err(write)?;
+        // IMMEDIATE: take the write lock before reading the chain's head. A deferred
+        // transaction would fail at once with SQLITE_BUSY (no waiting) if another connection
+        // (a session save, the outside-change watcher) wrote between the read and the insert.
+        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(write)?;
         let last: Option<(i64, String)> =
             sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(&mut *tx)
@@ -236,6 +240,16 @@ impl AuditStore {
         }
     }
 
+    /// Every event of one change, in order (the entry's detail view).
+    pub async fn change_events(&self, change_id: &str) -> Result<Vec<Event>> {
+        let rows = sqlx::query(SELECT_CHANGE_EVENTS)
+            .bind(change_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| AuditError::Read(e.to_string()))?;
+        rows.iter().map(event_from_row).collect()
+    }
+
     /// Walks the whole chain; `Ok(Err(link))` names the first broken link.
     pub async fn verify(&self) -> Result<std::result::Result<u64, BrokenLink>> {
         let mut verifier = ChainVerifier::default();
@@ -262,7 +276,11 @@ impl AuditStore {
         );
         let mut binds: Vec<String> = Vec::new();
         if let Some(cursor) = before {
-            sql.push_str(" AND first_seq < ?");
+            sql.push_str(if filter.oldest_first {
+                " AND first_seq > ?"
+            } else {
+                " AND first_seq < ?"
+            });
             binds.push(cursor.to_string());
         }
         if let Some(actor) = &filter.actor {
@@ -307,7 +325,11 @@ impl AuditStore {
                 }
             }
         }
-        sql.push_str(" ORDER BY first_seq DESC LIMIT ?");
+        sql.push_str(if filter.oldest_first {
+            " ORDER BY first_seq ASC LIMIT ?"
+        } else {
+            " ORDER BY first_seq DESC LIMIT ?"
+        });
         let mut query = sqlx::query(&sql);
         for (i, value) in binds.iter().enumerate() {
             // The cursor is the only integer parameter.

@@ -1,7 +1,7 @@
 //! The audit store as the auditor page sees it (`app::server_api::AuditAccess`).
 
 use super::store::{AuditStore, Filter};
-use app::audit_page::{AuditPage, AuditQuery, AuditRow, ChainCheck, PAGE_SIZE};
+use app::audit_page::{AuditEventView, AuditPage, AuditQuery, AuditRow, ChainCheck, PAGE_SIZE};
 use app::error::ConsoleError;
 use app::server_api::{AuditAccess, BoxFuture};
 
@@ -38,6 +38,7 @@ impl AuditAccess for AuditStore {
                 from: query.from,
                 to: query.to,
                 text: query.text,
+                oldest_first: query.order.as_deref() == Some(app::audit_page::OLDEST_FIRST),
             };
             let rows = AuditStore::list(self, &filter, query.before, PAGE_SIZE)
                 .await
@@ -61,6 +62,34 @@ impl AuditAccess for AuditStore {
                     .collect(),
                 next_before,
             })
+        })
+    }
+
+    fn change(
+        &self,
+        change_id: String,
+    ) -> BoxFuture<'_, Result<Vec<AuditEventView>, ConsoleError>> {
+        Box::pin(async move {
+            let events = self.change_events(&change_id).await.map_err(error)?;
+            Ok(events
+                .into_iter()
+                .map(|e| AuditEventView {
+                    seq: e.seq,
+                    kind: e.kind.as_str().to_string(),
+                    at: e.at,
+                    actor_subject: e.actor_subject,
+                    actor_name: e.actor_name,
+                    actor_email: e.actor_email,
+                    actor_groups: serde_json::from_str(&e.actor_groups).unwrap_or_default(),
+                    client_addr: e.client_addr,
+                    request_id: e.request_id,
+                    reason: e.reason,
+                    objects: object_labels(&e.objects),
+                    outcome: e.outcome,
+                    payload: serde_json::from_str(&e.payload).unwrap_or_default(),
+                    hash: e.hash,
+                })
+                .collect())
         })
     }
 

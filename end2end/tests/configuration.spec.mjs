@@ -1,0 +1,101 @@
+// The guide's "change the management state from Removed to Managed" (3.5.2) done in the
+// Configuration page, then found, exported and verified by the auditor.
+import { test, expect } from '@playwright/test';
+import { signIn } from './sign-in.mjs';
+import { getConfig, patchConfig } from './kube.mjs';
+
+const GUIDE_PATCH = `oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"managementState":"Managed"}}'`;
+
+test.describe('configuration', () => {
+  test.afterEach(async () => {
+    // Back to the bare-metal starting point for the other tests.
+    await patchConfig({ spec: { managementState: 'Removed', storage: { emptyDir: null }, replicas: 1, logLevel: 'Normal' } });
+  });
+
+  test('Removed → Managed: diff, oc command, dry run, apply, follow-up; the auditor finds, exports and verifies it', async ({ page, browser }) => {
+    test.setTimeout(120_000);
+    // Bare metal after installation (Removed), with the guide's non-production storage
+    // (3.4.5: emptyDir) set with oc, outside the console.
+    await patchConfig({ spec: { managementState: 'Removed', storage: { emptyDir: {} }, replicas: 1 } });
+
+    await signIn(page, 'admin', '/configuration');
+    await expect(page.locator('h1')).toHaveText('Configuration');
+    await expect(page.locator('[data-storage]')).toHaveAttribute('data-storage', 'emptyDir');
+    await expect(page.locator('input[name="managementState"][value="Removed"]')).toBeChecked();
+
+    // A bad number is refused with the field named, and nothing is changed.
+    const before = (await getConfig()).metadata.resourceVersion;
+    await page.locator('input[name="spec.replicas"]').fill('two');
+    await page.locator('[data-action="preview"]').click();
+    await expect(page.locator('[data-errors-for="spec.replicas"]')).toContainText('spec.replicas: `two` is not a whole number');
+    await page.locator('input[name="spec.replicas"]').fill('1');
+
+    await page.locator('input[name="managementState"][value="Managed"]').check();
+    await page.locator('[data-action="preview"]').click();
+    const review = page.locator('[data-review="preview"]');
+    await expect(review).toBeVisible();
+    const row = review.locator('tr[data-path="spec.managementState"]');
+    await expect(row.locator('.before')).toHaveText('Removed');
+    await expect(row.locator('.after')).toHaveText('Managed');
+    await expect(review.locator('tbody tr')).toHaveCount(1);
+    await expect(review.locator('[data-oc-command]')).toHaveText(GUIDE_PATCH);
+    await expect(review.locator('[data-dry-run="accepted"]')).toBeVisible();
+    await expect(review.locator('[data-violations="warning"]')).toContainText('not for production');
+    expect((await getConfig()).metadata.resourceVersion).toBe(before);
+
+    // The reason is required.
+    await review.locator('textarea[name="reason"]').fill('short');
+    await review.locator('[data-action="apply"]').click();
+    await expect(review.locator('[data-review="reason"]')).toBeVisible();
+    expect((await getConfig()).metadata.resourceVersion).toBe(before);
+
+    const reason = `Guide 3.5.2: start the registry (e2e ${Date.now()})`;
+    await review.locator('textarea[name="reason"]').fill(reason);
+    await review.locator('[data-action="apply"]').click();
+    const applied = page.locator('[data-review="applied"]');
+    await expect(applied).toBeVisible();
+    const changeId = await applied.getAttribute('data-change');
+    await expect(page.locator('[data-follow-up="healthy"]')).toBeVisible({ timeout: 60_000 });
+    await expect(page.locator('[data-follow-up="healthy"] tr[data-condition="Available"]')).toHaveAttribute('data-status', 'True');
+    expect((await getConfig()).spec.managementState).toBe('Managed');
+    // The page continues from the new version.
+    await expect(page.locator('input[name="managementState"][value="Managed"]')).toBeChecked();
+
+    // The auditor, in another browser context.
+    const auditorContext = await browser.newContext();
+    const auditor = await auditorContext.newPage();
+    await signIn(auditor, 'auditor', '/audit');
+    const entry = auditor.locator(`tr[data-change="${changeId}"]`);
+    await expect(entry).toContainText(reason);
+    await expect(entry).toContainText('Sandbox Admin');
+    await expect(entry).toHaveAttribute('data-outcome', 'healthy');
+
+    // The entry in full: intent, result and follow-up, with the diff and the oc command.
+    await entry.locator('[data-action="details"]').click();
+    const detail = auditor.locator(`[data-entry="${changeId}"]`);
+    await expect(detail.locator('article[data-event]')).toHaveCount(3);
+    await expect(detail.locator('article[data-event="intent"] tr[data-path="spec.managementState"] .after')).toHaveText('Managed');
+    await expect(detail.locator('article[data-event="intent"] [data-oc-command]')).toHaveText(GUIDE_PATCH);
+    await expect(detail.locator('article[data-event="intent"]')).toContainText(reason);
+    await expect(detail.locator('article[data-event="follow_up"] .badge')).toHaveText('Applied, healthy');
+
+    const [download] = await Promise.all([
+      auditor.waitForEvent('download'),
+      auditor.locator('[data-action="export-jsonl"]').click(),
+    ]);
+    const lines = (await (await download.createReadStream()).toArray()).join('').trim().split('\n').map((l) => JSON.parse(l));
+    const events = lines.filter((e) => e.change_id === changeId);
+    expect(events.map((e) => e.kind)).toEqual(['intent', 'result', 'follow_up']);
+    expect(events[0].reason).toBe(reason);
+
+    await auditor.locator('[data-action="verify-chain"]').click();
+    await expect(auditor.locator('[data-chain="intact"]')).toBeVisible();
+    await auditorContext.close();
+  });
+
+  test('a viewer sees the configuration but cannot change it', async ({ page }) => {
+    await signIn(page, 'viewer', '/configuration');
+    await expect(page.locator('[data-denied="change_config"]')).toBeVisible();
+    await expect(page.locator('[data-action="preview"]')).toBeDisabled();
+  });
+});

@@ -1,0 +1,307 @@
+//! The Configuration page's server functions against a real console, the sandbox's API
+//! server and OIDC provider: two admins editing at once (409, then re-applied on top with
+//! nothing lost), and the write-only `httpSecret` (never sent to the browser, generated on
+//! the server, only fingerprinted in the audit trail).
+
+mod support;
+
+use app::config_form::{ConfigSubmission, ConfigView, HttpSecretChange};
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::{Value, json};
+use support::{SandboxConsole, sign_in, start_sandbox_console};
+
+/// Tests in this file change the one registry Config; one at a time.
+static CONFIG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn configs(client: kube::Client) -> Api<DynamicObject> {
+    Api::all_with(
+        client,
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("imageregistry.operator.openshift.io", "v1", "Config"),
+            "configs",
+        ),
+    )
+}
+
+async fn admin_kube() -> kube::Client {
+    let sandbox = registry_console_sandbox::harness::shared();
+    registry_console_sandbox::sandbox::admin_client(&sandbox.kubeconfig)
+        .await
+        .expect("admin client")
+}
+
+async fn config_now(kube: &kube::Client) -> Value {
+    serde_json::to_value(configs(kube.clone()).get("cluster").await.expect("get")).expect("json")
+}
+
+/// The fresh-install state, written as an operator would with `oc patch`.
+async fn reset(kube: &kube::Client) {
+    let patch = json!({ "spec": { "managementState": "Removed", "replicas": 1, "logLevel": "Normal", "operatorLogLevel": "Normal", "httpSecret": null, "storage": { "emptyDir": null, "pvc": null } } });
+    configs(kube.clone())
+        .patch("cluster", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .expect("reset");
+}
+
+/// A signed-in admin's browser and the page's CSRF token.
+struct Admin {
+    client: reqwest::Client,
+    csrf: String,
+}
+
+async fn admin(console: &SandboxConsole) -> Admin {
+    let (client, _) = sign_in(console, "admin", "/configuration").await;
+    let html = client
+        .get(format!("{}/configuration", console.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let csrf = html
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("csrf token")
+        .to_string();
+    Admin { client, csrf }
+}
+
+impl Admin {
+    async fn call(
+        &self,
+        console: &SandboxConsole,
+        function: &str,
+        form: &[(&str, String)],
+    ) -> (u16, Value, String) {
+        let response = self
+            .client
+            .post(format!("{}/api/{function}", console.base))
+            .header("origin", &console.base)
+            .header("x-csrf-token", &self.csrf)
+            .form(form)
+            .send()
+            .await
+            .expect("server function");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        )
+    }
+
+    async fn load(&self, console: &SandboxConsole) -> (ConfigView, String) {
+        let (status, body, text) = self.call(console, "registry_config", &[]).await;
+        assert_eq!(status, 200, "{text}");
+        (serde_json::from_value(body).expect("ConfigView"), text)
+    }
+
+    async fn submit(
+        &self,
+        console: &SandboxConsole,
+        function: &str,
+        submission: &ConfigSubmission,
+    ) -> (u16, Value, String) {
+        let json = serde_json::to_string(submission).expect("json");
+        self.call(console, function, &[("submission", json)]).await
+    }
+}
+
+fn submission(
+    view: &ConfigView,
+    edit: impl Fn(&mut app::config_form::ConfigForm),
+    reason: &str,
+) -> ConfigSubmission {
+    let mut edited = view.form.clone();
+    edit(&mut edited);
+    ConfigSubmission {
+        base_version: view.resource_version.clone(),
+        base_spec: view.spec.clone(),
+        original: view.form.clone(),
+        edited,
+        reason: reason.into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_admins_at_once_one_conflict_then_reapplied_on_top_and_nothing_lost() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    let console = start_sandbox_console(&[]).await;
+    let (first, second) = (admin(&console).await, admin(&console).await);
+    let (loaded, _) = first.load(&console).await;
+
+    // The first admin turns on debug logs.
+    let change = submission(
+        &loaded,
+        |f| f.log_level = "Debug".into(),
+        "debug logs for ticket 42",
+    );
+    let (status, preview, text) = first
+        .submit(&console, "preview_config_change", &change)
+        .await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(preview["steps"][0]["diff"][0]["path"], "spec.logLevel");
+    assert_eq!(
+        preview["steps"][0]["oc_command"],
+        r#"oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"logLevel":"Debug"}}'"#
+    );
+    let (status, _, text) = first.submit(&console, "apply_config_change", &change).await;
+    assert_eq!(status, 200, "{text}");
+
+    // The second admin, working from the same copy, changes the operator's level.
+    let theirs = submission(
+        &loaded,
+        |f| f.operator_log_level = "Trace".into(),
+        "trace the operator please",
+    );
+    let (status, error, text) = second
+        .submit(&console, "apply_config_change", &theirs)
+        .await;
+    assert_eq!(status, 409, "{text}");
+    let underneath = &error["Change"]["Conflict"]["underneath"];
+    assert!(
+        underneath
+            .as_array()
+            .expect("diff")
+            .iter()
+            .any(|c| c["path"] == "spec.logLevel" && c["after"] == "Debug"),
+        "shows what changed underneath: {text}"
+    );
+    assert_eq!(
+        config_now(&kube).await["spec"]["operatorLogLevel"],
+        "Normal"
+    );
+
+    // "Re-apply my edits on top": the newer version as the base, the same edits.
+    let (fresh, _) = second.load(&console).await;
+    let on_top = ConfigSubmission {
+        base_version: fresh.resource_version.clone(),
+        base_spec: fresh.spec.clone(),
+        ..theirs
+    };
+    let (status, preview, text) = second
+        .submit(&console, "preview_config_change", &on_top)
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let paths: Vec<&str> = preview["steps"][0]["diff"]
+        .as_array()
+        .expect("diff")
+        .iter()
+        .filter_map(|c| c["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        ["spec.operatorLogLevel"],
+        "the first admin's change is not reverted"
+    );
+    let (status, _, text) = second
+        .submit(&console, "apply_config_change", &on_top)
+        .await;
+    assert_eq!(status, 200, "{text}");
+
+    let now = config_now(&kube).await;
+    assert_eq!(now["spec"]["logLevel"], "Debug");
+    assert_eq!(now["spec"]["operatorLogLevel"], "Trace");
+    reset(&kube).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_http_secret_is_write_only_and_bad_input_changes_nothing() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    let secret = "the-current-http-secret-value";
+    configs(kube.clone())
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "httpSecret": secret } })),
+        )
+        .await
+        .expect("set secret");
+    let console = start_sandbox_console(&[]).await;
+    let admin = admin(&console).await;
+    let (view, text) = admin.load(&console).await;
+    assert!(view.http_secret_set);
+    assert!(
+        !text.contains(secret),
+        "the secret reached the browser: {text}"
+    );
+
+    // Bad input: a typo in a number, YAML that does not parse, an empty secret. Each is
+    // named; nothing changes.
+    let before = config_now(&kube).await["metadata"]["resourceVersion"].clone();
+    let mut bad = submission(
+        &view,
+        |f| {
+            f.replicas = "two".into();
+            f.advanced_yaml = "tolerations: [".into();
+        },
+        "several mistakes at once",
+    );
+    bad.http_secret = HttpSecretChange::Set("  ".into());
+    let (status, error, text) = admin.submit(&console, "apply_config_change", &bad).await;
+    assert_eq!(status, 422, "{text}");
+    let fields: Vec<&str> = error["Change"]["Invalid"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .filter_map(|v| v["field"].as_str())
+        .collect();
+    for field in ["spec.replicas", "advanced", "spec.httpSecret"] {
+        assert!(fields.contains(&field), "{field} named: {text}");
+    }
+    // An unknown key in the Advanced editor is named too (the API server would prune it).
+    let typo = submission(
+        &view,
+        |f| f.advanced_yaml = "tolerations:\n  - key: infra\n    operater: Exists\n".into(),
+        "tolerate the infra nodes",
+    );
+    let (status, _, text) = admin.submit(&console, "preview_config_change", &typo).await;
+    assert_eq!(status, 422, "{text}");
+    assert!(text.contains("spec.tolerations[0].operater"), "{text}");
+    assert_eq!(
+        config_now(&kube).await["metadata"]["resourceVersion"],
+        before
+    );
+
+    // Generate: a new random secret, never shown, fingerprinted in the audit trail.
+    let mut generate = submission(&view, |_| {}, "rotate the upload secret");
+    generate.http_secret = HttpSecretChange::Generate;
+    let (status, applied, text) = admin
+        .submit(&console, "apply_config_change", &generate)
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let now = config_now(&kube).await;
+    let generated = now["spec"]["httpSecret"].as_str().expect("set").to_string();
+    assert_eq!(generated.len(), 64);
+    assert_ne!(generated, secret);
+    assert!(
+        !text.contains(&generated) && !text.contains(secret),
+        "{text}"
+    );
+    assert_eq!(applied["steps"][0]["diff"][0]["path"], "spec.httpSecret");
+    let export = admin
+        .client
+        .get(format!("{}/audit/export.jsonl", console.base))
+        .send()
+        .await
+        .expect("export")
+        .text()
+        .await
+        .expect("text");
+    assert!(export.contains("rotate the upload secret"));
+    assert!(export.contains("fingerprint:"));
+    assert!(
+        !export.contains(&generated) && !export.contains(secret),
+        "secret in the audit trail"
+    );
+    reset(&kube).await;
+}

@@ -1,0 +1,321 @@
+//! Changes made outside the console, against the sandbox's real API server: a
+//! `kubectl patch` while a console runs, a change through the console's own pipeline (not
+//! an outside change), and a change made while no console runs (recorded at the next
+//! start).
+
+mod support;
+
+use futures::StreamExt;
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use registry_console::audit::chain::{Event, EventKind};
+use registry_console::audit::outside::{self, OutsideRecorder, WATCHED};
+use registry_console::audit::redact::FingerprintKey;
+use registry_console::audit::store::{Actor, AuditStore, Filter};
+use registry_console::pipeline::{ChangePipeline, ChangeRequest, Requester, Step};
+use serde_json::{Value, json};
+use sqlx::SqlitePool;
+use std::time::Duration;
+
+/// Tests in this file change the one registry Config; one at a time.
+static CONFIG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const GROUP: &str = "imageregistry.operator.openshift.io";
+
+fn configs(client: &kube::Client) -> Api<DynamicObject> {
+    Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(GROUP, "v1", "Config"),
+            "configs",
+        ),
+    )
+}
+
+async fn admin() -> kube::Client {
+    let sandbox = registry_console_sandbox::harness::shared();
+    registry_console_sandbox::sandbox::admin_client(&sandbox.kubeconfig)
+        .await
+        .expect("admin client")
+}
+
+async fn current(client: &kube::Client) -> Value {
+    let config = configs(client).get("cluster").await.expect("config");
+    serde_json::to_value(config).expect("json")
+}
+
+/// A merge patch under `manager`, as `kubectl patch` (`kubectl-patch`) or `oc edit`
+/// (`kubectl-edit`) send it.
+async fn patch_as(client: &kube::Client, manager: &str, patch: Value) {
+    let params = PatchParams {
+        field_manager: Some(manager.to_string()),
+        ..Default::default()
+    };
+    configs(client)
+        .patch("cluster", &params, &Patch::Merge(&patch))
+        .await
+        .expect("patch");
+}
+
+/// Puts the Config back to the fresh-install state, and waits until the sandbox operator
+/// has written its default `httpSecret` (a spec write of its own).
+async fn reset(admin: &kube::Client) {
+    patch_as(
+        admin,
+        "test-reset",
+        json!({ "spec": { "managementState": "Removed", "logLevel": "Normal", "operatorLogLevel": "Normal" } }),
+    )
+    .await;
+    poll("the operator's httpSecret", || async {
+        let config = current(admin).await;
+        let set = config["spec"]["httpSecret"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty());
+        set.then_some(())
+    })
+    .await;
+}
+
+async fn poll<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn open(path: &std::path::Path) -> SqlitePool {
+    registry_console::db::open(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("db")
+}
+
+/// Waits until the watcher's baseline of the Config has reached `generation`: everything
+/// up to it has been decided (an outside event is written before the baseline moves).
+async fn baseline_reaches(db: &SqlitePool, generation: i64) {
+    poll("the baseline", || async {
+        let baseline = outside::load_baseline(db, &WATCHED[0])
+            .await
+            .expect("baseline");
+        baseline.filter(|b| b.seen.generation >= generation)
+    })
+    .await;
+}
+
+fn generation(config: &Value) -> i64 {
+    config["metadata"]["generation"]
+        .as_i64()
+        .expect("generation")
+}
+
+async fn outside_events(store: &AuditStore) -> Vec<Event> {
+    let events: Vec<_> = store.events().collect().await;
+    events
+        .into_iter()
+        .map(|e| e.expect("event"))
+        .filter(|e| e.kind == EventKind::Outside)
+        .collect()
+}
+
+async fn outside_event_by(store: &AuditStore, manager: &str) -> Event {
+    poll(&format!("an outside event by {manager}"), || async {
+        outside_events(store)
+            .await
+            .into_iter()
+            .find(|e| e.actor_subject == manager)
+    })
+    .await
+}
+
+fn diff(event: &Event) -> Vec<Value> {
+    let payload: Value = serde_json::from_str(&event.payload).expect("payload");
+    payload["diff"][0].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kubectl_patch_is_recorded_with_its_manager_and_diff() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let admin = admin().await;
+    reset(&admin).await;
+    let console = support::start_sandbox_console(&[]).await;
+    let db = open(&console.database).await;
+    let store = AuditStore::new(db.clone());
+    let before = current(&admin).await;
+    baseline_reaches(&db, generation(&before)).await;
+
+    patch_as(
+        &admin,
+        "kubectl-patch",
+        json!({ "spec": { "logLevel": "Debug" } }),
+    )
+    .await;
+
+    let event = outside_event_by(&store, "kubectl-patch").await;
+    assert_eq!(event.actor_name, "kubectl-patch (Update)");
+    assert_eq!(
+        diff(&event),
+        vec![json!({ "path": "spec.logLevel", "before": "Normal", "after": "Debug" })]
+    );
+    let payload: Value = serde_json::from_str(&event.payload).expect("payload");
+    assert_eq!(payload["generation"]["before"], generation(&before));
+    assert_eq!(payload["generation"]["after"], generation(&before) + 1);
+    assert_eq!(payload["managed_fields"]["manager"], "kubectl-patch");
+    assert_eq!(payload["managed_fields"]["operation"], "Update");
+    let secret = before["spec"]["httpSecret"].as_str().expect("httpSecret");
+    assert!(!event.payload.contains(secret), "the httpSecret leaked");
+    assert!(
+        payload["objects"][0]["after"]["spec"]["httpSecret"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("fingerprint:"))
+    );
+    let rows = store
+        .list(
+            &Filter {
+                actor: Some("kubectl-patch".into()),
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .await
+        .expect("list");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].kind, "outside");
+    assert_eq!(rows[0].outcome, "outside");
+    assert!(store.verify().await.expect("read").is_ok(), "chain intact");
+    reset(&admin).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_through_the_pipeline_is_not_an_outside_change() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let admin = admin().await;
+    reset(&admin).await;
+    let console = support::start_sandbox_console(&[]).await;
+    let db = open(&console.database).await;
+    let base = current(&admin).await;
+    baseline_reaches(&db, generation(&base)).await;
+
+    let pipeline = ChangePipeline {
+        audit: AuditStore::new(db.clone()),
+        fingerprints: FingerprintKey([3u8; 32]),
+        min_reason: 10,
+        follow_up_timeout: Duration::from_secs(60),
+    };
+    let mut desired = base.clone();
+    desired["spec"]["logLevel"] = json!("Debug");
+    let applied = pipeline
+        .apply(
+            admin.clone(),
+            &Requester {
+                actor: Actor {
+                    subject: "admin".into(),
+                    name: "admin".into(),
+                    email: None,
+                    groups: vec!["registry-admins".into()],
+                },
+                client_addr: None,
+                request_id: None,
+            },
+            ChangeRequest {
+                reason: "debug logs for ticket 42".into(),
+                steps: vec![Step {
+                    group: GROUP.into(),
+                    version: "v1".into(),
+                    kind: "Config".into(),
+                    plural: "configs".into(),
+                    namespace: None,
+                    name: "cluster".into(),
+                    base: base.clone(),
+                    desired,
+                }],
+                rules: app::config_rules::RuleContext {
+                    current_state: Some("Removed".into()),
+                    ..Default::default()
+                },
+            },
+        )
+        .await
+        .expect("applied");
+    let applied_generation = applied.config_generation.expect("generation");
+    assert!(applied_generation > generation(&base));
+    baseline_reaches(&db, applied_generation).await;
+
+    let outside = outside_events(&pipeline.audit).await;
+    assert!(
+        outside.is_empty(),
+        "the console's own change is not an outside change: {outside:#?}"
+    );
+    assert_eq!(
+        pipeline.audit.verify().await.expect("read"),
+        Ok(2),
+        "intent and result only"
+    );
+    reset(&admin).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_made_while_no_console_runs_is_recorded_at_the_next_start() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let admin = admin().await;
+    reset(&admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let database = dir.path().join("registry-console.db");
+
+    // A first run: the watcher alone, on the console's files, until it has a baseline.
+    let db = open(&database).await;
+    let recorder = OutsideRecorder {
+        db: db.clone(),
+        audit: AuditStore::new(db.clone()),
+        fingerprints: FingerprintKey::load_or_create(&dir.path().join("audit-fingerprint.key"))
+            .expect("key"),
+    };
+    let before = current(&admin).await;
+    let watchers = outside::spawn(admin.clone(), recorder, &WATCHED[..1]);
+    baseline_reaches(&db, generation(&before)).await;
+    for watcher in watchers {
+        watcher.abort();
+        let _ = watcher.await;
+    }
+
+    // Down: `oc edit` changes the Config.
+    patch_as(
+        &admin,
+        "kubectl-edit",
+        json!({ "spec": { "operatorLogLevel": "Debug" } }),
+    )
+    .await;
+    let store = AuditStore::new(db.clone());
+    assert!(outside_events(&store).await.is_empty(), "nobody watched");
+
+    // The next start records it.
+    let sandbox = registry_console_sandbox::harness::shared();
+    support::start_console(vec![
+        "--data-dir".into(),
+        dir.path().display().to_string(),
+        "--kubeconfig".into(),
+        sandbox.kubeconfig.display().to_string(),
+    ])
+    .await;
+    let event = outside_event_by(&store, "kubectl-edit").await;
+    assert_eq!(
+        diff(&event),
+        vec![json!({ "path": "spec.operatorLogLevel", "before": "Normal", "after": "Debug" })],
+        "the same fingerprint key: the httpSecret shows unchanged"
+    );
+    let payload: Value = serde_json::from_str(&event.payload).expect("payload");
+    assert_eq!(payload["generation"]["before"], generation(&before));
+    assert_eq!(payload["recreated"], false);
+    assert_eq!(store.verify().await.expect("read"), Ok(1));
+    reset(&admin).await;
+}
