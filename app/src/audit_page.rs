@@ -373,7 +373,8 @@ fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
                                 </td>
                                 <td title=row.actor_subject.clone()>{row.actor_name.clone()}</td>
                                 <td>{row.objects.join(", ")}</td>
-                                <td>{row.reason.clone().unwrap_or_default()}</td>
+                                // An outside change has no reason of its own; its badge says what it is.
+                                <td>{(row.outcome != "outside").then(|| row.reason.clone()).flatten()}</td>
                                 <td><span class="badge">{move || i18n.t(key)}</span></td>
                             </tr>
                         }
@@ -465,7 +466,10 @@ fn AuditEvent(event: AuditEventView) -> impl IntoView {
         ),
         ("audit.detail.client", event.client_addr.clone()),
         ("audit.detail.request", event.request_id.clone()),
-        ("audit.col.reason", event.reason.clone()),
+        (
+            "audit.col.reason",
+            event.reason.clone().filter(|_| event.kind != "outside"),
+        ),
         ("audit.col.objects", Some(event.objects.join(", "))),
         ("audit.detail.dry_run", dry_run),
         ("audit.detail.applied", applied),

@@ -331,18 +331,14 @@ pub fn apply_form(
         }
     }
     if original.routes != edited.routes {
-        let routes: Vec<Value> = edited
-            .routes
-            .iter()
-            .filter(|r| *r != &RouteRow::default())
-            .map(|r| {
-                let mut route = Map::new();
-                route.insert("name".into(), Value::String(r.name.trim().to_string()));
-                put(&mut route, "hostname", string_value(&r.hostname));
-                put(&mut route, "secretName", string_value(&r.secret_name));
-                Value::Object(route)
-            })
-            .collect();
+        let routes = merge_routes(
+            spec.get("routes")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            &original.routes,
+            &edited.routes,
+        );
         put(
             spec,
             "routes",
@@ -415,6 +411,52 @@ pub fn apply_form(
     out
 }
 
+fn route_value(row: &RouteRow) -> Value {
+    let mut route = Map::new();
+    route.insert("name".into(), Value::String(row.name.trim().to_string()));
+    put(&mut route, "hostname", string_value(&row.hostname));
+    put(&mut route, "secretName", string_value(&row.secret_name));
+    Value::Object(route)
+}
+
+/// The user's route edits (by name) applied to the routes as they are now: a route someone
+/// else added or changed meanwhile stays. Routes the user removed go; routes they added or
+/// changed replace the current one of that name, or are appended.
+fn merge_routes(current: Vec<Value>, original: &[RouteRow], edited: &[RouteRow]) -> Vec<Value> {
+    let name = |r: &RouteRow| r.name.trim().to_string();
+    let edited: Vec<&RouteRow> = edited
+        .iter()
+        .filter(|r| **r != RouteRow::default())
+        .collect();
+    let removed: Vec<String> = original
+        .iter()
+        .map(name)
+        .filter(|n| !edited.iter().any(|e| name(e) == *n))
+        .collect();
+    let mut routes: Vec<Value> = current
+        .into_iter()
+        .filter(|r| {
+            !removed
+                .iter()
+                .any(|n| r.get("name").and_then(Value::as_str) == Some(n))
+        })
+        .collect();
+    for row in edited {
+        if original.contains(row) {
+            continue;
+        }
+        let value = route_value(row);
+        match routes
+            .iter_mut()
+            .find(|r| r.get("name").and_then(Value::as_str) == Some(name(row).as_str()))
+        {
+            Some(existing) => *existing = value,
+            None => routes.push(value),
+        }
+    }
+    routes
+}
+
 /// The storage part of a spec, summarised.
 pub fn storage_summary(spec: &Value) -> StorageSummary {
     let storage = spec.get("storage");
@@ -485,8 +527,9 @@ pub fn rollout_view(status: &Value, generation: i64) -> RolloutView {
 }
 
 /// Catalogue keys of the messages this module produces (tests check both catalogues).
-pub const MESSAGE_KEYS: [&str; 4] = [
+pub const MESSAGE_KEYS: [&str; 5] = [
     "config.not_integer",
+    "config.proxy_password_redacted",
     "config.yaml_invalid",
     "config.advanced_unknown_key",
     "config.advanced_not_mapping",
@@ -612,6 +655,33 @@ mod tests {
                 { "name": "public", "hostname": "registry.example.com", "secretName": "public-tls" },
                 { "name": "internal" }
             ])
+        );
+    }
+
+    #[test]
+    fn route_edits_merge_by_name_onto_the_current_routes() {
+        // The user renames nothing, changes "public"'s host and removes nothing; someone
+        // else added "mirror" meanwhile.
+        let (original, edited) = edit(|f| f.routes[0].hostname = "images.example.com".into());
+        let mut now = spec();
+        now["routes"]
+            .as_array_mut()
+            .expect("routes")
+            .push(json!({ "name": "mirror", "hostname": "mirror.example.com" }));
+        assert!(apply_form(&mut now, &original, &edited, &unchanged_advanced()).is_empty());
+        assert_eq!(
+            now["routes"],
+            json!([
+                { "name": "public", "hostname": "images.example.com", "secretName": "public-tls" },
+                { "name": "mirror", "hostname": "mirror.example.com" }
+            ])
+        );
+        // Removing "public" keeps "mirror".
+        let (original, edited) = edit(|f| f.routes.clear());
+        assert!(apply_form(&mut now, &original, &edited, &unchanged_advanced()).is_empty());
+        assert_eq!(
+            now["routes"],
+            json!([{ "name": "mirror", "hostname": "mirror.example.com" }])
         );
     }
 

@@ -137,7 +137,10 @@ fn field_messages(review: &Review, field: &'static str) -> Vec<Violation> {
 fn ConfigEditor(view: ConfigView) -> impl IntoView {
     let i18n = I18n::expect();
     let denied = view.update_denied.clone();
-    let may_change = denied.is_none();
+    // The console's role and the API server must both allow it (the server checks both
+    // again on every call).
+    let is_admin = crate::session::use_session().is_some_and(|s| s.roles.admin);
+    let may_change = denied.is_none() && is_admin;
     let original = RwSignal::new(view.form.clone());
     let edited = RwSignal::new(view.form.clone());
     let base = RwSignal::new((view.resource_version.clone(), view.spec.clone()));
@@ -188,6 +191,9 @@ fn ConfigEditor(view: ConfigView) -> impl IntoView {
         async move { (keep_edits, registry_config().await) }
     });
     Effect::new(move |_| {
+        if let Some((_, Err(e))) = reload.value().get() {
+            review.set(Review::Refused(e));
+        }
         if let Some((keep_edits, Ok(fresh))) = reload.value().get() {
             base.set((fresh.resource_version.clone(), fresh.spec.clone()));
             http_secret_set.set(fresh.http_secret_set);
@@ -220,7 +226,7 @@ fn ConfigEditor(view: ConfigView) -> impl IntoView {
         Review::Previewed(previewed) => previewed.0 == submission(),
         _ => false,
     };
-    let busy = move || preview.pending().get() || apply.pending().get();
+    let busy = move || preview.pending().get() || apply.pending().get() || reload.pending().get();
 
     view! {
         <div class="config-editor" data-version=move || base.with(|b| b.0.clone())>
@@ -248,9 +254,12 @@ fn ConfigEditor(view: ConfigView) -> impl IntoView {
                 <p><small>{move || i18n.t("config.storage.wizard")}</small></p>
             </section> }.into_any()}
 
-            {view! { <form class="config-form" on:submit=move |ev| {
+            // method="post": a submit before hydration is refused by the CSRF check instead
+            // of putting the fields into a GET URL.
+            {view! { <form class="config-form" method="post" on:submit=move |ev| {
                 ev.prevent_default();
                 review.set(Review::None);
+                apply_error.set(None);
                 preview.dispatch(submission());
             }>
                 {view! { <fieldset data-group="state">
@@ -260,6 +269,7 @@ fn ConfigEditor(view: ConfigView) -> impl IntoView {
                         view! {
                             <label class="choice">
                                 <input type="radio" name="managementState" value=state
+                                    checked=edited.with_untracked(|f| f.management_state == state)
                                     prop:checked=move || edited.with(|f| f.management_state == state)
                                     on:change=move |_| edited.update(|f| f.management_state = state.to_string()) />
                                 <strong>{state}</strong>
@@ -342,6 +352,7 @@ fn ConfigEditor(view: ConfigView) -> impl IntoView {
                         {[("keep", "config.secret.keep"), ("generate", "config.secret.generate"), ("set", "config.secret.set")].into_iter().map(|(mode, key)| view! {
                             <label class="choice">
                                 <input type="radio" name="httpSecretMode" value=mode
+                                    checked=mode == "keep"
                                     prop:checked=move || secret_mode.get() == mode
                                     on:change=move |_| secret_mode.set(mode.to_string()) />
                                 {move || i18n.t(key)}
@@ -364,7 +375,9 @@ fn ConfigEditor(view: ConfigView) -> impl IntoView {
                         <span class="help">{move || i18n.t("config.help.advanced")}</span>
                         <textarea name="advanced" rows="12" spellcheck="false" class="code"
                             prop:value=move || edited.with(|f| f.advanced_yaml.clone())
-                            on:input=move |ev| edited.update(|f| f.advanced_yaml = event_target_value(&ev))></textarea>
+                            on:input=move |ev| edited.update(|f| f.advanced_yaml = event_target_value(&ev))>
+                            {edited.with_untracked(|f| f.advanced_yaml.clone())}
+                        </textarea>
                     </label>
                     <FieldErrors review field="advanced" />
                     {["spec.nodeSelector", "spec.tolerations", "spec.affinity", "spec.topologySpreadConstraints", "spec.resources"].into_iter().map(|field| view! {
@@ -378,7 +391,14 @@ fn ConfigEditor(view: ConfigView) -> impl IntoView {
                         {move || i18n.t("config.preview")}
                     </button>
                     <button type="button" class="button" data-action="reset"
-                        on:click=move |_| { edited.set(original.get()); secret_mode.set("keep".into()); review.set(Review::None); }>
+                        on:click=move |_| {
+                            edited.set(original.get());
+                            secret_mode.set("keep".into());
+                            secret_value.set(String::new());
+                            confirm_removed.set(false);
+                            apply_error.set(None);
+                            review.set(Review::None);
+                        }>
                         {move || i18n.t("config.reset")}
                     </button>
                 </div>
@@ -405,10 +425,14 @@ fn ConfigEditor(view: ConfigView) -> impl IntoView {
 fn follow(generation: i64, rollout: RwSignal<Option<RolloutView>>) {
     fn step(generation: i64, rollout: RwSignal<Option<RolloutView>>, left: u32) {
         leptos::task::spawn_local(async move {
+            // The page is gone (or the editor was rebuilt): stop polling.
+            if rollout.is_disposed() {
+                return;
+            }
             if let Ok(view) = registry_rollout(generation).await {
                 let pending = view.state == "pending";
-                rollout.set(Some(view));
-                if !pending || left == 0 {
+                // `try_set` hands the value back when the page has gone meanwhile.
+                if rollout.try_set(Some(view)).is_some() || !pending || left == 0 {
                     return;
                 }
             }
@@ -531,6 +555,7 @@ fn TextField(
             <span class="label">{label}</span>
             {(!help.is_empty()).then(|| view! { <span class="help">{move || i18n.t(help)}</span> })}
             <input type="text" inputmode=if numeric { "numeric" } else { "text" } name=field aria-invalid=move || invalid().to_string()
+                value=edited.with_untracked(get)
                 prop:value=move || edited.with(get)
                 on:input=move |ev| edited.update(|f| set(f, event_target_value(&ev))) />
         </label>
@@ -579,6 +604,7 @@ fn CheckField(
     view! {
         <label class="field field-check" data-field=format!("spec.{label}")>
             <input type="checkbox" name=label
+                checked=edited.with_untracked(get)
                 prop:checked=move || edited.with(get)
                 on:change=move |ev| edited.update(|f| set(f, event_target_checked(&ev))) />
             <span class="label">{label}</span>
@@ -598,6 +624,7 @@ fn RoutesEditor(edited: RwSignal<ConfigForm>) -> impl IntoView {
         view! {
             <td>
                 <input type="text" name=format!("routes[{index}].{name}") aria-label=name
+                    value=edited.with_untracked(|f| f.routes.get(index).map(get).unwrap_or_default())
                     prop:value=move || edited.with(|f| f.routes.get(index).map(get).unwrap_or_default())
                     on:input=move |ev| edited.update(|f| if let Some(r) = f.routes.get_mut(index) { set(r, event_target_value(&ev)) }) />
             </td>

@@ -164,6 +164,12 @@ pub fn router(state: AppState) -> Router {
             auth::guard::authenticate,
         ))
         .layer(sessions)
+        // Static files are public and need no session: added after the session layer, so
+        // a page load's assets do not each load and re-save the session row.
+        .nest_service(
+            "/pkg",
+            tower_http::services::ServeDir::new(state.config.site_root.join("pkg")),
+        )
         .layer(axum::middleware::from_fn_with_state(
             HeaderPolicy::from_ref(&state),
             security_headers::security_headers,

@@ -11,7 +11,7 @@
 //! user; the pipeline never holds the console's own credentials.
 
 use crate::audit::chain::EventKind;
-use crate::audit::redact::{FingerprintKey, redact};
+use crate::audit::redact::{FingerprintKey, redact, scrub, secret_values};
 use crate::audit::store::{Actor, AuditStore, NewEvent, ObjectRef};
 use crate::schemas;
 use app::config_rules::{RuleContext, Severity, Violation, validate_config_spec};
@@ -48,6 +48,9 @@ pub struct Step {
     pub name: String,
     /// The object as the user loaded it (its `resourceVersion` is the precondition).
     pub base: Value,
+    /// `base` came from a page, so its secrets are already fingerprints (redacting it again
+    /// would fingerprint the fingerprints).
+    pub base_redacted: bool,
     /// The object as the user wants it.
     pub desired: Value,
 }
@@ -131,6 +134,20 @@ fn api_message(e: &kube::Error) -> String {
 }
 
 impl ChangePipeline {
+    /// The API server's message about `e`, with any secret value of the change's objects
+    /// (as the user wants them, and as they are) replaced by its fingerprint: validation
+    /// messages can quote the value they refuse.
+    fn message(&self, e: &kube::Error, request: &ChangeRequest, currents: &[Value]) -> String {
+        let secrets: Vec<String> = request
+            .steps
+            .iter()
+            .map(|s| &s.desired)
+            .chain(currents)
+            .flat_map(secret_values)
+            .collect();
+        scrub(&api_message(e), &secrets, &self.fingerprints)
+    }
+
     /// Diff, merge patch and `oc` command of each step against the object as it is now.
     /// What the user sees of one step (secrets redacted everywhere, the patch included),
     /// and the real merge patch, which never leaves the server.
@@ -175,13 +192,21 @@ impl ChangePipeline {
                 .map_err(|e| PipelineError::Kubernetes(e.to_string()))?;
             let seen = step.base.pointer("/metadata/resourceVersion");
             if seen != current.pointer("/metadata/resourceVersion") {
-                return Err(PipelineError::Conflict {
-                    object: step.object_ref(),
-                    underneath: field_diff(
-                        &redact(&strip_noise(&step.base), &self.fingerprints),
-                        &redact(&strip_noise(&current), &self.fingerprints),
-                    ),
-                });
+                // A newer version whose content is the same (the operator updated the
+                // status, someone labelled it) is no conflict: the patch is computed
+                // against the current object and carries its resourceVersion.
+                let base = if step.base_redacted {
+                    content(&step.base)
+                } else {
+                    redact(&content(&step.base), &self.fingerprints)
+                };
+                let underneath = field_diff(&base, &redact(&content(&current), &self.fingerprints));
+                if !underneath.is_empty() {
+                    return Err(PipelineError::Conflict {
+                        object: step.object_ref(),
+                        underneath,
+                    });
+                }
             }
             currents.push(current);
         }
@@ -239,7 +264,7 @@ impl ChangePipeline {
             {
                 return Err(PipelineError::DryRunRejected {
                     object: step.object_ref(),
-                    message: api_message(&e),
+                    message: self.message(&e, request, &currents),
                 });
             }
         }
@@ -370,7 +395,7 @@ impl ChangePipeline {
                         "applied": applied,
                         "failed": step.object_ref(),
                         "not_applied": not_applied,
-                        "message": api_message(&e),
+                        "message": self.message(&e, &request, &currents),
                     }),
                 )
                 .await;
@@ -394,7 +419,7 @@ impl ChangePipeline {
                     applied,
                     failed: step.object_ref(),
                     not_applied,
-                    message: api_message(&e),
+                    message: self.message(&e, &request, &currents),
                 });
             }
             applied.push(step.object_ref());
@@ -497,6 +522,17 @@ impl ChangePipeline {
             tracing::error!(change_id, outcome, error = %e, "the result of a change could not be recorded");
         }
     }
+}
+
+/// What a user edits of an object: everything but its metadata and status (noise removed;
+/// `kind` kept, so redaction knows where the secrets are).
+fn content(object: &Value) -> Value {
+    let mut out = strip_noise(object);
+    if let Some(map) = out.as_object_mut() {
+        map.remove("metadata");
+        map.remove("status");
+    }
+    out
 }
 
 /// The merge patch plus the `resourceVersion` precondition: the API server refuses it with

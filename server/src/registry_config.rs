@@ -57,6 +57,39 @@ pub fn render_advanced(spec: &Value) -> String {
     serde_saphyr::to_string(&fields).unwrap_or_default()
 }
 
+/// `scheme`, `user`, `password`, `host`, `path` of `scheme://user:password@host/path`.
+fn url_parts(url: &str) -> Option<(&str, &str, &str, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let (userinfo, host) = authority.rsplit_once('@')?;
+    let (user, password) = userinfo.split_once(':')?;
+    Some((scheme, user, password, host, path))
+}
+
+/// The page shows proxy URLs with the password replaced by its fingerprint. When the user
+/// edits such a URL (the host, say) and leaves that fingerprint in it, the real password
+/// is put back; any other fingerprint text is refused (`Err`), never written as a
+/// password. `Ok(None)`: nothing to restore.
+fn restore_proxy_password(
+    edited: &str,
+    current: Option<&str>,
+    key: &crate::audit::redact::FingerprintKey,
+) -> Result<Option<String>, ()> {
+    let Some((scheme, user, password, host, path)) = url_parts(edited) else {
+        return Ok(None);
+    };
+    if !password.starts_with("fingerprint:") {
+        return Ok(None);
+    }
+    match current.and_then(url_parts) {
+        Some((_, _, real, _, _)) if key.fingerprint(real.as_bytes()) == password => {
+            Ok(Some(format!("{scheme}://{user}:{real}@{host}{path}")))
+        }
+        _ => Err(()),
+    }
+}
+
 /// 32 random bytes as hex: a new `httpSecret` nobody ever sees.
 fn generate_http_secret() -> String {
     use rand::RngCore;
@@ -82,12 +115,15 @@ impl RegistryConfigService {
             .pointer("/metadata/generation")
             .and_then(Value::as_i64)
             .unwrap_or(0);
-        let decisions = self.cluster.review(console_actions()).await?;
-        let update_denied = decisions
-            .into_iter()
-            .find(|d| d.check.action_key == "action.change_config")
-            .filter(|d| !d.allowed)
-            .map(|d| d.reason.unwrap_or_else(|| d.check.permission()));
+        // Without an answer from the API server the page is read-only, saying why.
+        let update_denied = match self.cluster.review(console_actions()).await {
+            Ok(decisions) => decisions
+                .into_iter()
+                .find(|d| d.check.action_key == "action.change_config")
+                .filter(|d| !d.allowed)
+                .map(|d| d.reason.unwrap_or_else(|| d.check.permission())),
+            Err(e) => Some(e.to_string()),
+        };
         Ok(ConfigView {
             resource_version: current
                 .pointer("/metadata/resourceVersion")
@@ -107,9 +143,14 @@ impl RegistryConfigService {
         })
     }
 
-    /// Access modes of the claim a PVC storage names (as the user), for the RWO rules.
-    async fn claim_access_modes(&self, spec: &Value) -> Option<Vec<String>> {
-        let pvc = spec.pointer("/storage/pvc")?;
+    /// Access modes of the claim a PVC storage names (as the user), for the RWO rules;
+    /// `None` when there is no PVC storage or no such claim yet. A claim that cannot be
+    /// read refuses the change: skipping the ReadWriteOnce rules would let through what
+    /// they exist to stop.
+    async fn claim_access_modes(&self, spec: &Value) -> Result<Option<Vec<String>>, ConsoleError> {
+        let Some(pvc) = spec.pointer("/storage/pvc") else {
+            return Ok(None);
+        };
         let name = pvc
             .get("claim")
             .and_then(Value::as_str)
@@ -117,8 +158,8 @@ impl RegistryConfigService {
             .unwrap_or(DEFAULT_CLAIM);
         let claims: kube::Api<PersistentVolumeClaim> =
             kube::Api::namespaced(self.client.clone(), REGISTRY_NAMESPACE);
-        let claim = claims.get_opt(name).await.ok()??;
-        claim.spec.and_then(|s| s.access_modes)
+        let claim = claims.get_opt(name).await.map_err(console_error)?;
+        Ok(claim.and_then(|c| c.spec).and_then(|s| s.access_modes))
     }
 
     /// The submission as a pipeline request: the user's edits written onto the Config as
@@ -144,6 +185,28 @@ impl RegistryConfigService {
             &submission.edited,
             &advanced,
         ));
+        for key in ["http", "https"] {
+            let field = format!("spec.proxy.{key}");
+            let edited = spec
+                .pointer(&format!("/proxy/{key}"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let current_url = current
+                .pointer(&format!("/spec/proxy/{key}"))
+                .and_then(Value::as_str);
+            match edited
+                .map(|url| restore_proxy_password(&url, current_url, &self.pipeline.fingerprints))
+            {
+                Some(Ok(Some(real))) => spec["proxy"][key] = json!(real),
+                Some(Err(())) => problems.push(Violation {
+                    field,
+                    key: "config.proxy_password_redacted".into(),
+                    params: Vec::new(),
+                    severity: Severity::Error,
+                }),
+                Some(Ok(None)) | None => {}
+            }
+        }
         match &submission.http_secret {
             HttpSecretChange::Keep => {}
             HttpSecretChange::Generate => spec["httpSecret"] = json!(generate_http_secret()),
@@ -159,7 +222,7 @@ impl RegistryConfigService {
             return Err(change_error(PipelineError::Invalid(problems)));
         }
         let rules = RuleContext {
-            claim_access_modes: self.claim_access_modes(&spec).await,
+            claim_access_modes: self.claim_access_modes(&spec).await?,
             removal_confirmed: submission.confirm_removed,
             current_state: current
                 .pointer("/spec/managementState")
@@ -183,6 +246,7 @@ impl RegistryConfigService {
                 namespace: None,
                 name: "cluster".into(),
                 base,
+                base_redacted: true,
                 desired,
             }],
             rules,
@@ -278,6 +342,33 @@ mod tests {
         assert_eq!(problem.field, "advanced");
         assert_eq!(problem.key, "config.yaml_invalid");
         assert!(!problem.params[0].1.is_empty());
+    }
+
+    #[test]
+    fn an_edited_proxy_url_keeps_its_real_password() {
+        let key = crate::audit::redact::FingerprintKey([7u8; 32]);
+        let current = "http://user:s3cret@old-proxy:3128/";
+        let shown = crate::audit::redact::redact_url_password(current, &key);
+        let edited = shown.replace("old-proxy", "new-proxy");
+        assert_eq!(
+            restore_proxy_password(&edited, Some(current), &key),
+            Ok(Some("http://user:s3cret@new-proxy:3128/".to_string()))
+        );
+        // A typed password is kept as typed; a URL without one is left alone.
+        assert_eq!(
+            restore_proxy_password("http://u:typed@p:1", Some(current), &key),
+            Ok(None)
+        );
+        assert_eq!(
+            restore_proxy_password("http://p:1", Some(current), &key),
+            Ok(None)
+        );
+        // A fingerprint that is not the current password's is never written.
+        assert_eq!(
+            restore_proxy_password("http://u:fingerprint:00@p:1", Some(current), &key),
+            Err(())
+        );
+        assert_eq!(restore_proxy_password(&edited, None, &key), Err(()));
     }
 
     #[test]

@@ -227,6 +227,25 @@ async fn session_cookie_is_rotated_http_only_and_lax() {
     assert_ne!(before, after, "the session id changed at sign-in");
     // Tokens stay in the database, never in the cookie.
     assert!(!cookie.contains("eyJ"));
+
+    // Pages re-save the session (that is what slides the idle timeout); static files
+    // neither load nor save it, but still carry the security headers.
+    let page = get(&browser, format!("{}/your-access", console.base)).await;
+    assert!(
+        page.headers().get("set-cookie").is_some(),
+        "a page extends the session"
+    );
+    let asset = get(
+        &browser,
+        format!("{}/pkg/registry_console.css", console.base),
+    )
+    .await;
+    assert!(
+        asset.headers().get("set-cookie").is_none(),
+        "static files do not touch the session: {:?}",
+        asset.headers()
+    );
+    assert!(asset.headers().get("content-security-policy").is_some());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -305,3 +305,82 @@ async fn the_http_secret_is_write_only_and_bad_input_changes_nothing() {
     );
     reset(&kube).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edited_proxy_keeps_its_hidden_password_and_a_label_is_no_conflict() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    let password = "pr0xy-pass-word";
+    configs(kube.clone())
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "proxy": { "http": format!("http://proxyuser:{password}@old-proxy.example.com:3128") } } })),
+        )
+        .await
+        .expect("set proxy");
+    let console = start_sandbox_console(&[]).await;
+    let admin = admin(&console).await;
+    let (view, text) = admin.load(&console).await;
+    assert!(
+        !text.contains(password),
+        "the proxy password reached the browser"
+    );
+    assert!(
+        view.form.proxy_http.contains("proxyuser:fingerprint:"),
+        "{}",
+        view.form.proxy_http
+    );
+
+    // Someone labels the Config meanwhile: a newer version, the same content.
+    configs(kube.clone())
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "metadata": { "labels": { "team": "registry" } } })),
+        )
+        .await
+        .expect("label");
+
+    // A fingerprint that is not the current password's is refused, naming the field.
+    let forged = submission(
+        &view,
+        |f| {
+            f.proxy_http =
+                "http://proxyuser:fingerprint:0000000000000000@new-proxy.example.com:3128".into()
+        },
+        "move to the new proxy host",
+    );
+    let (status, _, text) = admin.submit(&console, "apply_config_change", &forged).await;
+    assert_eq!(status, 422, "{text}");
+    assert!(text.contains("spec.proxy.http"), "{text}");
+
+    // Editing the host keeps the real password; the label was no conflict.
+    let moved = submission(
+        &view,
+        |f| f.proxy_http = f.proxy_http.replace("old-proxy", "new-proxy"),
+        "move to the new proxy host",
+    );
+    let (status, applied, text) = admin.submit(&console, "apply_config_change", &moved).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(!text.contains(password), "{text}");
+    assert_eq!(applied["steps"][0]["diff"][0]["path"], "spec.proxy.http");
+    let now = config_now(&kube).await;
+    assert_eq!(
+        now["spec"]["proxy"]["http"],
+        format!("http://proxyuser:{password}@new-proxy.example.com:3128")
+    );
+    assert_eq!(now["metadata"]["labels"]["team"], "registry");
+    configs(kube.clone())
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(
+                json!({ "metadata": { "labels": { "team": null } }, "spec": { "proxy": null } }),
+            ),
+        )
+        .await
+        .expect("clean up");
+    reset(&kube).await;
+}

@@ -237,6 +237,7 @@ async fn a_change_through_the_pipeline_is_not_an_outside_change() {
                     namespace: None,
                     name: "cluster".into(),
                     base: base.clone(),
+                    base_redacted: false,
                     desired,
                 }],
                 rules: app::config_rules::RuleContext {

@@ -108,6 +108,7 @@ fn step(base: &Value, edit: impl Fn(&mut Value)) -> Step {
         namespace: None,
         name: "cluster".into(),
         base: base.clone(),
+        base_redacted: false,
         desired,
     }
 }

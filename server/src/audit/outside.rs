@@ -7,12 +7,13 @@
 //! server noise, redacted. When the object shows a generation newer than the baseline,
 //! `metadata.managedFields` says who wrote it (the newest entry of the object itself, not
 //! of a subresource such as status, that moved since the baseline; see [`last_writer`]):
-//! the console's own field manager means the change pipeline wrote it and audited it
-//! already, so only the baseline moves; anyone else gets an `outside` event with the diff
-//! from the baseline. The baseline is persisted, so a change made while the console was
-//! down is recorded at the next start.
+//! when only the console's own field manager wrote since the baseline, the change pipeline
+//! wrote it and audited it already, so only the baseline moves; when anyone else wrote too
+//! (even before the console's newer write), the newest of them gets an `outside` event
+//! with the diff from the baseline (see [`outside_writer`]). The baseline is persisted, so
+//! a change made while the console was down is recorded at the next start.
 //!
-//! Pure parts: [`last_writer`] and [`decide`]; I/O: [`OutsideRecorder`] and [`spawn`].
+//! Pure parts: [`last_writer`], [`outside_writer`] and [`decide`]; I/O: [`OutsideRecorder`] and [`spawn`].
 
 use super::chain::EventKind;
 use super::redact::{FingerprintKey, redact};
@@ -193,15 +194,61 @@ fn manager_of(entry: &ManagedFieldsEntry) -> &str {
 /// On a tie, a manager other than the console wins: recording a change the console also
 /// made is visible and explainable, hiding one made outside is not.
 pub fn last_writer(entries: &[ManagedFieldsEntry], before: &[Stamp]) -> Option<Writer> {
+    let (candidates, moved_any) = moved_since(entries, before);
+    let tied = newest_first(&candidates);
+    let first = tied.first()?;
+    // Everyone else who wrote since the baseline, or, when that is unknown, in the same
+    // second.
+    let others = if moved_any { &candidates } else { &tied };
+    Some(writer_of(first, others))
+}
+
+/// The newest writer since `before` other than the console, when the console was not the
+/// only one to write since: `None` when every entry that moved belongs to the console (or,
+/// when no entry moved, every entry of the newest second does). The console stays listed
+/// in [`Writer::also`], so the auditor sees that both wrote.
+pub fn outside_writer(entries: &[ManagedFieldsEntry], before: &[Stamp]) -> Option<Writer> {
+    let (candidates, moved_any) = moved_since(entries, before);
+    // When no entry moved, only the newest second says who wrote.
+    let others = if moved_any {
+        candidates
+    } else {
+        newest_first(&candidates)
+    };
+    let outside: Vec<&ManagedFieldsEntry> = others
+        .iter()
+        .copied()
+        .filter(|e| manager_of(e) != FIELD_MANAGER)
+        .collect();
+    let first = *newest_first(&outside).first()?;
+    Some(writer_of(first, &others))
+}
+
+/// The entries of the object itself that moved since `before`, and `true`; or, when none
+/// did, all of them, and `false`.
+fn moved_since<'a>(
+    entries: &'a [ManagedFieldsEntry],
+    before: &[Stamp],
+) -> (Vec<&'a ManagedFieldsEntry>, bool) {
     let main: Vec<&ManagedFieldsEntry> = entries.iter().filter(|e| is_main_resource(e)).collect();
     let moved: Vec<&ManagedFieldsEntry> = main
         .iter()
         .copied()
         .filter(|e| !before.contains(&Stamp::of(e)))
         .collect();
-    let moved_any = !moved.is_empty();
-    let candidates = if moved_any { moved } else { main };
-    let newest = candidates.iter().map(|e| &e.time).max()?;
+    if moved.is_empty() {
+        (main, false)
+    } else {
+        (moved, true)
+    }
+}
+
+/// The entries of `candidates` with the newest time, the one that wins first: a manager
+/// other than the console, then by name and operation, so it is stable.
+fn newest_first<'a>(candidates: &[&'a ManagedFieldsEntry]) -> Vec<&'a ManagedFieldsEntry> {
+    let Some(newest) = candidates.iter().map(|e| &e.time).max() else {
+        return Vec::new();
+    };
     let mut tied: Vec<&ManagedFieldsEntry> = candidates
         .iter()
         .copied()
@@ -217,10 +264,11 @@ pub fn last_writer(entries: &[ManagedFieldsEntry], before: &[Stamp]) -> Option<W
         };
         key(a).cmp(&key(b))
     });
-    let first = tied.first()?;
-    // Everyone else who wrote since the baseline, or, when that is unknown, in the same
-    // second.
-    let others = if moved_any { &candidates } else { &tied };
+    tied
+}
+
+/// `first` as the writer, with the other managers of `others` in [`Writer::also`].
+fn writer_of(first: &ManagedFieldsEntry, others: &[&ManagedFieldsEntry]) -> Writer {
     let mut also: Vec<String> = others
         .iter()
         .map(|e| manager_of(e).to_string())
@@ -228,12 +276,12 @@ pub fn last_writer(entries: &[ManagedFieldsEntry], before: &[Stamp]) -> Option<W
         .collect();
     also.sort();
     also.dedup();
-    Some(Writer {
+    Writer {
         manager: manager_of(first).to_string(),
         operation: first.operation.clone(),
-        entry: Some((*first).clone()),
+        entry: Some(first.clone()),
         also,
-    })
+    }
 }
 
 /// What to do with one sighting of an object.
@@ -244,7 +292,8 @@ pub enum Decision {
     /// No baseline yet: the object as it is becomes the baseline; nothing is recorded,
     /// since nothing says what it was before.
     FirstSight,
-    /// The console's own write, audited by the change pipeline: the baseline moves.
+    /// The console's own write, audited by the change pipeline, and nobody else's since
+    /// the baseline: the baseline moves.
     Own,
     /// A change made outside the console: recorded, then the baseline moves.
     Outside {
@@ -273,13 +322,19 @@ pub fn decide(baseline: Option<&Baseline>, now: &Seen, entries: &[ManagedFieldsE
     // A new object's entries are all new: the old object's stamps say nothing about them.
     let before: &[Stamp] = if same_object { &baseline.stamps } else { &[] };
     let writer = last_writer(entries, before).unwrap_or_else(Writer::unknown);
-    if writer.manager == FIELD_MANAGER {
-        Decision::Own
-    } else {
-        Decision::Outside {
-            writer: Box::new(writer),
-            recreated: !same_object,
+    // The console's write is its own only when nobody else wrote since the baseline:
+    // otherwise the other manager's change would never be recorded.
+    let writer = if writer.manager == FIELD_MANAGER {
+        match outside_writer(entries, before) {
+            Some(outside) => outside,
+            None => return Decision::Own,
         }
+    } else {
+        writer
+    };
+    Decision::Outside {
+        writer: Box::new(writer),
+        recreated: !same_object,
     }
 }
 
@@ -726,15 +781,107 @@ mod tests {
 
     #[test]
     fn a_newer_generation_by_the_console_only_moves_the_baseline() {
+        let then = [
+            entry("kubectl-patch", "Update", T1, None),
+            entry("registry-console", "Update", T1, None),
+        ];
         let entries = [
             entry("kubectl-patch", "Update", T1, None),
             entry("registry-console", "Update", T2, None),
             entry("operator", "Update", T3, Some("status")),
         ];
+        let baseline = stamped("u1", 4, &then);
         assert_eq!(
-            decide(Some(&base("u1", 4)), &seen("u1", 5), &entries),
+            decide(Some(&baseline), &seen("u1", 5), &entries),
             Decision::Own
         );
+        assert_eq!(outside_writer(&entries, &baseline.stamps), None);
+        // Only the console, and no baseline stamps at all.
+        let own = [
+            entry("registry-console", "Update", T2, None),
+            entry("registry-console", "Apply", T1, None),
+        ];
+        assert_eq!(
+            decide(Some(&base("u1", 4)), &seen("u1", 5), &own),
+            Decision::Own
+        );
+    }
+
+    #[test]
+    fn the_console_newest_does_not_hide_another_manager_that_also_wrote() {
+        let then = [
+            entry("registry-console", "Update", T1, None),
+            entry("kubectl-patch", "Update", T1, None),
+        ];
+        // `kubectl patch` at T2, then the console at T3, both before the next sighting.
+        let now = [
+            entry("registry-console", "Update", T3, None),
+            entry("kubectl-patch", "Update", T2, None),
+            entry("operator", "Update", T3, Some("status")),
+        ];
+        let baseline = stamped("u1", 5, &then);
+        let writer = last_writer(&now, &baseline.stamps).expect("writer");
+        assert_eq!(writer.manager, "registry-console");
+        assert_eq!(writer.also, vec!["kubectl-patch"]);
+        let decision = decide(Some(&baseline), &seen("u1", 7), &now);
+        match decision {
+            Decision::Outside { writer, recreated } => {
+                assert!(!recreated);
+                assert_eq!(writer.manager, "kubectl-patch");
+                assert_eq!(writer.label(), "kubectl-patch (Update)");
+                assert_eq!(writer.entry, Some(now[1].clone()));
+                assert_eq!(
+                    writer.also,
+                    vec!["registry-console"],
+                    "the auditor sees that both wrote"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without baseline stamps every entry counts as moved: the same.
+        let decision = decide(Some(&base("u1", 5)), &seen("u1", 7), &now);
+        assert_eq!(manager(&decision), Some("kubectl-patch"));
+        // The newest of several other managers is the writer.
+        let now = [
+            entry("registry-console", "Update", T3, None),
+            entry("kubectl-patch", "Update", T1, None),
+            entry("kubectl-edit", "Update", T2, None),
+            entry("kubectl-client-side-apply", "Update", T1, None),
+        ];
+        let baseline = stamped("u1", 5, &[entry("kubectl-patch", "Update", T1, None)]);
+        match decide(Some(&baseline), &seen("u1", 6), &now) {
+            Decision::Outside { writer, .. } => {
+                assert_eq!(writer.manager, "kubectl-edit");
+                assert_eq!(
+                    writer.also,
+                    vec!["kubectl-client-side-apply", "registry-console"],
+                    "an entry that did not move is not listed"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn another_manager_newest_with_the_console_also_moved_is_recorded() {
+        let then = [
+            entry("registry-console", "Update", T1, None),
+            entry("kubectl-patch", "Update", T1, None),
+        ];
+        let now = [
+            entry("registry-console", "Update", T2, None),
+            entry("kubectl-patch", "Update", T3, None),
+        ];
+        let baseline = stamped("u1", 5, &then);
+        match decide(Some(&baseline), &seen("u1", 7), &now) {
+            Decision::Outside { writer, recreated } => {
+                assert!(!recreated);
+                assert_eq!(writer.manager, "kubectl-patch");
+                assert_eq!(writer.entry, Some(now[1].clone()));
+                assert_eq!(writer.also, vec!["registry-console"]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -122,7 +122,7 @@ pub fn redact(object: &Value, key: &FingerprintKey) -> Value {
                 && let Some(text) = secret.as_str()
                 && !text.is_empty()
             {
-                *secret = Value::String(fingerprint_once(text, key));
+                *secret = Value::String(key.fingerprint(text.as_bytes()));
             }
             for field in ["http", "https"] {
                 if let Some(url) = out.pointer_mut(&format!("/spec/proxy/{field}"))
@@ -137,19 +137,65 @@ pub fn redact(object: &Value, key: &FingerprintKey) -> Value {
     out
 }
 
-/// The fingerprint of `text`, or `text` itself when it already is one. Pages show the
-/// Config redacted, and what the user saw comes back as the base of their change: redacting
-/// it again must give the same text, or a conflict would show secrets as changed.
-fn fingerprint_once(text: &str, key: &FingerprintKey) -> String {
-    if text.starts_with("fingerprint:") {
-        text.to_string()
-    } else {
-        key.fingerprint(text.as_bytes())
+/// The secret values in `object` (as [`redact`] finds them), for scrubbing texts that may
+/// quote them, such as the API server's validation messages.
+pub fn secret_values(object: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    match object.get("kind").and_then(Value::as_str) {
+        Some("Secret") => {
+            for field in ["data", "stringData"] {
+                for value in object
+                    .get(field)
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flat_map(|m| m.values())
+                    .filter_map(Value::as_str)
+                {
+                    out.push(value.to_string());
+                    if field == "data"
+                        && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(value)
+                        && let Ok(text) = String::from_utf8(bytes)
+                    {
+                        out.push(text);
+                    }
+                }
+            }
+        }
+        Some("Config") => {
+            if let Some(secret) = object.pointer("/spec/httpSecret").and_then(Value::as_str) {
+                out.push(secret.to_string());
+            }
+            for field in ["http", "https"] {
+                if let Some(url) = object
+                    .pointer(&format!("/spec/proxy/{field}"))
+                    .and_then(Value::as_str)
+                    && let Some((_, rest)) = url.split_once("://")
+                    && let Some((userinfo, _)) =
+                        rest.split('/').next().unwrap_or_default().rsplit_once('@')
+                    && let Some((_, password)) = userinfo.split_once(':')
+                {
+                    out.push(password.to_string());
+                }
+            }
+        }
+        _ => {}
     }
+    out.retain(|v| !v.is_empty());
+    out
+}
+
+/// `text` with each of `secrets` replaced by its fingerprint (longest first, so a secret
+/// containing another is replaced whole).
+pub fn scrub(text: &str, secrets: &[String], key: &FingerprintKey) -> String {
+    let mut secrets: Vec<&String> = secrets.iter().collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.into_iter().fold(text.to_string(), |out, secret| {
+        out.replace(secret.as_str(), &key.fingerprint(secret.as_bytes()))
+    })
 }
 
 /// `http://user:pass@host` → `http://user:fingerprint:…@host`; other URLs unchanged.
-fn redact_url_password(url: &str, key: &FingerprintKey) -> String {
+pub fn redact_url_password(url: &str, key: &FingerprintKey) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
@@ -161,7 +207,7 @@ fn redact_url_password(url: &str, key: &FingerprintKey) -> String {
     match userinfo.split_once(':') {
         Some((user, password)) => format!(
             "{scheme}://{user}:{}@{host}{path}",
-            fingerprint_once(password, key)
+            key.fingerprint(password.as_bytes())
         ),
         None => url.to_string(),
     }
@@ -254,16 +300,30 @@ mod tests {
     }
 
     #[test]
-    fn redacting_a_redacted_config_changes_nothing() {
-        let config = json!({
-            "kind": "Config",
-            "spec": {
-                "httpSecret": "0123456789abcdef",
-                "proxy": { "http": "http://proxyuser:pr0xy-pass@proxy.example.com:3128/" }
-            }
-        });
-        let once = redact(&config, &key());
-        assert_eq!(redact(&once, &key()), once);
+    fn messages_quoting_secrets_are_scrubbed() {
+        let config = json!({ "kind": "Config", "spec": { "httpSecret": "s3cret-value", "proxy": { "http": "http://u:pr0xy@p:1/" } } });
+        let secret = json!({ "kind": "Secret", "data": { "KEY": "YWNjZXNzLWtleQ==" } });
+        let mut values = secret_values(&config);
+        values.extend(secret_values(&secret));
+        assert!(values.contains(&"access-key".to_string()), "{values:?}");
+        let message =
+            "spec.httpSecret: Invalid value: \"s3cret-value\"; proxy pr0xy; key access-key";
+        let out = scrub(message, &values, &key());
+        for leaked in ["s3cret-value", "pr0xy", "access-key"] {
+            assert!(!out.contains(leaked), "{out}");
+        }
+        assert!(out.contains("fingerprint:"));
+        assert!(secret_values(&json!({ "kind": "ConfigMap", "data": { "a": "b" } })).is_empty());
+    }
+
+    #[test]
+    fn a_secret_that_looks_like_a_fingerprint_is_still_redacted() {
+        let config =
+            json!({ "kind": "Config", "spec": { "httpSecret": "fingerprint:0123456789abcdef" } });
+        assert_ne!(
+            redact(&config, &key())["spec"]["httpSecret"],
+            config["spec"]["httpSecret"]
+        );
     }
 
     #[test]
