@@ -43,6 +43,29 @@ pub fn console_port() -> u16 {
     }
 }
 
+/// Test processes keep their sandbox in `<temp>/registry-console-sandbox-<pid>`.
+const DIR_PREFIX: &str = "registry-console-sandbox-";
+
+/// Removes the sandbox directories of test processes that are no longer running.
+fn remove_stale_dirs(temp: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(DIR_PREFIX))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// The shared sandbox, started on first use. Panics with the reason if it cannot start.
 pub fn shared() -> &'static Info {
     let result = SHARED.get_or_init(|| {
@@ -58,8 +81,11 @@ pub fn shared() -> &'static Info {
                     }
                 };
                 runtime.block_on(async move {
-                    let dir = std::env::temp_dir()
-                        .join(format!("registry-console-sandbox-{}", std::process::id()));
+                    // The process exits without dropping this sandbox, so its directory
+                    // stays behind; those of processes that have ended go here.
+                    remove_stale_dirs(&std::env::temp_dir());
+                    let dir =
+                        std::env::temp_dir().join(format!("{DIR_PREFIX}{}", std::process::id()));
                     let _ = std::fs::remove_dir_all(&dir);
                     let urls = reserved_ports()
                         .iter()
@@ -89,5 +115,27 @@ pub fn shared() -> &'static Info {
     match result {
         Ok(info) => info,
         Err(e) => panic!("sandbox did not start: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_directories_of_ended_processes_are_removed() {
+        let temp = tempfile::tempdir().expect("temp");
+        let mine = temp
+            .path()
+            .join(format!("{DIR_PREFIX}{}", std::process::id()));
+        // Above the kernel's largest pid, so no such process exists.
+        let ended = temp.path().join(format!("{DIR_PREFIX}4294967"));
+        let other = temp.path().join("someone-else");
+        for dir in [&mine, &ended, &other] {
+            std::fs::create_dir_all(dir.join("cluster")).expect("mkdir");
+        }
+        remove_stale_dirs(temp.path());
+        assert!(mine.exists() && other.exists());
+        assert!(!ended.exists());
     }
 }
