@@ -62,22 +62,39 @@ impl AuditQuery {
         }
     }
 
-    /// `/audit?…` with these filters and another cursor.
-    pub fn href(&self, before: Option<i64>) -> String {
-        let mut parts: Vec<String> = FILTER_FIELDS
+    /// The filters as a query string (`actor=…&outcome=…`), without the cursor.
+    pub fn filters_query(&self) -> String {
+        FILTER_FIELDS
             .iter()
             .filter_map(|name| {
                 self.value(name)
                     .map(|v| format!("{name}={}", encode_query_value(v)))
             })
-            .collect();
-        if let Some(cursor) = before {
-            parts.push(format!("before={cursor}"));
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// An export of the changes these filters select.
+    pub fn export_href(&self, format: &str) -> String {
+        match self.filters_query() {
+            q if q.is_empty() => format!("/audit/export.{format}"),
+            q => format!("/audit/export.{format}?{q}"),
         }
-        if parts.is_empty() {
+    }
+
+    /// `/audit?…` with these filters and another cursor.
+    pub fn href(&self, before: Option<i64>) -> String {
+        let mut query = self.filters_query();
+        if let Some(cursor) = before {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&format!("before={cursor}"));
+        }
+        if query.is_empty() {
             "/audit".to_string()
         } else {
-            format!("/audit?{}", parts.join("&"))
+            format!("/audit?{query}")
         }
     }
 }
@@ -294,11 +311,11 @@ pub fn AuditTrailPage() -> impl IntoView {
                     {move || i18n.t("audit.verify")}
                 </a>
                 " "
-                <a class="button" href="/audit/export.jsonl" rel="external" download="" data-action="export-jsonl">
+                <a class="button" href=move || query.read().export_href("jsonl") rel="external" download="" data-action="export-jsonl">
                     {move || i18n.t("audit.export_jsonl")}
                 </a>
                 " "
-                <a class="button" href="/audit/export.csv" rel="external" download="" data-action="export-csv">
+                <a class="button" href=move || query.read().export_href("csv") rel="external" download="" data-action="export-csv">
                     {move || i18n.t("audit.export_csv")}
                 </a>
             </p>
@@ -555,10 +572,18 @@ mod tests {
             back,
             AuditQuery {
                 before: Some(120),
-                ..query
+                ..query.clone()
             }
         );
         assert_eq!(AuditQuery::default().href(None), "/audit");
+        assert_eq!(
+            query.export_href("csv"),
+            "/audit/export.csv?actor=Ada%20Admin&outcome=degraded&text=a%26b%3Dc"
+        );
+        assert_eq!(
+            AuditQuery::default().export_href("jsonl"),
+            "/audit/export.jsonl"
+        );
     }
 
     #[test]

@@ -49,7 +49,8 @@ test.describe('configuration', () => {
     await expect(review.locator('[data-review="reason"]')).toBeVisible();
     expect((await getConfig()).metadata.resourceVersion).toBe(before);
 
-    const reason = `Guide 3.5.2: start the registry (e2e ${Date.now()})`;
+    const stamp = `e2e-${Date.now()}`;
+    const reason = `Guide 3.5.2: start the registry (${stamp})`;
     await review.locator('textarea[name="reason"]').fill(reason);
     await review.locator('[data-action="apply"]').click();
     const applied = page.locator('[data-review="applied"]');
@@ -87,6 +88,16 @@ test.describe('configuration', () => {
     const events = lines.filter((e) => e.change_id === changeId);
     expect(events.map((e) => e.kind)).toEqual(['intent', 'result', 'follow_up']);
     expect(events[0].reason).toBe(reason);
+
+    // Filtered by text, the page and the export hold this change only.
+    await auditor.goto(`/audit?text=${stamp}`);
+    await expect(auditor.locator('tr[data-change]')).toHaveCount(1);
+    const [filtered] = await Promise.all([
+      auditor.waitForEvent('download'),
+      auditor.locator('[data-action="export-jsonl"]').click(),
+    ]);
+    const only = (await (await filtered.createReadStream()).toArray()).join('').trim().split('\n').map((l) => JSON.parse(l));
+    expect(only.map((e) => e.change_id)).toEqual([changeId, changeId, changeId]);
 
     await auditor.locator('[data-action="verify-chain"]').click();
     await expect(auditor.locator('[data-chain="intact"]')).toBeVisible();

@@ -304,7 +304,11 @@ async fn main() {
     let started = Instant::now();
     let mut bytes = 0u64;
     let mut lines = 0u64;
-    let mut export = std::pin::pin!(store.export_json_lines());
+    let mut export = std::pin::pin!(
+        store
+            .export_json_lines(&Default::default())
+            .expect("filter")
+    );
     while let Some(line) = export.next().await {
         bytes += line.expect("line").len() as u64;
         lines += 1;

@@ -275,7 +275,8 @@ async fn exports_stream_every_event() {
     let (store, _) = store(dir.path()).await;
     fill(&store).await;
     let lines: Vec<String> = store
-        .export_json_lines()
+        .export_json_lines(&Filter::default())
+        .expect("filter")
         .map(|l| l.expect("line"))
         .collect()
         .await;
@@ -283,7 +284,12 @@ async fn exports_stream_every_event() {
     let first: serde_json::Value = serde_json::from_str(&lines[0]).expect("json");
     assert_eq!(first["kind"], "intent");
     assert_eq!(first["reason"], "guide 2.1: Removed to Managed");
-    let csv: Vec<String> = store.export_csv().map(|l| l.expect("line")).collect().await;
+    let csv: Vec<String> = store
+        .export_csv(&Filter::default())
+        .expect("filter")
+        .map(|l| l.expect("line"))
+        .collect()
+        .await;
     assert_eq!(csv.len(), 7, "header and six events");
     assert!(csv[0].starts_with("seq,change_id,kind,at,"));
     assert!(
@@ -291,6 +297,36 @@ async fn exports_stream_every_event() {
         "{}",
         csv[1]
     );
+    // The page's filters select whole changes: every event of c1 (healthy), nothing else.
+    let healthy = Filter {
+        outcome: Some("healthy".into()),
+        ..Default::default()
+    };
+    let lines: Vec<serde_json::Value> = store
+        .export_json_lines(&healthy)
+        .expect("filter")
+        .map(|l| serde_json::from_str(&l.expect("line")).expect("json"))
+        .collect()
+        .await;
+    let kinds: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|e| {
+            (
+                e["change_id"].as_str().unwrap_or(""),
+                e["kind"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [("c1", "intent"), ("c1", "result"), ("c1", "follow_up")]
+    );
+    // A filter that does not parse fails before anything streams.
+    let bad = Filter {
+        from: Some("yesterday".into()),
+        ..Default::default()
+    };
+    assert!(store.export_csv(&bad).is_err());
 }
 
 /// Someone with the database file drops the guard triggers and edits history: the store and

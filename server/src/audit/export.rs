@@ -1,14 +1,16 @@
-//! `GET /audit/export.jsonl` and `GET /audit/export.csv`: the whole trail, streamed, for
-//! auditors and admins only. Memory stays flat however long the trail is.
+//! `GET /audit/export.jsonl` and `GET /audit/export.csv`: the trail, streamed, for
+//! auditors and admins only; the audit page's filters in the query string select which
+//! changes (all events of each). Memory stays flat however long the trail is.
 
 use crate::AppState;
 use crate::auth::guard::CurrentUser;
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
+use std::collections::HashMap;
 
 /// The refusal for anyone but auditors and admins; `None` lets the request through.
 fn refusal(state: &AppState, user: Option<&CurrentUser>) -> Option<Response> {
@@ -54,27 +56,40 @@ fn streamed(
         .into_response()
 }
 
+/// The audit page's filters from the query string.
+fn filter(params: &HashMap<String, String>) -> super::store::Filter {
+    app::audit_page::AuditQuery::from_pairs(|name| params.get(name).cloned()).into()
+}
+
+/// A filter that does not parse: 400 naming the field, nothing streamed.
+fn bad_filter(e: super::store::AuditError) -> Response {
+    (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response()
+}
+
 pub async fn json_lines(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
+    Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     if let Some(refused) = refusal(&state, user.as_ref().map(|Extension(u)| u)) {
         return refused;
     }
-    streamed(
-        state.pipeline.audit.export_json_lines(),
-        "application/jsonl; charset=utf-8",
-        "jsonl",
-    )
+    match state.pipeline.audit.export_json_lines(&filter(&params)) {
+        Ok(lines) => streamed(lines, "application/jsonl; charset=utf-8", "jsonl"),
+        Err(e) => bad_filter(e),
+    }
 }
 
-pub async fn csv(State(state): State<AppState>, user: Option<Extension<CurrentUser>>) -> Response {
+pub async fn csv(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(refused) = refusal(&state, user.as_ref().map(|Extension(u)| u)) {
         return refused;
     }
-    streamed(
-        state.pipeline.audit.export_csv(),
-        "text/csv; charset=utf-8",
-        "csv",
-    )
+    match state.pipeline.audit.export_csv(&filter(&params)) {
+        Ok(lines) => streamed(lines, "text/csv; charset=utf-8", "csv"),
+        Err(e) => bad_filter(e),
+    }
 }

@@ -141,6 +141,56 @@ const SELECT_EVENTS: &str = concat!(
     " FROM audit_events ORDER BY seq"
 );
 
+/// The SQL conditions (` AND …`, on `audit_changes`) of `filter` and their parameters, in
+/// order. A bound that is not a time is an error naming the field.
+fn filter_clause(filter: &Filter) -> Result<(String, Vec<String>)> {
+    let mut sql = String::new();
+    let mut binds: Vec<String> = Vec::new();
+    if let Some(actor) = &filter.actor {
+        sql.push_str(" AND (actor_subject = ? OR actor_name LIKE ? ESCAPE '\\')");
+        binds.push(actor.clone());
+        binds.push(like(actor));
+    }
+    if let Some(object) = &filter.object {
+        sql.push_str(" AND objects LIKE ? ESCAPE '\\'");
+        binds.push(like(object));
+    }
+    if let Some(outcome) = &filter.outcome {
+        sql.push_str(" AND outcome = ?");
+        binds.push(outcome.clone());
+    }
+    // Stored times all have the same shape, so text order is time order; bounds are
+    // brought to that shape first (`…:00Z` and `…:00.000Z` would not compare right).
+    let bound = |name: &str, text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| timestamp(t.with_timezone(&chrono::Utc)))
+            .map_err(|_| {
+                AuditError::Filter(format!(
+                    "{name}: `{text}` is not an RFC 3339 time, e.g. 2026-11-24T10:00:00Z"
+                ))
+            })
+    };
+    if let Some(from) = &filter.from {
+        sql.push_str(" AND at >= ?");
+        binds.push(bound("from", from)?);
+    }
+    if let Some(to) = &filter.to {
+        sql.push_str(" AND at < ?");
+        binds.push(bound("to", to)?);
+    }
+    if let Some(text) = &filter.text {
+        for word in text.split_whitespace() {
+            sql.push_str(
+                " AND (reason LIKE ? ESCAPE '\\' OR actor_name LIKE ? ESCAPE '\\' OR objects LIKE ? ESCAPE '\\')",
+            );
+            for _ in 0..3 {
+                binds.push(like(word));
+            }
+        }
+    }
+    Ok((sql, binds))
+}
+
 const SELECT_CHANGE_EVENTS: &str = concat!(
     "SELECT ",
     event_columns!(),
@@ -271,59 +321,16 @@ impl AuditStore {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<ChangeRow>> {
-        let mut sql = String::from(
-            "SELECT first_seq, change_id, kind, at, actor_subject, actor_name, reason, objects, outcome FROM audit_changes WHERE 1 = 1",
+        let (clause, binds) = filter_clause(filter)?;
+        let mut sql = format!(
+            "SELECT first_seq, change_id, kind, at, actor_subject, actor_name, reason, objects, outcome FROM audit_changes WHERE 1 = 1{clause}"
         );
-        let mut binds: Vec<String> = Vec::new();
-        if let Some(cursor) = before {
+        if before.is_some() {
             sql.push_str(if filter.oldest_first {
                 " AND first_seq > ?"
             } else {
                 " AND first_seq < ?"
             });
-            binds.push(cursor.to_string());
-        }
-        if let Some(actor) = &filter.actor {
-            sql.push_str(" AND (actor_subject = ? OR actor_name LIKE ? ESCAPE '\\')");
-            binds.push(actor.clone());
-            binds.push(like(actor));
-        }
-        if let Some(object) = &filter.object {
-            sql.push_str(" AND objects LIKE ? ESCAPE '\\'");
-            binds.push(like(object));
-        }
-        if let Some(outcome) = &filter.outcome {
-            sql.push_str(" AND outcome = ?");
-            binds.push(outcome.clone());
-        }
-        // Stored times all have the same shape, so text order is time order; bounds are
-        // brought to that shape first (`…:00Z` and `…:00.000Z` would not compare right).
-        let bound = |name: &str, text: &str| {
-            chrono::DateTime::parse_from_rfc3339(text)
-                .map(|t| timestamp(t.with_timezone(&chrono::Utc)))
-                .map_err(|_| {
-                    AuditError::Filter(format!(
-                        "{name}: `{text}` is not an RFC 3339 time, e.g. 2026-11-24T10:00:00Z"
-                    ))
-                })
-        };
-        if let Some(from) = &filter.from {
-            sql.push_str(" AND at >= ?");
-            binds.push(bound("from", from)?);
-        }
-        if let Some(to) = &filter.to {
-            sql.push_str(" AND at < ?");
-            binds.push(bound("to", to)?);
-        }
-        if let Some(text) = &filter.text {
-            for word in text.split_whitespace() {
-                sql.push_str(
-                    " AND (reason LIKE ? ESCAPE '\\' OR actor_name LIKE ? ESCAPE '\\' OR objects LIKE ? ESCAPE '\\')",
-                );
-                for _ in 0..3 {
-                    binds.push(like(word));
-                }
-            }
         }
         sql.push_str(if filter.oldest_first {
             " ORDER BY first_seq ASC LIMIT ?"
@@ -331,13 +338,11 @@ impl AuditStore {
             " ORDER BY first_seq DESC LIMIT ?"
         });
         let mut query = sqlx::query(&sql);
-        for (i, value) in binds.iter().enumerate() {
-            // The cursor is the only integer parameter.
-            query = if i == 0 && before.is_some() {
-                query.bind(value.parse::<i64>().unwrap_or(i64::MAX))
-            } else {
-                query.bind(value)
-            };
+        for value in &binds {
+            query = query.bind(value);
+        }
+        if let Some(cursor) = before {
+            query = query.bind(cursor);
         }
         let rows = query
             .bind(i64::from(limit.clamp(1, 500)))
@@ -363,21 +368,62 @@ impl AuditStore {
     }
 
     /// Every event as JSON Lines, streamed.
-    pub fn export_json_lines(&self) -> impl Stream<Item = Result<String>> + Send + 'static {
-        self.events().map(|event| {
+    /// The events of the changes `filter` selects (all events for an empty filter), in
+    /// chain order. A filter that does not parse is an error before anything streams.
+    pub fn matching_events(
+        &self,
+        filter: &Filter,
+    ) -> Result<impl Stream<Item = Result<Event>> + Send + 'static> {
+        let (clause, binds) = filter_clause(filter)?;
+        let sql = if clause.is_empty() {
+            SELECT_EVENTS.to_string()
+        } else {
+            format!(
+                "SELECT {} FROM audit_events WHERE change_id IN (SELECT change_id FROM audit_changes WHERE 1 = 1{clause}) ORDER BY seq",
+                event_columns!()
+            )
+        };
+        let pool = self.pool.clone();
+        Ok(async_stream::try_stream! {
+            let mut query = sqlx::query(&sql);
+            for value in &binds {
+                query = query.bind(value);
+            }
+            let mut rows = query.fetch(&pool);
+            while let Some(row) = rows
+                .try_next()
+                .await
+                .map_err(|e| AuditError::Read(e.to_string()))?
+            {
+                yield event_from_row(&row)?;
+            }
+        })
+    }
+
+    /// JSON Lines of [`Self::matching_events`].
+    pub fn export_json_lines(
+        &self,
+        filter: &Filter,
+    ) -> Result<impl Stream<Item = Result<String>> + Send + 'static> {
+        Ok(self.matching_events(filter)?.map(|event| {
             let event = event?;
             serde_json::to_string(&event)
                 .map(|line| line + "\n")
                 .map_err(|e| AuditError::Read(e.to_string()))
-        })
+        }))
     }
 
     /// Every event as CSV (RFC 4180, header first), streamed.
-    pub fn export_csv(&self) -> impl Stream<Item = Result<String>> + Send + 'static {
+    /// CSV of [`Self::matching_events`], formula-looking cells defused.
+    pub fn export_csv(
+        &self,
+        filter: &Filter,
+    ) -> Result<impl Stream<Item = Result<String>> + Send + 'static> {
+        let events = self.matching_events(filter)?;
         let header = futures::stream::once(async {
             Ok("seq,change_id,kind,at,actor_subject,actor_name,actor_email,actor_groups,client_addr,request_id,reason,objects,outcome,payload,prev_hash,hash\n".to_string())
         });
-        header.chain(self.events().map(|event| {
+        Ok(header.chain(events.map(|event| {
             let e = event?;
             let fields = [
                 e.seq.to_string(),
@@ -403,7 +449,7 @@ impl AuditStore {
                 .collect::<Vec<_>>()
                 .join(",")
                 + "\n")
-        }))
+        })))
     }
 }
 

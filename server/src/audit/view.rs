@@ -21,6 +21,20 @@ fn object_labels(objects_json: &str) -> Vec<String> {
         .collect()
 }
 
+impl From<AuditQuery> for Filter {
+    fn from(query: AuditQuery) -> Self {
+        Filter {
+            oldest_first: query.order.as_deref() == Some(app::audit_page::OLDEST_FIRST),
+            actor: query.actor,
+            object: query.object,
+            outcome: query.outcome,
+            from: query.from,
+            to: query.to,
+            text: query.text,
+        }
+    }
+}
+
 fn error(e: super::store::AuditError) -> ConsoleError {
     match e {
         super::store::AuditError::Filter(message) => ConsoleError::Invalid(message),
@@ -31,16 +45,9 @@ fn error(e: super::store::AuditError) -> ConsoleError {
 impl AuditAccess for AuditStore {
     fn list(&self, query: AuditQuery) -> BoxFuture<'_, Result<AuditPage, ConsoleError>> {
         Box::pin(async move {
-            let filter = Filter {
-                actor: query.actor,
-                object: query.object,
-                outcome: query.outcome,
-                from: query.from,
-                to: query.to,
-                text: query.text,
-                oldest_first: query.order.as_deref() == Some(app::audit_page::OLDEST_FIRST),
-            };
-            let rows = AuditStore::list(self, &filter, query.before, PAGE_SIZE)
+            let before = query.before;
+            let filter = Filter::from(query);
+            let rows = AuditStore::list(self, &filter, before, PAGE_SIZE)
                 .await
                 .map_err(error)?;
             let next_before = (rows.len() == PAGE_SIZE as usize)
