@@ -403,3 +403,56 @@ async fn a_read_only_database_refuses_to_record() {
     }
     assert_eq!(store.verify().await.expect("read"), Ok(6), "nothing new");
 }
+
+/// Free text goes through the trigram index: substrings in any language, any case; words
+/// shorter than three characters still match (checked with LIKE); quotes are plain text.
+#[tokio::test]
+async fn free_text_finds_substrings_in_japanese_and_short_words() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, _) = store(dir.path()).await;
+    fill(&store).await;
+    store
+        .append(event(
+            "ja",
+            EventKind::Intent,
+            "admin",
+            "レジストリーのストレージを設定",
+            None,
+        ))
+        .await
+        .expect("append");
+    store
+        .append(event(
+            "q",
+            EventKind::Intent,
+            "admin",
+            "say \"HA\" OR not",
+            None,
+        ))
+        .await
+        .expect("append");
+    let ids = |rows: Vec<registry_console::audit::store::ChangeRow>| {
+        rows.into_iter().map(|r| r.change_id).collect::<Vec<_>>()
+    };
+    let text = |t: &str| Filter {
+        text: Some(t.into()),
+        ..Default::default()
+    };
+    let find = |t: &'static str| {
+        let store = store.clone();
+        async move { ids(store.list(&text(t), None, 50).await.expect("list")) }
+    };
+    assert_eq!(find("ストレージ").await, ["ja"]);
+    assert_eq!(
+        find("REMOVED to").await,
+        ["c1"],
+        "any case; `to` is a short word"
+    );
+    assert_eq!(
+        find("\"HA\" OR").await,
+        ["q"],
+        "quotes and OR are text, not operators"
+    );
+    assert_eq!(find("replicas HA").await, ["c2"]);
+    assert!(find("nowhere-to-be-found").await.is_empty());
+}

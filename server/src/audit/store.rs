@@ -141,6 +141,16 @@ const SELECT_EVENTS: &str = concat!(
     " FROM audit_events ORDER BY seq"
 );
 
+/// An FTS5 query matching rows that contain every word (each quoted, so operators and
+/// punctuation in the words are plain text).
+fn text_match(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
 /// The SQL conditions (` AND …`, on `audit_changes`) of `filter` and their parameters, in
 /// order. A bound that is not a time is an error naming the field.
 fn filter_clause(filter: &Filter) -> Result<(String, Vec<String>)> {
@@ -179,7 +189,17 @@ fn filter_clause(filter: &Filter) -> Result<(String, Vec<String>)> {
         binds.push(bound("to", to)?);
     }
     if let Some(text) = &filter.text {
-        for word in text.split_whitespace() {
+        // Words of three or more characters go through the trigram index (a substring
+        // match, like LIKE, without scanning); shorter ones, which a trigram index cannot
+        // hold, are checked with LIKE on the rows the index found.
+        let (indexed, short): (Vec<&str>, Vec<&str>) = text
+            .split_whitespace()
+            .partition(|w| w.chars().count() >= 3);
+        if !indexed.is_empty() {
+            sql.push_str(" AND first_seq IN (SELECT rowid FROM audit_changes_text WHERE audit_changes_text MATCH ?)");
+            binds.push(text_match(&indexed));
+        }
+        for word in short {
             sql.push_str(
                 " AND (reason LIKE ? ESCAPE '\\' OR actor_name LIKE ? ESCAPE '\\' OR objects LIKE ? ESCAPE '\\')",
             );
