@@ -25,57 +25,69 @@ fn encode(submission: &ConfigSubmission) -> String {
     serde_json::to_string(submission).unwrap_or_default()
 }
 
-#[leptos::server(prefix = "/api", endpoint = "registry_config", client = crate::csrf_client::CsrfClient)]
-pub async fn registry_config() -> Result<ConfigView, ConsoleError> {
+/// Runs `op` on the registry Config as the signed-in user if their role passes `allowed`;
+/// any error also sets the response status.
+#[cfg(feature = "ssr")]
+async fn with_config<T, Fut>(
+    allowed: impl Fn(crate::access::Roles) -> bool,
+    what: &str,
+    op: impl FnOnce(std::sync::Arc<dyn crate::server_api::ConfigAccess>) -> Fut,
+) -> Result<T, ConsoleError>
+where
+    Fut: std::future::Future<Output = Result<T, ConsoleError>>,
+{
     use crate::server_api::{require, set_status};
-    let user = require(
-        |r| r.admin || r.viewer,
-        "reading the registry configuration",
-    )?;
-    let view = user.config()?.load().await;
-    if let Err(e) = &view {
+    let result = async { op(require(allowed, what)?.config()?).await }.await;
+    if let Err(e) = &result {
         set_status(e);
     }
-    view
+    result
+}
+
+#[leptos::server(prefix = "/api", endpoint = "registry_config", client = crate::csrf_client::CsrfClient)]
+pub async fn registry_config() -> Result<ConfigView, ConsoleError> {
+    with_config(
+        |r| r.admin || r.viewer,
+        "reading the registry configuration",
+        |config| async move { config.load().await },
+    )
+    .await
 }
 
 #[leptos::server(prefix = "/api", endpoint = "registry_rollout", client = crate::csrf_client::CsrfClient)]
 pub async fn registry_rollout(
     #[server(default)] generation: i64,
 ) -> Result<RolloutView, ConsoleError> {
-    use crate::server_api::{require, set_status};
-    let user = require(|r| r.admin || r.viewer, "reading the registry status")?;
-    let view = user.config()?.rollout(generation).await;
-    if let Err(e) = &view {
-        set_status(e);
-    }
-    view
+    with_config(
+        |r| r.admin || r.viewer,
+        "reading the registry status",
+        |config| async move { config.rollout(generation).await },
+    )
+    .await
 }
 
 #[leptos::server(prefix = "/api", endpoint = "preview_config_change", client = crate::csrf_client::CsrfClient)]
 pub async fn preview_config_change(
     #[server(default)] submission: String,
 ) -> Result<ChangePreview, ConsoleError> {
-    use crate::server_api::{require, set_status};
-    let user = require(|r| r.admin, "changing the registry configuration")?;
-    let result = async { user.config()?.preview(decode(&submission)?).await }.await;
-    if let Err(e) = &result {
-        set_status(e);
-    }
-    result
+    with_config(
+        |r| r.admin,
+        "changing the registry configuration",
+        |config| async move { config.preview(decode(&submission)?).await },
+    )
+    .await
 }
 
 #[leptos::server(prefix = "/api", endpoint = "apply_config_change", client = crate::csrf_client::CsrfClient)]
 pub async fn apply_config_change(
     #[server(default)] submission: String,
 ) -> Result<Applied, ConsoleError> {
-    use crate::server_api::{require, set_status};
-    let user = require(|r| r.admin, "changing the registry configuration")?;
-    let result = async { user.config()?.apply(decode(&submission)?).await }.await;
-    if let Err(e) = &result {
-        set_status(e);
-    }
-    result
+    with_config(
+        |r| r.admin,
+        "changing the registry configuration",
+        |config| async move { config.apply(decode(&submission)?).await },
+    )
+    .await
 }
 
 const STATES: [&str; 3] = ["Managed", "Unmanaged", "Removed"];
