@@ -272,6 +272,7 @@ async fn metrics_endpoint(
 
 /// Starts everything from a loaded configuration and serves until SIGINT/SIGTERM.
 pub async fn serve(config: Config) -> error::Result<()> {
+    let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .map_err(|source| error::Error::Listen {
@@ -307,7 +308,7 @@ pub async fn serve(config: Config) -> error::Result<()> {
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await?;
     cleanup.abort();
     tracing::info!("stopped");
@@ -366,26 +367,37 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
     })
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at SIGINT or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled: a signal that arrives while the console is still
+/// starting (the port is already open) then shuts it down gracefully instead of killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        match signals {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => tracing::info!("SIGINT received, shutting down"),
+                    _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
+                }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
+            (interrupt, terminate) => {
+                let error = interrupt.err().or(terminate.err());
+                tracing::error!(error = ?error, "cannot listen for SIGINT/SIGTERM");
                 std::future::pending::<()>().await
             }
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("SIGINT received, shutting down"),
-        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("SIGINT received, shutting down");
+        }
     }
 }
