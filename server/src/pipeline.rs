@@ -348,6 +348,8 @@ impl ChangePipeline {
 
         // 6. Apply in order, each with the version the dry run saw.
         let mut applied = Vec::new();
+        // Whether anything was written yet (`applied` also lists objects already as wanted).
+        let mut wrote = false;
         let mut config_generation = None;
         for (index, (((step, preview), patch), current)) in request
             .steps
@@ -377,14 +379,17 @@ impl ChangePipeline {
                 config_generation = object.metadata.generation;
             }
             if let Err(e) = result {
-                let conflict = matches!(&e, kube::Error::Api(s) if s.code == 409);
+                // A 409 on the first object is a conflict (nothing applied; re-apply on
+                // top). After earlier objects were applied it is a partial failure: the
+                // user must be told what was applied.
+                let conflict = !wrote && matches!(&e, kube::Error::Api(s) if s.code == 409);
                 let not_applied: Vec<ObjectRef> = objects.iter().skip(index + 1).cloned().collect();
                 let outcome = if conflict {
                     "conflict"
-                } else if applied.is_empty() {
-                    "failed"
-                } else {
+                } else if wrote {
                     "partial"
+                } else {
+                    "failed"
                 };
                 self.record_result(
                     &change_id,
@@ -423,6 +428,7 @@ impl ChangePipeline {
                 });
             }
             applied.push(step.object_ref());
+            wrote = true;
         }
         self.record_result(
             &change_id,

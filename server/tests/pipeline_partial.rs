@@ -1,0 +1,204 @@
+//! A change of two objects whose second apply fails after the first was applied. A real API
+//! server cannot be made to refuse an apply its dry run accepted on demand, so this one
+//! path uses a scripted Kubernetes client; everything else is real (the pipeline, the
+//! SQLite audit trail).
+
+use http::{Request, Response, StatusCode};
+use kube::client::Body;
+use registry_console::audit::redact::FingerprintKey;
+use registry_console::audit::store::{Actor, AuditStore, Filter};
+use registry_console::pipeline::{ChangePipeline, ChangeRequest, PipelineError, Requester, Step};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+const CONFIG_MAP: &str = "/api/v1/namespaces/openshift-config/configmaps/user-ca";
+const IMAGE: &str = "/apis/config.openshift.io/v1/images/cluster";
+
+fn config_map() -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": { "name": "user-ca", "namespace": "openshift-config", "resourceVersion": "1" },
+        "data": {}
+    })
+}
+
+fn image() -> Value {
+    json!({
+        "apiVersion": "config.openshift.io/v1", "kind": "Image",
+        "metadata": { "name": "cluster", "resourceVersion": "5", "generation": 1 },
+        "spec": {}
+    })
+}
+
+fn reply(status: StatusCode, body: &Value) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string().into_bytes()))
+        .expect("response")
+}
+
+/// Answers like an API server, except that the real (not dry-run) patch of the image
+/// config fails with 409; records every request as `METHOD path?query`.
+fn scripted(log: Arc<Mutex<Vec<String>>>) -> kube::Client {
+    let service = tower::service_fn(move |request: Request<Body>| {
+        let log = log.clone();
+        async move {
+            let path = request.uri().path().to_string();
+            let dry_run = request
+                .uri()
+                .query()
+                .unwrap_or_default()
+                .contains("dryRun=All");
+            log.lock()
+                .expect("log")
+                .push(format!("{} {}", request.method(), request.uri()));
+            let response = match (request.method().as_str(), path.as_str(), dry_run) {
+                ("GET", CONFIG_MAP, _) | ("PATCH", CONFIG_MAP, _) => {
+                    reply(StatusCode::OK, &config_map())
+                }
+                ("GET", IMAGE, _) | ("PATCH", IMAGE, true) => reply(StatusCode::OK, &image()),
+                ("PATCH", IMAGE, false) => reply(
+                    StatusCode::CONFLICT,
+                    &json!({
+                        "kind": "Status", "apiVersion": "v1", "status": "Failure",
+                        "message": "Operation cannot be fulfilled on images.config.openshift.io \"cluster\": the object has been modified",
+                        "reason": "Conflict", "code": 409
+                    }),
+                ),
+                _ => reply(
+                    StatusCode::NOT_FOUND,
+                    &json!({ "kind": "Status", "code": 404 }),
+                ),
+            };
+            Ok::<_, std::convert::Infallible>(response)
+        }
+    });
+    kube::Client::new(service, "default")
+}
+
+/// `(group, version, kind, plural)` of a resource.
+type Resource<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+fn step(
+    (group, version, kind, plural): Resource,
+    namespace: Option<&str>,
+    name: &str,
+    base: Value,
+    edit: impl Fn(&mut Value),
+) -> Step {
+    let mut desired = base.clone();
+    edit(&mut desired);
+    Step {
+        group: group.into(),
+        version: version.into(),
+        kind: kind.into(),
+        plural: plural.into(),
+        namespace: namespace.map(str::to_string),
+        name: name.into(),
+        base,
+        base_redacted: false,
+        desired,
+    }
+}
+
+#[tokio::test]
+async fn a_failure_after_the_first_object_says_exactly_what_was_applied() {
+    let dir = tempfile::tempdir().expect("dir");
+    let pool = registry_console::db::open(&format!(
+        "sqlite://{}",
+        dir.path().join("audit.db").display()
+    ))
+    .await
+    .expect("db");
+    let pipeline = ChangePipeline {
+        audit: AuditStore::new(pool),
+        fingerprints: FingerprintKey([5u8; 32]),
+        min_reason: 10,
+        follow_up_timeout: std::time::Duration::from_secs(1),
+    };
+    let log = Arc::new(Mutex::new(Vec::new()));
+    // The CA trust change of the guide: the ConfigMap first, then the image config naming it.
+    let request = ChangeRequest {
+        reason: "trust the mirror registry's CA".into(),
+        steps: vec![
+            step(
+                ("", "v1", "ConfigMap", "configmaps"),
+                Some("openshift-config"),
+                "user-ca",
+                config_map(),
+                |c| {
+                    c["data"]["mirror.example.com..5000"] = json!("-----BEGIN CERTIFICATE-----\n…");
+                },
+            ),
+            step(
+                ("config.openshift.io", "v1", "Image", "images"),
+                None,
+                "cluster",
+                image(),
+                |c| {
+                    c["spec"]["additionalTrustedCA"] = json!({ "name": "user-ca" });
+                },
+            ),
+        ],
+        rules: Default::default(),
+    };
+    let requester = Requester {
+        actor: Actor {
+            subject: "admin".into(),
+            name: "admin".into(),
+            email: None,
+            groups: vec!["registry-admins".into()],
+        },
+        client_addr: None,
+        request_id: None,
+    };
+    let error = pipeline
+        .apply(scripted(log.clone()), &requester, request)
+        .await
+        .expect_err("the second object fails");
+    match error {
+        PipelineError::ApplyFailed {
+            applied,
+            failed,
+            not_applied,
+            message,
+        } => {
+            assert_eq!(applied.len(), 1);
+            assert_eq!(applied[0].kind, "ConfigMap");
+            assert_eq!(failed.kind, "Image");
+            assert!(not_applied.is_empty());
+            assert!(message.contains("has been modified"), "{message}");
+        }
+        other => panic!("expected a partial failure, got {other:?}"),
+    }
+    // Both dry runs came before either apply, and the ConfigMap was applied first.
+    let patches: Vec<String> = log
+        .lock()
+        .expect("log")
+        .iter()
+        .filter(|l| l.starts_with("PATCH"))
+        .cloned()
+        .collect();
+    assert_eq!(patches.len(), 4, "{patches:?}");
+    assert!(patches[0].contains("configmaps") && patches[0].contains("dryRun=All"));
+    assert!(patches[1].contains("images") && patches[1].contains("dryRun=All"));
+    assert!(patches[2].contains("configmaps") && !patches[2].contains("dryRun"));
+    assert!(patches[3].contains("images") && !patches[3].contains("dryRun"));
+    // One audited change: intent, then a partial result naming both objects' fates.
+    let rows = pipeline
+        .audit
+        .list(&Filter::default(), None, 10)
+        .await
+        .expect("list");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].outcome, "partial");
+    let events = pipeline
+        .audit
+        .change_events(&rows[0].change_id)
+        .await
+        .expect("events");
+    let result: Value = serde_json::from_str(&events[1].payload).expect("payload");
+    assert_eq!(result["applied"][0]["kind"], "ConfigMap");
+    assert_eq!(result["failed"]["kind"], "Image");
+}
