@@ -71,13 +71,7 @@ pub async fn json_lines(
     user: Option<Extension<CurrentUser>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refused) = refusal(&state, user.as_ref().map(|Extension(u)| u)) {
-        return refused;
-    }
-    match state.pipeline.audit.export_json_lines(&filter(&params)) {
-        Ok(lines) => streamed(lines, "application/jsonl; charset=utf-8", "jsonl"),
-        Err(e) => bad_filter(e),
-    }
+    export(&state, user, &params, "jsonl")
 }
 
 pub async fn csv(
@@ -85,11 +79,28 @@ pub async fn csv(
     user: Option<Extension<CurrentUser>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refused) = refusal(&state, user.as_ref().map(|Extension(u)| u)) {
+    export(&state, user, &params, "csv")
+}
+
+/// The role check, the filters, then the stream in `format` (`jsonl` or `csv`).
+fn export(
+    state: &AppState,
+    user: Option<Extension<CurrentUser>>,
+    params: &HashMap<String, String>,
+    format: &'static str,
+) -> Response {
+    if let Some(refused) = refusal(state, user.as_ref().map(|Extension(u)| u)) {
         return refused;
     }
-    match state.pipeline.audit.export_csv(&filter(&params)) {
-        Ok(lines) => streamed(lines, "text/csv; charset=utf-8", "csv"),
-        Err(e) => bad_filter(e),
-    }
+    let audit = &state.pipeline.audit;
+    let filter = filter(params);
+    let streamed = match format {
+        "csv" => audit
+            .export_csv(&filter)
+            .map(|lines| streamed(lines, "text/csv; charset=utf-8", "csv")),
+        _ => audit
+            .export_json_lines(&filter)
+            .map(|lines| streamed(lines, "application/jsonl; charset=utf-8", "jsonl")),
+    };
+    streamed.unwrap_or_else(bad_filter)
 }

@@ -211,6 +211,28 @@ fn filter_clause(filter: &Filter) -> Result<(String, Vec<String>)> {
     Ok((sql, binds))
 }
 
+/// The events `sql` selects (with `binds`), streamed row by row: memory stays flat.
+fn event_stream(
+    pool: SqlitePool,
+    sql: String,
+    binds: Vec<String>,
+) -> impl Stream<Item = Result<Event>> + Send + 'static {
+    async_stream::try_stream! {
+        let mut query = sqlx::query(&sql);
+        for value in &binds {
+            query = query.bind(value);
+        }
+        let mut rows = query.fetch(&pool);
+        while let Some(row) = rows
+            .try_next()
+            .await
+            .map_err(|e| AuditError::Read(e.to_string()))?
+        {
+            yield event_from_row(&row)?;
+        }
+    }
+}
+
 const SELECT_CHANGE_EVENTS: &str = concat!(
     "SELECT ",
     event_columns!(),
@@ -297,17 +319,7 @@ impl AuditStore {
     /// Every event, in order, streamed (the stream owns its pool handle, so it can be an
     /// HTTP response body).
     pub fn events(&self) -> impl Stream<Item = Result<Event>> + Send + 'static {
-        let pool = self.pool.clone();
-        async_stream::try_stream! {
-            let mut rows = sqlx::query(SELECT_EVENTS).fetch(&pool);
-            while let Some(row) = rows
-                .try_next()
-                .await
-                .map_err(|e| AuditError::Read(e.to_string()))?
-            {
-                yield event_from_row(&row)?;
-            }
-        }
+        event_stream(self.pool.clone(), SELECT_EVENTS.to_string(), Vec::new())
     }
 
     /// Every event of one change, in order (the entry's detail view).
@@ -403,21 +415,7 @@ impl AuditStore {
                 event_columns!()
             )
         };
-        let pool = self.pool.clone();
-        Ok(async_stream::try_stream! {
-            let mut query = sqlx::query(&sql);
-            for value in &binds {
-                query = query.bind(value);
-            }
-            let mut rows = query.fetch(&pool);
-            while let Some(row) = rows
-                .try_next()
-                .await
-                .map_err(|e| AuditError::Read(e.to_string()))?
-            {
-                yield event_from_row(&row)?;
-            }
-        })
+        Ok(event_stream(self.pool.clone(), sql, binds))
     }
 
     /// JSON Lines of [`Self::matching_events`].
