@@ -674,7 +674,7 @@ async fn viewers_and_auditors_cannot_call_mutating_server_functions() {
     let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path)
         .collect();
-    for (path, _) in app::access::READ_ONLY_SERVER_FNS {
+    for (path, _) in app::domain::access::READ_ONLY_SERVER_FNS {
         assert!(paths.contains(path), "{path} is registered: {paths:?}");
     }
     for user in ["viewer", "auditor"] {
@@ -699,12 +699,12 @@ async fn viewers_and_auditors_cannot_call_mutating_server_functions() {
                 .send()
                 .await
                 .expect("post");
-            let roles = app::access::Roles {
+            let roles = app::domain::access::Roles {
                 admin: false,
                 viewer: user == "viewer",
                 auditor: user == "auditor",
             };
-            let readers = app::access::READ_ONLY_SERVER_FNS
+            let readers = app::domain::access::READ_ONLY_SERVER_FNS
                 .iter()
                 .find(|(p, _)| p == path)
                 .map(|(_, readers)| *readers);
@@ -789,10 +789,10 @@ async fn the_api_server_refuses_a_viewer_whose_request_bypasses_the_console_chec
             impersonation_username_claim: "sub".into(),
             impersonation_prefix: "oidc:".into(),
         };
-        let users = registry_console::user_kube::UserClients::new(
+        let users = registry_console::kube::user::UserClients::new(
             base,
             &settings,
-            registry_console::metrics::Metrics::new(),
+            registry_console::http::metrics::Metrics::new(),
         );
         let client = users.client_for(&viewer).expect("client");
         let configs = Api::<DynamicObject>::all_with(client, &resource);

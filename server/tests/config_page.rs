@@ -5,7 +5,7 @@
 
 mod support;
 
-use app::config_form::{ConfigSubmission, ConfigView, HttpSecretChange};
+use app::domain::registry_config::form::{ConfigSubmission, ConfigView, HttpSecretChange};
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
@@ -100,31 +100,50 @@ impl Admin {
         (serde_json::from_value(body).expect("ConfigView"), text)
     }
 
+    /// `preview_change` or `apply_change` (the shared change review's server functions)
+    /// with the Configuration page's draft.
     async fn submit(
         &self,
         console: &SandboxConsole,
         function: &str,
-        submission: &ConfigSubmission,
+        draft: &Draft,
     ) -> (u16, Value, String) {
-        let json = serde_json::to_string(submission).expect("json");
-        self.call(console, function, &[("submission", json)]).await
+        let json = serde_json::to_string(&draft.submission).expect("json");
+        self.call(
+            console,
+            function,
+            &[
+                ("area", "RegistryConfig".to_string()),
+                ("draft", json),
+                ("reason", draft.reason.clone()),
+            ],
+        )
+        .await
     }
+}
+
+/// What the Configuration page hands the change review, and the reason typed in it.
+struct Draft {
+    submission: ConfigSubmission,
+    reason: String,
 }
 
 fn submission(
     view: &ConfigView,
-    edit: impl Fn(&mut app::config_form::ConfigForm),
+    edit: impl Fn(&mut app::domain::registry_config::form::ConfigForm),
     reason: &str,
-) -> ConfigSubmission {
+) -> Draft {
     let mut edited = view.form.clone();
     edit(&mut edited);
-    ConfigSubmission {
-        base_version: view.resource_version.clone(),
-        base_spec: view.spec.clone(),
-        original: view.form.clone(),
-        edited,
+    Draft {
+        submission: ConfigSubmission {
+            base_version: view.resource_version.clone(),
+            base_spec: view.spec.clone(),
+            original: view.form.clone(),
+            edited,
+            ..Default::default()
+        },
         reason: reason.into(),
-        ..Default::default()
     }
 }
 
@@ -143,16 +162,14 @@ async fn two_admins_at_once_one_conflict_then_reapplied_on_top_and_nothing_lost(
         |f| f.log_level = "Debug".into(),
         "debug logs for ticket 42",
     );
-    let (status, preview, text) = first
-        .submit(&console, "preview_config_change", &change)
-        .await;
+    let (status, preview, text) = first.submit(&console, "preview_change", &change).await;
     assert_eq!(status, 200, "{text}");
     assert_eq!(preview["steps"][0]["diff"][0]["path"], "spec.logLevel");
     assert_eq!(
         preview["steps"][0]["oc_command"],
         r#"oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"logLevel":"Debug"}}'"#
     );
-    let (status, _, text) = first.submit(&console, "apply_config_change", &change).await;
+    let (status, _, text) = first.submit(&console, "apply_change", &change).await;
     assert_eq!(status, 200, "{text}");
 
     // The second admin, working from the same copy, changes the operator's level.
@@ -161,9 +178,7 @@ async fn two_admins_at_once_one_conflict_then_reapplied_on_top_and_nothing_lost(
         |f| f.operator_log_level = "Trace".into(),
         "trace the operator please",
     );
-    let (status, error, text) = second
-        .submit(&console, "apply_config_change", &theirs)
-        .await;
+    let (status, error, text) = second.submit(&console, "apply_change", &theirs).await;
     assert_eq!(status, 409, "{text}");
     let underneath = &error["Change"]["Conflict"]["underneath"];
     assert!(
@@ -181,14 +196,15 @@ async fn two_admins_at_once_one_conflict_then_reapplied_on_top_and_nothing_lost(
 
     // "Re-apply my edits on top": the newer version as the base, the same edits.
     let (fresh, _) = second.load(&console).await;
-    let on_top = ConfigSubmission {
-        base_version: fresh.resource_version.clone(),
-        base_spec: fresh.spec.clone(),
-        ..theirs
+    let on_top = Draft {
+        submission: ConfigSubmission {
+            base_version: fresh.resource_version.clone(),
+            base_spec: fresh.spec.clone(),
+            ..theirs.submission
+        },
+        reason: theirs.reason,
     };
-    let (status, preview, text) = second
-        .submit(&console, "preview_config_change", &on_top)
-        .await;
+    let (status, preview, text) = second.submit(&console, "preview_change", &on_top).await;
     assert_eq!(status, 200, "{text}");
     let paths: Vec<&str> = preview["steps"][0]["diff"]
         .as_array()
@@ -201,9 +217,7 @@ async fn two_admins_at_once_one_conflict_then_reapplied_on_top_and_nothing_lost(
         ["spec.operatorLogLevel"],
         "the first admin's change is not reverted"
     );
-    let (status, _, text) = second
-        .submit(&console, "apply_config_change", &on_top)
-        .await;
+    let (status, _, text) = second.submit(&console, "apply_change", &on_top).await;
     assert_eq!(status, 200, "{text}");
 
     let now = config_now(&kube).await;
@@ -246,8 +260,8 @@ async fn the_http_secret_is_write_only_and_bad_input_changes_nothing() {
         },
         "several mistakes at once",
     );
-    bad.http_secret = HttpSecretChange::Set("  ".into());
-    let (status, error, text) = admin.submit(&console, "apply_config_change", &bad).await;
+    bad.submission.http_secret = HttpSecretChange::Set("  ".into());
+    let (status, error, text) = admin.submit(&console, "apply_change", &bad).await;
     assert_eq!(status, 422, "{text}");
     let fields: Vec<&str> = error["Change"]["Invalid"]
         .as_array()
@@ -264,7 +278,7 @@ async fn the_http_secret_is_write_only_and_bad_input_changes_nothing() {
         |f| f.advanced_yaml = "tolerations:\n  - key: infra\n    operater: Exists\n".into(),
         "tolerate the infra nodes",
     );
-    let (status, _, text) = admin.submit(&console, "preview_config_change", &typo).await;
+    let (status, _, text) = admin.submit(&console, "preview_change", &typo).await;
     assert_eq!(status, 422, "{text}");
     assert!(text.contains("spec.tolerations[0].operater"), "{text}");
     assert_eq!(
@@ -274,10 +288,8 @@ async fn the_http_secret_is_write_only_and_bad_input_changes_nothing() {
 
     // Generate: a new random secret, never shown, fingerprinted in the audit trail.
     let mut generate = submission(&view, |_| {}, "rotate the upload secret");
-    generate.http_secret = HttpSecretChange::Generate;
-    let (status, applied, text) = admin
-        .submit(&console, "apply_config_change", &generate)
-        .await;
+    generate.submission.http_secret = HttpSecretChange::Generate;
+    let (status, applied, text) = admin.submit(&console, "apply_change", &generate).await;
     assert_eq!(status, 200, "{text}");
     let now = config_now(&kube).await;
     let generated = now["spec"]["httpSecret"].as_str().expect("set").to_string();
@@ -352,7 +364,7 @@ async fn an_edited_proxy_keeps_its_hidden_password_and_a_label_is_no_conflict() 
         },
         "move to the new proxy host",
     );
-    let (status, _, text) = admin.submit(&console, "apply_config_change", &forged).await;
+    let (status, _, text) = admin.submit(&console, "apply_change", &forged).await;
     assert_eq!(status, 422, "{text}");
     assert!(text.contains("spec.proxy.http"), "{text}");
 
@@ -362,7 +374,7 @@ async fn an_edited_proxy_keeps_its_hidden_password_and_a_label_is_no_conflict() 
         |f| f.proxy_http = f.proxy_http.replace("old-proxy", "new-proxy"),
         "move to the new proxy host",
     );
-    let (status, applied, text) = admin.submit(&console, "apply_config_change", &moved).await;
+    let (status, applied, text) = admin.submit(&console, "apply_change", &moved).await;
     assert_eq!(status, 200, "{text}");
     assert!(!text.contains(password), "{text}");
     assert_eq!(applied["steps"][0]["diff"][0]["path"], "spec.proxy.http");

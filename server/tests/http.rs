@@ -261,7 +261,7 @@ async fn shell_renders_with_a_nonce_that_matches_the_policy() {
         html.contains("href=\"/auth/login?return_to=/\""),
         "offers sign-in: {html}"
     );
-    for page in app::Page::ALL {
+    for page in app::domain::page::Page::ALL {
         assert!(
             !html.contains(&format!("href=\"{}\" aria-current", page.path())),
             "no navigation before sign-in"
@@ -344,7 +344,7 @@ async fn anonymous_page_requests_go_to_sign_in_and_server_functions_get_401() {
     let server = start().await;
     let c = client();
     for path in ["/", "/nowhere?x=1", "/audit"] {
-        let target = app::return_to::encode_query_value(path);
+        let target = app::domain::return_to::encode_query_value(path);
         let response = c
             .get(format!("{}{path}", server.base))
             .send()

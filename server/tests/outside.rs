@@ -12,7 +12,9 @@ use registry_console::audit::chain::{Event, EventKind};
 use registry_console::audit::outside::{self, OutsideRecorder, WATCHED};
 use registry_console::audit::redact::FingerprintKey;
 use registry_console::audit::store::{Actor, AuditStore, Filter};
-use registry_console::pipeline::{ChangePipeline, ChangeRequest, Requester, Step};
+use registry_console::change::pipeline::Confirmations;
+use registry_console::change::{ChangePipeline, ChangeRequest, FollowUpPlan, Requester, Step};
+use registry_console::kube::resources::REGISTRY_CONFIG;
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
 use std::time::Duration;
@@ -206,12 +208,12 @@ async fn a_change_through_the_pipeline_is_not_an_outside_change() {
     let base = current(&admin).await;
     baseline_reaches(&db, generation(&base)).await;
 
-    let pipeline = ChangePipeline {
-        audit: AuditStore::new(db.clone()),
-        fingerprints: FingerprintKey([3u8; 32]),
-        min_reason: 10,
-        follow_up_timeout: Duration::from_secs(60),
-    };
+    let pipeline = std::sync::Arc::new(ChangePipeline::new(
+        AuditStore::new(db.clone()),
+        FingerprintKey([3u8; 32]),
+        10..=200,
+        Duration::from_secs(60),
+    ));
     let mut desired = base.clone();
     desired["spec"]["logLevel"] = json!("Debug");
     let applied = pipeline
@@ -229,26 +231,25 @@ async fn a_change_through_the_pipeline_is_not_an_outside_change() {
             },
             ChangeRequest {
                 reason: "debug logs for ticket 42".into(),
-                steps: vec![Step {
-                    group: GROUP.into(),
-                    version: "v1".into(),
-                    kind: "Config".into(),
-                    plural: "configs".into(),
-                    namespace: None,
-                    name: "cluster".into(),
-                    base: base.clone(),
-                    base_redacted: false,
+                steps: vec![Step::patch(
+                    REGISTRY_CONFIG,
+                    None,
+                    "cluster",
+                    base.clone(),
+                    false,
                     desired,
-                }],
-                rules: app::config_rules::RuleContext {
-                    current_state: Some("Removed".into()),
-                    ..Default::default()
-                },
+                )],
+                confirmations: Confirmations::default(),
+                // Followed by the test itself, through the baseline.
+                follow_up: FollowUpPlan::None,
             },
         )
         .await
         .expect("applied");
-    let applied_generation = applied.config_generation.expect("generation");
+    let applied_generation = current(&admin).await["metadata"]["generation"]
+        .as_i64()
+        .expect("generation");
+    assert!(!applied.change_id.is_empty());
     assert!(applied_generation > generation(&base));
     baseline_reaches(&db, applied_generation).await;
 

@@ -1,23 +1,29 @@
 //! The change pipeline against the sandbox's real API server (acting as real OIDC users)
-//! with real SQLite audit files: the guide's Removed → Managed, conflicts, the audit trail
-//! failing closed, dry-run rejections, rule violations and a viewer's attempt.
+//! with real SQLite audit files: the guide's Removed → Managed, creating and deleting
+//! objects (the guide's CA trust: a ConfigMap plus the image config in one change),
+//! conflicts (an object changed, created or deleted underneath, racing applies), the audit
+//! trail failing closed, whole-request checks, dry-run rejections, rule violations and a
+//! viewer's attempt.
 
+use app::domain::change::{ConflictKind, FollowUpKind, FollowUpState, Operation};
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
-use kube::core::{ApiResource, GroupVersionKind};
 use registry_console::audit::redact::FingerprintKey;
 use registry_console::audit::store::{Actor, AuditStore, Filter};
-use registry_console::pipeline::{ChangePipeline, ChangeRequest, PipelineError, Requester, Step};
+use registry_console::change::pipeline::Confirmations;
+use registry_console::change::{
+    ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step,
+};
+use registry_console::kube::resources::{CONFIG_MAP, IMAGE_CONFIG, REGISTRY_CONFIG, SECRET};
 use registry_console_sandbox::harness;
 use registry_console_sandbox::sandbox::token_client;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// Tests in this file change the one registry Config; one at a time.
 static CONFIG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-const GROUP: &str = "imageregistry.operator.openshift.io";
-
-fn resource() -> ApiResource {
-    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(GROUP, "v1", "Config"), "configs")
+fn configs(client: &kube::Client) -> Api<DynamicObject> {
+    REGISTRY_CONFIG.api(client.clone(), None)
 }
 
 async fn client_for(user: &str) -> kube::Client {
@@ -38,17 +44,14 @@ async fn client_for(user: &str) -> kube::Client {
 }
 
 async fn current(client: &kube::Client) -> Value {
-    let config = Api::<DynamicObject>::all_with(client.clone(), &resource())
-        .get("cluster")
-        .await
-        .expect("config");
+    let config = configs(client).get("cluster").await.expect("config");
     serde_json::to_value(config).expect("json")
 }
 
 /// Puts the Config back to the fresh-install state (admin, outside the pipeline).
 async fn reset(admin: &kube::Client) {
     let patch = json!({ "spec": { "managementState": "Removed", "replicas": 1, "rolloutStrategy": "RollingUpdate", "logLevel": "Normal", "operatorLogLevel": "Normal", "storage": { "pvc": null, "emptyDir": null } } });
-    Api::<DynamicObject>::all_with(admin.clone(), &resource())
+    configs(admin)
         .patch("cluster", &PatchParams::default(), &Patch::Merge(&patch))
         .await
         .expect("reset");
@@ -58,13 +61,17 @@ async fn reset(admin: &kube::Client) {
 /// from the console's copy), including what the 1.20 API server does not check (unknown
 /// fields it would prune, CEL rules).
 fn assert_valid_against_shared_crd(object: &Value) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/crds/00_configs.crd.yaml"
+    assert_valid_against(object, "00_configs.crd.yaml");
+}
+
+fn assert_valid_against(object: &Value, crd_file: &str) {
+    let path = format!(
+        "{}/../../shared/crds/{crd_file}",
+        env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(path).expect("shared/crds beside the checkout");
-    let schema = registry_console::schemas::load_crd_schema(&text, "v1").expect("schema");
-    let problems = app::schema::validate(
+    let schema = registry_console::change::crds::load_crd_schema(&text, "v1").expect("schema");
+    let problems = registry_console::change::schema::validate(
         schema.pointer("/properties/spec").expect("spec schema"),
         object.get("spec").expect("spec"),
         "spec",
@@ -72,16 +79,16 @@ fn assert_valid_against_shared_crd(object: &Value) {
     assert!(problems.is_empty(), "{problems:?}");
 }
 
-async fn pipeline(dir: &std::path::Path) -> ChangePipeline {
+async fn pipeline(dir: &std::path::Path) -> Arc<ChangePipeline> {
     let pool = registry_console::db::open(&format!("sqlite://{}", dir.join("audit.db").display()))
         .await
         .expect("db");
-    ChangePipeline {
-        audit: AuditStore::new(pool),
-        fingerprints: FingerprintKey([3u8; 32]),
-        min_reason: 10,
-        follow_up_timeout: std::time::Duration::from_secs(60),
-    }
+    Arc::new(ChangePipeline::new(
+        AuditStore::new(pool),
+        FingerprintKey([3u8; 32]),
+        10..=200,
+        std::time::Duration::from_secs(60),
+    ))
 }
 
 fn requester(name: &str) -> Requester {
@@ -100,27 +107,22 @@ fn requester(name: &str) -> Requester {
 fn step(base: &Value, edit: impl Fn(&mut Value)) -> Step {
     let mut desired = base.clone();
     edit(&mut desired);
-    Step {
-        group: GROUP.into(),
-        version: "v1".into(),
-        kind: "Config".into(),
-        plural: "configs".into(),
-        namespace: None,
-        name: "cluster".into(),
-        base: base.clone(),
-        base_redacted: false,
+    Step::patch(
+        REGISTRY_CONFIG,
+        None,
+        "cluster",
+        base.clone(),
+        false,
         desired,
-    }
+    )
 }
 
-fn request(reason: &str, steps: Vec<Step>, current_state: &str) -> ChangeRequest {
+fn request(reason: &str, steps: Vec<Step>) -> ChangeRequest {
     ChangeRequest {
         reason: reason.into(),
         steps,
-        rules: app::config_rules::RuleContext {
-            current_state: Some(current_state.into()),
-            ..Default::default()
-        },
+        confirmations: Confirmations::default(),
+        follow_up: FollowUpPlan::RegistryRollout,
     }
 }
 
@@ -144,11 +146,7 @@ async fn the_guides_switch_to_managed_is_previewed_applied_and_audited() {
         .apply(
             admin.clone(),
             &requester("admin"),
-            request(
-                "guide 2.1: bare metal, shared claim",
-                vec![change],
-                "Removed",
-            ),
+            request("guide 2.1: bare metal, shared claim", vec![change]),
         )
         .await
         .expect("applied");
@@ -185,11 +183,11 @@ async fn the_guides_switch_to_managed_is_previewed_applied_and_audited() {
     reset(&admin).await;
 }
 
-/// A ReadWriteOnce claim the console does not know about (no access modes in the rule
-/// context) with RollingUpdate: the operator refuses, and the follow-up records Degraded
-/// with the operator's message.
+/// The console refuses a ReadWriteOnce claim with RollingUpdate before anything is
+/// applied; written with kubectl instead, the operator refuses it, and the follow-up of a
+/// change at that generation records Degraded with the operator's message.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_follow_up_records_the_operators_refusal() {
+async fn read_write_once_is_refused_first_and_the_follow_up_records_the_operators_refusal() {
     use k8s_openapi::api::core::v1::PersistentVolumeClaim;
     let _lock = CONFIG_LOCK.lock().await;
     let admin = client_for("admin").await;
@@ -210,23 +208,51 @@ async fn the_follow_up_records_the_operators_refusal() {
         c["spec"]["managementState"] = json!("Managed");
         c["spec"]["storage"] = json!({ "pvc": { "claim": "pipeline-rwo" } });
     });
-    let applied = p
+    match p
         .apply(
             admin.clone(),
             &requester("admin"),
-            request("block storage for the registry", vec![change], "Removed"),
+            request("block storage for the registry", vec![change]),
         )
         .await
-        .expect("applied");
+    {
+        Err(PipelineError::Invalid(violations)) => assert!(
+            violations
+                .iter()
+                .any(|v| v.field == "spec.rolloutStrategy" && v.key == "rule.pvc.rwo_strategy"),
+            "{violations:?}"
+        ),
+        other => panic!("expected the ReadWriteOnce rule, got {other:?}"),
+    }
+
+    let written = configs(&admin)
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(&json!({ "spec": { "managementState": "Managed", "storage": { "pvc": { "claim": "pipeline-rwo" } } } })),
+        )
+        .await
+        .expect("kubectl-style patch");
+    let applied = app::domain::change::Applied {
+        change_id: "follow-up-test".into(),
+        steps: Vec::new(),
+        warnings: Vec::new(),
+        objects: vec![REGISTRY_CONFIG.object_ref(None, "cluster")],
+        follow_up: FollowUpKind::RegistryRollout {
+            generation: written.metadata.generation.expect("generation"),
+        },
+    };
     let outcome = p
         .follow_up(admin.clone(), &requester("admin"), &applied)
         .await;
-    match outcome {
-        registry_console::pipeline::FollowUp::Degraded(message) => {
-            assert!(message.contains("ReadWriteOnce"), "{message}")
-        }
-        other => panic!("expected Degraded, got {other:?}"),
-    }
+    assert_eq!(outcome, FollowUpState::Degraded);
+    let view = p.follow_ups.get("follow-up-test").expect("followed");
+    assert!(view.message.contains("ReadWriteOnce"), "{}", view.message);
+    assert!(
+        view.conditions
+            .iter()
+            .any(|c| c.kind == "Degraded" && c.status == "True")
+    );
     let rows = p
         .audit
         .list(&Filter::default(), None, 10)
@@ -249,7 +275,7 @@ async fn a_second_admin_working_from_an_old_copy_gets_a_conflict_and_nothing_is_
     p.apply(
         admin.clone(),
         &requester("first"),
-        request("debug logs for ticket 42", vec![first], "Removed"),
+        request("debug logs for ticket 42", vec![first]),
     )
     .await
     .expect("the first applies");
@@ -260,7 +286,7 @@ async fn a_second_admin_working_from_an_old_copy_gets_a_conflict_and_nothing_is_
         .apply(
             admin.clone(),
             &requester("second"),
-            request("trace the operator please", vec![second], "Removed"),
+            request("trace the operator please", vec![second]),
         )
         .await
         .expect_err("conflict");
@@ -286,7 +312,7 @@ async fn a_second_admin_working_from_an_old_copy_gets_a_conflict_and_nothing_is_
 
     // The API server itself enforces the precondition the pipeline sends (a real 409).
     let stale = json!({ "metadata": { "resourceVersion": loaded_by_both["metadata"]["resourceVersion"] }, "spec": { "operatorLogLevel": "Trace" } });
-    let direct = Api::<DynamicObject>::all_with(admin.clone(), &resource())
+    let direct = configs(&admin)
         .patch("cluster", &PatchParams::default(), &Patch::Merge(&stale))
         .await;
     assert!(matches!(direct, Err(kube::Error::Api(s)) if s.code == 409));
@@ -308,19 +334,19 @@ async fn an_unwritable_audit_trail_applies_nothing() {
     let ro = registry_console::db::open(&format!("sqlite://{}?mode=ro", file.display()))
         .await
         .expect("read-only");
-    let p = ChangePipeline {
-        audit: AuditStore::new(ro),
-        fingerprints: FingerprintKey([3u8; 32]),
-        min_reason: 10,
-        follow_up_timeout: std::time::Duration::from_secs(60),
-    };
+    let p = Arc::new(ChangePipeline::new(
+        AuditStore::new(ro),
+        FingerprintKey([3u8; 32]),
+        10..=200,
+        std::time::Duration::from_secs(60),
+    ));
     let base = current(&admin).await;
     let change = step(&base, |c| c["spec"]["logLevel"] = json!("TraceAll"));
     let refused = p
         .apply(
             admin.clone(),
             &requester("admin"),
-            request("should never be applied", vec![change], "Removed"),
+            request("should never be applied", vec![change]),
         )
         .await
         .expect_err("fail closed");
@@ -354,7 +380,7 @@ async fn dry_run_rejections_rules_and_a_viewer_apply_nothing_and_record_nothing(
         .apply(
             admin.clone(),
             &requester("admin"),
-            request("deprecated logging field", vec![bad_type], "Removed"),
+            request("deprecated logging field", vec![bad_type]),
         )
         .await
     {
@@ -374,7 +400,7 @@ async fn dry_run_rejections_rules_and_a_viewer_apply_nothing_and_record_nothing(
         .apply(
             admin.clone(),
             &requester("admin"),
-            request("label the registry config", vec![bad_label], "Removed"),
+            request("label the registry config", vec![bad_label]),
         )
         .await
     {
@@ -394,7 +420,7 @@ async fn dry_run_rejections_rules_and_a_viewer_apply_nothing_and_record_nothing(
         .apply(
             admin.clone(),
             &requester("admin"),
-            request("two pods on emptyDir", vec![two], "Removed"),
+            request("two pods on emptyDir", vec![two]),
         )
         .await
     {
@@ -414,7 +440,7 @@ async fn dry_run_rejections_rules_and_a_viewer_apply_nothing_and_record_nothing(
         p.apply(
             admin.clone(),
             &requester("admin"),
-            request("why", vec![fine.clone()], "Removed")
+            request("why", vec![fine.clone()])
         )
         .await,
         Err(PipelineError::ReasonTooShort { min: 10 })
@@ -426,7 +452,7 @@ async fn dry_run_rejections_rules_and_a_viewer_apply_nothing_and_record_nothing(
         .apply(
             viewer,
             &requester("viewer"),
-            request("viewer tries to change it", vec![fine], "Removed"),
+            request("viewer tries to change it", vec![fine]),
         )
         .await
     {
@@ -445,4 +471,394 @@ async fn dry_run_rejections_rules_and_a_viewer_apply_nothing_and_record_nothing(
         after["metadata"]["resourceVersion"], base["metadata"]["resourceVersion"],
         "unchanged"
     );
+}
+
+const TRUST_NAMESPACE: &str = "openshift-config";
+
+fn ca_pem() -> String {
+    let mut params = rcgen::CertificateParams::new(vec![]).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "registry.example.com CA");
+    let key = rcgen::KeyPair::generate().expect("key");
+    params.self_signed(&key).expect("cert").pem()
+}
+
+fn trust_map(name: &str) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": { "name": name, "namespace": TRUST_NAMESPACE },
+        "data": { "registry.example.com..5000": ca_pem() }
+    })
+}
+
+async fn image_config(client: &kube::Client) -> Value {
+    serde_json::to_value(
+        IMAGE_CONFIG
+            .api(client.clone(), None)
+            .get("cluster")
+            .await
+            .expect("image config"),
+    )
+    .expect("json")
+}
+
+fn no_follow_up(reason: &str, steps: Vec<Step>) -> ChangeRequest {
+    ChangeRequest {
+        follow_up: FollowUpPlan::None,
+        ..request(reason, steps)
+    }
+}
+
+/// The guide's CA trust (2.5) as one change: `oc create configmap … --from-file=host..port`
+/// and `oc edit image.config.openshift.io/cluster`. Written in the order given (image
+/// config first) it is applied in a safe order: the ConfigMap before the reference to it.
+/// Then removed again as one change: the reference goes first, the ConfigMap last.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_configmap_and_the_image_config_are_created_patched_and_deleted_as_one_change() {
+    let admin = client_for("admin").await;
+    let name = format!("pipeline-cas-{}", std::process::id());
+    let dir = tempfile::tempdir().expect("dir");
+    let p = pipeline(dir.path()).await;
+    let image = image_config(&admin).await;
+    let mut trusting = image.clone();
+    trusting["spec"]["additionalTrustedCA"] = json!({ "name": name });
+    let change = no_follow_up(
+        "guide 2.5: trust the mirror's CA",
+        vec![
+            Step::patch(
+                IMAGE_CONFIG,
+                None,
+                "cluster",
+                image.clone(),
+                false,
+                trusting,
+            ),
+            Step::create(CONFIG_MAP, Some(TRUST_NAMESPACE), trust_map(&name)),
+        ],
+    );
+    let preview = p.preview(admin.clone(), &change).await.expect("preview");
+    let order: Vec<(Operation, &str)> = preview
+        .steps
+        .iter()
+        .map(|s| (s.operation, s.object.kind.as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            (Operation::Create, "ConfigMap"),
+            (Operation::Patch, "Image")
+        ]
+    );
+    assert!(
+        preview.steps[0]
+            .oc_command
+            .starts_with("oc create -f - <<'EOF'"),
+        "{}",
+        preview.steps[0].oc_command
+    );
+    assert!(
+        preview.steps[0]
+            .oc_command
+            .contains("registry.example.com..5000")
+    );
+    assert_eq!(
+        preview.steps[1].oc_command,
+        format!(
+            r#"oc patch images.config.openshift.io 'cluster' --type merge -p '{{"spec":{{"additionalTrustedCA":{{"name":"{name}"}}}}}}'"#
+        )
+    );
+    let applied = p
+        .apply(admin.clone(), &requester("admin"), change)
+        .await
+        .expect("applied");
+    assert_eq!(applied.follow_up, FollowUpKind::None);
+    let now = image_config(&admin).await;
+    assert_eq!(now["spec"]["additionalTrustedCA"]["name"], json!(name));
+    assert_valid_against(&now, "0000_10_config-operator_01_images.crd.yaml");
+    let map = CONFIG_MAP
+        .api(admin.clone(), Some(TRUST_NAMESPACE))
+        .get(&name)
+        .await
+        .expect("created");
+    assert!(
+        map.data["data"]["registry.example.com..5000"]
+            .as_str()
+            .is_some_and(|c| c.contains("BEGIN CERTIFICATE"))
+    );
+
+    // Recorded as one change: the intent names both objects; the created one has no before.
+    let rows = p
+        .audit
+        .list(&Filter::default(), None, 10)
+        .await
+        .expect("list");
+    assert_eq!(rows.len(), 1);
+    let intent = &p
+        .audit
+        .change_events(&applied.change_id)
+        .await
+        .expect("events")[0];
+    let payload: Value = serde_json::from_str(&intent.payload).expect("payload");
+    assert_eq!(payload["objects"][0]["operation"], "Create");
+    assert_eq!(payload["objects"][0]["before"], Value::Null);
+    assert_eq!(payload["objects"][1]["before"]["spec"], image["spec"]);
+
+    // Creating it again is a conflict that shows what is there; nothing is recorded.
+    let again = no_follow_up(
+        "create the same map twice",
+        vec![Step::create(
+            CONFIG_MAP,
+            Some(TRUST_NAMESPACE),
+            trust_map(&name),
+        )],
+    );
+    match p.preview(admin.clone(), &again).await {
+        Err(PipelineError::Conflict {
+            kind: ConflictKind::Exists,
+            underneath,
+            ..
+        }) => assert!(
+            underneath.iter().any(|c| c.path.starts_with("data")),
+            "{underneath:?}"
+        ),
+        other => panic!("expected an exists conflict, got {other:?}"),
+    }
+
+    // Removing it: the reference first, the ConfigMap last; the deleted one has no after.
+    let image = image_config(&admin).await;
+    let mut untrusting = image.clone();
+    untrusting["spec"]
+        .as_object_mut()
+        .expect("spec")
+        .remove("additionalTrustedCA");
+    let map_now = serde_json::to_value(&map).expect("json");
+    let removal = no_follow_up(
+        "the mirror is retired, untrust it",
+        vec![
+            Step::delete(CONFIG_MAP, Some(TRUST_NAMESPACE), &name, map_now, false),
+            Step::patch(IMAGE_CONFIG, None, "cluster", image, false, untrusting),
+        ],
+    );
+    let removed = p
+        .apply(admin.clone(), &requester("admin"), removal)
+        .await
+        .expect("removed");
+    assert_eq!(
+        removed
+            .steps
+            .iter()
+            .map(|s| s.operation)
+            .collect::<Vec<_>>(),
+        vec![Operation::Patch, Operation::Delete]
+    );
+    assert_eq!(
+        removed.steps[1].oc_command,
+        format!("oc delete configmaps '{name}' -n '{TRUST_NAMESPACE}'")
+    );
+    assert!(
+        CONFIG_MAP
+            .api(admin.clone(), Some(TRUST_NAMESPACE))
+            .get_opt(&name)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let intent = &p
+        .audit
+        .change_events(&removed.change_id)
+        .await
+        .expect("events")[0];
+    let payload: Value = serde_json::from_str(&intent.payload).expect("payload");
+    assert_eq!(payload["objects"][1]["operation"], "Delete");
+    assert_eq!(payload["objects"][1]["after"], Value::Null);
+    assert!(
+        image_config(&admin).await["spec"]
+            .get("additionalTrustedCA")
+            .is_none()
+    );
+}
+
+/// A delete carries the version the user saw: an object changed since is a conflict, and
+/// the dry run refuses a viewer's delete.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delete_with_a_stale_version_is_refused_and_a_viewer_cannot_delete() {
+    let admin = client_for("admin").await;
+    let name = format!("pipeline-stale-{}", std::process::id());
+    let maps = CONFIG_MAP.api(admin.clone(), Some(TRUST_NAMESPACE));
+    let created = maps
+        .create(
+            &Default::default(),
+            &serde_json::from_value(trust_map(&name)).expect("map"),
+        )
+        .await
+        .expect("created");
+    let seen = serde_json::to_value(&created).expect("json");
+    maps.patch(
+        &name,
+        &PatchParams::default(),
+        &Patch::Merge(&json!({ "data": { "mirror.example.com": "changed by someone else" } })),
+    )
+    .await
+    .expect("changed underneath");
+    let dir = tempfile::tempdir().expect("dir");
+    let p = pipeline(dir.path()).await;
+    let stale = no_follow_up(
+        "remove the old CA bundle",
+        vec![Step::delete(
+            CONFIG_MAP,
+            Some(TRUST_NAMESPACE),
+            &name,
+            seen,
+            false,
+        )],
+    );
+    match p.apply(admin.clone(), &requester("admin"), stale).await {
+        Err(PipelineError::Conflict {
+            kind: ConflictKind::Changed,
+            underneath,
+            ..
+        }) => assert!(
+            underneath
+                .iter()
+                .any(|c| c.path == "data.mirror.example.com"),
+            "{underneath:?}"
+        ),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert!(
+        maps.get_opt(&name).await.expect("read").is_some(),
+        "not deleted"
+    );
+
+    let now = serde_json::to_value(maps.get(&name).await.expect("read")).expect("json");
+    let viewer = client_for("viewer").await;
+    let by_viewer = no_follow_up(
+        "viewer removes the bundle",
+        vec![Step::delete(
+            CONFIG_MAP,
+            Some(TRUST_NAMESPACE),
+            &name,
+            now.clone(),
+            false,
+        )],
+    );
+    match p.apply(viewer, &requester("viewer"), by_viewer).await {
+        Err(PipelineError::DryRunRejected { message, .. }) => {
+            assert!(message.contains("403"), "{message}")
+        }
+        // The viewer may not even read ConfigMaps in openshift-config.
+        Err(PipelineError::Kubernetes(message)) => assert!(message.contains("403"), "{message}"),
+        other => panic!("expected the API server's 403, got {other:?}"),
+    }
+    assert_eq!(events(&p).await, 0, "nothing recorded");
+    let current = no_follow_up(
+        "remove the old CA bundle",
+        vec![Step::delete(
+            CONFIG_MAP,
+            Some(TRUST_NAMESPACE),
+            &name,
+            now,
+            false,
+        )],
+    );
+    p.apply(admin.clone(), &requester("admin"), current)
+        .await
+        .expect("deleted with the current version");
+    assert!(maps.get_opt(&name).await.expect("read").is_none());
+}
+
+/// A whole-request check: the credentials Secret written in the same change must carry the
+/// keys of the storage type the Config gets. Nothing is created when it does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_and_a_config_that_disagree_are_refused_as_one_request() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let admin = client_for("admin").await;
+    reset(&admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let p = pipeline(dir.path()).await;
+    let base = current(&admin).await;
+    let secret = json!({
+        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": { "name": "image-registry-private-configuration-user", "namespace": "openshift-image-registry" },
+        "stringData": { "REGISTRY_STORAGE_S3_ACCESSKEY": "canary-access", "REGISTRY_STORAGE_S3_SECRETKEY": "canary-secret" }
+    });
+    let azure = step(&base, |c| {
+        c["spec"]["storage"] =
+            json!({ "azure": { "accountName": "registry1", "container": "images" } });
+    });
+    let change = request(
+        "azure storage with the wrong keys",
+        vec![
+            Step::create(SECRET, Some("openshift-image-registry"), secret),
+            azure,
+        ],
+    );
+    match p.preview(admin.clone(), &change).await {
+        Err(PipelineError::Invalid(violations)) => {
+            let found = violations
+                .iter()
+                .find(|v| v.key == "rule.credentials.keys")
+                .expect("credentials rule");
+            assert_eq!(found.field, "secret.data");
+            let shown = serde_json::to_string(&violations).expect("json");
+            assert!(!shown.contains("canary"), "values never shown: {shown}");
+        }
+        other => panic!("expected the whole-request check, got {other:?}"),
+    }
+    assert!(
+        SECRET
+            .api(admin.clone(), Some("openshift-image-registry"))
+            .get_opt("image-registry-private-configuration-user")
+            .await
+            .expect("read")
+            .is_none(),
+        "nothing created"
+    );
+}
+
+/// Twenty admins apply from the same version at once: exactly one change is applied, and
+/// every other gets a conflict with what changed underneath (the API server's 409 in the
+/// dry run is a conflict too, not a rejection).
+#[tokio::test(flavor = "multi_thread")]
+async fn racing_applies_from_one_version_give_one_apply_and_conflicts() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let admin = client_for("admin").await;
+    reset(&admin).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let p = pipeline(dir.path()).await;
+    let base = current(&admin).await;
+    let levels = ["Debug", "Trace", "TraceAll"];
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let (p, admin, base) = (p.clone(), admin.clone(), base.clone());
+            let level = levels[i % levels.len()];
+            tokio::spawn(async move {
+                let change = step(&base, |c| {
+                    c["spec"]["operatorLogLevel"] = json!(level);
+                    c["spec"]["logging"] = json!(i);
+                });
+                p.apply(
+                    admin,
+                    &requester(&format!("admin-{i}")),
+                    no_follow_up("race for the operator log level", vec![change]),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut applied = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => applied += 1,
+            Err(PipelineError::Conflict { underneath, .. }) => {
+                assert!(!underneath.is_empty(), "a conflict shows what changed")
+            }
+            Err(other) => panic!("expected a conflict, got {other:?}"),
+        }
+    }
+    assert_eq!(applied, 1);
+    reset(&admin).await;
 }

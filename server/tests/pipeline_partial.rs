@@ -7,7 +7,11 @@ use http::{Request, Response, StatusCode};
 use kube::client::Body;
 use registry_console::audit::redact::FingerprintKey;
 use registry_console::audit::store::{Actor, AuditStore, Filter};
-use registry_console::pipeline::{ChangePipeline, ChangeRequest, PipelineError, Requester, Step};
+use registry_console::change::pipeline::Confirmations;
+use registry_console::change::{
+    ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step,
+};
+use registry_console::kube::resources::{self, Resource};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -77,11 +81,8 @@ fn scripted(log: Arc<Mutex<Vec<String>>>) -> kube::Client {
     kube::Client::new(service, "default")
 }
 
-/// `(group, version, kind, plural)` of a resource.
-type Resource<'a> = (&'a str, &'a str, &'a str, &'a str);
-
 fn step(
-    (group, version, kind, plural): Resource,
+    resource: Resource,
     namespace: Option<&str>,
     name: &str,
     base: Value,
@@ -89,17 +90,7 @@ fn step(
 ) -> Step {
     let mut desired = base.clone();
     edit(&mut desired);
-    Step {
-        group: group.into(),
-        version: version.into(),
-        kind: kind.into(),
-        plural: plural.into(),
-        namespace: namespace.map(str::to_string),
-        name: name.into(),
-        base,
-        base_redacted: false,
-        desired,
-    }
+    Step::patch(resource, namespace, name, base, false, desired)
 }
 
 #[tokio::test]
@@ -111,19 +102,19 @@ async fn a_failure_after_the_first_object_says_exactly_what_was_applied() {
     ))
     .await
     .expect("db");
-    let pipeline = ChangePipeline {
-        audit: AuditStore::new(pool),
-        fingerprints: FingerprintKey([5u8; 32]),
-        min_reason: 10,
-        follow_up_timeout: std::time::Duration::from_secs(1),
-    };
+    let pipeline = Arc::new(ChangePipeline::new(
+        AuditStore::new(pool),
+        FingerprintKey([5u8; 32]),
+        10..=200,
+        std::time::Duration::from_secs(1),
+    ));
     let log = Arc::new(Mutex::new(Vec::new()));
     // The CA trust change of the guide: the ConfigMap first, then the image config naming it.
     let request = ChangeRequest {
         reason: "trust the mirror registry's CA".into(),
         steps: vec![
             step(
-                ("", "v1", "ConfigMap", "configmaps"),
+                resources::CONFIG_MAP,
                 Some("openshift-config"),
                 "user-ca",
                 config_map(),
@@ -131,17 +122,12 @@ async fn a_failure_after_the_first_object_says_exactly_what_was_applied() {
                     c["data"]["mirror.example.com..5000"] = json!("-----BEGIN CERTIFICATE-----\n…");
                 },
             ),
-            step(
-                ("config.openshift.io", "v1", "Image", "images"),
-                None,
-                "cluster",
-                image(),
-                |c| {
-                    c["spec"]["additionalTrustedCA"] = json!({ "name": "user-ca" });
-                },
-            ),
+            step(resources::IMAGE_CONFIG, None, "cluster", image(), |c| {
+                c["spec"]["additionalTrustedCA"] = json!({ "name": "user-ca" });
+            }),
         ],
-        rules: Default::default(),
+        confirmations: Confirmations::default(),
+        follow_up: FollowUpPlan::None,
     };
     let requester = Requester {
         actor: Actor {

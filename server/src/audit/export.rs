@@ -58,7 +58,7 @@ fn streamed(
 
 /// The audit page's filters from the query string.
 fn filter(params: &HashMap<String, String>) -> super::store::Filter {
-    app::audit_page::AuditQuery::from_pairs(|name| params.get(name).cloned()).into()
+    app::domain::audit::AuditQuery::from_pairs(|name| params.get(name).cloned()).into()
 }
 
 /// A filter that does not parse: 400 naming the field, nothing streamed.

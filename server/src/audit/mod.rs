@@ -8,7 +8,6 @@ pub mod export;
 pub mod outside;
 pub mod redact;
 pub mod store;
-pub mod view;
 
 /// `registry-console audit verify`: walks the chain of the configured database and says
 /// whether it is intact (exit 0) or where it first breaks (exit 1).

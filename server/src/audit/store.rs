@@ -30,7 +30,7 @@ pub struct Actor {
     pub groups: Vec<String>,
 }
 
-pub use app::change::ObjectRef;
+pub use app::domain::change::ObjectRef;
 
 /// An event to append; the store gives it its sequence number, time and hashes.
 #[derive(Clone, Debug)]

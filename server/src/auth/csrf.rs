@@ -6,7 +6,7 @@
 
 use super::Auth;
 use super::guard::CurrentUser;
-use app::session::{CSRF_FIELD, CSRF_HEADER};
+use app::domain::session::{CSRF_FIELD, CSRF_HEADER};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};

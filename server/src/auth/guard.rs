@@ -9,7 +9,7 @@
 use super::refresh::RefreshFailure;
 use super::session::{SIGNED_IN_KEY, SignedIn};
 use super::{Auth, now_secs};
-use app::return_to::{encode_for_location, encode_query_value};
+use app::domain::return_to::{encode_for_location, encode_query_value};
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
@@ -200,7 +200,7 @@ pub async fn authenticate(
             let roles = auth.mapping.roles(&user.identity.groups);
             request.extensions_mut().insert(CurrentUser(Arc::new(user)));
             if path == "/" && roles.auditor_only() && request.method() == Method::GET {
-                return Redirect::to(app::access::landing_path(roles)).into_response();
+                return Redirect::to(app::domain::access::landing_path(roles)).into_response();
             }
         }
         None => {
@@ -235,8 +235,8 @@ fn sign_in_required(request: &Request, reason: &str) -> Response {
         );
         Redirect::to(&encode_for_location(&location)).into_response()
     } else {
-        let body =
-            serde_json::to_string(&app::error::ConsoleError::SignInRequired).unwrap_or_default();
+        let body = serde_json::to_string(&app::api::error::ConsoleError::SignInRequired)
+            .unwrap_or_default();
         (
             StatusCode::UNAUTHORIZED,
             [(header::CONTENT_TYPE, "application/json")],

@@ -19,7 +19,7 @@ pub mod routes;
 pub mod session;
 
 use crate::config::Config;
-use app::access::RoleMapping;
+use app::domain::access::RoleMapping;
 use std::sync::Arc;
 
 /// Why a sign-in step failed. Messages may name the cause, never a token.

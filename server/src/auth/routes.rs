@@ -7,7 +7,7 @@ use super::session::{
     PENDING_KEY, PendingSignIn, SIGNED_IN_KEY, SignedIn, add_pending, take_pending,
 };
 use super::{Auth, AuthError, now_secs, random_token};
-use app::return_to::{encode_for_location, safe_return_path};
+use app::domain::return_to::{encode_for_location, safe_return_path};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -185,7 +185,7 @@ pub async fn callback(
         return session_failed(e);
     }
     let destination = if started.return_to == "/" {
-        app::access::landing_path(roles).to_string()
+        app::domain::access::landing_path(roles).to_string()
     } else {
         started.return_to
     };

@@ -3,8 +3,8 @@
 //! leave the server, so `Debug` here redacts them.
 
 use super::oidc::{Identity, Tokens};
-use app::access::RoleMapping;
-use app::session::SessionView;
+use app::domain::access::RoleMapping;
+use app::domain::session::SessionView;
 use serde::{Deserialize, Serialize};
 
 /// Session key of the signed-in user.

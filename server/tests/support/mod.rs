@@ -104,7 +104,7 @@ pub async fn callback_url(
         .get(format!(
             "{}/auth/login?return_to={}",
             console.base,
-            app::return_to::encode_query_value(return_to)
+            app::domain::return_to::encode_query_value(return_to)
         ))
         .send()
         .await

@@ -1,0 +1,44 @@
+//! The audit trail's server functions (admins and auditors).
+
+use super::error::ConsoleError;
+use crate::domain::audit::{AuditEventView, AuditPage, AuditQuery, ChainCheck};
+
+#[leptos::server(prefix = "/api", endpoint = "audit_changes", client = super::csrf_client::CsrfClient)]
+pub async fn audit_changes(
+    #[server(default)] query: AuditQuery,
+) -> Result<AuditPage, ConsoleError> {
+    use crate::domain::access::Who;
+    super::with_service(
+        Who::AdminsAndAuditors,
+        "reading the audit trail",
+        |services| services.audit(),
+        |audit| async move { audit.list(query).await },
+    )
+    .await
+}
+
+#[leptos::server(prefix = "/api", endpoint = "audit_change", client = super::csrf_client::CsrfClient)]
+pub async fn audit_change(
+    #[server(default)] change_id: String,
+) -> Result<Vec<AuditEventView>, ConsoleError> {
+    use crate::domain::access::Who;
+    super::with_service(
+        Who::AdminsAndAuditors,
+        "reading the audit trail",
+        |services| services.audit(),
+        |audit| async move { audit.change(change_id).await },
+    )
+    .await
+}
+
+#[leptos::server(prefix = "/api", endpoint = "verify_audit_chain", client = super::csrf_client::CsrfClient)]
+pub async fn verify_audit_chain() -> Result<ChainCheck, ConsoleError> {
+    use crate::domain::access::Who;
+    super::with_service(
+        Who::AdminsAndAuditors,
+        "checking the audit trail",
+        |services| services.audit(),
+        |audit| async move { audit.verify().await },
+    )
+    .await
+}

@@ -1,0 +1,69 @@
+//! The ports the server implements for server functions (server only). Each acts as the
+//! signed-in user: the server builds them from the user's Kubernetes client, and server
+//! functions never see the console's own credentials.
+
+use super::error::ConsoleError;
+use crate::domain::access::{AccessCheck, AccessDecision};
+use crate::domain::audit::{AuditEventView, AuditPage, AuditQuery, ChainCheck};
+use crate::domain::change::{Applied, ChangeArea, ChangePreview, FollowUpView};
+use crate::domain::registry_config::form::ConfigView;
+use crate::domain::session::SessionView;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The cluster, as the signed-in user.
+pub trait ClusterAccess: Send + Sync {
+    /// Asks the API server (SelfSubjectAccessReview) whether the user may do each thing.
+    fn review(
+        &self,
+        checks: Vec<AccessCheck>,
+    ) -> BoxFuture<'_, Result<Vec<AccessDecision>, ConsoleError>>;
+}
+
+/// The audit trail, for the auditor page.
+pub trait AuditAccess: Send + Sync {
+    fn list(&self, query: AuditQuery) -> BoxFuture<'_, Result<AuditPage, ConsoleError>>;
+    fn verify(&self) -> BoxFuture<'_, Result<ChainCheck, ConsoleError>>;
+    /// Every event of one change (empty when there is no such change).
+    fn change(&self, change_id: String)
+    -> BoxFuture<'_, Result<Vec<AuditEventView>, ConsoleError>>;
+}
+
+/// The registry's `Config` as the signed-in user, for the Configuration page.
+pub trait ConfigAccess: Send + Sync {
+    fn load(&self) -> BoxFuture<'_, Result<ConfigView, ConsoleError>>;
+}
+
+/// One area's changes through the change pipeline (SPEC §5). A draft is the page's own
+/// submission as JSON: the shared review component passes it through without knowing it.
+pub trait ChangeService: Send + Sync {
+    /// Every check up to and including the API server's dry run; nothing is changed.
+    fn preview(&self, draft: String) -> BoxFuture<'_, Result<ChangePreview, ConsoleError>>;
+    /// The whole pipeline; the follow-up then runs on the server and is recorded.
+    fn apply(&self, draft: String, reason: String) -> BoxFuture<'_, Result<Applied, ConsoleError>>;
+}
+
+/// What a request may use, each part built only when a server function asks for it.
+pub trait Services: Send + Sync {
+    fn cluster(&self) -> Result<Arc<dyn ClusterAccess>, ConsoleError>;
+    fn audit(&self) -> Result<Arc<dyn AuditAccess>, ConsoleError>;
+    fn registry_config(&self) -> Result<Arc<dyn ConfigAccess>, ConsoleError>;
+    fn changes(&self, area: ChangeArea) -> Result<Arc<dyn ChangeService>, ConsoleError>;
+    fn follow_ups(&self) -> Result<Arc<dyn FollowUpAccess>, ConsoleError>;
+}
+
+/// The follow-ups of the changes the console applied (SPEC §5: until healthy or Degraded).
+pub trait FollowUpAccess: Send + Sync {
+    /// How the change stands now; `Invalid` for a change this console is not following.
+    fn get(&self, change_id: String) -> BoxFuture<'_, Result<FollowUpView, ConsoleError>>;
+}
+
+/// Provided by the server to every page render and server function of a signed-in user.
+#[derive(Clone)]
+pub struct RequestUser {
+    pub session: SessionView,
+    pub services: Arc<dyn Services>,
+}

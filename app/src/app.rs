@@ -1,0 +1,153 @@
+//! The HTML document and the application frame around every page: top bar, navigation and
+//! the routes. Rendered on the server only; the browser loads the WASM bundle just for
+//! pages with islands (see [`Page::has_islands`]).
+
+use crate::api::session::{initial_session, use_session};
+use crate::components::guard::Guarded;
+use crate::components::language::{I18n, LanguageSwitch, initial_lang};
+use crate::components::user_menu::UserMenu;
+use crate::domain::access::may_open;
+use crate::domain::page::Page;
+use crate::pages::audit::AuditTrailPage;
+use crate::pages::configuration::ConfigurationPage;
+use crate::pages::not_found::NotFound;
+use crate::pages::planned::PlannedPage;
+use crate::pages::sign_in::{SignInPage, SignedOutPage};
+use crate::pages::your_access::YourAccessPage;
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+/// The path of the request being rendered.
+#[cfg(feature = "ssr")]
+fn request_path() -> String {
+    use_context::<http::request::Parts>()
+        .map(|parts| parts.uri.path().to_string())
+        .unwrap_or_default()
+}
+
+/// The whole HTML document, rendered on the server only.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use crate::api::session::RequestSession;
+    use crate::domain::session::{CSRF_META_NAME, SESSION_ELEMENT_ID, script_json};
+    use crate::i18n::{CATALOGUE_ELEMENT_ID, RequestLang};
+    use leptos_meta::MetaTags;
+    let lang = use_context::<RequestLang>()
+        .map(|r| r.0)
+        .unwrap_or_default();
+    let session = use_context::<RequestSession>().and_then(|s| s.0);
+    let csrf = session.as_ref().map(|s| s.csrf_token.clone());
+    // Pages with islands load the bundle, the session (who is asking) and the one
+    // catalogue their islands need; the others are complete without JavaScript.
+    let interactive = Page::from_path(&request_path()).is_some_and(Page::has_islands);
+    let session_json = session.as_ref().filter(|_| interactive).map(script_json);
+    let catalogue = interactive.then(|| lang.catalogue_source());
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="stylesheet" href="/pkg/registry_console.css" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                {csrf.map(|token| view! { <meta name=CSRF_META_NAME content=token /> })}
+                {session_json
+                    .map(|json| {
+                        view! { <script type="application/json" id=SESSION_ELEMENT_ID inner_html=json></script> }
+                    })}
+                {catalogue
+                    .map(|text| {
+                        view! { <script type="text/plain" id=CATALOGUE_ELEMENT_ID>{text}</script> }
+                    })}
+                {interactive.then(|| view! { <HydrationScripts options islands=true /> })}
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = I18n::provide(initial_lang());
+    provide_context(initial_session());
+    let session = use_session();
+    let roles = session.as_ref().map(|s| s.roles).unwrap_or_default();
+
+    view! {
+        <Title text=i18n.t("app.name") />
+        <Router>
+            <div class="layout">
+                <a class="skip-link" href="#main">
+                    {i18n.t("app.skip_to_content")}
+                </a>
+                <header class="topbar">
+                    <a class="brand" href="/">
+                        <span class="brand-mark" aria-hidden="true"></span>
+                        <span class="brand-name">{i18n.t("app.name")}</span>
+                    </a>
+                    <span class="tagline">{i18n.t("app.tagline")}</span>
+                    <LanguageSwitch />
+                    <UserMenu />
+                </header>
+                <nav class="sidebar" aria-label=i18n.t("nav.label")>
+                    <ul>
+                        {Page::ALL
+                            .into_iter()
+                            .filter(|page| may_open(roles, *page))
+                            .map(|page| {
+                                view! {
+                                    <li>
+                                        <A href=page.path() exact=true>
+                                            {i18n.t(page.title_key())}
+                                        </A>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </nav>
+                <main id="main" class="content">
+                    <Routes fallback=|| view! { <NotFound /> }>
+                        <Route path=path!("/sign-in") view=SignInPage />
+                        <Route path=path!("/signed-out") view=SignedOutPage />
+                        <Route
+                            path=path!("/your-access")
+                            view=|| view! { <Guarded page=Page::Overview>{|| view! { <YourAccessPage /> }}</Guarded> }
+                        />
+                        <Route path=path!("/") view=|| planned(Page::Overview) />
+                        <Route path=path!("/logs") view=|| planned(Page::Logs) />
+                        <Route
+                            path=path!("/configuration")
+                            view=|| view! { <Guarded page=Page::Configuration>{|| view! { <ConfigurationPage /> }}</Guarded> }
+                        />
+                        <Route path=path!("/storage") view=|| planned(Page::Storage) />
+                        <Route path=path!("/exposure") view=|| planned(Page::Exposure) />
+                        <Route path=path!("/ca-trust") view=|| planned(Page::CaTrust) />
+                        <Route path=path!("/access") view=|| planned(Page::Access) />
+                        <Route path=path!("/pruner") view=|| planned(Page::Pruner) />
+                        <Route
+                            path=path!("/audit")
+                            view=|| view! { <Guarded page=Page::Audit>{|| view! { <AuditTrailPage /> }}</Guarded> }
+                        />
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}
+
+/// A page that is not built yet, behind the role guard like every page.
+fn planned(page: Page) -> impl IntoView {
+    view! {
+        <Guarded page>
+            {move || view! { <PlannedPage page /> }}
+        </Guarded>
+    }
+}

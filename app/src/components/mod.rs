@@ -1,0 +1,14 @@
+//! Widgets more than one page uses: the page frame and guard, the language switch and the
+//! user menu, error notices, fields, tables of conditions and diffs, and the one change
+//! review every write in the console goes through.
+
+pub mod change_review;
+pub mod conditions;
+pub mod diff_table;
+pub mod error_notice;
+pub mod fields;
+pub mod guard;
+pub mod language;
+pub mod page_frame;
+pub mod user_menu;
+pub mod violations;

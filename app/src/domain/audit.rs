@@ -1,0 +1,264 @@
+//! The audit trail as pages and exports see it (SPEC §6): the filters as they appear in the
+//! URL, a page of changes, one change's events, and the chain check.
+
+use crate::domain::return_to::encode_query_value;
+use serde::{Deserialize, Serialize};
+
+/// The filters and the page cursor, as they appear in the URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub object: Option<String>,
+    pub outcome: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub text: Option<String>,
+    /// `oldest` for oldest first; newest first otherwise.
+    pub order: Option<String>,
+    /// Continue after this change (the last row of the previous page).
+    pub before: Option<i64>,
+}
+
+/// The query parameters the form and the links use, in order.
+pub const FILTER_FIELDS: [&str; 7] = ["actor", "object", "outcome", "from", "to", "text", "order"];
+
+/// The `order` value that lists the oldest changes first.
+pub const OLDEST_FIRST: &str = "oldest";
+
+impl AuditQuery {
+    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Self {
+        let field = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        AuditQuery {
+            actor: field("actor"),
+            object: field("object"),
+            outcome: field("outcome"),
+            from: field("from"),
+            to: field("to"),
+            text: field("text"),
+            order: field("order").filter(|o| o == OLDEST_FIRST),
+            before: field("before").and_then(|b| b.parse().ok()),
+        }
+    }
+
+    pub fn value(&self, name: &str) -> Option<&str> {
+        match name {
+            "actor" => self.actor.as_deref(),
+            "object" => self.object.as_deref(),
+            "outcome" => self.outcome.as_deref(),
+            "from" => self.from.as_deref(),
+            "to" => self.to.as_deref(),
+            "text" => self.text.as_deref(),
+            "order" => self.order.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The filters as a query string (`actor=…&outcome=…`), without the cursor.
+    pub fn filters_query(&self) -> String {
+        FILTER_FIELDS
+            .iter()
+            .filter_map(|name| {
+                self.value(name)
+                    .map(|v| format!("{name}={}", encode_query_value(v)))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// An export of the changes these filters select.
+    pub fn export_href(&self, format: &str) -> String {
+        match self.filters_query() {
+            q if q.is_empty() => format!("/audit/export.{format}"),
+            q => format!("/audit/export.{format}?{q}"),
+        }
+    }
+
+    /// `/audit?…` with these filters and another cursor.
+    pub fn href(&self, before: Option<i64>) -> String {
+        let mut query = self.filters_query();
+        if let Some(cursor) = before {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&format!("before={cursor}"));
+        }
+        if query.is_empty() {
+            "/audit".to_string()
+        } else {
+            format!("/audit?{query}")
+        }
+    }
+}
+
+/// One change in the list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub first_seq: i64,
+    pub change_id: String,
+    pub at: String,
+    pub actor_name: String,
+    pub actor_subject: String,
+    pub objects: Vec<String>,
+    pub reason: Option<String>,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    /// Cursor of the next (older) page, when there may be one.
+    pub next_before: Option<i64>,
+}
+
+/// Result of walking the hash chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainCheck {
+    pub checked: u64,
+    /// The first broken event and what is wrong with it.
+    pub broken: Option<(i64, String)>,
+}
+
+/// One event of a change, for the entry's detail view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEventView {
+    pub seq: i64,
+    /// `intent`, `result`, `follow_up` or `outside`.
+    pub kind: String,
+    pub at: String,
+    pub actor_subject: String,
+    pub actor_name: String,
+    pub actor_email: Option<String>,
+    pub actor_groups: Vec<String>,
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+    pub reason: Option<String>,
+    pub objects: Vec<String>,
+    pub outcome: Option<String>,
+    /// Before/after, diff, `oc` commands, dry run, apply result, follow-up (redacted).
+    pub payload: serde_json::Value,
+    pub hash: String,
+}
+
+/// The field changes recorded in a payload: `diff` is one list per object (intents) or
+/// one list (changes seen outside the console).
+pub fn payload_diffs(payload: &serde_json::Value) -> Vec<Vec<crate::domain::diff::FieldChange>> {
+    let Some(diff) = payload.get("diff") else {
+        return Vec::new();
+    };
+    if let Ok(per_object) =
+        serde_json::from_value::<Vec<Vec<crate::domain::diff::FieldChange>>>(diff.clone())
+    {
+        return per_object;
+    }
+    serde_json::from_value::<Vec<crate::domain::diff::FieldChange>>(diff.clone())
+        .map(|one| vec![one])
+        .unwrap_or_default()
+}
+
+/// Rows per page.
+pub const PAGE_SIZE: u32 = 50;
+
+/// Outcomes the filter offers, with their catalogue keys.
+pub const OUTCOMES: [(&str, &str); 9] = [
+    ("pending", "outcome.pending"),
+    ("applied", "outcome.applied"),
+    ("healthy", "outcome.healthy"),
+    ("degraded", "outcome.degraded"),
+    ("timeout", "outcome.timeout"),
+    ("conflict", "outcome.conflict"),
+    ("failed", "outcome.failed"),
+    ("partial", "outcome.partial"),
+    ("outside", "outcome.outside"),
+];
+
+pub fn outcome_key(outcome: &str) -> &'static str {
+    OUTCOMES
+        .iter()
+        .find(|(code, _)| *code == outcome)
+        .map(|(_, key)| *key)
+        .unwrap_or("outcome.unknown")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diffs_are_read_from_intents_and_outside_changes() {
+        let change =
+            serde_json::json!({ "path": "spec.logLevel", "before": "Normal", "after": "Debug" });
+        let intent = serde_json::json!({ "diff": [[change.clone()], []] });
+        assert_eq!(payload_diffs(&intent).len(), 2);
+        assert_eq!(payload_diffs(&intent)[0][0].path, "spec.logLevel");
+        let outside = serde_json::json!({ "diff": [change] });
+        assert_eq!(
+            payload_diffs(&outside)[0][0].after,
+            Some(serde_json::json!("Debug"))
+        );
+        assert!(payload_diffs(&serde_json::json!({})).is_empty());
+    }
+
+    #[test]
+    fn the_url_round_trips_filters_and_cursor() {
+        let query = AuditQuery {
+            actor: Some("Ada Admin".into()),
+            outcome: Some("degraded".into()),
+            text: Some("a&b=c".into()),
+            ..Default::default()
+        };
+        let href = query.href(Some(120));
+        assert_eq!(
+            href,
+            "/audit?actor=Ada%20Admin&outcome=degraded&text=a%26b%3Dc&before=120"
+        );
+        let pairs: Vec<(String, String)> = href
+            .split_once('?')
+            .map(|(_, q)| q)
+            .unwrap_or_default()
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    v.replace("%20", " ")
+                        .replace("%26", "&")
+                        .replace("%3D", "="),
+                )
+            })
+            .collect();
+        let back = AuditQuery::from_pairs(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        });
+        assert_eq!(
+            back,
+            AuditQuery {
+                before: Some(120),
+                ..query.clone()
+            }
+        );
+        assert_eq!(AuditQuery::default().href(None), "/audit");
+        assert_eq!(
+            query.export_href("csv"),
+            "/audit/export.csv?actor=Ada%20Admin&outcome=degraded&text=a%26b%3Dc"
+        );
+        assert_eq!(
+            AuditQuery::default().export_href("jsonl"),
+            "/audit/export.jsonl"
+        );
+    }
+
+    #[test]
+    fn blank_filters_are_no_filters() {
+        let q = AuditQuery::from_pairs(|name| (name == "actor").then(|| "  ".to_string()));
+        assert_eq!(q, AuditQuery::default());
+        let q = AuditQuery::from_pairs(|name| (name == "before").then(|| "x".to_string()));
+        assert_eq!(q.before, None);
+    }
+}

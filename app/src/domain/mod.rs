@@ -1,0 +1,16 @@
+//! Pure rules and types: no I/O and no views. The server, the API layer, the components
+//! and the pages all build on these, so a rule is written once and the browser and the
+//! server can never disagree about it.
+
+pub mod access;
+pub mod audit;
+pub mod change;
+pub mod conditions;
+pub mod diff;
+pub mod page;
+pub mod podspec;
+pub mod registry_config;
+pub mod return_to;
+pub mod session;
+pub mod storage;
+pub mod violation;

@@ -1,0 +1,99 @@
+//! The console's pages (SPEC §6): their paths and the catalogue keys of their names.
+
+/// A page of the console, in navigation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Overview,
+    Logs,
+    Configuration,
+    Storage,
+    Exposure,
+    CaTrust,
+    Access,
+    Pruner,
+    Audit,
+}
+
+impl Page {
+    pub const ALL: [Page; 9] = [
+        Page::Overview,
+        Page::Logs,
+        Page::Configuration,
+        Page::Storage,
+        Page::Exposure,
+        Page::CaTrust,
+        Page::Access,
+        Page::Pruner,
+        Page::Audit,
+    ];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Page::Overview => "/",
+            Page::Logs => "/logs",
+            Page::Configuration => "/configuration",
+            Page::Storage => "/storage",
+            Page::Exposure => "/exposure",
+            Page::CaTrust => "/ca-trust",
+            Page::Access => "/access",
+            Page::Pruner => "/pruner",
+            Page::Audit => "/audit",
+        }
+    }
+
+    /// The page at `path` (exactly), if any.
+    pub fn from_path(path: &str) -> Option<Page> {
+        Page::ALL.into_iter().find(|page| page.path() == path)
+    }
+
+    /// Whether the page has islands (interactive parts). Only such pages load the WASM
+    /// bundle; the others are complete as the server renders them. A test checks this
+    /// against the rendered pages.
+    pub fn has_islands(self) -> bool {
+        matches!(self, Page::Configuration)
+    }
+
+    /// Catalogue key of the page's name in the navigation and its heading.
+    pub fn title_key(self) -> &'static str {
+        match self {
+            Page::Overview => "nav.overview",
+            Page::Logs => "nav.logs",
+            Page::Configuration => "nav.configuration",
+            Page::Storage => "nav.storage",
+            Page::Exposure => "nav.exposure",
+            Page::CaTrust => "nav.ca_trust",
+            Page::Access => "nav.access",
+            Page::Pruner => "nav.pruner",
+            Page::Audit => "nav.audit",
+        }
+    }
+
+    /// Catalogue key of the one-sentence description under the heading.
+    pub fn summary_key(self) -> &'static str {
+        match self {
+            Page::Overview => "page.overview.summary",
+            Page::Logs => "page.logs.summary",
+            Page::Configuration => "page.configuration.summary",
+            Page::Storage => "page.storage.summary",
+            Page::Exposure => "page.exposure.summary",
+            Page::CaTrust => "page.ca_trust.summary",
+            Page::Access => "page.access.summary",
+            Page::Pruner => "page.pruner.summary",
+            Page::Audit => "page.audit.summary",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_unique_and_absolute() {
+        let mut paths: Vec<_> = Page::ALL.iter().map(|p| p.path()).collect();
+        assert!(paths.iter().all(|p| p.starts_with('/')));
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), Page::ALL.len());
+    }
+}

@@ -1,0 +1,399 @@
+//! The one internationalisation layer: every user-visible string is looked up here.
+//!
+//! Catalogues are plain `key = value` files (`app/locales/*.txt`) compiled into the server.
+//! The browser only needs text inside islands, and only in the page's language: the server
+//! writes that one catalogue into pages that have islands (see [`CATALOGUE_ELEMENT_ID`]),
+//! so the WASM bundle carries no catalogue at all. Parsing is pure and done once per
+//! catalogue.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// Name of the cookie that remembers the chosen language. Not a secret and not
+/// `HttpOnly`: the browser-side switch writes it without a round trip.
+pub const LANG_COOKIE: &str = "rc_lang";
+
+/// Id of the `<script type="text/plain">` element holding the page language's catalogue.
+pub const CATALOGUE_ELEMENT_ID: &str = "rc-catalogue";
+
+/// Provided by the server for each request: the language negotiated from the cookie and
+/// `Accept-Language`. The shell writes it into `<html lang>`, where islands read it back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestLang(pub Lang);
+
+/// A language the console speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Ja,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ja];
+
+    /// BCP 47 tag, as used in `<html lang>`, the cookie and the switch URL.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
+
+    /// The language's name in that language, as language pickers conventionally show it.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Ja => "日本語",
+        }
+    }
+
+    /// Parses a tag such as `ja`, `ja-JP` or `EN-us`; other languages give `None`.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "ja" => Some(Lang::Ja),
+            _ => None,
+        }
+    }
+
+    /// The catalogue's text, as shipped (server only: the browser gets it from the page).
+    #[cfg(not(feature = "hydrate"))]
+    pub fn catalogue_source(self) -> &'static str {
+        match self {
+            Lang::En => include_str!("../../locales/en.txt"),
+            Lang::Ja => include_str!("../../locales/ja.txt"),
+        }
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    fn catalogue(self) -> &'static Catalogue {
+        static EN: OnceLock<Catalogue> = OnceLock::new();
+        static JA: OnceLock<Catalogue> = OnceLock::new();
+        let cell = match self {
+            Lang::En => &EN,
+            Lang::Ja => &JA,
+        };
+        cell.get_or_init(|| {
+            // The catalogues are compiled in and checked by tests, so a parse error here
+            // is a build defect; show keys rather than take the page down.
+            parse_catalogue(self.catalogue_source()).unwrap_or_default()
+        })
+    }
+
+    /// In the browser there is one catalogue: the page's language, read once from the page.
+    #[cfg(feature = "hydrate")]
+    fn catalogue(self) -> &'static Catalogue {
+        static PAGE: OnceLock<Catalogue> = OnceLock::new();
+        PAGE.get_or_init(|| {
+            let text = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(CATALOGUE_ELEMENT_ID))
+                .and_then(|e| e.text_content())
+                .unwrap_or_default();
+            // Parsed once per page load and kept for its lifetime.
+            parse_catalogue(Box::leak(text.into_boxed_str())).unwrap_or_default()
+        })
+    }
+}
+
+/// Replaces each `{name}` in `template` with its value.
+pub fn fill(template: &str, params: &[(&str, &str)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in params {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// Looks `key` up in the catalogue of `lang`. A missing key renders as the key itself
+/// (tests make sure no shipped key is missing).
+pub fn translate(lang: Lang, key: &str) -> &'static str {
+    match lang.catalogue().get(key) {
+        Some(text) => text,
+        None => missing(key),
+    }
+}
+
+/// Whether `lang`'s catalogue has `key` (for tests of keys chosen at run time).
+pub fn has_key(lang: Lang, key: &str) -> bool {
+    lang.catalogue().contains_key(key)
+}
+
+/// Every key of `lang`'s catalogue (for tests of a module's keys).
+pub fn keys(lang: Lang) -> Vec<&'static str> {
+    lang.catalogue().keys().copied().collect()
+}
+
+/// A key the catalogue lacks: the English text on the server (tests make sure no shipped
+/// key is missing), a marker in the browser.
+#[cfg(not(feature = "hydrate"))]
+fn missing(key: &str) -> &'static str {
+    Lang::En
+        .catalogue()
+        .get(key)
+        .copied()
+        .unwrap_or("[missing translation]")
+}
+
+#[cfg(feature = "hydrate")]
+fn missing(_key: &str) -> &'static str {
+    "[missing translation]"
+}
+
+/// Key → text of one language.
+pub type Catalogue = HashMap<&'static str, &'static str>;
+
+/// A line of a catalogue that is neither a comment, blank, nor `key = value`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("line {line}: expected `key = value`")]
+    NotKeyValue { line: usize },
+    #[error("line {line}: key `{key}` is defined twice")]
+    DuplicateKey { line: usize, key: String },
+    #[error("line {line}: key `{key}` has an empty value")]
+    EmptyValue { line: usize, key: String },
+    #[error("line {line}: key `{key}` may contain only a-z, 0-9, `.` and `_`")]
+    BadKey { line: usize, key: String },
+}
+
+/// Parses a catalogue file. Keys are `[a-z0-9._]+`; values are trimmed and may contain `=`.
+pub fn parse_catalogue(source: &'static str) -> Result<Catalogue, CatalogueError> {
+    let mut map = Catalogue::new();
+    for (index, raw) in source.lines().enumerate() {
+        let line = index + 1;
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let (key, value) = trimmed
+            .split_once('=')
+            .ok_or(CatalogueError::NotKeyValue { line })?;
+        let (key, value) = (key.trim(), value.trim());
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_')
+        {
+            return Err(CatalogueError::BadKey {
+                line,
+                key: key.to_string(),
+            });
+        }
+        if value.is_empty() {
+            return Err(CatalogueError::EmptyValue {
+                line,
+                key: key.to_string(),
+            });
+        }
+        if map.insert(key, value).is_some() {
+            return Err(CatalogueError::DuplicateKey {
+                line,
+                key: key.to_string(),
+            });
+        }
+    }
+    Ok(map)
+}
+
+/// Chooses the language for a request: the remembered cookie first, then the browser's
+/// `Accept-Language` preferences (highest q first, ties in header order), then English.
+pub fn negotiate(cookie_value: Option<&str>, accept_language: Option<&str>) -> Lang {
+    if let Some(lang) = cookie_value.and_then(Lang::from_tag) {
+        return lang;
+    }
+    accept_language.and_then(best_accepted).unwrap_or_default()
+}
+
+fn best_accepted(header: &str) -> Option<Lang> {
+    let mut best: Option<(f32, Lang)> = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or("").trim();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if quality.is_nan() || quality <= 0.0 {
+            continue;
+        }
+        if let Some(lang) = Lang::from_tag(tag) {
+            // Strictly greater keeps the earlier of equal preferences.
+            if best.is_none_or(|(q, _)| quality > q) {
+                best = Some((quality, lang));
+            }
+        }
+    }
+    best.map(|(_, lang)| lang)
+}
+
+/// Reads one cookie's value out of a `Cookie` header.
+pub fn cookie_value<'a>(cookie_header: &'a str, name: &str) -> Option<&'a str> {
+    cookie_header.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k.trim() == name).then_some(v.trim())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(lang: Lang) -> BTreeSet<&'static str> {
+        parse_catalogue(lang.catalogue_source())
+            .unwrap_or_else(|e| panic!("{} catalogue: {e}", lang.code()))
+            .keys()
+            .copied()
+            .collect()
+    }
+
+    #[test]
+    fn catalogues_have_the_same_keys() {
+        let en = keys(Lang::En);
+        let ja = keys(Lang::Ja);
+        let only_en: Vec<_> = en.difference(&ja).collect();
+        let only_ja: Vec<_> = ja.difference(&en).collect();
+        assert!(
+            only_en.is_empty() && only_ja.is_empty(),
+            "keys only in en.txt: {only_en:?}; keys only in ja.txt: {only_ja:?}"
+        );
+    }
+
+    /// Every literal key passed to `I18n::t` in the app's source must exist in the catalogues, so a typo
+    /// cannot ship as `[missing translation]`.
+    #[test]
+    fn every_key_used_in_source_is_in_the_catalogue() {
+        let en = keys(Lang::En);
+        let mut missing = Vec::new();
+        let mut used = 0;
+        for path in rust_sources(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))) {
+            let text = std::fs::read_to_string(&path).expect("read source");
+            for key in used_keys(&text) {
+                used += 1;
+                if !en.contains(key.as_str()) {
+                    missing.push(format!("{}: {key}", path.display()));
+                }
+            }
+        }
+        assert!(
+            used > 10,
+            "the scan found only {used} keys: is the pattern still right?"
+        );
+        assert!(
+            missing.is_empty(),
+            "keys used but not in the catalogues: {missing:?}"
+        );
+    }
+
+    fn rust_sources(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(rust_sources(&path));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    /// Literal keys passed to `I18n::t`, the one way views look text up.
+    fn used_keys(text: &str) -> Vec<String> {
+        let marker = ".t(\"";
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some(pos) = rest.find(marker) {
+            rest = &rest[pos + marker.len()..];
+            let end = rest.find('"').unwrap_or(0);
+            out.push(rest[..end].to_string());
+        }
+        out
+    }
+
+    #[test]
+    fn shipped_catalogues_parse() {
+        for lang in Lang::ALL {
+            assert!(!keys(lang).is_empty());
+        }
+    }
+
+    #[test]
+    fn translate_finds_both_languages() {
+        assert_eq!(translate(Lang::En, "nav.overview"), "Overview");
+        assert_eq!(translate(Lang::Ja, "nav.overview"), "概要");
+        assert_eq!(translate(Lang::Ja, "no.such.key"), "[missing translation]");
+    }
+
+    #[test]
+    fn parse_rejects_malformed_lines() {
+        assert_eq!(
+            parse_catalogue("a.b = x\nnot a pair\n"),
+            Err(CatalogueError::NotKeyValue { line: 2 })
+        );
+        assert_eq!(
+            parse_catalogue("a.b = x\na.b = y\n"),
+            Err(CatalogueError::DuplicateKey {
+                line: 2,
+                key: "a.b".into()
+            })
+        );
+        assert_eq!(
+            parse_catalogue("a.b =   \n"),
+            Err(CatalogueError::EmptyValue {
+                line: 1,
+                key: "a.b".into()
+            })
+        );
+        assert_eq!(
+            parse_catalogue("A b = x\n"),
+            Err(CatalogueError::BadKey {
+                line: 1,
+                key: "A b".into()
+            })
+        );
+    }
+
+    #[test]
+    fn parse_keeps_equals_signs_in_values_and_skips_comments() {
+        let cat = parse_catalogue("# c\n\n  x.y = a = b  \n").expect("parses");
+        assert_eq!(cat.get("x.y"), Some(&"a = b"));
+        assert_eq!(cat.len(), 1);
+    }
+
+    #[test]
+    fn negotiation_prefers_cookie_then_header_then_english() {
+        assert_eq!(negotiate(Some("ja"), Some("en")), Lang::Ja);
+        assert_eq!(negotiate(Some("fr"), Some("ja-JP,en;q=0.5")), Lang::Ja);
+        assert_eq!(negotiate(None, Some("en-US,en;q=0.9,ja;q=0.8")), Lang::En);
+        assert_eq!(negotiate(None, Some("fr-FR, ja;q=0.7, en;q=0.3")), Lang::Ja);
+        assert_eq!(negotiate(None, Some("ja;q=0, en;q=0.1")), Lang::En);
+        assert_eq!(negotiate(None, Some("de, fr")), Lang::En);
+        assert_eq!(negotiate(None, Some("")), Lang::En);
+        assert_eq!(negotiate(None, Some("ja;q=abc")), Lang::Ja);
+        assert_eq!(negotiate(None, None), Lang::En);
+        // Equal quality: the first listed wins.
+        assert_eq!(negotiate(None, Some("ja, en")), Lang::Ja);
+    }
+
+    #[test]
+    fn tags_parse_case_insensitively() {
+        assert_eq!(Lang::from_tag("JA-jp"), Some(Lang::Ja));
+        assert_eq!(Lang::from_tag("en_GB"), Some(Lang::En));
+        assert_eq!(Lang::from_tag("zh"), None);
+        assert_eq!(Lang::from_tag(""), None);
+    }
+
+    #[test]
+    fn cookie_value_finds_the_named_cookie_only() {
+        let header = "a=1; rc_lang=ja ; rc_langx=en";
+        assert_eq!(cookie_value(header, "rc_lang"), Some("ja"));
+        assert_eq!(cookie_value(header, "rc"), None);
+        assert_eq!(cookie_value("garbage", "rc_lang"), None);
+    }
+}

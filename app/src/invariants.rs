@@ -1,0 +1,124 @@
+//! Invariants of the crate as a whole, checked by tests: imports run one way through the
+//! layers, and every catalogue key chosen at run time exists in every language.
+
+use crate::i18n::{Lang, has_key};
+use std::path::{Path, PathBuf};
+
+/// The layers, lowest first. A module may import from its own layer and the ones before
+/// it, never from a later one. `i18n` and `domain` share the lowest level (violations name
+/// their message through the catalogue).
+const LAYERS: [(&str, u8); 6] = [
+    ("i18n", 0),
+    ("domain", 0),
+    ("api", 1),
+    ("components", 2),
+    ("pages", 3),
+    ("app", 4),
+];
+
+fn layer_of(module: &str) -> Option<u8> {
+    LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)
+}
+
+fn rust_sources(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(rust_sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The top-level modules a source names through `crate::…`, including inside `use`
+/// groups (`use crate::{a, b::c}`).
+fn crate_modules(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            for item in group[..end].split(',') {
+                let name: String = item
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                out.push(name);
+            }
+        } else {
+            out.push(
+                rest.chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn imports_run_one_way_through_the_layers() {
+    let src = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for path in rust_sources(&src) {
+        let relative = path.strip_prefix(&src).expect("under src");
+        let top = relative
+            .components()
+            .next()
+            .and_then(|c| c.as_os_str().to_str())
+            .map(|s| s.trim_end_matches(".rs").to_string())
+            .unwrap_or_default();
+        let Some(own) = layer_of(&top) else { continue };
+        let text = std::fs::read_to_string(&path).expect("read source");
+        for module in crate_modules(&text) {
+            checked += 1;
+            if let Some(theirs) = layer_of(&module)
+                && theirs > own
+            {
+                wrong.push(format!("{} imports crate::{module}", relative.display()));
+            }
+        }
+    }
+    assert!(
+        checked > 50,
+        "only {checked} imports found: is the scan still right?"
+    );
+    assert!(wrong.is_empty(), "imports that run upward: {wrong:#?}");
+}
+
+#[test]
+fn the_layer_scan_sees_groups_and_paths() {
+    assert_eq!(
+        crate_modules("use crate::{pages::x, domain};\nlet a = crate::api::f();"),
+        vec!["pages", "domain", "api"]
+    );
+}
+
+#[test]
+fn keys_chosen_at_run_time_exist_in_every_language() {
+    let mut keys: Vec<&str> = Vec::new();
+    keys.extend(crate::domain::access::console_actions().iter().map(|a| {
+        // Leaked once per test run: the actions own their keys.
+        &*Box::leak(a.action_key.clone().into_boxed_str())
+    }));
+    keys.extend(crate::domain::registry_config::rules::MESSAGE_KEYS);
+    keys.extend(crate::domain::registry_config::form::MESSAGE_KEYS);
+    keys.extend(crate::domain::podspec::MESSAGE_KEYS);
+    keys.extend(crate::domain::audit::OUTCOMES.iter().map(|(_, key)| *key));
+    keys.extend(
+        crate::domain::page::Page::ALL
+            .iter()
+            .flat_map(|p| [p.title_key(), p.summary_key()]),
+    );
+    for lang in Lang::ALL {
+        for key in &keys {
+            assert!(has_key(lang, key), "{} lacks {key}", lang.code());
+        }
+    }
+}

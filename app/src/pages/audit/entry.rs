@@ -1,0 +1,118 @@
+//! One change in full: each event with who, from where, why, the diff, the `oc` commands,
+//! the dry run, the apply result and the follow-up.
+
+use crate::api::audit::audit_change;
+use crate::components::diff_table::DiffTable;
+use crate::components::error_notice::ErrorNotice;
+use crate::components::language::I18n;
+use crate::domain::audit::{AuditEventView, outcome_key, payload_diffs};
+use leptos::prelude::*;
+
+/// One change in full: every event with who, from where, why, the diff, the `oc`
+/// commands, the dry run, the apply result and the follow-up.
+#[component]
+pub fn AuditEntry(change_id: String) -> impl IntoView {
+    let i18n = I18n::expect();
+    let id = change_id.clone();
+    let events = Resource::new_blocking(move || id.clone(), audit_change);
+    view! {
+        <section class="card audit-entry" data-entry=change_id.clone() aria-labelledby="entry-heading">
+            <h2 id="entry-heading">{i18n.t("audit.entry")}" "<code>{change_id.clone()}</code></h2>
+            <Suspense fallback=|| ()>
+                {move || events.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p class="empty">{i18n.t("audit.entry.none")}</p> }.into_any(),
+                    Ok(list) => list.into_iter().map(|event| view! { <AuditEvent event /> }).collect_view().into_any(),
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn AuditEvent(event: AuditEventView) -> impl IntoView {
+    let i18n = I18n::expect();
+    let kind_key = match event.kind.as_str() {
+        "intent" => "audit.event.intent",
+        "result" => "audit.event.result",
+        "follow_up" => "audit.event.follow_up",
+        _ => "audit.event.outside",
+    };
+    let raw = serde_json::to_string_pretty(&event.payload).unwrap_or_default();
+    let diffs = payload_diffs(&event.payload);
+    let oc: Vec<String> = event
+        .payload
+        .get("oc")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let text = |key: &str| {
+        event
+            .payload
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let dry_run = text("dry_run");
+    let message = text("message").filter(|m| !m.is_empty());
+    let list = |key: &str| {
+        event
+            .payload
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|o| {
+                        let kind = o["kind"].as_str().unwrap_or_default();
+                        let name = o["name"].as_str().unwrap_or_default();
+                        format!("{kind} {name}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+    };
+    let (applied, not_applied) = (list("applied"), list("not_applied"));
+    let outcome_label = event.outcome.clone().map(|o| outcome_key(&o));
+    let facts = [
+        (
+            "audit.detail.actor",
+            Some(format!("{} ({})", event.actor_name, event.actor_subject)),
+        ),
+        ("audit.detail.email", event.actor_email.clone()),
+        (
+            "audit.detail.groups",
+            (!event.actor_groups.is_empty()).then(|| event.actor_groups.join(", ")),
+        ),
+        ("audit.detail.client", event.client_addr.clone()),
+        ("audit.detail.request", event.request_id.clone()),
+        (
+            "audit.col.reason",
+            event.reason.clone().filter(|_| event.kind != "outside"),
+        ),
+        ("audit.col.objects", Some(event.objects.join(", "))),
+        ("audit.detail.dry_run", dry_run),
+        ("audit.detail.applied", applied),
+        ("audit.detail.not_applied", not_applied),
+        ("audit.detail.message", message),
+    ];
+    view! {
+        <article class="audit-event" data-event=event.kind.clone() data-seq=event.seq>
+            <h3>
+                {i18n.t(kind_key)}" · "<time datetime=event.at.clone()>{event.at.clone()}</time>
+                {outcome_label.map(|key| view! { " " <span class="badge">{i18n.t(key)}</span> })}
+            </h3>
+            <dl class="facts">
+                {facts.into_iter().filter_map(|(key, value)| value.map(|v| view! {
+                    <dt>{i18n.t(key)}</dt><dd>{v}</dd>
+                })).collect_view()}
+            </dl>
+            {diffs.into_iter().filter(|d| !d.is_empty()).map(|changes| view! { <DiffTable changes /> }).collect_view()}
+            {oc.into_iter().map(|command| view! { <pre class="code" data-oc-command="">{command}</pre> }).collect_view()}
+            <details>
+                <summary>{i18n.t("audit.detail.raw")}</summary>
+                <pre class="code">{raw}</pre>
+                <p><small>"SHA-256 "{event.hash.clone()}</small></p>
+            </details>
+        </article>
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per page (SPEC §6).
+
+pub mod audit;
+pub mod configuration;
+pub mod not_found;
+pub mod planned;
+pub mod sign_in;
+pub mod your_access;

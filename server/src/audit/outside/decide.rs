@@ -1,0 +1,673 @@
+//! Who changed an object and whether it was the console (pure): from the baseline, the
+//! object now and its `metadata.managedFields`.
+
+use super::baseline::Baseline;
+use crate::change::FIELD_MANAGER;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, Time};
+use serde::{Deserialize, Serialize};
+
+/// Which version of which object: uid (empty when unknown) and generation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub uid: String,
+    pub generation: i64,
+}
+
+/// One managedFields entry of the object itself, without its field set: who last wrote
+/// with which operation, and when (the API server keeps seconds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub manager: String,
+    pub operation: Option<String>,
+    pub time: Option<Time>,
+}
+
+impl Stamp {
+    fn of(entry: &ManagedFieldsEntry) -> Self {
+        Stamp {
+            manager: manager_of(entry).to_string(),
+            operation: entry.operation.clone(),
+            time: entry.time.clone(),
+        }
+    }
+}
+
+/// The stamps of the entries of the object itself (not of subresources such as status).
+pub fn stamps(entries: &[ManagedFieldsEntry]) -> Vec<Stamp> {
+    entries
+        .iter()
+        .filter(|e| is_main_resource(e))
+        .map(Stamp::of)
+        .collect()
+}
+
+/// Who wrote the newest generation, from `metadata.managedFields`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Writer {
+    /// The field manager (`kubectl-patch`, `kubectl-edit`, …); `unknown` without
+    /// managedFields.
+    pub manager: String,
+    /// `Update` or `Apply`.
+    pub operation: Option<String>,
+    /// The entry itself (field names only, never values).
+    pub entry: Option<ManagedFieldsEntry>,
+    /// Other managers that wrote since the baseline (or, without one, in the same second:
+    /// the API server keeps seconds).
+    pub also: Vec<String>,
+}
+
+/// Manager recorded when managedFields say nothing.
+pub const UNKNOWN_MANAGER: &str = "unknown";
+
+impl Writer {
+    fn unknown() -> Self {
+        Writer {
+            manager: UNKNOWN_MANAGER.to_string(),
+            operation: None,
+            entry: None,
+            also: Vec::new(),
+        }
+    }
+
+    /// `kubectl-patch (Update)`, for the actor's name.
+    pub fn label(&self) -> String {
+        match &self.operation {
+            Some(op) => format!("{} ({op})", self.manager),
+            None => self.manager.clone(),
+        }
+    }
+}
+
+fn is_main_resource(entry: &ManagedFieldsEntry) -> bool {
+    entry.subresource.as_deref().unwrap_or_default().is_empty()
+}
+
+fn manager_of(entry: &ManagedFieldsEntry) -> &str {
+    entry.manager.as_deref().unwrap_or(UNKNOWN_MANAGER)
+}
+
+/// The newest writer of the object itself (entries of subresources such as `status` are
+/// not: they never change the generation) since `before` (the stamps of the baseline).
+///
+/// An entry whose stamp is the same as in the baseline did not write since (the API server
+/// moves an entry's time whenever its manager changes the object), so a write moments
+/// after someone else's, in the same second, is still told apart. Only when no entry moved
+/// (a manager wrote again within the second of its previous write) do all entries count.
+/// On a tie, a manager other than the console wins: recording a change the console also
+/// made is visible and explainable, hiding one made outside is not.
+pub fn last_writer(entries: &[ManagedFieldsEntry], before: &[Stamp]) -> Option<Writer> {
+    let (candidates, moved_any) = moved_since(entries, before);
+    let tied = newest_first(&candidates);
+    let first = tied.first()?;
+    // Everyone else who wrote since the baseline, or, when that is unknown, in the same
+    // second.
+    let others = if moved_any { &candidates } else { &tied };
+    Some(writer_of(first, others))
+}
+
+/// The newest writer since `before` other than the console, when the console was not the
+/// only one to write since: `None` when every entry that moved belongs to the console (or,
+/// when no entry moved, every entry of the newest second does). The console stays listed
+/// in [`Writer::also`], so the auditor sees that both wrote.
+pub fn outside_writer(entries: &[ManagedFieldsEntry], before: &[Stamp]) -> Option<Writer> {
+    let (candidates, moved_any) = moved_since(entries, before);
+    // When no entry moved, only the newest second says who wrote.
+    let others = if moved_any {
+        candidates
+    } else {
+        newest_first(&candidates)
+    };
+    let outside: Vec<&ManagedFieldsEntry> = others
+        .iter()
+        .copied()
+        .filter(|e| manager_of(e) != FIELD_MANAGER)
+        .collect();
+    let first = *newest_first(&outside).first()?;
+    Some(writer_of(first, &others))
+}
+
+/// The entries of the object itself that moved since `before`, and `true`; or, when none
+/// did, all of them, and `false`.
+fn moved_since<'a>(
+    entries: &'a [ManagedFieldsEntry],
+    before: &[Stamp],
+) -> (Vec<&'a ManagedFieldsEntry>, bool) {
+    let main: Vec<&ManagedFieldsEntry> = entries.iter().filter(|e| is_main_resource(e)).collect();
+    let moved: Vec<&ManagedFieldsEntry> = main
+        .iter()
+        .copied()
+        .filter(|e| !before.contains(&Stamp::of(e)))
+        .collect();
+    if moved.is_empty() {
+        (main, false)
+    } else {
+        (moved, true)
+    }
+}
+
+/// The entries of `candidates` with the newest time, the one that wins first: a manager
+/// other than the console, then by name and operation, so it is stable.
+fn newest_first<'a>(candidates: &[&'a ManagedFieldsEntry]) -> Vec<&'a ManagedFieldsEntry> {
+    let Some(newest) = candidates.iter().map(|e| &e.time).max() else {
+        return Vec::new();
+    };
+    let mut tied: Vec<&ManagedFieldsEntry> = candidates
+        .iter()
+        .copied()
+        .filter(|e| &e.time == newest)
+        .collect();
+    tied.sort_by(|a, b| {
+        let key = |e: &ManagedFieldsEntry| {
+            (
+                manager_of(e) == FIELD_MANAGER,
+                manager_of(e).to_string(),
+                e.operation.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    tied
+}
+
+/// `first` as the writer, with the other managers of `others` in [`Writer::also`].
+fn writer_of(first: &ManagedFieldsEntry, others: &[&ManagedFieldsEntry]) -> Writer {
+    let mut also: Vec<String> = others
+        .iter()
+        .map(|e| manager_of(e).to_string())
+        .filter(|m| m != manager_of(first))
+        .collect();
+    also.sort();
+    also.dedup();
+    Writer {
+        manager: manager_of(first).to_string(),
+        operation: first.operation.clone(),
+        entry: Some(first.clone()),
+        also,
+    }
+}
+
+/// What to do with one sighting of an object.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// Nothing new (the same generation, e.g. a status update, or an older one).
+    Unchanged,
+    /// No baseline yet: the object as it is becomes the baseline; nothing is recorded,
+    /// since nothing says what it was before.
+    FirstSight,
+    /// The console's own write, audited by the change pipeline, and nobody else's since
+    /// the baseline: the baseline moves.
+    Own,
+    /// A change made outside the console: recorded, then the baseline moves.
+    Outside {
+        /// Boxed: the other variants are empty.
+        writer: Box<Writer>,
+        recreated: bool,
+    },
+}
+
+/// Decides from the baseline, the object now and its managedFields. A different uid (or,
+/// when a uid is unknown, a generation going backwards) means the object was deleted and
+/// created again: its generation starts over, and the new object is a change too.
+///
+/// Objects without a generation (0: ConfigMaps, Secrets, RoleBindings) changed when their
+/// redacted content differs from the baseline's (`content_changed`); for the others only
+/// a newer generation counts (a status or label update is no change of the spec).
+pub fn decide(
+    baseline: Option<&Baseline>,
+    now: &Seen,
+    entries: &[ManagedFieldsEntry],
+    content_changed: bool,
+) -> Decision {
+    let Some(baseline) = baseline else {
+        return Decision::FirstSight;
+    };
+    let base = &baseline.seen;
+    let same_object = if base.uid.is_empty() || now.uid.is_empty() {
+        now.generation >= base.generation
+    } else {
+        base.uid == now.uid
+    };
+    let generationless = now.generation == 0 && base.generation == 0;
+    if same_object
+        && (if generationless {
+            !content_changed
+        } else {
+            now.generation <= base.generation
+        })
+    {
+        return Decision::Unchanged;
+    }
+    // A new object's entries are all new: the old object's stamps say nothing about them.
+    let before: &[Stamp] = if same_object { &baseline.stamps } else { &[] };
+    let writer = last_writer(entries, before).unwrap_or_else(Writer::unknown);
+    // The console's write is its own only when nobody else wrote since the baseline:
+    // otherwise the other manager's change would never be recorded.
+    let writer = if writer.manager == FIELD_MANAGER {
+        match outside_writer(entries, before) {
+            Some(outside) => outside,
+            None => return Decision::Own,
+        }
+    } else {
+        writer
+    };
+    Decision::Outside {
+        writer: Box::new(writer),
+        recreated: !same_object,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn entry(
+        manager: &str,
+        operation: &str,
+        time: &str,
+        subresource: Option<&str>,
+    ) -> ManagedFieldsEntry {
+        let mut e = json!({
+            "manager": manager, "operation": operation, "apiVersion": "imageregistry.operator.openshift.io/v1",
+            "time": time, "fieldsType": "FieldsV1", "fieldsV1": { "f:spec": { "f:logLevel": {} } }
+        });
+        if let Some(sub) = subresource {
+            e["subresource"] = json!(sub);
+        }
+        serde_json::from_value(e).expect("entry")
+    }
+
+    fn seen(uid: &str, generation: i64) -> Seen {
+        Seen {
+            uid: uid.into(),
+            generation,
+        }
+    }
+
+    /// A baseline without stamps: every entry counts as moved.
+    fn base(uid: &str, generation: i64) -> Baseline {
+        stamped(uid, generation, &[])
+    }
+
+    fn stamped(uid: &str, generation: i64, entries: &[ManagedFieldsEntry]) -> Baseline {
+        Baseline {
+            seen: seen(uid, generation),
+            stamps: stamps(entries),
+            object: Value::Null,
+        }
+    }
+
+    const T1: &str = "2026-11-24T03:00:00Z";
+    const T2: &str = "2026-11-24T03:00:05Z";
+    const T3: &str = "2026-11-24T03:00:09Z";
+
+    fn manager(decision: &Decision) -> Option<&str> {
+        match decision {
+            Decision::Outside { writer, .. } => Some(writer.manager.as_str()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_newest_entry_of_the_object_itself_is_the_writer() {
+        let entries = [
+            entry("registry-console", "Update", T1, None),
+            entry("kubectl-patch", "Update", T2, None),
+            entry("operator", "Update", T3, Some("status")),
+        ];
+        let writer = last_writer(&entries, &[]).expect("writer");
+        assert_eq!(writer.manager, "kubectl-patch");
+        assert_eq!(writer.operation.as_deref(), Some("Update"));
+        assert_eq!(writer.label(), "kubectl-patch (Update)");
+        assert_eq!(writer.entry, Some(entries[1].clone()));
+        assert_eq!(
+            writer.also,
+            vec!["registry-console"],
+            "without stamps, every entry counts as written since"
+        );
+        let before = stamps(&entries[..1]);
+        let writer = last_writer(&entries, &before).expect("writer");
+        assert!(writer.also.is_empty(), "{:?}", writer.also);
+        let apply = [entry("ci-pipeline", "Apply", T2, Some(""))];
+        assert_eq!(
+            last_writer(&apply, &[]).expect("writer").label(),
+            "ci-pipeline (Apply)",
+            "an empty subresource is the object itself"
+        );
+    }
+
+    #[test]
+    fn only_status_entries_or_none_give_no_writer() {
+        assert_eq!(last_writer(&[], &[]), None);
+        assert_eq!(
+            last_writer(&[entry("operator", "Update", T3, Some("status"))], &[]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_manager_that_is_not_the_console() {
+        let entries = [
+            entry("registry-console", "Update", T2, None),
+            entry("kubectl-patch", "Update", T2, None),
+            entry("kubectl-edit", "Update", T2, None),
+        ];
+        let writer = last_writer(&entries, &[]).expect("writer");
+        assert_eq!(
+            writer.manager, "kubectl-edit",
+            "then by name, so it is stable"
+        );
+        assert_eq!(writer.also, vec!["kubectl-patch", "registry-console"]);
+        let own = [
+            entry("registry-console", "Update", T2, None),
+            entry("registry-console", "Apply", T2, None),
+        ];
+        let writer = last_writer(&own, &[]).expect("writer");
+        assert_eq!(writer.manager, "registry-console");
+        assert!(writer.also.is_empty(), "{:?}", writer.also);
+    }
+
+    #[test]
+    fn an_entry_unchanged_since_the_baseline_did_not_write_even_in_the_same_second() {
+        // `oc patch` at T2, seen; then the console at T2 too.
+        let then = [
+            entry("registry-console", "Update", T1, None),
+            entry("kubectl-patch", "Update", T2, None),
+        ];
+        let now = [
+            entry("registry-console", "Update", T2, None),
+            entry("kubectl-patch", "Update", T2, None),
+            entry("operator", "Update", T3, Some("status")),
+        ];
+        let baseline = stamped("u1", 5, &then);
+        assert_eq!(
+            decide(Some(&baseline), &seen("u1", 6), &now, false),
+            Decision::Own
+        );
+        // The other way round: the console at T2, seen; then `oc patch` at T2.
+        let then = [
+            entry("registry-console", "Update", T2, None),
+            entry("kubectl-patch", "Update", T1, None),
+        ];
+        let baseline = stamped("u1", 5, &then);
+        let decision = decide(Some(&baseline), &seen("u1", 6), &now, false);
+        assert_eq!(manager(&decision), Some("kubectl-patch"));
+        // A new manager is a write even when older than another entry that did not move.
+        let now = [
+            entry("registry-console", "Update", T3, None),
+            entry("kubectl-edit", "Update", T2, None),
+        ];
+        let baseline = stamped("u1", 5, &[entry("registry-console", "Update", T3, None)]);
+        let decision = decide(Some(&baseline), &seen("u1", 6), &now, false);
+        assert_eq!(manager(&decision), Some("kubectl-edit"));
+    }
+
+    #[test]
+    fn when_no_entry_moved_the_newest_counts_and_a_tie_is_recorded() {
+        // A manager wrote again within the second of its previous write: nothing moved.
+        let now = [
+            entry("registry-console", "Update", T2, None),
+            entry("kubectl-patch", "Update", T2, None),
+        ];
+        let baseline = stamped("u1", 5, &now);
+        let decision = decide(Some(&baseline), &seen("u1", 6), &now, false);
+        assert_eq!(manager(&decision), Some("kubectl-patch"));
+        let own = [
+            entry("registry-console", "Update", T2, None),
+            entry("kubectl-patch", "Update", T1, None),
+        ];
+        let baseline = stamped("u1", 5, &own);
+        assert_eq!(
+            decide(Some(&baseline), &seen("u1", 6), &own, false),
+            Decision::Own
+        );
+    }
+
+    #[test]
+    fn a_recreated_object_ignores_the_old_stamps() {
+        let old = [entry("kubectl-create", "Update", T2, None)];
+        let baseline = stamped("u1", 4, &old);
+        let decision = decide(Some(&baseline), &seen("u2", 1), &old, false);
+        assert_eq!(manager(&decision), Some("kubectl-create"));
+    }
+
+    #[test]
+    fn an_entry_without_time_is_the_oldest() {
+        let mut untimed = entry("old-tool", "Update", T1, None);
+        untimed.time = None;
+        let entries = [untimed, entry("kubectl-patch", "Update", T1, None)];
+        assert_eq!(
+            last_writer(&entries, &[]).expect("writer").manager,
+            "kubectl-patch"
+        );
+    }
+
+    #[test]
+    fn first_sight_is_a_baseline_only() {
+        let entries = [entry("kubectl-patch", "Update", T2, None)];
+        assert_eq!(
+            decide(None, &seen("u1", 7), &entries, false),
+            Decision::FirstSight
+        );
+    }
+
+    #[test]
+    fn the_same_or_an_older_generation_is_unchanged() {
+        let baseline = base("u1", 4);
+        // A status update: the operator's entry is newest, the generation stays.
+        let entries = [
+            entry("kubectl-patch", "Update", T1, None),
+            entry("operator", "Update", T3, Some("status")),
+        ];
+        assert_eq!(
+            decide(Some(&baseline), &seen("u1", 4), &entries, false),
+            Decision::Unchanged
+        );
+        assert_eq!(
+            decide(Some(&baseline), &seen("u1", 3), &entries, false),
+            Decision::Unchanged
+        );
+        assert_eq!(
+            decide(Some(&baseline), &seen("", 4), &entries, false),
+            Decision::Unchanged
+        );
+    }
+
+    #[test]
+    fn a_newer_generation_by_the_console_only_moves_the_baseline() {
+        let then = [
+            entry("kubectl-patch", "Update", T1, None),
+            entry("registry-console", "Update", T1, None),
+        ];
+        let entries = [
+            entry("kubectl-patch", "Update", T1, None),
+            entry("registry-console", "Update", T2, None),
+            entry("operator", "Update", T3, Some("status")),
+        ];
+        let baseline = stamped("u1", 4, &then);
+        assert_eq!(
+            decide(Some(&baseline), &seen("u1", 5), &entries, false),
+            Decision::Own
+        );
+        assert_eq!(outside_writer(&entries, &baseline.stamps), None);
+        // Only the console, and no baseline stamps at all.
+        let own = [
+            entry("registry-console", "Update", T2, None),
+            entry("registry-console", "Apply", T1, None),
+        ];
+        assert_eq!(
+            decide(Some(&base("u1", 4)), &seen("u1", 5), &own, false),
+            Decision::Own
+        );
+    }
+
+    #[test]
+    fn the_console_newest_does_not_hide_another_manager_that_also_wrote() {
+        let then = [
+            entry("registry-console", "Update", T1, None),
+            entry("kubectl-patch", "Update", T1, None),
+        ];
+        // `kubectl patch` at T2, then the console at T3, both before the next sighting.
+        let now = [
+            entry("registry-console", "Update", T3, None),
+            entry("kubectl-patch", "Update", T2, None),
+            entry("operator", "Update", T3, Some("status")),
+        ];
+        let baseline = stamped("u1", 5, &then);
+        let writer = last_writer(&now, &baseline.stamps).expect("writer");
+        assert_eq!(writer.manager, "registry-console");
+        assert_eq!(writer.also, vec!["kubectl-patch"]);
+        let decision = decide(Some(&baseline), &seen("u1", 7), &now, false);
+        match decision {
+            Decision::Outside { writer, recreated } => {
+                assert!(!recreated);
+                assert_eq!(writer.manager, "kubectl-patch");
+                assert_eq!(writer.label(), "kubectl-patch (Update)");
+                assert_eq!(writer.entry, Some(now[1].clone()));
+                assert_eq!(
+                    writer.also,
+                    vec!["registry-console"],
+                    "the auditor sees that both wrote"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without baseline stamps every entry counts as moved: the same.
+        let decision = decide(Some(&base("u1", 5)), &seen("u1", 7), &now, false);
+        assert_eq!(manager(&decision), Some("kubectl-patch"));
+        // The newest of several other managers is the writer.
+        let now = [
+            entry("registry-console", "Update", T3, None),
+            entry("kubectl-patch", "Update", T1, None),
+            entry("kubectl-edit", "Update", T2, None),
+            entry("kubectl-client-side-apply", "Update", T1, None),
+        ];
+        let baseline = stamped("u1", 5, &[entry("kubectl-patch", "Update", T1, None)]);
+        match decide(Some(&baseline), &seen("u1", 6), &now, false) {
+            Decision::Outside { writer, .. } => {
+                assert_eq!(writer.manager, "kubectl-edit");
+                assert_eq!(
+                    writer.also,
+                    vec!["kubectl-client-side-apply", "registry-console"],
+                    "an entry that did not move is not listed"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn another_manager_newest_with_the_console_also_moved_is_recorded() {
+        let then = [
+            entry("registry-console", "Update", T1, None),
+            entry("kubectl-patch", "Update", T1, None),
+        ];
+        let now = [
+            entry("registry-console", "Update", T2, None),
+            entry("kubectl-patch", "Update", T3, None),
+        ];
+        let baseline = stamped("u1", 5, &then);
+        match decide(Some(&baseline), &seen("u1", 7), &now, false) {
+            Decision::Outside { writer, recreated } => {
+                assert!(!recreated);
+                assert_eq!(writer.manager, "kubectl-patch");
+                assert_eq!(writer.entry, Some(now[1].clone()));
+                assert_eq!(writer.also, vec!["registry-console"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_newer_generation_by_someone_else_is_recorded() {
+        let entries = [
+            entry("registry-console", "Update", T1, None),
+            entry("kubectl-patch", "Update", T2, None),
+            entry("operator", "Update", T3, Some("status")),
+        ];
+        let decision = decide(Some(&base("u1", 4)), &seen("u1", 6), &entries, false);
+        assert_eq!(manager(&decision), Some("kubectl-patch"));
+        assert!(matches!(
+            decision,
+            Decision::Outside {
+                recreated: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_newer_generation_without_managed_fields_is_recorded_as_unknown() {
+        let decision = decide(Some(&base("u1", 4)), &seen("u1", 5), &[], false);
+        assert_eq!(manager(&decision), Some(UNKNOWN_MANAGER));
+        let status_only = [entry("operator", "Update", T3, Some("status"))];
+        let decision = decide(Some(&base("u1", 4)), &seen("u1", 5), &status_only, false);
+        assert_eq!(manager(&decision), Some(UNKNOWN_MANAGER));
+        match decision {
+            Decision::Outside { writer, .. } => assert_eq!(writer.label(), "unknown"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_recreated_object_is_a_change_even_with_a_lower_generation() {
+        let entries = [entry("kubectl-create", "Update", T3, None)];
+        for now in [seen("u2", 1), seen("u2", 9), seen("", 1)] {
+            let decision = decide(Some(&base("u1", 4)), &now, &entries, false);
+            assert_eq!(manager(&decision), Some("kubectl-create"), "{now:?}");
+            assert!(
+                matches!(
+                    decision,
+                    Decision::Outside {
+                        recreated: true,
+                        ..
+                    }
+                ),
+                "{now:?}"
+            );
+        }
+        // An unknown uid and a higher generation: the same object, changed.
+        let decision = decide(Some(&base("", 4)), &seen("u1", 5), &entries, false);
+        assert!(matches!(
+            decision,
+            Decision::Outside {
+                recreated: false,
+                ..
+            }
+        ));
+        // Recreated by the console (it never does today): still its own.
+        let own = [entry("registry-console", "Update", T3, None)];
+        assert_eq!(
+            decide(Some(&base("u1", 4)), &seen("u2", 1), &own, false),
+            Decision::Own
+        );
+    }
+
+    #[test]
+    fn an_object_without_generation_changes_when_its_content_does() {
+        let entries = [entry(
+            "kubectl-edit",
+            "Update",
+            "2026-11-24T10:00:00Z",
+            None,
+        )];
+        let baseline = stamped("u1", 0, &[]);
+        assert_eq!(
+            decide(Some(&baseline), &seen("u1", 0), &entries, false),
+            Decision::Unchanged,
+            "same content (a new resourceVersion alone is no change)"
+        );
+        match decide(Some(&baseline), &seen("u1", 0), &entries, true) {
+            Decision::Outside { writer, recreated } => {
+                assert_eq!(writer.manager, "kubectl-edit");
+                assert!(!recreated);
+            }
+            other => panic!("{other:?}"),
+        }
+        let own = [entry(FIELD_MANAGER, "Update", "2026-11-24T10:00:00Z", None)];
+        assert_eq!(
+            decide(Some(&baseline), &seen("u1", 0), &own, true),
+            Decision::Own
+        );
+    }
+}

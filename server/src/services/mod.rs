@@ -1,0 +1,106 @@
+//! The services behind the app's port traits, one per page, each acting as the signed-in
+//! user. A request gets a [`RequestServices`]; it builds a page's service only when a server
+//! function asks for it.
+
+pub mod audit;
+pub mod registry_config;
+
+use crate::auth::session::SignedIn;
+use crate::change::{ChangePipeline, PipelineError, Requester};
+use crate::kube::user::UserClients;
+use app::api::error::ConsoleError;
+use app::api::ports::{
+    AuditAccess, BoxFuture, ChangeService, ClusterAccess, ConfigAccess, FollowUpAccess, Services,
+};
+use app::domain::change::{ChangeArea, FollowUpView};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+pub fn change_error(e: PipelineError) -> ConsoleError {
+    ConsoleError::Change(Box::new(e))
+}
+
+/// A page's draft (its submission as JSON), decoded only after the role check.
+pub fn decode_draft<T: DeserializeOwned>(draft: &str) -> Result<T, ConsoleError> {
+    serde_json::from_str(draft).map_err(|e| ConsoleError::Invalid(format!("draft: {e}")))
+}
+
+/// What one request of a signed-in user may use.
+pub struct RequestServices {
+    pub user: Arc<SignedIn>,
+    /// Clients acting as each user (`None` without a cluster).
+    pub users: Option<Arc<UserClients>>,
+    pub pipeline: Arc<ChangePipeline>,
+    pub requester: Requester,
+}
+
+impl RequestServices {
+    /// The cluster as this user: never the console's own identity.
+    fn client(&self) -> Result<kube::Client, ConsoleError> {
+        let users = self.users.as_ref().ok_or_else(|| {
+            ConsoleError::Unavailable("no Kubernetes cluster is configured".into())
+        })?;
+        users.client_for(&self.user).map_err(|e| {
+            tracing::warn!(error = %e, "no Kubernetes client for this user");
+            ConsoleError::Unavailable(e)
+        })
+    }
+
+    fn registry_config_service(
+        &self,
+    ) -> Result<Arc<registry_config::RegistryConfigService>, ConsoleError> {
+        Ok(Arc::new(registry_config::RegistryConfigService {
+            client: self.client()?,
+            cluster: self.cluster()?,
+            pipeline: self.pipeline.clone(),
+            requester: self.requester.clone(),
+        }))
+    }
+}
+
+impl Services for RequestServices {
+    fn cluster(&self) -> Result<Arc<dyn ClusterAccess>, ConsoleError> {
+        let users = self.users.as_ref().ok_or_else(|| {
+            ConsoleError::Unavailable("no Kubernetes cluster is configured".into())
+        })?;
+        users
+            .access_for(&self.user)
+            .map_err(ConsoleError::Unavailable)
+    }
+
+    fn audit(&self) -> Result<Arc<dyn AuditAccess>, ConsoleError> {
+        Ok(Arc::new(self.pipeline.audit.clone()))
+    }
+
+    fn registry_config(&self) -> Result<Arc<dyn ConfigAccess>, ConsoleError> {
+        Ok(self.registry_config_service()?)
+    }
+
+    fn changes(&self, area: ChangeArea) -> Result<Arc<dyn ChangeService>, ConsoleError> {
+        match area {
+            ChangeArea::RegistryConfig => Ok(self.registry_config_service()?),
+        }
+    }
+
+    fn follow_ups(&self) -> Result<Arc<dyn FollowUpAccess>, ConsoleError> {
+        Ok(Arc::new(FollowUpReader {
+            pipeline: self.pipeline.clone(),
+        }))
+    }
+}
+
+struct FollowUpReader {
+    pipeline: Arc<ChangePipeline>,
+}
+
+impl FollowUpAccess for FollowUpReader {
+    fn get(&self, change_id: String) -> BoxFuture<'_, Result<FollowUpView, ConsoleError>> {
+        Box::pin(async move {
+            self.pipeline.follow_ups.get(&change_id).ok_or_else(|| {
+                ConsoleError::Invalid(format!(
+                    "change {change_id} is not being followed by this console"
+                ))
+            })
+        })
+    }
+}
