@@ -1,6 +1,6 @@
 //! The HTML document and the application frame around every page: top bar, navigation and
 //! the routes. Rendered on the server only; the browser loads the WASM bundle just for
-//! pages with islands (see [`Page::has_islands`]).
+//! pages with islands (see [`Page::islands`]).
 
 use crate::api::session::{initial_session, use_session};
 use crate::components::guard::Guarded;
@@ -41,9 +41,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let csrf = session.as_ref().map(|s| s.csrf_token.clone());
     // Pages with islands load the bundle, the session (who is asking) and the one
     // catalogue their islands need; the others are complete without JavaScript.
-    let interactive = Page::from_path(&request_path()).is_some_and(Page::has_islands);
+    let islands = Page::from_path(&request_path())
+        .map(Page::islands)
+        .unwrap_or_default();
+    let interactive = !islands.is_empty();
     let session_json = session.as_ref().filter(|_| interactive).map(script_json);
     let catalogue = interactive.then(|| lang.catalogue_source());
+    let preloads = interactive.then(|| island_preloads(&options, islands));
     view! {
         <!DOCTYPE html>
         <html lang=lang.code()>
@@ -62,7 +66,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     .map(|text| {
                         view! { <script type="text/plain" id=CATALOGUE_ELEMENT_ID>{text}</script> }
                     })}
-                {interactive.then(|| view! { <HydrationScripts options islands=true /> })}
+                {preloads}
+                {interactive.then(|| view! { <HydrationScripts options=options.clone() islands=true /> })}
                 <MetaTags />
             </head>
             <body>
@@ -70,6 +75,52 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Preload links for the chunks of `islands` and their shared chunks: Leptos preloads the
+/// main module only, and would otherwise fetch an island's chunks one after another once
+/// the main module runs.
+#[cfg(feature = "ssr")]
+fn island_preloads(options: &LeptosOptions, islands: &[&str]) -> impl IntoView + use<> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    // Written by `./dev build` beside the bundle: lazy function → the chunk files it needs.
+    static MANIFEST: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
+    let manifest = MANIFEST.get_or_init(|| {
+        let path = std::path::Path::new(options.site_root.as_ref())
+            .join(options.site_pkg_dir.as_ref())
+            .join("__wasm_split_manifest.json");
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
+    });
+    let mut files: Vec<&String> = manifest
+        .iter()
+        .filter(|(name, _)| {
+            islands
+                .iter()
+                .any(|island| name.starts_with(&format!("{island}_loader")))
+        })
+        .flat_map(|(_, files)| files)
+        .collect();
+    files.sort();
+    files.dedup();
+    let pkg = options.site_pkg_dir.clone();
+    files
+        .into_iter()
+        .map(|file| {
+            view! {
+                <link
+                    rel="preload"
+                    href=format!("/{pkg}/{file}.wasm")
+                    r#as="fetch"
+                    r#type="application/wasm"
+                    crossorigin="anonymous"
+                />
+            }
+        })
+        .collect_view()
 }
 
 #[component]

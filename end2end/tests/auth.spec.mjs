@@ -1,7 +1,7 @@
 // Sign-in, roles, sign-out and idle timeout in Chromium, against the sandbox's real OIDC
 // provider and API server.
 import { test, expect } from '@playwright/test';
-import { USERS, signIn } from './sign-in.mjs';
+import { USERS, signIn, hydrated } from './sign-in.mjs';
 
 const ALL_PAGES = ['Overview', 'Logs', 'Configuration', 'Storage', 'Exposure', 'CA trust', 'Access', 'Pruner', 'Audit trail'];
 
@@ -100,17 +100,18 @@ test.describe('signing out', () => {
 test.describe('idle timeout', () => {
   const idleURL = `http://127.0.0.1:${process.env.E2E_IDLE_PORT || '18081'}`;
 
-  test('an idle session ends; the page in hand says to sign in again instead of losing it', async ({ browser }) => {
+  test('an idle session ends; a form in progress stays and says to sign in again', async ({ browser }) => {
     const context = await browser.newContext({ baseURL: idleURL, ignoreHTTPSErrors: true });
     const page = await context.newPage();
-    await signIn(page, 'viewer');
-    await page.evaluate(() => { window.__sameDocument = true; });
+    await signIn(page, 'admin', '/configuration');
+    await hydrated(page, '.config-editor');
+    await page.locator('input[name="spec.replicas"]').fill('3');
     await page.waitForTimeout(4500); // the idle console's timeout is 3 s
-    // Client-side navigation: the page stays, its data call is refused, and it says why.
-    await page.getByRole('link', { name: 'Your access' }).click();
+    // The page stays, what was typed stays, and the refused call says why.
+    await page.locator('[data-action="preview"]').click();
     await expect(page.locator('[data-error="sign-in-required"]')).toBeVisible();
     await expect(page.locator('[data-error="sign-in-required"]')).toContainText('Your session has ended');
-    expect(await page.evaluate(() => window.__sameDocument)).toBe(true);
+    await expect(page.locator('input[name="spec.replicas"]')).toHaveValue('3');
     // A fresh load goes to sign-in with the reason.
     await page.reload();
     await expect(page).toHaveURL(/\/sign-in\?reason=idle/);

@@ -1,7 +1,7 @@
 // The guide's "change the management state from Removed to Managed" (3.5.2) done in the
 // Configuration page, then found, exported and verified by the auditor.
 import { test, expect } from '@playwright/test';
-import { signIn } from './sign-in.mjs';
+import { signIn, hydrated } from './sign-in.mjs';
 import { getConfig, patchConfig } from './kube.mjs';
 
 const GUIDE_PATCH = `oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"managementState":"Managed"}}'`;
@@ -19,6 +19,7 @@ test.describe('configuration', () => {
     await patchConfig({ spec: { managementState: 'Removed', storage: { emptyDir: {} }, replicas: 1 } });
 
     await signIn(page, 'admin', '/configuration');
+    await hydrated(page, '.config-editor');
     await expect(page.locator('h1')).toHaveText('Configuration');
     await expect(page.locator('[data-storage]')).toHaveAttribute('data-storage', 'emptyDir');
     await expect(page.locator('input[name="managementState"][value="Removed"]')).toBeChecked();
@@ -27,13 +28,19 @@ test.describe('configuration', () => {
     const before = (await getConfig()).metadata.resourceVersion;
     await page.locator('input[name="spec.replicas"]').fill('two');
     await page.locator('[data-action="preview"]').click();
-    await expect(page.locator('[data-errors-for="spec.replicas"]')).toContainText('spec.replicas: `two` is not a whole number');
+    // Named once, next to the field (the message does not repeat the field's path).
+    await expect(page.locator('[data-errors-for="spec.replicas"]')).toHaveText('`two` is not a whole number. Enter digits only, e.g. 2.');
+    await expect(page.locator('[data-violations="error"] li')).toHaveText('spec.replicas `two` is not a whole number. Enter digits only, e.g. 2.');
+    await expect(page.locator('input[name="spec.replicas"]')).toHaveAttribute('aria-invalid', 'true');
     await page.locator('input[name="spec.replicas"]').fill('1');
 
     await page.locator('input[name="managementState"][value="Managed"]').check();
-    await page.locator('[data-action="preview"]').click();
+    // From the keyboard: Enter in a field previews, and focus lands on the result (the
+    // Preview button is disabled while the request runs, so it cannot keep it).
+    await page.locator('input[name="spec.replicas"]').press('Enter');
     const review = page.locator('[data-review="preview"]');
     await expect(review).toBeVisible();
+    await expect(page.locator('[data-review-region]')).toBeFocused();
     const row = review.locator('tr[data-path="spec.managementState"]');
     await expect(row.locator('.before')).toHaveText('Removed');
     await expect(row.locator('.after')).toHaveText('Managed');
@@ -106,6 +113,8 @@ test.describe('configuration', () => {
 
   test('a viewer sees the configuration but cannot change it', async ({ page }) => {
     await signIn(page, 'viewer', '/configuration');
+    await hydrated(page, '.config-editor');
+    await expect(page.locator('input[name="spec.replicas"]')).toBeDisabled();
     await expect(page.locator('[data-denied="change_config"]')).toBeVisible();
     await expect(page.locator('[data-action="preview"]')).toBeDisabled();
   });

@@ -17,5 +17,10 @@ export async function signIn(page, user, path = '/') {
   await page.locator('#password').fill(`${user}-password`);
   await page.locator('#sign-in').click();
   await expect(page.locator('.user-name')).toBeVisible();
-  await expect(page.locator('.layout')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/// Waits until the islands of the page have hydrated (only an effect, which runs in the
+/// browser after hydration, sets the mark).
+export async function hydrated(page, selector) {
+  await expect(page.locator(selector)).toHaveAttribute('data-hydrated', 'true');
 }

@@ -6,13 +6,25 @@
 //! checked against the same table. Values are checked in the layer they come from, so an
 //! error names the file key, variable or flag to fix. Unknown keys and variables are
 //! errors, with a suggestion when one is close.
+//!
+//! Each checked layer is a figment [`Provider`]; figment merges them and remembers which
+//! layer each effective value came from ([`Figment::find_metadata`]), which is what
+//! `registry-console config` shows. The file is parsed here (with the `toml` crate the
+//! rest of the server uses) rather than by figment's `Toml` provider, and the environment
+//! is read here rather than by its `Env` provider: both would accept keys and variables
+//! we must reject by name, `Env` reads only the process's own environment (tests pass
+//! theirs in), and the values must be checked as text in the layer they come from.
 
 use crate::error::{Error, Result};
+use app::domain::duration;
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Prefix of every environment variable the console reads.
 pub const ENV_PREFIX: &str = "REGISTRY_CONSOLE_";
@@ -33,7 +45,8 @@ pub enum Kind {
     /// Comma-separated in the environment and on the command line; an array in TOML.
     List,
     LogFormat,
-    /// `30s`, `15m`, `12h`, `1d` (or plain seconds); stored as whole seconds.
+    /// More than zero: `90s`, `30m`, `1h30m`, `12h`, `1d`, `500ms` or plain seconds (see
+    /// [`duration::parse_setting`]).
     Duration,
     /// `token` or `impersonate` (see [`KubeAuthMode`]).
     KubeAuthMode,
@@ -158,6 +171,22 @@ pub const SETTINGS: &[Setting] = &[
         Prefix,
         Some(""),
         "In impersonate mode, prefix put before the user name and each group (match the API server's --oidc-username-prefix, e.g. oidc:)"
+    ),
+    setting!(
+        "kube.connect_timeout",
+        "REGISTRY_CONSOLE_KUBE_CONNECT_TIMEOUT",
+        "kube-connect-timeout",
+        Duration,
+        Some("5s"),
+        "Deadline for connecting to the Kubernetes API server (e.g. 5s)"
+    ),
+    setting!(
+        "kube.request_timeout",
+        "REGISTRY_CONSOLE_KUBE_REQUEST_TIMEOUT",
+        "kube-request-timeout",
+        Duration,
+        Some("15s"),
+        "Deadline for each whole Kubernetes API request, watches excepted (e.g. 15s)"
     ),
     setting!(
         "log.format",
@@ -288,6 +317,14 @@ pub const SETTINGS: &[Setting] = &[
         "Characters a change's reason needs at least"
     ),
     setting!(
+        "audit.max_reason_length",
+        "REGISTRY_CONSOLE_AUDIT_MAX_REASON_LENGTH",
+        "audit-max-reason-length",
+        Count,
+        Some("2000"),
+        "Characters a change's reason may have at most (at least audit.min_reason_length)"
+    ),
+    setting!(
         "audit.follow_up_timeout",
         "REGISTRY_CONSOLE_AUDIT_FOLLOW_UP_TIMEOUT",
         "audit-follow-up-timeout",
@@ -325,8 +362,10 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct AuditSettings {
     pub min_reason_length: u32,
-    /// Seconds.
-    pub follow_up_timeout: u64,
+    /// Never less than `min_reason_length`.
+    pub max_reason_length: u32,
+    #[serde(with = "setting_duration")]
+    pub follow_up_timeout: Duration,
     pub record_outside_changes: bool,
 }
 
@@ -339,6 +378,11 @@ pub struct KubeSettings {
     pub auth_mode: KubeAuthMode,
     pub impersonation_username_claim: String,
     pub impersonation_prefix: String,
+    #[serde(with = "setting_duration")]
+    pub connect_timeout: Duration,
+    /// For each whole request, watches excepted.
+    #[serde(with = "setting_duration")]
+    pub request_timeout: Duration,
 }
 
 /// How requests made for a user reach the API server. Neither mode ever falls back to the
@@ -356,10 +400,36 @@ pub enum KubeAuthMode {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SessionSettings {
-    /// Seconds without a request after which the session ends.
-    pub idle_timeout: u64,
-    /// Seconds after sign-in after which the session ends.
-    pub absolute_timeout: u64,
+    /// Time without a request after which the session ends.
+    #[serde(with = "setting_duration")]
+    pub idle_timeout: Duration,
+    /// Time after sign-in after which the session ends.
+    #[serde(with = "setting_duration")]
+    pub absolute_timeout: Duration,
+}
+
+/// Durations are written as the settings take them (`30m`, `12h`), so what
+/// `registry-console config` prints can be pasted into a file.
+mod setting_duration {
+    use app::domain::duration;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&duration::format_setting(*value))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        duration::parse_setting(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Whole seconds, rounded up (a session timeout of `500ms` is one second, not none).
+pub fn whole_seconds(duration: Duration) -> u64 {
+    duration
+        .as_secs()
+        .saturating_add(u64::from(duration.subsec_nanos() > 0))
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -514,16 +584,13 @@ pub fn load(
     };
 
     let env = read_env(env)?;
-    let mut layers = Layers::default();
+    let mut defaults = Layer::new(Metadata::named(DEFAULTS));
     for setting in SETTINGS {
         if let Some(default) = setting.default {
-            layers.set(
-                setting,
-                parse_text(setting, default, &Source::Default)?,
-                Source::Default,
-            );
+            defaults.set(setting, parse_text(setting, default, &Source::Default)?);
         }
     }
+    let mut figment = Figment::from(defaults);
 
     let file = matches
         .get_one::<PathBuf>("config")
@@ -534,87 +601,143 @@ pub fn load(
             path: path.clone(),
             source,
         })?;
-        apply_file(&mut layers, &path, &text)?;
+        figment = figment.merge(file_layer(&path, &text)?);
     }
 
+    let mut environment = Layer::new(Metadata::named(ENVIRONMENT));
     for (setting, text) in env.values {
-        let source = Source::Env(setting.env);
-        layers.set(setting, parse_text(setting, &text, &source)?, source);
+        environment.set(
+            setting,
+            parse_text(setting, &text, &Source::Env(setting.env))?,
+        );
     }
+    figment = figment.merge(environment);
 
+    let mut flags = Layer::new(Metadata::named(FLAGS));
     for setting in SETTINGS {
         if let Some(text) = matches.get_one::<String>(setting.key) {
-            let source = Source::Flag(setting.flag);
-            layers.set(setting, parse_text(setting, text, &source)?, source);
+            flags.set(
+                setting,
+                parse_text(setting, text, &Source::Flag(setting.flag))?,
+            );
         }
     }
+    figment = figment.merge(flags);
 
-    Ok((command, layers.finish()?))
+    Ok((command, finish(figment)?))
 }
 
-/// Effective values keyed by setting, with their sources.
-#[derive(Default)]
-struct Layers {
-    values: BTreeMap<&'static str, (toml::Value, Source)>,
+/// Metadata names of the layers that are not a file (a file's metadata has its path).
+const DEFAULTS: &str = "built-in defaults";
+const ENVIRONMENT: &str = "environment";
+const FLAGS: &str = "command line";
+const DERIVED: &str = "derived";
+
+/// One layer's checked values, for figment to merge over the layers before it.
+struct Layer {
+    metadata: Metadata,
+    values: Dict,
 }
 
-impl Layers {
-    fn set(&mut self, setting: &Setting, value: toml::Value, source: Source) {
-        self.values.insert(setting.key, (value, source));
+impl Layer {
+    fn new(metadata: Metadata) -> Self {
+        Layer {
+            metadata,
+            values: Dict::new(),
+        }
     }
 
-    fn finish(mut self) -> Result<Loaded> {
-        // Derived defaults follow the settings they depend on, whichever layer set those.
-        if !self.values.contains_key("public_url") {
-            let listen = self.text("listen_addr").unwrap_or_default();
-            let url = format!("http://{listen}");
-            self.values
-                .insert("public_url", (toml::Value::String(url), Source::Derived));
-        }
-        if !self.values.contains_key("database_url") {
-            let dir = self.text("data_dir").unwrap_or_default();
-            let url = format!("sqlite://{}/registry-console.db", dir.trim_end_matches('/'));
-            self.values
-                .insert("database_url", (toml::Value::String(url), Source::Derived));
-        }
-
-        let mut root = toml::Table::new();
-        for (key, (value, _)) in &self.values {
-            insert_dotted(&mut root, key, value.clone());
-        }
-        // Sections must exist even when every key in them is unset.
-        for section in ["kube", "log", "oidc", "session", "audit"] {
-            root.entry(section)
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        }
-        let config: Config = toml::Value::Table(root)
-            .try_into()
-            .map_err(|e| Error::Config(format!("internal: merged settings do not fit: {e}")))?;
-        let sources = self.values.into_iter().map(|(k, (_, s))| (k, s)).collect();
-        Ok(Loaded { config, sources })
-    }
-
-    fn text(&self, key: &str) -> Option<String> {
-        self.values
-            .get(key)
-            .and_then(|(v, _)| v.as_str().map(str::to_string))
-    }
-}
-
-fn insert_dotted(root: &mut toml::Table, key: &str, value: toml::Value) {
-    match key.split_once('.') {
-        None => {
-            root.insert(key.to_string(), value);
-        }
-        Some((section, rest)) => {
-            let entry = root
-                .entry(section)
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            if let toml::Value::Table(table) = entry {
-                insert_dotted(table, rest, value);
+    /// Keys are `name` or `section.name` (a test keeps it so).
+    fn set(&mut self, setting: &Setting, value: Value) {
+        match setting.key.split_once('.') {
+            None => {
+                self.values.insert(setting.key.to_string(), value);
+            }
+            Some((section, name)) => {
+                let table = self
+                    .values
+                    .entry(section.to_string())
+                    .or_insert_with(|| Value::from(Dict::new()));
+                if let Value::Dict(_, table) = table {
+                    table.insert(name.to_string(), value);
+                }
             }
         }
     }
+}
+
+impl Provider for Layer {
+    fn metadata(&self) -> Metadata {
+        self.metadata.clone()
+    }
+
+    fn data(&self) -> std::result::Result<Map<Profile, Dict>, figment::Error> {
+        Ok(Profile::Default.collect(self.values.clone()))
+    }
+}
+
+/// Adds the derived defaults, extracts the configuration and each value's source.
+fn finish(figment: Figment) -> Result<Loaded> {
+    let internal = |e: figment::Error| Error::Config(format!("internal: {e}"));
+    // Derived defaults follow the settings they depend on, whichever layer set those.
+    let mut derived = Layer::new(Metadata::named(DERIVED));
+    if !figment.contains("public_url") {
+        let listen: String = figment.extract_inner("listen_addr").map_err(internal)?;
+        derived.set(
+            setting("public_url")?,
+            Value::from(format!("http://{listen}")),
+        );
+    }
+    if !figment.contains("database_url") {
+        let dir: String = figment.extract_inner("data_dir").map_err(internal)?;
+        let url = format!("sqlite://{}/registry-console.db", dir.trim_end_matches('/'));
+        derived.set(setting("database_url")?, Value::from(url));
+    }
+    let figment = figment.merge(derived);
+
+    let config: Config = figment.extract().map_err(internal)?;
+    let sources: BTreeMap<&'static str, Source> = SETTINGS
+        .iter()
+        .filter_map(|s| Some((s.key, source_of(&figment, s)?)))
+        .collect();
+
+    let (min, max) = (
+        config.audit.min_reason_length,
+        config.audit.max_reason_length,
+    );
+    if max < min {
+        let source = |key| {
+            sources
+                .get(key)
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        };
+        return Err(Error::Config(format!(
+            "audit.max_reason_length `{max}` ({}) is less than audit.min_reason_length `{min}` ({}); a reason's maximum length must be at least its minimum",
+            source("audit.max_reason_length"),
+            source("audit.min_reason_length"),
+        )));
+    }
+    Ok(Loaded { config, sources })
+}
+
+fn setting(key: &str) -> Result<&'static Setting> {
+    SETTINGS
+        .iter()
+        .find(|s| s.key == key)
+        .ok_or_else(|| Error::Config(format!("internal: no setting `{key}`")))
+}
+
+/// The layer that gave `setting` its effective value, from figment's metadata.
+fn source_of(figment: &Figment, setting: &'static Setting) -> Option<Source> {
+    let metadata = figment.find_metadata(setting.key)?;
+    Some(match (&metadata.source, metadata.name.as_ref()) {
+        (Some(figment::Source::File(path)), _) => Source::File(path.clone()),
+        (_, ENVIRONMENT) => Source::Env(setting.env),
+        (_, FLAGS) => Source::Flag(setting.flag),
+        (_, DERIVED) => Source::Derived,
+        _ => Source::Default,
+    })
 }
 
 struct EnvLayer {
@@ -655,7 +778,8 @@ fn read_env(env: impl IntoIterator<Item = (OsString, OsString)>) -> Result<EnvLa
     Ok(layer)
 }
 
-fn apply_file(layers: &mut Layers, path: &std::path::Path, text: &str) -> Result<()> {
+/// The file's layer: every key known, every value checked; its metadata names the file.
+fn file_layer(path: &std::path::Path, text: &str) -> Result<Layer> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         Error::Config(format!(
             "{}: not valid TOML: {}",
@@ -665,6 +789,7 @@ fn apply_file(layers: &mut Layers, path: &std::path::Path, text: &str) -> Result
     })?;
     let mut flat = Vec::new();
     flatten("", &table, &mut flat);
+    let mut layer = Layer::new(Metadata::from("TOML file", path));
     for (key, value) in flat {
         let Some(setting) = SETTINGS.iter().find(|s| s.key == key) else {
             return Err(Error::Config(format!(
@@ -674,10 +799,9 @@ fn apply_file(layers: &mut Layers, path: &std::path::Path, text: &str) -> Result
             )));
         };
         let source = Source::File(path.to_path_buf());
-        let value = check_file_value(setting, value, &source)?;
-        layers.set(setting, value, source);
+        layer.set(setting, check_file_value(setting, value, &source)?);
     }
-    Ok(())
+    Ok(layer)
 }
 
 /// Flattens `[oidc] issuer_url = …` into `("oidc.issuer_url", …)`. Tables nested deeper
@@ -702,9 +826,9 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml::Value
     }
 }
 
-fn check_file_value(setting: &Setting, value: toml::Value, source: &Source) -> Result<toml::Value> {
+fn check_file_value(setting: &Setting, value: toml::Value, source: &Source) -> Result<Value> {
     match (setting.kind, value) {
-        (Kind::Bool, toml::Value::Boolean(b)) => Ok(toml::Value::Boolean(b)),
+        (Kind::Bool, toml::Value::Boolean(b)) => Ok(Value::from(b)),
         (Kind::Duration | Kind::Count, toml::Value::Integer(n)) => {
             parse_text(setting, &n.to_string(), source)
         }
@@ -713,7 +837,7 @@ fn check_file_value(setting: &Setting, value: toml::Value, source: &Source) -> R
             for item in items {
                 match item {
                     toml::Value::String(s) if !s.trim().is_empty() => {
-                        out.push(toml::Value::String(s.trim().to_string()))
+                        out.push(s.trim().to_string())
                     }
                     _ => {
                         return Err(invalid(
@@ -724,7 +848,7 @@ fn check_file_value(setting: &Setting, value: toml::Value, source: &Source) -> R
                     }
                 }
             }
-            Ok(toml::Value::Array(out))
+            Ok(Value::from(out))
         }
         (_, toml::Value::String(text)) => parse_text(setting, &text, source),
         (kind, _) => Err(invalid(
@@ -740,17 +864,17 @@ fn check_file_value(setting: &Setting, value: toml::Value, source: &Source) -> R
 }
 
 /// Checks a setting given as text (environment, flag or a default) and converts it.
-fn parse_text(setting: &Setting, text: &str, source: &Source) -> Result<toml::Value> {
+fn parse_text(setting: &Setting, text: &str, source: &Source) -> Result<Value> {
     let text = text.trim();
-    let string = |s: &str| Ok(toml::Value::String(s.to_string()));
+    let string = |s: &str| Ok(Value::from(s));
     match setting.kind {
         Kind::Text | Kind::Path if text.is_empty() => {
             Err(invalid(setting, source, "must not be empty"))
         }
         Kind::Text | Kind::Path => string(text),
         Kind::Bool => match text {
-            "true" | "1" => Ok(toml::Value::Boolean(true)),
-            "false" | "0" => Ok(toml::Value::Boolean(false)),
+            "true" | "1" => Ok(Value::from(true)),
+            "false" | "0" => Ok(Value::from(false)),
             _ => Err(invalid(
                 setting,
                 source,
@@ -794,12 +918,11 @@ fn parse_text(setting: &Setting, text: &str, source: &Source) -> Result<toml::Va
                 ))
             }
         }
-        Kind::List => Ok(toml::Value::Array(
+        Kind::List => Ok(Value::from(
             text.split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| toml::Value::String(s.to_string()))
-                .collect(),
+                .collect::<Vec<_>>(),
         )),
         Kind::LogFormat => match text {
             "text" | "json" => string(text),
@@ -818,16 +941,21 @@ fn parse_text(setting: &Setting, text: &str, source: &Source) -> Result<toml::Va
             )),
         },
         Kind::Prefix => string(text),
-        Kind::Duration => match parse_duration(text) {
-            Some(seconds) if seconds > 0 => Ok(toml::Value::Integer(seconds)),
-            _ => Err(invalid(
+        Kind::Duration => match duration::parse_setting(text) {
+            Ok(d) if !d.is_zero() => string(&duration::format_setting(d)),
+            Ok(_) => Err(invalid(
                 setting,
                 source,
-                &format!("`{text}` is not a duration; use e.g. 90s, 30m, 12h or 1d"),
+                &format!("`{text}` must be longer than zero; use e.g. 90s, 30m, 12h or 1d"),
+            )),
+            Err(e) => Err(invalid(
+                setting,
+                source,
+                &format!("`{text}` is not a duration ({e}); use e.g. 90s, 30m, 1h30m, 12h or 1d"),
             )),
         },
         Kind::Count => match text.parse::<u32>() {
-            Ok(n) if n >= 1 => Ok(toml::Value::Integer(i64::from(n))),
+            Ok(n) if n >= 1 => Ok(Value::from(n)),
             _ => Err(invalid(
                 setting,
                 source,
@@ -835,23 +963,6 @@ fn parse_text(setting: &Setting, text: &str, source: &Source) -> Result<toml::Va
             )),
         },
     }
-}
-
-/// Seconds in `90`, `90s`, `30m`, `12h` or `1d`.
-fn parse_duration(text: &str) -> Option<i64> {
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let number: i64 = number.parse().ok()?;
-    let scale = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return None,
-    };
-    number.checked_mul(scale)
 }
 
 fn invalid(setting: &Setting, source: &Source, problem: &str) -> Error {
@@ -867,28 +978,11 @@ fn invalid(setting: &Setting, source: &Source, problem: &str) -> Error {
 /// " (did you mean `x`?)" when a known name is within a small edit distance.
 fn suggestion<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> String {
     known
-        .map(|k| (edit_distance(name, k), k))
+        .map(|k| (strsim::levenshtein(name, k), k))
         .filter(|(d, k)| *d <= 3.max(k.len() / 4))
         .min()
         .map(|(_, k)| format!(" (did you mean `{k}`?)"))
         .unwrap_or_else(|| " (see `registry-console --help` for the settings)".to_string())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// The effective configuration as TOML, with each value's source as a comment.
@@ -1190,12 +1284,141 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("# client_id is not set"), "{text}");
+        assert!(
+            text.contains("idle_timeout = \"30m\"  # default"),
+            "durations print as the settings take them: {text}"
+        );
+        assert!(
+            text.contains("database_url = \"sqlite://data/registry-console.db\"  # derived"),
+            "{text}"
+        );
     }
 
     #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
+    fn durations_take_go_syntax_days_and_seconds() {
+        let f = file("[audit]\nfollow_up_timeout = 90\n");
+        let loaded = load_ok(
+            &[
+                "--config",
+                f.path().to_str().expect("path"),
+                "--session-idle-timeout",
+                "1h30m",
+            ],
+            &[("REGISTRY_CONSOLE_SESSION_ABSOLUTE_TIMEOUT", "1.5d")],
+        );
+        let c = &loaded.config;
+        assert_eq!(c.session.idle_timeout, Duration::from_secs(5400));
+        assert_eq!(c.session.absolute_timeout, Duration::from_secs(129_600));
+        assert_eq!(c.audit.follow_up_timeout, Duration::from_secs(90));
+        assert_eq!(
+            loaded.sources["audit.follow_up_timeout"],
+            Source::File(f.path().to_path_buf())
+        );
+        for (args, problem) in [
+            (
+                ["--session-idle-timeout", "0s"],
+                "--session-idle-timeout: `0s` must be longer than zero",
+            ),
+            (
+                // A value starting with `-` needs `=`, or it reads as a flag.
+                ["config", "--session-absolute-timeout=-5s"],
+                "--session-absolute-timeout: `-5s` is not a duration (negative)",
+            ),
+            (
+                ["--session-idle-timeout", "5 minutes"],
+                "--session-idle-timeout: `5 minutes` is not a duration (unknown unit ` minutes`)",
+            ),
+            (
+                ["--audit-follow-up-timeout", "1h30"],
+                "--audit-follow-up-timeout: `1h30` is not a duration",
+            ),
+        ] {
+            let err = load_err(&args, &[]);
+            assert!(err.contains(problem), "{err}");
+        }
+        let f = file("[session]\nidle_timeout = \"2w\"\n");
+        let err = load_err(&["--config", f.path().to_str().expect("path")], &[]);
+        assert!(
+            err.contains("key `session.idle_timeout`: `2w` is not a duration"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn kube_timeouts_default_and_parse() {
+        let loaded = load_ok(
+            &["--kube-connect-timeout", "500ms"],
+            &[("REGISTRY_CONSOLE_KUBE_REQUEST_TIMEOUT", "1m30s")],
+        );
+        let c = &loaded.config;
+        assert_eq!(c.kube.connect_timeout, Duration::from_millis(500));
+        assert_eq!(c.kube.request_timeout, Duration::from_secs(90));
+        assert_eq!(
+            loaded.sources["kube.request_timeout"],
+            Source::Env("REGISTRY_CONSOLE_KUBE_REQUEST_TIMEOUT")
+        );
+        let c = load_ok(&[], &[]).config;
+        assert_eq!(c.kube.connect_timeout, Duration::from_secs(5));
+        assert_eq!(c.kube.request_timeout, Duration::from_secs(15));
+        let err = load_err(&["--kube-request-timeout", "soon"], &[]);
+        assert!(
+            err.contains("--kube-request-timeout: `soon` is not a duration"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reason_length_bounds_must_not_cross() {
+        let c = load_ok(&[], &[]).config;
+        assert_eq!(
+            (c.audit.min_reason_length, c.audit.max_reason_length),
+            (10, 2000)
+        );
+        let c = load_ok(&["--audit-max-reason-length", "10"], &[]).config;
+        assert_eq!(c.audit.max_reason_length, 10, "equal bounds are allowed");
+        let err = load_err(
+            &["--audit-min-reason-length", "3000"],
+            &[("REGISTRY_CONSOLE_AUDIT_MAX_REASON_LENGTH", "2500")],
+        );
+        assert!(
+            err.contains(
+                "audit.max_reason_length `2500` (environment REGISTRY_CONSOLE_AUDIT_MAX_REASON_LENGTH) is less than audit.min_reason_length `3000` (flag --audit-min-reason-length)"
+            ),
+            "{err}"
+        );
+        let err = load_err(&["--audit-max-reason-length", "0"], &[]);
+        assert!(
+            err.contains("--audit-max-reason-length: `0` is not a whole number"),
+            "{err}"
+        );
+    }
+
+    /// [`Layer::set`] nests one level: `section.name`.
+    #[test]
+    fn keys_have_at_most_one_section() {
+        for s in SETTINGS {
+            assert!(s.key.matches('.').count() <= 1, "{}", s.key);
+        }
+    }
+
+    #[test]
+    fn whole_seconds_round_up() {
+        assert_eq!(whole_seconds(Duration::from_millis(500)), 1);
+        assert_eq!(whole_seconds(Duration::from_secs(1800)), 1800);
+        assert_eq!(whole_seconds(Duration::from_millis(1001)), 2);
+    }
+
+    #[test]
+    fn suggestions_pick_the_nearest_known_name() {
+        let known = ["listen_addr", "log.level", "log.format"];
+        assert_eq!(
+            suggestion("listen_adr", known.into_iter()),
+            " (did you mean `listen_addr`?)"
+        );
+        assert_eq!(
+            suggestion("log.lvel", known.into_iter()),
+            " (did you mean `log.level`?)"
+        );
+        assert!(suggestion("colour", known.into_iter()).contains("--help"));
     }
 }

@@ -135,8 +135,8 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
     let pipeline = Arc::new(change::ChangePipeline::new(
         audit::store::AuditStore::new(db.clone()),
         fingerprints,
-        config.audit.min_reason_length as usize..=2000,
-        std::time::Duration::from_secs(config.audit.follow_up_timeout),
+        config.audit.min_reason_length as usize..=config.audit.max_reason_length as usize,
+        config.audit.follow_up_timeout,
     ));
     if config.audit.record_outside_changes
         && let Some(k) = &kube

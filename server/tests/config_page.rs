@@ -396,3 +396,47 @@ async fn an_edited_proxy_keeps_its_hidden_password_and_a_label_is_no_conflict() 
         .expect("clean up");
     reset(&kube).await;
 }
+
+/// The pages that have islands (and only those) load the WASM bundle, the session and the
+/// page language's catalogue; every other page is complete as the server renders it. The
+/// list the shell goes by (`Page::islands`) must match what the pages render.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_pages_with_islands_load_the_bundle() {
+    let console = start_sandbox_console(&[]).await;
+    let (client, _) = sign_in(&console, "admin", "/").await;
+    for page in app::domain::page::Page::ALL {
+        let html = client
+            .get(format!("{}{}", console.base, page.path()))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        let renders_islands = html.contains("<leptos-island");
+        let loads_bundle = html.contains("/pkg/registry_console.js");
+        let expected = !page.islands().is_empty();
+        assert_eq!(renders_islands, expected, "{page:?} islands");
+        assert_eq!(loads_bundle, expected, "{page:?} bundle");
+        assert_eq!(
+            html.contains("id=\"rc-catalogue\""),
+            expected,
+            "{page:?} catalogue"
+        );
+        for island in page.islands() {
+            let component: String = island
+                .split('_')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                        .unwrap_or_default()
+                })
+                .collect();
+            assert!(
+                html.contains(&format!("data-component=\"{component}_")),
+                "{page:?} renders {component}"
+            );
+        }
+    }
+}

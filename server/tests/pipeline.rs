@@ -225,6 +225,17 @@ async fn read_write_once_is_refused_first_and_the_follow_up_records_the_operator
         other => panic!("expected the ReadWriteOnce rule, got {other:?}"),
     }
 
+    // A change the console accepts (followed by hand below), then the Config is set to the
+    // claim with kubectl, outside the console.
+    let accepted = step(&base, |c| c["spec"]["logLevel"] = json!("Debug"));
+    let mut applied = p
+        .apply(
+            admin.clone(),
+            &requester("admin"),
+            no_follow_up("debug logs while setting up storage", vec![accepted]),
+        )
+        .await
+        .expect("applied");
     let written = configs(&admin)
         .patch(
             "cluster",
@@ -233,20 +244,14 @@ async fn read_write_once_is_refused_first_and_the_follow_up_records_the_operator
         )
         .await
         .expect("kubectl-style patch");
-    let applied = app::domain::change::Applied {
-        change_id: "follow-up-test".into(),
-        steps: Vec::new(),
-        warnings: Vec::new(),
-        objects: vec![REGISTRY_CONFIG.object_ref(None, "cluster")],
-        follow_up: FollowUpKind::RegistryRollout {
-            generation: written.metadata.generation.expect("generation"),
-        },
+    applied.follow_up = FollowUpKind::RegistryRollout {
+        generation: written.metadata.generation.expect("generation"),
     };
     let outcome = p
         .follow_up(admin.clone(), &requester("admin"), &applied)
         .await;
     assert_eq!(outcome, FollowUpState::Degraded);
-    let view = p.follow_ups.get("follow-up-test").expect("followed");
+    let view = p.follow_ups.get(&applied.change_id).expect("followed");
     assert!(view.message.contains("ReadWriteOnce"), "{}", view.message);
     assert!(
         view.conditions
@@ -258,6 +263,7 @@ async fn read_write_once_is_refused_first_and_the_follow_up_records_the_operator
         .list(&Filter::default(), None, 10)
         .await
         .expect("list");
+    assert_eq!(rows[0].change_id, applied.change_id);
     assert_eq!(rows[0].outcome, "degraded");
     reset(&admin).await;
     let _ = claims.delete("pipeline-rwo", &Default::default()).await;

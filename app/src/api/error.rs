@@ -20,6 +20,9 @@ pub enum ConsoleError {
     /// The request itself is wrong (a filter that does not parse, …); the message says how.
     #[error("{0}")]
     Invalid(String),
+    /// The request is bigger than the server accepts (the limit in bytes).
+    #[error("the request is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
     /// Something the request needs is missing or down (e.g. no cluster configured).
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -48,6 +51,7 @@ impl ConsoleError {
             ConsoleError::Forbidden(_) => 403,
             ConsoleError::Kubernetes { code, .. } => *code,
             ConsoleError::Invalid(_) => 400,
+            ConsoleError::TooLarge { .. } => 413,
             ConsoleError::Unavailable(_) => 503,
             ConsoleError::Change(e) => e.status(),
             ConsoleError::ServerFn(_) => 500,

@@ -12,10 +12,10 @@ pub fn ErrorNotice(error: ConsoleError) -> impl IntoView {
     match error {
         ConsoleError::SignInRequired => view! {
             <div class="notice notice-warning" role="alert" data-error="sign-in-required">
-                <p>{move || i18n.t("error.sign_in_required")}</p>
+                <p>{i18n.t("error.sign_in_required")}</p>
                 <p>
                     <a href="/sign-in?reason=expired" target="_blank" rel="external">
-                        {move || i18n.t("signin.button")}
+                        {i18n.t("signin.button")}
                     </a>
                 </p>
             </div>
@@ -23,16 +23,25 @@ pub fn ErrorNotice(error: ConsoleError) -> impl IntoView {
         .into_any(),
         ConsoleError::Forbidden(detail) => view! {
             <div class="notice notice-error" role="alert" data-error="forbidden">
-                <p>{move || i18n.t("error.forbidden")}</p>
+                <p>{i18n.t("error.forbidden")}</p>
                 <p><small>{detail}</small></p>
             </div>
         }
         .into_any(),
+        ConsoleError::TooLarge { limit } => {
+            let text = i18n.fill("error.too_large", &[("limit", &(limit / 1024).to_string())]);
+            view! {
+                <div class="notice notice-error" role="alert" data-error="too-large">
+                    <p>{text}</p>
+                </div>
+            }
+            .into_any()
+        }
         other => {
             let text = other.to_string();
             view! {
                 <div class="notice notice-error" role="alert" data-error="other">
-                    <p>{move || i18n.t("error.generic")}</p>
+                    <p>{i18n.t("error.generic")}</p>
                     <p><small>{text}</small></p>
                 </div>
             }

@@ -4,7 +4,8 @@
 use crate::api::session::use_session;
 use crate::api::set_http_status;
 use crate::components::language::I18n;
-use crate::domain::access::{Roles, may_open};
+use crate::components::page_frame::PageFrame;
+use crate::domain::access::{Roles, landing_path, may_open};
 use crate::domain::page::Page;
 use crate::domain::return_to::encode_query_value;
 use crate::domain::session::SessionView;
@@ -30,21 +31,17 @@ pub fn Guarded(page: Page, children: ChildrenFn) -> impl IntoView {
 fn SignInRequired() -> impl IntoView {
     let i18n = I18n::expect();
     set_http_status(401);
-    let location = use_location();
-    let href = move || {
-        format!(
-            "/sign-in?reason=required&return_to={}",
-            encode_query_value(&location.pathname.get())
-        )
-    };
+    let href = format!(
+        "/sign-in?reason=required&return_to={}",
+        encode_query_value(&use_location().pathname.get_untracked())
+    );
     view! {
-        <section class="page page-narrow">
-            <h1>{move || i18n.t("signin.title")}</h1>
-            <p>{move || i18n.t("signin.reason.required")}</p>
+        <PageFrame title_key="signin.title" data_page="sign-in-required" narrow=true>
+            <p>{i18n.t("signin.reason.required")}</p>
             <p>
-                <a class="button button-primary" href=href rel="external">{move || i18n.t("signin.button")}</a>
+                <a class="button button-primary" href=href rel="external">{i18n.t("signin.button")}</a>
             </p>
-        </section>
+        </PageFrame>
     }
 }
 
@@ -67,14 +64,13 @@ pub fn NoAccess(user: SessionView) -> impl IntoView {
     ];
     let yours = groups(&user.groups);
     view! {
-        <section class="page page-narrow" data-page="no-access">
-            <h1>{move || i18n.t("noaccess.title")}</h1>
-            <p>{move || i18n.t("noaccess.body")}</p>
+        <PageFrame title_key="noaccess.title" data_page="no-access" narrow=true>
+            <p>{i18n.t("noaccess.body")}</p>
             <table class="table">
                 <thead>
                     <tr>
-                        <th scope="col">{move || i18n.t("noaccess.role")}</th>
-                        <th scope="col">{move || i18n.t("noaccess.groups")}</th>
+                        <th scope="col">{i18n.t("noaccess.role")}</th>
+                        <th scope="col">{i18n.t("noaccess.groups")}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -83,7 +79,7 @@ pub fn NoAccess(user: SessionView) -> impl IntoView {
                         .map(|(role, groups)| {
                             view! {
                                 <tr>
-                                    <td>{move || i18n.t(role)}</td>
+                                    <td>{i18n.t(role)}</td>
                                     <td><code>{groups}</code></td>
                                 </tr>
                             }
@@ -91,8 +87,8 @@ pub fn NoAccess(user: SessionView) -> impl IntoView {
                         .collect_view()}
                 </tbody>
             </table>
-            <p>{move || i18n.t("noaccess.your_groups")} " " <code>{yours}</code></p>
-        </section>
+            <p>{i18n.t("noaccess.your_groups")} " " <code>{yours}</code></p>
+        </PageFrame>
     }
 }
 
@@ -108,12 +104,11 @@ fn Forbidden(page: Page, roles: Roles) -> impl IntoView {
         "forbidden.generic"
     };
     view! {
-        <section class="page page-narrow" data-page="forbidden">
-            <h1>{move || i18n.t("forbidden.title")}</h1>
-            <p>{move || i18n.t(key)}</p>
+        <PageFrame title_key="forbidden.title" data_page="forbidden" narrow=true>
+            <p>{i18n.t(key)}</p>
             <p>
-                <a href=crate::domain::access::landing_path(roles)>{move || i18n.t("forbidden.home")}</a>
+                <a href=landing_path(roles)>{i18n.t("forbidden.home")}</a>
             </p>
-        </section>
+        </PageFrame>
     }
 }

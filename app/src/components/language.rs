@@ -34,9 +34,10 @@ impl I18n {
         translate(self.lang, key)
     }
 
-    /// The text of `key` with its `{name}` placeholders filled.
+    /// The text of `key` with its `{name}` placeholders filled (in the plural form the
+    /// numbers among them call for).
     pub fn fill(&self, key: &str, params: &[(&str, &str)]) -> String {
-        crate::i18n::fill(self.t(key), params)
+        crate::i18n::text(self.lang, key, params)
     }
 }
 

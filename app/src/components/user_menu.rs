@@ -12,7 +12,7 @@ pub fn UserMenu() -> impl IntoView {
     let i18n = I18n::expect();
     let Some(user) = use_session() else {
         return view! {
-            <a class="user-signin" href="/sign-in">{move || i18n.t("signin.button")}</a>
+            <a class="user-signin" href="/sign-in">{i18n.t("signin.button")}</a>
         }
         .into_any();
     };
@@ -36,13 +36,13 @@ pub fn UserMenu() -> impl IntoView {
             {may_see_access
                 .then(|| {
                     view! {
-                        <a class="user-access" href="/your-access">{move || i18n.t("youraccess.link")}</a>
+                        <a class="user-access" href="/your-access">{i18n.t("youraccess.link")}</a>
                     }
                 })}
             <form method="post" action="/auth/logout" class="signout-form">
                 <input type="hidden" name=CSRF_FIELD value=user.csrf_token.clone() />
                 <button type="submit" class="button-link" data-action="sign-out">
-                    {move || i18n.t("signout.button")}
+                    {i18n.t("signout.button")}
                 </button>
             </form>
         </div>

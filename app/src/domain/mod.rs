@@ -7,6 +7,7 @@ pub mod audit;
 pub mod change;
 pub mod conditions;
 pub mod diff;
+pub mod duration;
 pub mod page;
 pub mod podspec;
 pub mod registry_config;

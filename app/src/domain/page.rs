@@ -46,11 +46,15 @@ impl Page {
         Page::ALL.into_iter().find(|page| page.path() == path)
     }
 
-    /// Whether the page has islands (interactive parts). Only such pages load the WASM
-    /// bundle; the others are complete as the server renders them. A test checks this
-    /// against the rendered pages.
-    pub fn has_islands(self) -> bool {
-        matches!(self, Page::Configuration)
+    /// The islands (interactive parts) of the page, by the snake-case name of their
+    /// component. Only pages with islands load the WASM bundle, and each island's chunk is
+    /// preloaded; the other pages are complete as the server renders them. A test checks
+    /// this against the rendered pages.
+    pub fn islands(self) -> &'static [&'static str] {
+        match self {
+            Page::Configuration => &["config_editor"],
+            _ => &[],
+        }
     }
 
     /// Catalogue key of the page's name in the navigation and its heading.

@@ -55,5 +55,5 @@ pub fn message(lang: crate::i18n::Lang, violation: &Violation) -> String {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str())),
     );
-    crate::i18n::fill(crate::i18n::translate(lang, &violation.key), &params)
+    crate::i18n::text(lang, &violation.key, &params)
 }

@@ -98,6 +98,56 @@ impl Lang {
     }
 }
 
+/// The plural categories a catalogue may give a message in (CLDR's names).
+pub const PLURAL_CATEGORIES: [&str; 6] = ["zero", "one", "two", "few", "many", "other"];
+
+/// The parameters that decide a plural form, in order of precedence: the first one a
+/// message has is the number its noun agrees with ("1 entry", "2 entries").
+pub const PLURAL_PARAMS: [&str; 5] = ["count", "days", "length", "min", "max"];
+
+/// The CLDR plural category of `count` in `lang`, from ICU4X's rules (English: `one` for
+/// 1, `other` otherwise; Japanese: always `other`).
+pub fn plural_category(lang: Lang, count: u64) -> &'static str {
+    use icu_plurals::{PluralCategory, PluralRules};
+    let locale = match lang {
+        Lang::En => icu_locale_core::locale!("en"),
+        Lang::Ja => icu_locale_core::locale!("ja"),
+    };
+    let Ok(rules) = PluralRules::try_new_cardinal(locale.into()) else {
+        return "other";
+    };
+    match rules.category_for(count) {
+        PluralCategory::Zero => "zero",
+        PluralCategory::One => "one",
+        PluralCategory::Two => "two",
+        PluralCategory::Few => "few",
+        PluralCategory::Many => "many",
+        PluralCategory::Other => "other",
+    }
+}
+
+/// The message `key` in `lang` with its placeholders filled. A message whose wording
+/// depends on a number has one catalogue entry per plural category (`key.one`,
+/// `key.other`, …); the form is chosen by the first of [`PLURAL_PARAMS`] among `params`,
+/// falling back to `key.other`.
+pub fn text(lang: Lang, key: &str, params: &[(&str, &str)]) -> String {
+    let catalogue = lang.catalogue();
+    if let Some(template) = catalogue.get(key) {
+        return fill(template, params);
+    }
+    let count = PLURAL_PARAMS
+        .iter()
+        .find_map(|name| params.iter().find(|(n, _)| n == name))
+        .and_then(|(_, value)| value.parse::<u64>().ok());
+    let form = count.map(|n| plural_category(lang, n)).unwrap_or("other");
+    let template = catalogue
+        .get(format!("{key}.{form}").as_str())
+        .or_else(|| catalogue.get(format!("{key}.other").as_str()))
+        .copied()
+        .unwrap_or_else(|| missing(key));
+    fill(template, params)
+}
+
 /// Replaces each `{name}` in `template` with its value.
 pub fn fill(template: &str, params: &[(&str, &str)]) -> String {
     let mut out = template.to_string();
@@ -116,9 +166,11 @@ pub fn translate(lang: Lang, key: &str) -> &'static str {
     }
 }
 
-/// Whether `lang`'s catalogue has `key` (for tests of keys chosen at run time).
+/// Whether `lang`'s catalogue has the message `key`, plain or in plural forms (for tests of
+/// keys chosen at run time).
 pub fn has_key(lang: Lang, key: &str) -> bool {
-    lang.catalogue().contains_key(key)
+    let catalogue = lang.catalogue();
+    catalogue.contains_key(key) || catalogue.contains_key(format!("{key}.other").as_str())
 }
 
 /// Every key of `lang`'s catalogue (for tests of a module's keys).
@@ -249,23 +301,84 @@ mod tests {
             .collect()
     }
 
+    /// A key without its plural category (`a.b.one` → `a.b`), and the category.
+    fn split_plural(key: &str) -> (&str, Option<&str>) {
+        match key.rsplit_once('.') {
+            Some((base, form)) if PLURAL_CATEGORIES.contains(&form) => (base, Some(form)),
+            _ => (key, None),
+        }
+    }
+
+    /// The same messages in both languages. A message in plural forms has its `other` form
+    /// in each, and only forms the language has (English: one, other; Japanese: other).
     #[test]
-    fn catalogues_have_the_same_keys() {
-        let en = keys(Lang::En);
-        let ja = keys(Lang::Ja);
+    fn catalogues_have_the_same_messages() {
+        let messages = |lang: Lang| -> BTreeSet<&'static str> {
+            keys(lang).into_iter().map(|k| split_plural(k).0).collect()
+        };
+        let (en, ja) = (messages(Lang::En), messages(Lang::Ja));
         let only_en: Vec<_> = en.difference(&ja).collect();
         let only_ja: Vec<_> = ja.difference(&en).collect();
         assert!(
             only_en.is_empty() && only_ja.is_empty(),
-            "keys only in en.txt: {only_en:?}; keys only in ja.txt: {only_ja:?}"
+            "messages only in en.txt: {only_en:?}; only in ja.txt: {only_ja:?}"
         );
+        let forms = |lang: Lang| -> BTreeSet<&'static str> {
+            (0..200u64).map(|n| plural_category(lang, n)).collect()
+        };
+        for lang in Lang::ALL {
+            let all = keys(lang);
+            let has_forms = forms(lang);
+            for key in &all {
+                let (base, form) = split_plural(key);
+                if let Some(form) = form {
+                    assert!(
+                        has_forms.contains(form),
+                        "{lang:?} has no `{form}` form: {key}"
+                    );
+                    assert!(
+                        all.contains(format!("{base}.other").as_str()),
+                        "{lang:?} {base} lacks .other"
+                    );
+                    assert!(
+                        !all.contains(base),
+                        "{lang:?} {base} is both plain and plural"
+                    );
+                }
+            }
+        }
     }
 
-    /// Every literal key passed to `I18n::t` in the app's source must exist in the catalogues, so a typo
+    #[test]
+    fn plural_forms_follow_the_number() {
+        assert_eq!(plural_category(Lang::En, 1), "one");
+        assert_eq!(plural_category(Lang::En, 0), "other");
+        assert_eq!(plural_category(Lang::En, 2), "other");
+        assert_eq!(plural_category(Lang::Ja, 1), "other");
+        let one = text(Lang::En, "audit.verify.intact", &[("count", "1")]);
+        let many = text(Lang::En, "audit.verify.intact", &[("count", "12")]);
+        assert!(one.contains("1 event verified"), "{one}");
+        assert!(many.contains("12 events verified"), "{many}");
+        let ja = text(Lang::Ja, "audit.verify.intact", &[("count", "1")]);
+        assert!(ja.contains('1') && !ja.contains('{'), "{ja}");
+        // The number that decides is named by the message: days, here.
+        let days = text(
+            Lang::En,
+            "tls.cert_expiring",
+            &[
+                ("position", "1"),
+                ("subject", "CN=x"),
+                ("days", "1"),
+                ("date", "2030-01-01"),
+            ],
+        );
+        assert!(days.contains("in 1 day,"), "{days}");
+    }
+
+    /// Every literal key passed to `I18n::t` or `I18n::fill` in the app's source must exist in the catalogues, so a typo
     /// cannot ship as `[missing translation]`.
     #[test]
     fn every_key_used_in_source_is_in_the_catalogue() {
-        let en = keys(Lang::En);
         let mut missing = Vec::new();
         let mut used = 0;
         for path in rust_sources(std::path::Path::new(concat!(
@@ -275,7 +388,7 @@ mod tests {
             let text = std::fs::read_to_string(&path).expect("read source");
             for key in used_keys(&text) {
                 used += 1;
-                if !en.contains(key.as_str()) {
+                if !has_key(Lang::En, &key) {
                     missing.push(format!("{}: {key}", path.display()));
                 }
             }
@@ -305,13 +418,14 @@ mod tests {
 
     /// Literal keys passed to `I18n::t`, the one way views look text up.
     fn used_keys(text: &str) -> Vec<String> {
-        let marker = ".t(\"";
         let mut out = Vec::new();
-        let mut rest = text;
-        while let Some(pos) = rest.find(marker) {
-            rest = &rest[pos + marker.len()..];
-            let end = rest.find('"').unwrap_or(0);
-            out.push(rest[..end].to_string());
+        for marker in [".t(\"", ".fill(\""] {
+            let mut rest = text;
+            while let Some(pos) = rest.find(marker) {
+                rest = &rest[pos + marker.len()..];
+                let end = rest.find('"').unwrap_or(0);
+                out.push(rest[..end].to_string());
+            }
         }
         out
     }

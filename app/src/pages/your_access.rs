@@ -35,9 +35,9 @@ fn AccessTable(list: Vec<AccessDecision>) -> impl IntoView {
         <table class="table access-table">
             <thead>
                 <tr>
-                    <th scope="col">{move || i18n.t("youraccess.action")}</th>
-                    <th scope="col">{move || i18n.t("youraccess.permission")}</th>
-                    <th scope="col">{move || i18n.t("youraccess.allowed")}</th>
+                    <th scope="col">{i18n.t("youraccess.action")}</th>
+                    <th scope="col">{i18n.t("youraccess.permission")}</th>
+                    <th scope="col">{i18n.t("youraccess.allowed")}</th>
                 </tr>
             </thead>
             <tbody>
@@ -54,13 +54,13 @@ fn AccessTable(list: Vec<AccessDecision>) -> impl IntoView {
                                 <td><code>{permission.clone()}</code></td>
                                 <td>
                                     {if allowed {
-                                        view! { <span class="badge badge-ok">{move || i18n.t("youraccess.yes")}</span> }.into_any()
+                                        view! { <span class="badge badge-ok">{i18n.t("youraccess.yes")}</span> }.into_any()
                                     } else {
                                         let needs = permission.clone();
                                         view! {
-                                            <span class="badge badge-no">{move || i18n.t("youraccess.no")}</span>
+                                            <span class="badge badge-no">{i18n.t("youraccess.no")}</span>
                                             " "
-                                            <span class="reason">{move || i18n.t("youraccess.needs")} " " {needs.clone()}</span>
+                                            <span class="reason">{i18n.t("youraccess.needs")} " " {needs.clone()}</span>
                                             {reason.clone().map(|r| view! { <small class="reason-detail">{r}</small> })}
                                         }.into_any()
                                     }}

@@ -18,7 +18,7 @@ pub mod revoked;
 pub mod routes;
 pub mod session;
 
-use crate::config::Config;
+use crate::config::{Config, whole_seconds};
 use app::domain::access::RoleMapping;
 use std::sync::Arc;
 
@@ -68,15 +68,17 @@ impl Auth {
                 viewer_groups: config.oidc.viewer_groups.clone(),
                 auditor_groups: config.oidc.auditor_groups.clone(),
             },
-            idle_timeout_secs: config.session.idle_timeout,
-            absolute_timeout_secs: config.session.absolute_timeout,
+            idle_timeout_secs: whole_seconds(config.session.idle_timeout),
+            absolute_timeout_secs: whole_seconds(config.session.absolute_timeout),
             public_origin: origin_of(&config.public_url),
             https: config.is_https(),
             limiter: Arc::new(rate_limit::RateLimiter::per_minute(
                 config.oidc.login_rate_limit,
             )),
             refreshes: Arc::new(refresh::Refreshes::default()),
-            revoked: Arc::new(revoked::RevokedSessions::new(config.session.idle_timeout)),
+            revoked: Arc::new(revoked::RevokedSessions::new(whole_seconds(
+                config.session.idle_timeout,
+            ))),
         })
     }
 }

@@ -514,9 +514,8 @@ mod tests {
             "Unknown field; did you mean logLevel? The API server would silently drop it, so rename or remove it."
         );
         assert!(
-            app::domain::violation::message(Lang::Ja, &v[0]).starts_with(
-                "不明なフィールドです。logLevel の誤りではありませんか?"
-            )
+            app::domain::violation::message(Lang::Ja, &v[0])
+                .starts_with("不明なフィールドです。logLevel の誤りではありませんか?")
         );
     }
 

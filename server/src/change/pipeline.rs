@@ -395,6 +395,53 @@ impl ChangePipeline {
         }
     }
 
+    /// [`Self::run_step`], again on the newest version when the API server's 409 came from
+    /// a change of something the user does not edit (the operator writing the status, a
+    /// label): the object's content is still what the user saw, so the same change applies
+    /// on top. A real change underneath stays a conflict. `current` and `patch` move to the
+    /// version the step ran against.
+    async fn run_step_on_newest(
+        &self,
+        client: &kube::Client,
+        step: &Step,
+        current: &mut Option<Value>,
+        patch: &mut Option<Value>,
+        dry_run: bool,
+    ) -> Result<Option<DynamicObject>, kube::Error> {
+        let mut attempts = 0;
+        loop {
+            match self
+                .run_step(client, step, current.as_ref(), patch.as_ref(), dry_run)
+                .await
+            {
+                Err(e)
+                    if is_conflict(&e) && step.operation != Operation::Create && attempts < 3 =>
+                {
+                    attempts += 1;
+                    let now = step
+                        .api(client.clone())
+                        .get_opt(&step.name)
+                        .await?
+                        .map(serde_json::to_value)
+                        .transpose()
+                        .map_err(|e| kube::Error::Service(Box::new(e)))?;
+                    let unchanged = match (current.as_ref(), now.as_ref()) {
+                        (Some(seen), Some(now)) => self.shown(seen) == self.shown(now),
+                        _ => false,
+                    };
+                    if !unchanged {
+                        return Err(e);
+                    }
+                    if let (Some(now), Some(desired)) = (now.as_ref(), step.desired.as_ref()) {
+                        *patch = Some(merge_patch(&strip_noise(now), &strip_noise(desired)));
+                    }
+                    *current = now;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Everything but the reason, the record and the apply, shared by [`Self::preview`]
     /// and [`Self::apply`]: nothing is recorded or changed here.
     async fn prepare(
@@ -446,11 +493,14 @@ impl ChangePipeline {
 
         // 4. The API server's dry run of every step, before anything is recorded or
         //    applied. A 409 here is the same conflict as at apply time.
-        for ((step, current), patch) in steps.iter().zip(&patches) {
-            if let Err(e) = self
-                .run_step(client, step, current.as_ref(), patch.as_ref(), true)
-                .await
-            {
+        let mut patches = patches;
+        for index in 0..steps.len() {
+            let (step, current) = &mut steps[index];
+            let result = self
+                .run_step_on_newest(client, step, current, &mut patches[index], true)
+                .await;
+            if let Err(e) = result {
+                let (step, current) = &steps[index];
                 if is_conflict(&e) {
                     return Err(self.conflict_now(client, step, current.as_ref()).await);
                 }
@@ -585,9 +635,11 @@ impl ChangePipeline {
         // Whether anything was written yet (`applied` also lists objects already as wanted).
         let mut wrote = false;
         let mut generation = None;
-        for (index, (((step, current), preview), patch)) in
-            steps.iter().zip(&previews).zip(&patches).enumerate()
-        {
+        let mut steps = steps;
+        let mut patches = patches;
+        for index in 0..steps.len() {
+            let preview = &previews[index];
+            let (step, current) = &mut steps[index];
             if step.resource == REGISTRY_CONFIG {
                 generation = current
                     .as_ref()
@@ -598,10 +650,11 @@ impl ChangePipeline {
                 applied.push(step.object_ref());
                 continue;
             }
-            match self
-                .run_step(&client, step, current.as_ref(), patch.as_ref(), false)
-                .await
-            {
+            let result = self
+                .run_step_on_newest(&client, step, current, &mut patches[index], false)
+                .await;
+            let (step, current) = &steps[index];
+            match result {
                 Ok(object) => {
                     if step.resource == REGISTRY_CONFIG
                         && let Some(object) = object

@@ -478,7 +478,8 @@ mod tests {
     fn routes_left_alone_are_not_judged_again() {
         let route = json!({ "name": "public", "hostname": "registry.example.com", "secretName": "public-tls" });
         let spec = json!({ "managementState": "Removed", "replicas": 1, "logLevel": "Debug", "routes": [route.clone()] });
-        let current = json!({ "spec": { "managementState": "Removed", "replicas": 1, "routes": [route] } });
+        let current =
+            json!({ "spec": { "managementState": "Removed", "replicas": 1, "routes": [route] } });
         let change = request(vec![config_step(spec)]);
         let found = check(
             &change,

@@ -286,7 +286,9 @@ fn check_string(s: &Map<String, Value>, text: &str, path: &str, out: &mut Vec<Vi
     }
     let format_key = match s.get("format").and_then(Value::as_str) {
         Some("date-time") if !is_date_time(text) => Some("schema.format.date_time"),
-        Some("duration") if !is_duration(text) => Some("schema.format.duration"),
+        Some("duration") if !app::domain::duration::is_kubernetes_duration(text) => {
+            Some("schema.format.duration")
+        }
         Some("hostname") if !is_hostname(text) => Some("schema.format.hostname"),
         _ => None,
     };
@@ -325,17 +327,6 @@ fn check_string(s: &Map<String, Value>, text: &str, path: &str, out: &mut Vec<Vi
 fn is_date_time(text: &str) -> bool {
     regex(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
         .is_some_and(|re| re.is_match(text))
-}
-
-/// Kubernetes' `duration` format accepts Go durations (`1h30m`, `1.5h`) and the spelled-out
-/// form of go-openapi (`3 days`, `2w`).
-fn is_duration(text: &str) -> bool {
-    let go = r"^[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$";
-    let units = "ns|nanoseconds?|us|µs|μs|microseconds?|ms|milliseconds?|s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|wk|weeks?";
-    let spelled = format!(r"^\s*(?:\d+\s*(?:{units})\s*)+$");
-    text == "0"
-        || regex(go).is_some_and(|re| re.is_match(text))
-        || regex(&spelled).is_some_and(|re| re.is_match(text))
 }
 
 /// RFC 1123 host name: dot-separated labels of 1–63 letters, digits and hyphens, not
@@ -602,44 +593,20 @@ fn unknown_field(
 /// neighbours counting once), if it is near enough to be a plausible typo: at most a third
 /// of the name, and never the whole of a short one (`b` is no typo of `a`).
 fn closest<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
-    let typed_lower: Vec<char> = typed.to_lowercase().chars().collect();
-    let allowed = (typed_lower.len() / 3).max(1);
+    let typed_lower = typed.to_lowercase();
+    let typed_len = typed_lower.chars().count();
+    let allowed = (typed_len / 3).max(1);
     known
         .iter()
         .map(|name| {
-            let lower: Vec<char> = name.to_lowercase().chars().collect();
-            (edit_distance(&typed_lower, &lower), *name)
+            let distance = strsim::osa_distance(&typed_lower, &name.to_lowercase());
+            (distance, *name)
         })
         .filter(|(distance, name)| {
-            *distance <= allowed && *distance < typed_lower.len().min(name.chars().count())
+            *distance <= allowed && *distance < typed_len.min(name.chars().count())
         })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, name)| name)
-}
-
-/// Optimal string alignment distance.
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for i in 0..=a.len() {
-        d[i * width] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(width) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[(i - 2) * width + j - 2] + 1);
-            }
-            d[i * width + j] = best;
-        }
-    }
-    d[a.len() * width + b.len()]
 }
 
 fn branch_violations(branch: &Value, value: &Value, path: &str) -> Vec<Violation> {

@@ -2,6 +2,7 @@
 //! request ids and metrics, sessions, authentication, CSRF), health, the language switch,
 //! and the context every page render and server function gets.
 
+pub mod body_limit;
 pub mod health;
 pub mod language;
 pub mod metrics;
@@ -72,7 +73,10 @@ pub fn router(state: AppState) -> Router {
         .with_secure(state.config.is_https())
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
-            i64::try_from(state.config.session.idle_timeout).unwrap_or(i64::MAX),
+            i64::try_from(crate::config::whole_seconds(
+                state.config.session.idle_timeout,
+            ))
+            .unwrap_or(i64::MAX),
         )))
         // Saving on every request is what makes the idle timeout slide.
         .with_always_save(true);
@@ -103,6 +107,8 @@ pub fn router(state: AppState) -> Router {
             auth::guard::authenticate,
         ))
         .layer(sessions)
+        // Before anything reads a body.
+        .layer(axum::middleware::from_fn(body_limit::limit))
         // Static files are public and need no session: added after the session layer, so
         // a page load's assets do not each load and re-save the session row.
         .nest_service(

@@ -45,13 +45,26 @@ pub async fn connect(settings: &KubeSettings, metrics: &Metrics) -> Result<Optio
         }
     };
     let mut config = config;
-    config.connect_timeout = Some(super::CONNECT_TIMEOUT);
-    let client = ClientBuilder::try_from(config.clone())
-        .map_err(|e| Error::KubeConfig(e.to_string()))?
+    // Users' clients start from this configuration, so they connect with the same deadline.
+    config.connect_timeout = Some(settings.connect_timeout);
+    let client = build_client(config.clone(), settings.request_timeout, metrics)
+        .map_err(Error::KubeConfig)?;
+    tracing::info!(cluster = %config.cluster_url, "Kubernetes API configured");
+    Ok(Some(KubeAccess { config, client }))
+}
+
+/// A client for `config` with the request deadline and metrics on every call (the
+/// console's own client and each user's).
+pub fn build_client(
+    config: kube::Config,
+    request_timeout: std::time::Duration,
+    metrics: &Metrics,
+) -> std::result::Result<kube::Client, String> {
+    Ok(ClientBuilder::try_from(config)
+        .map_err(|e| e.to_string())?
+        .with_layer(&super::deadline::DeadlineLayer(request_timeout))
         .with_layer(&KubeMetricsLayer {
             metrics: metrics.clone(),
         })
-        .build();
-    tracing::info!(cluster = %config.cluster_url, "Kubernetes API configured");
-    Ok(Some(KubeAccess { config, client }))
+        .build())
 }

@@ -8,8 +8,3 @@ pub mod resources;
 pub mod user;
 
 pub use connect::{KubeAccess, connect};
-
-/// How long connecting to the API server may take.
-pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-/// How long one whole call of a request may take (watches and log streams excepted).
-pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);

@@ -10,17 +10,16 @@
 //! dropped when the token expires. Permission answers (SelfSubjectAccessReview) are cached
 //! per identity for a short time, so a page full of buttons costs one batch.
 
-use super::deadline::{DeadlineLayer, exceeded};
+use super::deadline::exceeded;
 use crate::auth::session::SignedIn;
 use crate::config::{KubeAuthMode, KubeSettings};
-use crate::http::metrics::{KubeMetricsLayer, Metrics};
+use crate::http::metrics::Metrics;
 use app::api::error::ConsoleError;
 use app::api::ports::{BoxFuture, ClusterAccess};
 use app::domain::access::{AccessCheck, AccessDecision};
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
 };
-use kube::client::ClientBuilder;
 use kube::config::AuthInfo;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -38,7 +37,7 @@ type DecisionCache = Arc<Mutex<HashMap<Key, (Instant, Vec<AccessDecision>)>>>;
 
 pub struct UserClients {
     base: kube::Config,
-    /// Deadline of each whole call (connect, TLS, request, response headers).
+    /// `kube.request_timeout`, for each user's client.
     request_timeout: Duration,
     mode: KubeAuthMode,
     username_claim: String,
@@ -88,15 +87,9 @@ pub fn impersonation(
 
 impl UserClients {
     pub fn new(base: kube::Config, settings: &KubeSettings, metrics: Metrics) -> Self {
-        let mut base = base;
-        base.connect_timeout = Some(super::CONNECT_TIMEOUT);
-        // A response that stops arriving half-way is bounded too; counted from each request,
-        // not from when a pooled connection went idle.
-        base.read_timeout = Some(super::REQUEST_TIMEOUT);
-        base.reset_reader_on_write = true;
         UserClients {
             base,
-            request_timeout: super::REQUEST_TIMEOUT,
+            request_timeout: settings.request_timeout,
             mode: settings.auth_mode,
             username_claim: settings.impersonation_username_claim.clone(),
             prefix: settings.impersonation_prefix.clone(),
@@ -151,13 +144,7 @@ impl UserClients {
             }
         }
         let config = self.config_for(user)?;
-        let client = ClientBuilder::try_from(config)
-            .map_err(|e| e.to_string())?
-            .with_layer(&DeadlineLayer(self.request_timeout))
-            .with_layer(&KubeMetricsLayer {
-                metrics: self.metrics.clone(),
-            })
-            .build();
+        let client = super::connect::build_client(config, self.request_timeout, &self.metrics)?;
         if let Ok(mut clients) = self.clients.lock() {
             if clients.len() >= MAX_CACHED_CLIENTS {
                 clients.clear();
@@ -283,6 +270,8 @@ mod tests {
             auth_mode: mode,
             impersonation_username_claim: "sub".into(),
             impersonation_prefix: "oidc:".into(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
         }
     }
 

@@ -322,7 +322,11 @@ pub fn apply_form(
             put(spec, key, Some(Value::Bool(after)));
         }
     }
-    if original.routes != edited.routes {
+    let duplicates = duplicate_route_names(&edited.routes);
+    if !duplicates.is_empty() {
+        // Merged by name, one of the two would silently win: name both rows instead.
+        out.extend(duplicates);
+    } else if original.routes != edited.routes {
         let routes = merge_routes(
             spec.get("routes")
                 .and_then(Value::as_array)
@@ -401,6 +405,24 @@ pub fn apply_form(
     }
     out.extend(key_problems);
     out
+}
+
+/// Every row whose name another row also has (blank rows aside), each named by its row.
+fn duplicate_route_names(rows: &[RouteRow]) -> Vec<Violation> {
+    let name = |r: &RouteRow| r.name.trim().to_string();
+    rows.iter()
+        .enumerate()
+        .filter(|(_, row)| **row != RouteRow::default() && !name(row).is_empty())
+        .filter(|(i, row)| {
+            rows.iter()
+                .enumerate()
+                .any(|(j, other)| j != *i && name(other) == name(row))
+        })
+        .map(|(i, row)| {
+            Violation::error(&format!("spec.routes[{i}].name"), "rule.route.duplicate")
+                .with("value", name(row))
+        })
+        .collect()
 }
 
 fn route_value(row: &RouteRow) -> Value {
@@ -635,6 +657,31 @@ mod tests {
                 { "name": "internal" }
             ])
         );
+    }
+
+    #[test]
+    fn two_rows_with_one_name_are_refused_naming_both_not_merged() {
+        let (original, edited) = edit(|f| {
+            f.routes.push(RouteRow {
+                name: "public".into(),
+                hostname: "other.example.com".into(),
+                ..Default::default()
+            })
+        });
+        let mut now = spec();
+        let problems = apply_form(&mut now, &original, &edited, &unchanged_advanced());
+        let named: Vec<(&str, &str)> = problems
+            .iter()
+            .map(|v| (v.field.as_str(), v.key.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            vec![
+                ("spec.routes[0].name", "rule.route.duplicate"),
+                ("spec.routes[1].name", "rule.route.duplicate")
+            ]
+        );
+        assert_eq!(now["routes"], spec()["routes"], "nothing merged");
     }
 
     #[test]

@@ -86,37 +86,38 @@ pub fn is_s3_bucket(name: &str) -> bool {
     len_ok && chars_ok && ends_ok && !name.contains("..") && !ip_like
 }
 
+/// An absolute `http://` or `https://` URL with a host (after any `user:password@`).
 fn is_http_url(text: &str) -> bool {
     (text.starts_with("https://") || text.starts_with("http://"))
         && text.split("://").nth(1).is_some_and(|rest| {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            !host.is_empty() && !host.contains(' ')
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            let host = authority.rsplit('@').next().unwrap_or_default();
+            let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+            !name.is_empty() && !authority.contains(char::is_whitespace)
         })
 }
 
-/// Go duration as the registry reads `maxWaitInQueue`: e.g. `30s`, `1m30s`, `500ms`.
-fn is_go_duration(text: &str) -> bool {
-    let mut rest = text;
-    if rest.is_empty() {
-        return false;
-    }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if digits == 0 {
-            return false;
-        }
-        rest = &rest[digits..];
-        let unit = ["ns", "us", "µs", "ms", "s", "m", "h"]
-            .iter()
-            .find(|u| rest.starts_with(**u));
-        match unit {
-            Some(u) => rest = &rest[u.len()..],
-            None => return false,
+/// SPEC §3 `proxy`: the registry hands these to its HTTP client; anything but an http(s)
+/// URL with a host makes every upstream request fail.
+fn proxy_rules(spec: &Value, out: &mut Vec<Violation>) {
+    for key in ["http", "https"] {
+        if let Some(url) = spec
+            .pointer(&format!("/proxy/{key}"))
+            .and_then(Value::as_str)
+            && !url.is_empty()
+            && !is_http_url(url)
+        {
+            out.push(
+                Violation::error(&format!("spec.proxy.{key}"), "rule.proxy_url").with("value", url),
+            );
         }
     }
-    true
+}
+
+/// `maxWaitInQueue` as the registry reads it: a Go duration (`30s`, `1m30s`, `500ms`, `0`),
+/// and not a negative one (a wait cannot be).
+fn is_wait_duration(text: &str) -> bool {
+    crate::domain::duration::parse_go(text).is_ok_and(|d| !d.is_negative())
 }
 
 fn storage_rules(spec: &Value, ctx: &RuleContext, out: &mut Vec<Violation>) {
@@ -339,7 +340,7 @@ fn request_rules(spec: &Value, out: &mut Vec<Violation>) {
             }
         }
         if let Some(wait) = limits.get("maxWaitInQueue")
-            && !wait.as_str().is_some_and(is_go_duration)
+            && !wait.as_str().is_some_and(is_wait_duration)
         {
             out.push(
                 Violation::error(
@@ -380,6 +381,7 @@ pub fn validate_config_spec(spec: &Value, ctx: &RuleContext) -> Vec<Violation> {
     }
     storage_rules(spec, ctx, &mut out);
     route_rules(spec, &mut out);
+    proxy_rules(spec, &mut out);
     request_rules(spec, &mut out);
     let state = spec.get("managementState").and_then(Value::as_str);
     if state == Some("Removed")
@@ -406,7 +408,7 @@ pub fn management_state_help_key(state: &str) -> Option<&'static str> {
 }
 
 /// Every message key the rules can produce (tests check both catalogues have them).
-pub const MESSAGE_KEYS: [&str; 74] = [
+pub const MESSAGE_KEYS: [&str; 78] = [
     "rule.one_of",
     "rule.non_negative",
     "rule.http_secret_empty",
@@ -429,6 +431,10 @@ pub const MESSAGE_KEYS: [&str; 74] = [
     "rule.route.duplicate",
     "rule.route.hostname",
     "rule.duration",
+    "rule.proxy_url",
+    "rule.credentials.keys",
+    "rule.route.secret_missing",
+    "rule.route.secret_unreadable",
     "rule.removed_confirm",
     "state.help.managed",
     "state.help.unmanaged",
@@ -733,6 +739,25 @@ mod tests {
     }
 
     #[test]
+    fn proxies_are_http_urls_with_a_host() {
+        let found = keys(
+            json!({ "managementState": "Unmanaged", "proxy": { "http": "javascript:alert(8)", "https": "http://user:pw@" , "noProxy": ".cluster.local" } }),
+            &RuleContext::default(),
+        );
+        assert_eq!(
+            found,
+            vec![
+                "spec.proxy.http rule.proxy_url",
+                "spec.proxy.https rule.proxy_url"
+            ]
+        );
+        assert!(ok(json!({ "managementState": "Unmanaged", "proxy": {
+            "http": "http://proxy.example.com:3128",
+            "https": "http://u:fingerprint:0123456789abcdef@proxy.example.com:3128/"
+        } })));
+    }
+
+    #[test]
     fn enums_and_request_limits() {
         let spec = json!({ "managementState": "Force", "logLevel": "Loud", "rolloutStrategy": "BlueGreen",
             "requests": { "read": { "maxRunning": -1, "maxWaitInQueue": "soon" }, "write": { "maxInQueue": 5, "maxWaitInQueue": "1m30s" } } });
@@ -747,10 +772,12 @@ mod tests {
             ]
         );
         assert!(
-            is_go_duration("500ms")
-                && is_go_duration("2h45m")
-                && !is_go_duration("5")
-                && !is_go_duration("m")
+            is_wait_duration("500ms")
+                && is_wait_duration("2h45m")
+                && is_wait_duration("0")
+                && !is_wait_duration("5")
+                && !is_wait_duration("m")
+                && !is_wait_duration("-1s")
         );
     }
 }

@@ -109,11 +109,11 @@ pub fn AuditTrailPage() -> impl IntoView {
                         .flatten()
                         .map(|result| match result {
                             Ok(ChainCheck { checked, broken: None }) => {
-                                let text = move || i18n.fill("audit.verify.intact", &[("count", &checked.to_string())]);
+                                let text = i18n.fill("audit.verify.intact", &[("count", &checked.to_string())]);
                                 view! { <div class="notice notice-info" role="status" data-chain="intact"><p>{text}</p></div> }.into_any()
                             }
                             Ok(ChainCheck { broken: Some((seq, problem)), .. }) => {
-                                let text = move || i18n.fill("audit.verify.broken", &[("seq", &seq.to_string()), ("problem", &problem)]);
+                                let text = i18n.fill("audit.verify.broken", &[("seq", &seq.to_string()), ("problem", &problem)]);
                                 view! { <div class="notice notice-error" role="alert" data-chain="broken"><p>{text}</p></div> }.into_any()
                             }
                             Err(e) => view! { <ErrorNotice error=e /> }.into_any(),

@@ -190,12 +190,21 @@ fn sec1_rebuilt(ec_private_key: &[u8], curve: Option<&[u8]>, keep_public: bool) 
 // ---- Catalogue ------------------------------------------------------------------------
 
 /// Same rules as the project's `parse_catalogue`.
-/// The `tls.*` messages of a language's catalogue.
+/// The `tls.*` messages of a language's catalogue (a message in plural forms by its
+/// `other` form).
 fn catalogue(lang: app::i18n::Lang) -> HashMap<&'static str, &'static str> {
+    let plain: std::collections::HashSet<&str> = app::i18n::keys(lang).into_iter().collect();
     MESSAGE_KEYS
         .iter()
         .filter(|key| app::i18n::has_key(lang, key))
-        .map(|key| (*key, app::i18n::translate(lang, key)))
+        .map(|key| {
+            let text = if plain.contains(key) {
+                app::i18n::translate(lang, key)
+            } else {
+                app::i18n::translate(lang, &format!("{key}.other"))
+            };
+            (*key, text)
+        })
         .collect()
 }
 

@@ -1,0 +1,57 @@
+// Every page, as each role that can open it, in both languages: no WCAG 2.2 A or AA
+// violation that axe-core can find.
+import { test } from '@playwright/test';
+import { signIn, hydrated } from './sign-in.mjs';
+import { expectAccessible } from './a11y.mjs';
+
+const PAGES = ['/', '/logs', '/configuration', '/storage', '/exposure', '/ca-trust', '/access', '/pruner', '/audit', '/your-access'];
+const OPENS = {
+  admin: PAGES,
+  viewer: PAGES.filter((p) => p !== '/audit'),
+  auditor: ['/audit', '/audit?verify=1', '/logs'],
+  nobody: ['/'],
+};
+
+test.describe('accessibility', () => {
+  test('signed out: the sign-in and signed-out pages', async ({ page }) => {
+    for (const lang of ['en', 'ja']) {
+      await page.goto(`/lang/${lang}?return_to=/sign-in`);
+      await expectAccessible(page, `sign-in (${lang})`);
+      await page.goto('/signed-out');
+      await expectAccessible(page, `signed-out (${lang})`);
+      await page.goto('/no-such-page');
+      await expectAccessible(page, `not found (${lang})`);
+    }
+    await page.goto('/lang/en?return_to=/sign-in');
+  });
+
+  for (const [user, paths] of Object.entries(OPENS)) {
+    test(`every page ${user} can open, in English and Japanese`, async ({ page }) => {
+      test.setTimeout(120_000);
+      await signIn(page, user);
+      for (const lang of ['en', 'ja']) {
+        await page.goto(`/lang/${lang}?return_to=/`);
+        for (const path of paths) {
+          await page.goto(path);
+          if (path === '/configuration') await hydrated(page, '.config-editor');
+          await expectAccessible(page, `${path} as ${user} (${lang})`);
+        }
+      }
+      await page.goto('/lang/en?return_to=/');
+    });
+  }
+
+  test('the change review, with a preview, a refusal and a conflict on screen', async ({ page }) => {
+    await signIn(page, 'admin', '/configuration');
+    await hydrated(page, '.config-editor');
+    await page.locator('input[name="spec.replicas"]').fill('two');
+    await page.locator('[data-action="preview"]').click();
+    await page.locator('[data-violations="error"]').waitFor();
+    await expectAccessible(page, 'review with violations');
+    await page.locator('input[name="spec.replicas"]').fill('1');
+    await page.locator('select[name="spec.logLevel"]').selectOption('Debug');
+    await page.locator('[data-action="preview"]').click();
+    await page.locator('[data-review="preview"]').waitFor();
+    await expectAccessible(page, 'review with a preview');
+  });
+});
