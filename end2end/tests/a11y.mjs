@@ -11,10 +11,14 @@ const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa']
 /// and element. Evaluated through the DevTools protocol, so the console's CSP (which allows
 /// no injected script) does not stand in the way.
 export async function expectAccessible(page, label) {
+  expect(await violationsOf(page), `${label}: WCAG 2.2 AA violations`).toEqual([]);
+}
+
+/// What axe finds on the page as it is now, one line per violation.
+export async function violationsOf(page) {
   await page.evaluate(AXE);
-  const violations = await page.evaluate(async (tags) => {
+  return page.evaluate(async (tags) => {
     const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
     return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   }, TAGS);
-  expect(violations, `${label}: WCAG 2.2 AA violations`).toEqual([]);
 }

@@ -1,8 +1,8 @@
 // Every page, as each role that can open it, in both languages: no WCAG 2.2 A or AA
 // violation that axe-core can find.
-import { test } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { signIn, hydrated } from './sign-in.mjs';
-import { expectAccessible } from './a11y.mjs';
+import { expectAccessible, violationsOf } from './a11y.mjs';
 
 const PAGES = ['/', '/logs', '/configuration', '/storage', '/exposure', '/ca-trust', '/access', '/pruner', '/audit', '/your-access'];
 const OPENS = {
@@ -13,6 +13,14 @@ const OPENS = {
 };
 
 test.describe('accessibility', () => {
+  test('the check finds violations where there are some', async ({ page }) => {
+    await page.setContent('<html><body><img src="/favicon.svg"><button></button></body></html>');
+    const found = await violationsOf(page);
+    for (const rule of ['image-alt', 'button-name', 'html-has-lang']) {
+      expect(found.some((v) => v.startsWith(rule)), `${rule} in ${found}`).toBe(true);
+    }
+  });
+
   test('signed out: the sign-in and signed-out pages', async ({ page }) => {
     for (const lang of ['en', 'ja']) {
       await page.goto(`/lang/${lang}?return_to=/sign-in`);
@@ -41,7 +49,7 @@ test.describe('accessibility', () => {
     });
   }
 
-  test('the change review, with a preview, a refusal and a conflict on screen', async ({ page }) => {
+  test('the change review, with violations and with a preview on screen', async ({ page }) => {
     await signIn(page, 'admin', '/configuration');
     await hydrated(page, '.config-editor');
     await page.locator('input[name="spec.replicas"]').fill('two');

@@ -20,8 +20,8 @@ async function measure(context, path) {
   await cdp.send('Network.clearBrowserCache');
   const bodies = [];
   page.on('response', async (response) => {
+    // Everything the page fetches counts (WASM arrives as `fetch` or `other`).
     const type = response.request().resourceType();
-    if (!['document', 'stylesheet', 'script', 'fetch', 'xhr', 'font', 'image'].includes(type)) return;
     try {
       bodies.push({ url: new URL(response.url()).pathname, type, body: await response.body() });
     } catch {

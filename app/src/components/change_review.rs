@@ -1,50 +1,35 @@
 //! The one change review (SPEC §5) every write in the console goes through: a page hands
-//! it a draft (its own submission, as JSON) and this component shows the rules the change
+//! it a draft (its own submission, as JSON) and the review shows the rules the change
 //! breaks, its warnings, the diff of each object, the `oc` commands, the dry-run result,
 //! the reason box, apply, what changed underneath on a conflict (with re-apply on top),
 //! and the live follow-up until the change is healthy or not.
+//!
+//! It has two halves. The panels are rendered on the server ([`render`]), in the user's
+//! language, from the change pipeline's typed answer; the browser only receives their HTML.
+//! The island side ([`ChangeReview`], [`Review`]) is a small controller: it sends the draft,
+//! puts the returned HTML in place, wires the panel's buttons, and keeps the field errors
+//! for the page's form. That keeps the diff tables, the error variants and their decoding
+//! out of every island's WASM.
 //!
 //! After a preview or an apply, focus moves to the result, so keyboard and screen-reader
 //! users land on what happened instead of on `<body>` (the button they pressed is disabled
 //! while the request runs).
 
-use crate::api::changes::{apply_change, change_follow_up, preview_change};
-use crate::api::error::ConsoleError;
-use crate::components::conditions::ConditionsTable;
-use crate::components::diff_table::DiffTable;
-use crate::components::error_notice::ErrorNotice;
+use crate::api::changes::{FieldError, ReviewReply, ReviewStep, Slot, review_change};
 use crate::components::language::I18n;
-use crate::components::violations::ViolationList;
-use crate::domain::change::{
-    Applied, ChangeArea, ChangeError, ChangePreview, ConflictKind, FollowUpKind, FollowUpState,
-    FollowUpView, ObjectRef, Operation, StepPreview,
-};
-use crate::domain::violation::{Severity, Violation};
+use crate::domain::change::ChangeArea;
 use leptos::prelude::*;
 
-/// Where a change is in preview → apply → follow-up.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ReviewState {
-    Idle,
-    /// The preview of exactly this draft (apply is offered only for it).
-    Previewed {
-        draft: String,
-        preview: ChangePreview,
-    },
-    Refused(ConsoleError),
-    Applied(Applied),
-}
-
-/// A page's handle on its change review: the page starts a preview, reads the violations
-/// for its fields, and resets; the [`ChangeReview`] component shows the rest.
+/// A page's handle on its change review: the page starts a preview, reads the errors for
+/// its fields, and resets; the [`ChangeReview`] component shows the rest.
 #[derive(Clone, Copy)]
 pub struct Review {
     area: ChangeArea,
-    state: RwSignal<ReviewState>,
-    reason: RwSignal<String>,
-    /// A refused apply that leaves the preview standing (the reason's length).
-    apply_error: RwSignal<Option<ChangeError>>,
-    follow_up: RwSignal<Option<FollowUpView>>,
+    /// The panels' HTML, rendered by the server.
+    html: RwSignal<String>,
+    /// The draft the shown preview is of (apply is offered only for it).
+    previewed: RwSignal<Option<String>>,
+    field_errors: RwSignal<Vec<FieldError>>,
     pending: RwSignal<bool>,
     /// Counts results, so the panel moves focus to each new one.
     results: RwSignal<u32>,
@@ -54,10 +39,9 @@ impl Review {
     pub fn new(area: ChangeArea) -> Self {
         Review {
             area,
-            state: RwSignal::new(ReviewState::Idle),
-            reason: RwSignal::new(String::new()),
-            apply_error: RwSignal::new(None),
-            follow_up: RwSignal::new(None),
+            html: RwSignal::new(String::new()),
+            previewed: RwSignal::new(None),
+            field_errors: RwSignal::new(Vec::new()),
             pending: RwSignal::new(false),
             results: RwSignal::new(0),
         }
@@ -65,61 +49,51 @@ impl Review {
 
     /// Checks `draft` up to and including the API server's dry run; nothing is changed.
     pub fn preview(self, draft: String) {
-        self.state.set(ReviewState::Idle);
-        self.apply_error.set(None);
-        self.pending.set(true);
-        leptos::task::spawn_local(async move {
-            let result = preview_change(self.area, draft.clone()).await;
-            let state = match result {
-                Ok(preview) => ReviewState::Previewed { draft, preview },
-                Err(e) => ReviewState::Refused(e),
-            };
-            self.finish(state);
-        });
+        self.reset();
+        self.send(ReviewStep::Preview, draft, String::new(), None);
     }
 
-    fn apply(self, draft: String, on_applied: Callback<Applied>) {
-        self.apply_error.set(None);
+    /// Sends one step to the server and shows its answer when it comes (the page may be
+    /// gone meanwhile: then nothing happens).
+    fn send(
+        self,
+        step: ReviewStep,
+        draft: String,
+        reason: String,
+        on_applied: Option<Callback<()>>,
+    ) {
         self.pending.set(true);
-        let reason = self.reason.get_untracked();
         leptos::task::spawn_local(async move {
-            match apply_change(self.area, draft, reason).await {
-                Ok(applied) => {
-                    if let FollowUpKind::None = applied.follow_up {
-                    } else {
-                        follow(self, applied.change_id.clone());
-                    }
-                    self.reason.try_set(String::new());
-                    self.finish(ReviewState::Applied(applied.clone()));
-                    on_applied.run(applied);
+            let reply = review_change(self.area, step, draft.clone(), reason, String::new())
+                .await
+                .unwrap_or_else(ReviewReply::from_error);
+            self.pending.try_set(false);
+            self.field_errors.try_set(reply.field_errors.clone());
+            match reply.slot {
+                Slot::Review => {
+                    self.previewed.try_set(reply.previewed.then_some(draft));
+                    self.html.try_set(reply.html);
                 }
-                Err(ConsoleError::Change(error))
-                    if matches!(
-                        *error,
-                        ChangeError::ReasonTooShort { .. } | ChangeError::ReasonTooLong { .. }
-                    ) =>
-                {
-                    self.apply_error.try_set(Some(*error));
-                    self.pending.try_set(false);
-                    self.results.try_update(|n| *n += 1);
-                }
-                Err(e) => self.finish(ReviewState::Refused(e)),
+                Slot::ApplyError => set_slot("apply-error", &reply.html),
+                Slot::FollowUp => set_slot("follow-up", &reply.html),
+            }
+            self.results.try_update(|n| *n += 1);
+            if reply.applied
+                && let Some(on_applied) = on_applied
+            {
+                on_applied.run(());
+            }
+            if let Some(change_id) = reply.follow {
+                follow(self, change_id, 400);
             }
         });
     }
 
-    /// A result arrived (the page may be gone meanwhile: then nothing happens).
-    fn finish(self, state: ReviewState) {
-        self.state.try_set(state);
-        self.pending.try_set(false);
-        self.results.try_update(|n| *n += 1);
-    }
-
     /// Back to no review (the page's "reset", or a new edit base).
     pub fn reset(self) {
-        self.state.set(ReviewState::Idle);
-        self.apply_error.set(None);
-        self.follow_up.set(None);
+        self.html.set(String::new());
+        self.previewed.set(None);
+        self.field_errors.set(Vec::new());
     }
 
     /// A preview or apply is running.
@@ -127,46 +101,93 @@ impl Review {
         self.pending.get()
     }
 
-    /// The rules the last preview or apply found broken, for the fields to show.
-    pub fn violations(self) -> Signal<Vec<Violation>> {
-        let state = self.state;
-        Signal::derive(move || {
-            state.with(|s| match s {
-                ReviewState::Refused(ConsoleError::Change(error)) => match error.as_ref() {
-                    ChangeError::Invalid(list) => list.clone(),
-                    _ => Vec::new(),
-                },
-                _ => Vec::new(),
-            })
-        })
+    /// The field errors of the last preview or apply, for the page's form.
+    pub fn field_errors(self) -> Signal<Vec<FieldError>> {
+        self.field_errors.into()
+    }
+}
+
+/// Puts `html` into the panel's `data-slot` element (the slots are in the server's HTML).
+fn set_slot(_slot: &str, _html: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(element) = web_sys::window().and_then(|w| w.document()).and_then(|d| {
+        d.query_selector(&format!("[data-review-region] [data-slot=\"{_slot}\"]"))
+            .ok()
+            .flatten()
+    }) {
+        element.set_inner_html(_html);
     }
 }
 
 /// Polls the server's follow-up of `change_id` until it is final (the server records the
-/// outcome on its own; this is what the user watches).
-fn follow(review: Review, change_id: String) {
-    fn step(review: Review, change_id: String, left: u32) {
-        leptos::task::spawn_local(async move {
-            // The page is gone (or the review was reset): stop.
-            if review.follow_up.is_disposed() {
-                return;
+/// outcome on its own; this is what the user watches). At most `left` more times.
+fn follow(review: Review, change_id: String, left: u32) {
+    leptos::task::spawn_local(async move {
+        // The page is gone (or the review was reset): stop.
+        if review.html.is_disposed() {
+            return;
+        }
+        let reply = review_change(
+            review.area,
+            ReviewStep::Follow,
+            String::new(),
+            String::new(),
+            change_id.clone(),
+        )
+        .await;
+        let done = match reply {
+            Ok(reply) => {
+                set_slot("follow-up", &reply.html);
+                reply.follow.is_none()
             }
-            if let Ok(view) = change_follow_up(change_id.clone()).await {
-                let done = view.state.is_final();
-                if review.follow_up.try_set(Some(view)).is_some() || done || left == 0 {
-                    return;
-                }
-            }
-            if left > 0 {
-                set_timeout(
-                    move || step(review, change_id, left - 1),
-                    std::time::Duration::from_millis(1500),
-                );
-            }
-        });
+            Err(_) => false,
+        };
+        if !done && left > 0 {
+            set_timeout(
+                move || follow(review, change_id, left - 1),
+                std::time::Duration::from_millis(1500),
+            );
+        }
+    });
+}
+
+/// The text of a button's `data-action` a click landed on, if any (clicks inside the
+/// server's HTML are handled here, by delegation).
+fn clicked_action(ev: &leptos::ev::MouseEvent) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let target = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
+        let button = target.closest("[data-action]").ok()??;
+        button.get_attribute("data-action")
     }
-    // Ten minutes at most; the server's follow-up timeout is shorter by default.
-    step(review, change_id, 400);
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        None
+    }
+}
+
+/// The reason typed into the panel.
+fn typed_reason() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| {
+                d.query_selector("[data-review-region] textarea[name=\"reason\"]")
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+            .map(|t| t.value())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::new()
+    }
 }
 
 #[component]
@@ -176,10 +197,9 @@ pub fn ChangeReview(
     #[prop(into)]
     draft: Signal<String>,
     /// The console role and the API server both allow this change.
-    #[prop(into)]
-    may_change: Signal<bool>,
+    may_change: bool,
     /// After an apply (the page continues from the new version).
-    on_applied: Callback<Applied>,
+    on_applied: Callback<()>,
     /// After a conflict: the page reloads the objects and keeps the user's edits.
     on_reapply: Callback<()>,
 ) -> impl IntoView {
@@ -192,35 +212,28 @@ pub fn ChangeReview(
             let _ = el.focus();
         }
     });
-    let status = move || {
-        let key = match review.state.get() {
-            _ if review.pending.get() => "review.status.working",
-            ReviewState::Idle => return String::new(),
-            ReviewState::Previewed { .. } => "review.status.previewed",
-            ReviewState::Refused(_) => "review.status.refused",
-            ReviewState::Applied(_) => "review.status.applied",
-        };
-        i18n.t(key).to_string()
+    let stale = move || {
+        review
+            .previewed
+            .with(|p| p.as_ref().is_some_and(|p| draft.with(|d| d != p)))
     };
-    let current = Signal::derive(move || {
-        review.state.with(|s| match s {
-            ReviewState::Previewed {
-                draft: previewed, ..
-            } => draft.with(|d| d == previewed),
-            _ => false,
-        })
-    });
-    let body = move || match review.state.get() {
-        ReviewState::Idle => ().into_any(),
-        ReviewState::Previewed { preview, .. } => {
-            view! { <PreviewPanel review preview current may_change draft on_applied on_reapply /> }
-                .into_any()
+    let status = move || {
+        if review.pending.get() {
+            i18n.t("review.status.working")
+        } else {
+            ""
         }
-        ReviewState::Refused(ConsoleError::Change(error)) => {
-            view! { <ChangeRefused error=*error on_reapply /> }.into_any()
+    };
+    let on_click = move |ev: leptos::ev::MouseEvent| match clicked_action(&ev).as_deref() {
+        Some("apply") if may_change && !review.pending.get_untracked() && !stale() => {
+            let draft = review.previewed.get_untracked().unwrap_or_default();
+            review.send(ReviewStep::Apply, draft, typed_reason(), Some(on_applied));
         }
-        ReviewState::Refused(other) => view! { <ErrorNotice error=other /> }.into_any(),
-        ReviewState::Applied(applied) => view! { <AppliedPanel applied review /> }.into_any(),
+        Some("reapply") => {
+            review.reset();
+            on_reapply.run(());
+        }
+        _ => {}
     };
     view! {
         <div
@@ -230,246 +243,257 @@ pub fn ChangeReview(
             node_ref=region
             role="region"
             aria-label=i18n.t("review.title")
+            on:click=on_click
         >
             <p class="visually-hidden" aria-live="polite">{status}</p>
-            {body}
+            <Show when=stale>
+                <p class="notice notice-warning" data-review="stale">{i18n.t("review.stale")}</p>
+            </Show>
+            <div inner_html=move || review.html.get()></div>
         </div>
     }
 }
 
-fn operation_key(operation: Operation) -> &'static str {
-    match operation {
-        Operation::Create => "review.op.create",
-        Operation::Patch => "review.op.patch",
-        Operation::Delete => "review.op.delete",
-    }
-}
-
-/// One object of the change: what happens to it, the diff and the `oc` command.
-#[component]
-fn StepView(step: StepPreview) -> impl IntoView {
-    let i18n = I18n::expect();
-    view! {
-        <h3 data-operation=i18n.t(operation_key(step.operation))>
-            <span class="badge">{i18n.t(operation_key(step.operation))}</span>
-            " "
-            {step.object.to_string()}
-        </h3>
-        <DiffTable changes=step.diff />
-        <p>{i18n.t("review.oc_command")}</p>
-        <pre class="code" data-oc-command="">{step.oc_command}</pre>
-    }
-}
-
-#[component]
-fn PreviewPanel(
-    review: Review,
-    preview: ChangePreview,
-    current: Signal<bool>,
-    may_change: Signal<bool>,
-    draft: Signal<String>,
-    on_applied: Callback<Applied>,
-    on_reapply: Callback<()>,
-) -> impl IntoView {
-    let i18n = I18n::expect();
-    let warnings: Vec<Violation> = preview
-        .warnings
-        .iter()
-        .filter(|v| v.severity == Severity::Warning)
-        .cloned()
-        .collect();
-    let apply_error = review.apply_error;
-    view! {
-        <section class="card review" data-review="preview">
-            <h2>{i18n.t("review.title")}</h2>
-            {(!warnings.is_empty()).then(|| view! { <ViolationList list=warnings.clone() warning=true /> })}
-            {preview.steps.into_iter().map(|step| view! { <StepView step /> }).collect_view()}
-            <p class="notice notice-info" data-dry-run="accepted">{i18n.t("review.dry_run_ok")}</p>
-            <label class="field">
-                <span class="label">{i18n.t("review.reason")}</span>
-                <span class="help">{i18n.t("review.reason_help")}</span>
-                <textarea
-                    name="reason"
-                    rows="2"
-                    prop:value=move || review.reason.get()
-                    on:input=move |ev| review.reason.set(event_target_value(&ev))
-                ></textarea>
-            </label>
-            {move || apply_error.get().map(|error| view! { <ChangeRefused error on_reapply /> })}
-            <Show when=move || !current.get()>
-                <p class="notice notice-warning">{i18n.t("review.stale")}</p>
-            </Show>
-            <button
-                type="button"
-                class="button button-primary"
-                data-action="apply"
-                disabled=move || !may_change.get() || review.busy() || !current.get()
-                on:click=move |_| review.apply(draft.get_untracked(), on_applied)
-            >
-                {i18n.t("review.apply")}
-            </button>
-        </section>
-    }
-}
-
-#[component]
-fn AppliedPanel(applied: Applied, review: Review) -> impl IntoView {
-    let i18n = I18n::expect();
-    let text = i18n.fill("review.applied", &[("id", &applied.change_id)]);
-    view! {
-        <section class="notice notice-info" data-review="applied" data-change=applied.change_id.clone()>
-            <h2>{i18n.t("review.status.applied")}</h2>
-            <p>{text}</p>
-            {applied
-                .steps
-                .into_iter()
-                .map(|step| view! { <pre class="code" data-oc-command="">{step.oc_command}</pre> })
-                .collect_view()}
-        </section>
-        {move || review.follow_up.get().map(|view| view! { <FollowUpPanel view /> })}
-    }
-}
-
-#[component]
-fn FollowUpPanel(view: FollowUpView) -> impl IntoView {
-    let i18n = I18n::expect();
-    let (class, key) = match view.state {
-        FollowUpState::Healthy => ("notice notice-info", "review.follow.healthy"),
-        FollowUpState::Degraded => ("notice notice-error", "review.follow.degraded"),
-        FollowUpState::TimedOut => ("notice notice-warning", "review.follow.timeout"),
-        FollowUpState::Pending => ("notice notice-warning", "review.follow.pending"),
+/// The review's panels, rendered on the server in the request's language.
+#[cfg(feature = "ssr")]
+pub mod render {
+    use crate::api::error::ConsoleError;
+    use crate::components::conditions::ConditionsTable;
+    use crate::components::diff_table::DiffTable;
+    use crate::components::error_notice::ErrorNotice;
+    use crate::components::language::I18n;
+    use crate::components::violations::ViolationList;
+    use crate::domain::change::{
+        Applied, ChangeError, ChangePreview, ConflictKind, FollowUpKind, FollowUpState,
+        FollowUpView, ObjectRef, Operation, StepPreview,
     };
-    let progress = match &view.kind {
-        FollowUpKind::RegistryRollout { generation } => Some(i18n.fill(
-            "review.follow.rollout",
-            &[
-                (
-                    "observed",
-                    &view.observed_generation.unwrap_or(0).to_string(),
-                ),
-                ("generation", &generation.to_string()),
-            ],
-        )),
-        FollowUpKind::ClaimBound { name, .. } => Some(i18n.fill(
-            "review.follow.claim",
-            &[
-                ("name", name),
-                ("phase", view.claim_phase.as_deref().unwrap_or("—")),
-            ],
-        )),
-        FollowUpKind::None => None,
-    };
-    let message = view.message.clone();
-    let conditions = view.conditions.clone();
-    view! {
-        <section class=class data-follow-up=view.state.outcome()>
-            <h2>{i18n.t(key)}</h2>
-            {progress.map(|p| view! { <p>{p}</p> })}
-            {(!message.is_empty()).then(|| view! { <p><strong>{message}</strong></p> })}
-            {(!conditions.is_empty()).then(|| view! { <ConditionsTable conditions=Signal::stored(conditions) /> })}
-        </section>
+    use crate::domain::violation::{Severity, Violation};
+    use leptos::prelude::*;
+    use leptos::tachys::view::RenderHtml;
+
+    /// A view as HTML (the caller's reactive owner provides the language).
+    pub fn html(view: impl IntoView) -> String {
+        view.into_view().to_html()
     }
-}
 
-fn objects(list: &[ObjectRef]) -> String {
-    list.iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Why a change was not applied (or only in part), and what the user can do about it.
-#[component]
-pub fn ChangeRefused(error: ChangeError, on_reapply: Callback<()>) -> impl IntoView {
-    let i18n = I18n::expect();
-    let notice = |kind: &'static str, text: String, detail: Option<String>| {
-        view! {
-            <div class="notice notice-error" role="alert" data-review=kind>
-                <p>{text}</p>
-                {detail.map(|d| view! { <p><small>{d}</small></p> })}
-            </div>
+    fn operation_key(operation: Operation) -> &'static str {
+        match operation {
+            Operation::Create => "review.op.create",
+            Operation::Patch => "review.op.patch",
+            Operation::Delete => "review.op.delete",
         }
-        .into_any()
-    };
-    match error {
-        ChangeError::Invalid(list) => view! { <ViolationList list /> }.into_any(),
-        ChangeError::Conflict {
-            object,
-            kind,
-            underneath,
-        } => {
-            let key = match kind {
-                ConflictKind::Changed => "review.conflict.changed",
-                ConflictKind::Exists => "review.conflict.exists",
-                ConflictKind::Gone => "review.conflict.gone",
-            };
-            let text = i18n.fill(key, &[("object", &object.to_string())]);
+    }
+
+    /// One object of the change: what happens to it, the diff and the `oc` command.
+    #[component]
+    fn StepView(step: StepPreview) -> impl IntoView {
+        let i18n = I18n::expect();
+        view! {
+            <h3 data-operation=i18n.t(operation_key(step.operation))>
+                <span class="badge">{i18n.t(operation_key(step.operation))}</span>
+                " "
+                {step.object.to_string()}
+            </h3>
+            <DiffTable changes=step.diff />
+            <p>{i18n.t("review.oc_command")}</p>
+            <pre class="code" data-oc-command="">{step.oc_command}</pre>
+        }
+    }
+
+    /// The preview: warnings, each object's diff and command, the dry run, the reason box
+    /// and Apply (disabled when the user may not apply it).
+    #[component]
+    pub fn PreviewPanel(preview: ChangePreview, may_change: bool) -> impl IntoView {
+        let i18n = I18n::expect();
+        let warnings: Vec<Violation> = preview
+            .warnings
+            .into_iter()
+            .filter(|v| v.severity == Severity::Warning)
+            .collect();
+        view! {
+            <section class="card review" data-review="preview">
+                <h2>{i18n.t("review.title")}</h2>
+                {(!warnings.is_empty()).then(|| view! { <ViolationList list=warnings warning=true /> })}
+                {preview.steps.into_iter().map(|step| view! { <StepView step /> }).collect_view()}
+                <p class="notice notice-info" data-dry-run="accepted">{i18n.t("review.dry_run_ok")}</p>
+                <label class="field">
+                    <span class="label">{i18n.t("review.reason")}</span>
+                    <span class="help">{i18n.t("review.reason_help")}</span>
+                    <textarea name="reason" rows="2"></textarea>
+                </label>
+                <div data-slot="apply-error"></div>
+                <button type="button" class="button button-primary" data-action="apply" disabled=!may_change>
+                    {i18n.t("review.apply")}
+                </button>
+            </section>
+        }
+    }
+
+    /// Applied: the change's id, its commands, and the place the follow-up goes.
+    #[component]
+    pub fn AppliedPanel(applied: Applied) -> impl IntoView {
+        let i18n = I18n::expect();
+        let text = i18n.fill("review.applied", &[("id", &applied.change_id)]);
+        view! {
+            <section class="notice notice-info" data-review="applied" data-change=applied.change_id.clone()>
+                <h2>{i18n.t("review.status.applied")}</h2>
+                <p>{text}</p>
+                {applied
+                    .steps
+                    .into_iter()
+                    .map(|step| view! { <pre class="code" data-oc-command="">{step.oc_command}</pre> })
+                    .collect_view()}
+            </section>
+            <div data-slot="follow-up" aria-live="polite"></div>
+        }
+    }
+
+    #[component]
+    pub fn FollowUpPanel(view: FollowUpView) -> impl IntoView {
+        let i18n = I18n::expect();
+        let (class, key) = match view.state {
+            FollowUpState::Healthy => ("notice notice-info", "review.follow.healthy"),
+            FollowUpState::Degraded => ("notice notice-error", "review.follow.degraded"),
+            FollowUpState::TimedOut => ("notice notice-warning", "review.follow.timeout"),
+            FollowUpState::Pending => ("notice notice-warning", "review.follow.pending"),
+        };
+        let progress = match &view.kind {
+            FollowUpKind::RegistryRollout { generation } => Some(i18n.fill(
+                "review.follow.rollout",
+                &[
+                    (
+                        "observed",
+                        &view.observed_generation.unwrap_or(0).to_string(),
+                    ),
+                    ("generation", &generation.to_string()),
+                ],
+            )),
+            FollowUpKind::ClaimBound { name, .. } => Some(i18n.fill(
+                "review.follow.claim",
+                &[
+                    ("name", name),
+                    ("phase", view.claim_phase.as_deref().unwrap_or("—")),
+                ],
+            )),
+            FollowUpKind::None => None,
+        };
+        let message = view.message.clone();
+        let conditions = view.conditions.clone();
+        view! {
+            <section class=class data-follow-up=view.state.outcome()>
+                <h2>{i18n.t(key)}</h2>
+                {progress.map(|p| view! { <p>{p}</p> })}
+                {(!message.is_empty()).then(|| view! { <p><strong>{message}</strong></p> })}
+                {(!conditions.is_empty())
+                    .then(|| view! { <ConditionsTable conditions=Signal::stored(conditions) /> })}
+            </section>
+        }
+    }
+
+    fn objects(list: &[ObjectRef]) -> String {
+        list.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Why a change was not applied (or only in part), and what the user can do about it.
+    #[component]
+    pub fn ChangeRefused(error: ChangeError) -> impl IntoView {
+        let i18n = I18n::expect();
+        let notice = |kind: &'static str, text: String, detail: Option<String>| {
             view! {
-                <section class="notice notice-warning" role="alert" data-review="conflict">
+                <div class="notice notice-error" role="alert" data-review=kind>
                     <p>{text}</p>
-                    <DiffTable changes=underneath />
-                    <button
-                        type="button"
-                        class="button button-primary"
-                        data-action="reapply"
-                        on:click=move |_| on_reapply.run(())
-                    >
-                        {i18n.t("review.reapply")}
-                    </button>
-                </section>
+                    {detail.map(|d| view! { <p><small>{d}</small></p> })}
+                </div>
             }
             .into_any()
-        }
-        ChangeError::DryRunRejected { object, message } => notice(
-            "dry-run-rejected",
-            i18n.fill(
-                "review.dry_run_rejected",
-                &[("object", &object.to_string())],
+        };
+        match error {
+            ChangeError::Invalid(list) => view! { <ViolationList list /> }.into_any(),
+            ChangeError::Conflict {
+                object,
+                kind,
+                underneath,
+            } => {
+                let key = match kind {
+                    ConflictKind::Changed => "review.conflict.changed",
+                    ConflictKind::Exists => "review.conflict.exists",
+                    ConflictKind::Gone => "review.conflict.gone",
+                };
+                let text = i18n.fill(key, &[("object", &object.to_string())]);
+                view! {
+                    <section class="notice notice-warning" role="alert" data-review="conflict">
+                        <p>{text}</p>
+                        <DiffTable changes=underneath />
+                        <button type="button" class="button button-primary" data-action="reapply">
+                            {i18n.t("review.reapply")}
+                        </button>
+                    </section>
+                }
+                .into_any()
+            }
+            ChangeError::DryRunRejected { object, message } => notice(
+                "dry-run-rejected",
+                i18n.fill(
+                    "review.dry_run_rejected",
+                    &[("object", &object.to_string())],
+                ),
+                Some(message),
             ),
-            Some(message),
-        ),
-        ChangeError::ApplyFailed {
-            applied,
-            failed,
-            not_applied,
-            message,
-        } => notice(
-            "apply-failed",
-            i18n.fill(
-                "review.apply_failed",
-                &[
-                    ("failed", &failed.to_string()),
-                    ("applied", &objects(&applied)),
-                    ("not_applied", &objects(&not_applied)),
-                ],
+            ChangeError::ApplyFailed {
+                applied,
+                failed,
+                not_applied,
+                message,
+            } => notice(
+                "apply-failed",
+                i18n.fill(
+                    "review.apply_failed",
+                    &[
+                        ("failed", &failed.to_string()),
+                        ("applied", &objects(&applied)),
+                        ("not_applied", &objects(&not_applied)),
+                    ],
+                ),
+                Some(message),
             ),
-            Some(message),
-        ),
-        ChangeError::ReasonTooShort { min } => notice(
-            "reason",
-            i18n.fill("review.reason_short", &[("min", &min.to_string())]),
-            None,
-        ),
-        ChangeError::ReasonTooLong { max } => notice(
-            "reason",
-            i18n.fill("review.reason_long", &[("max", &max.to_string())]),
-            None,
-        ),
-        ChangeError::NoChange => view! {
-            <div class="notice notice-info" role="status" data-review="no-change">
-                <p>{i18n.t("review.no_change")}</p>
-            </div>
+            ChangeError::ReasonTooShort { min } => notice(
+                "reason",
+                i18n.fill("review.reason_short", &[("min", &min.to_string())]),
+                None,
+            ),
+            ChangeError::ReasonTooLong { max } => notice(
+                "reason",
+                i18n.fill("review.reason_long", &[("max", &max.to_string())]),
+                None,
+            ),
+            ChangeError::NoChange => view! {
+                <div class="notice notice-info" role="status" data-review="no-change">
+                    <p>{i18n.t("review.no_change")}</p>
+                </div>
+            }
+            .into_any(),
+            ChangeError::AuditUnavailable(detail) => notice(
+                "audit-unavailable",
+                i18n.t("review.audit_unavailable").to_string(),
+                Some(detail),
+            ),
+            ChangeError::Kubernetes(detail) => notice(
+                "kubernetes",
+                i18n.t("error.generic").to_string(),
+                Some(detail),
+            ),
         }
-        .into_any(),
-        ChangeError::AuditUnavailable(detail) => notice(
-            "audit-unavailable",
-            i18n.t("review.audit_unavailable").to_string(),
-            Some(detail),
-        ),
-        ChangeError::Kubernetes(detail) => notice(
-            "kubernetes",
-            i18n.t("error.generic").to_string(),
-            Some(detail),
-        ),
+    }
+
+    /// Any error of a change: the change's own refusals in full, others as the notice every
+    /// page shows.
+    pub fn error_html(error: ConsoleError) -> String {
+        match error {
+            ConsoleError::Change(change) => html(view! { <ChangeRefused error=*change /> }),
+            other => html(view! { <ErrorNotice error=other /> }),
+        }
     }
 }

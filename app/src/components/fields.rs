@@ -2,9 +2,9 @@
 //! violations of that field right under it. One component per kind of input keeps the
 //! WASM small: a page's fields share their code instead of each inlining its own view.
 
+use crate::api::changes::FieldError;
 use crate::components::language::I18n;
 use crate::components::violations::{FieldErrors, concerns};
-use crate::domain::violation::Violation;
 use leptos::prelude::*;
 
 /// Text typed by the user. Whole numbers are typed as text too (`numeric`): a number input
@@ -17,7 +17,7 @@ pub fn TextField<F>(
     field: &'static str,
     #[prop(optional)] numeric: bool,
     form: RwSignal<F>,
-    #[prop(into)] errors: Signal<Vec<Violation>>,
+    #[prop(into)] errors: Signal<Vec<FieldError>>,
     get: fn(&F) -> String,
     set: fn(&mut F, String),
 ) -> impl IntoView
@@ -25,7 +25,7 @@ where
     F: Send + Sync + 'static,
 {
     let i18n = I18n::expect();
-    let invalid = move || errors.with(|all| all.iter().any(|v| concerns(v, field)));
+    let invalid = move || errors.with(|all| all.iter().any(|e| concerns(&e.field, field)));
     view! {
         <label class="field" data-field=field>
             <span class="label">{label}</span>
@@ -53,7 +53,7 @@ pub fn SelectField<F>(
     field: &'static str,
     options: &'static [&'static str],
     form: RwSignal<F>,
-    #[prop(into)] errors: Signal<Vec<Violation>>,
+    #[prop(into)] errors: Signal<Vec<FieldError>>,
     get: fn(&F) -> String,
     set: fn(&mut F, String),
 ) -> impl IntoView

@@ -1,15 +1,15 @@
 //! Broken rules as lists: all of a change's (with each field named), or those of one field
 //! next to its input.
 
+use crate::api::changes::FieldError;
 use crate::components::language::I18n;
 use crate::domain::violation::{Violation, message};
 use leptos::prelude::*;
 
-/// Whether `violation` concerns `field` or a field under it.
-pub fn concerns(violation: &Violation, field: &str) -> bool {
-    violation.field == field
-        || violation
-            .field
+/// Whether an error on `path` concerns `field` or a field under it.
+pub fn concerns(path: &str, field: &str) -> bool {
+    path == field
+        || path
             .strip_prefix(field)
             .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
 }
@@ -38,26 +38,28 @@ pub fn ViolationList(list: Vec<Violation>, #[prop(optional)] warning: bool) -> i
     }
 }
 
-/// The violations of `field` (and the fields under it) among `all`, next to its input;
-/// a field under it is named, the field itself is not (it is right there).
+/// The errors of `field` (and the fields under it) among `all`, next to its input; a
+/// field under it is named, the field itself is not (it is right there).
 #[component]
 pub fn FieldErrors(
-    #[prop(into)] all: Signal<Vec<Violation>>,
+    #[prop(into)] all: Signal<Vec<FieldError>>,
     field: &'static str,
 ) -> impl IntoView {
-    let i18n = I18n::expect();
     move || {
-        let list: Vec<Violation> =
-            all.with(|all| all.iter().filter(|v| concerns(v, field)).cloned().collect());
+        let list: Vec<FieldError> = all.with(|all| {
+            all.iter()
+                .filter(|e| concerns(&e.field, field))
+                .cloned()
+                .collect()
+        });
         (!list.is_empty()).then(|| {
             view! {
                 <ul class="field-errors" data-errors-for=field id=format!("{field}-errors")>
                     {list
                         .into_iter()
-                        .map(|v| {
-                            let text = message(i18n.lang(), &v);
-                            let sub = (v.field != field).then_some(v.field);
-                            view! { <li>{sub.map(|f| view! { <code>{f}</code>" " })}{text}</li> }
+                        .map(|e| {
+                            let sub = (e.field != field).then_some(e.field);
+                            view! { <li>{sub.map(|f| view! { <code>{f}</code>" " })}{e.text}</li> }
                         })
                         .collect_view()}
                 </ul>

@@ -152,6 +152,7 @@ pub const READ_ONLY_SERVER_FNS: &[(&str, Who)] = &[
     ("/api/verify_audit_chain", Who::AdminsAndAuditors),
     ("/api/audit_change", Who::AdminsAndAuditors),
     ("/api/registry_config", Who::AdminsAndViewers),
+    ("/api/registry_config_state", Who::AdminsAndViewers),
 ];
 
 /// Registry namespace (the operator's fixed namespace in OpenShift).

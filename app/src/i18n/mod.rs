@@ -16,6 +16,39 @@ pub const LANG_COOKIE: &str = "rc_lang";
 /// Id of the `<script type="text/plain">` element holding the page language's catalogue.
 pub const CATALOGUE_ELEMENT_ID: &str = "rc-catalogue";
 
+/// The messages islands show (everything else is rendered on the server): only these
+/// travel to the browser. A test checks that the islands' code uses no other key.
+pub const ISLAND_KEY_PREFIXES: [&str; 6] = [
+    "config.",
+    "state.help.",
+    "field.",
+    "review.",
+    "error.",
+    "signin.button",
+];
+
+/// The lines of `lang`'s catalogue that islands need (see [`ISLAND_KEY_PREFIXES`]), as
+/// catalogue text for the page (computed once per language).
+#[cfg(not(feature = "hydrate"))]
+pub fn island_catalogue(lang: Lang) -> &'static str {
+    static EN: OnceLock<String> = OnceLock::new();
+    static JA: OnceLock<String> = OnceLock::new();
+    let cell = match lang {
+        Lang::En => &EN,
+        Lang::Ja => &JA,
+    };
+    cell.get_or_init(|| {
+        lang.catalogue_source()
+            .lines()
+            .filter(|line| {
+                let key = line.split('=').next().unwrap_or_default().trim();
+                ISLAND_KEY_PREFIXES.iter().any(|p| key.starts_with(p))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
 /// Provided by the server for each request: the language negotiated from the cookie and
 /// `Accept-Language`. The shell writes it into `<html lang>`, where islands read it back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -428,6 +461,48 @@ mod tests {
             }
         }
         out
+    }
+
+    /// The islands' code (what runs in the browser) looks up only keys the page's
+    /// catalogue carries.
+    #[test]
+    fn islands_use_only_keys_the_page_carries() {
+        let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
+        let island_files = [
+            "pages/configuration/editor.rs",
+            "pages/configuration/fieldsets.rs",
+            "components/fields.rs",
+            "components/violations.rs",
+            "api/changes.rs",
+        ];
+        let mut keys_found = 0;
+        for file in island_files {
+            let text = std::fs::read_to_string(src.join(file)).expect("read source");
+            for key in used_keys(&text) {
+                keys_found += 1;
+                assert!(
+                    ISLAND_KEY_PREFIXES.iter().any(|p| key.starts_with(p)),
+                    "{file} uses `{key}`, which islands do not get"
+                );
+            }
+        }
+        // The change review's client half (its server half renders on the server).
+        let review =
+            std::fs::read_to_string(src.join("components/change_review.rs")).expect("read");
+        let client = review.split("pub mod render").next().unwrap_or_default();
+        for key in used_keys(client) {
+            keys_found += 1;
+            assert!(
+                ISLAND_KEY_PREFIXES.iter().any(|p| key.starts_with(p)),
+                "change_review.rs uses `{key}` in the browser"
+            );
+        }
+        assert!(
+            keys_found > 20,
+            "only {keys_found} keys found: is the scan right?"
+        );
+        let shipped = island_catalogue(Lang::Ja);
+        assert!(shipped.contains("config.preview =") && !shipped.contains("audit."));
     }
 
     #[test]

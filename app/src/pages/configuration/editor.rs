@@ -1,15 +1,13 @@
-//! The Configuration editor (an island): the form, the status and storage summary, and
-//! the change review. After an apply it continues from the new version; after a conflict it
+//! The Configuration editor (an island): the form and the change review. After an apply it continues from the new version; after a conflict it
 //! reloads the Config and keeps the user's edits on top.
 
 use super::fieldsets::{
     AdvancedFieldset, LoggingFieldset, ProxyFieldset, ReplicasFieldset, RequestsFieldset,
     RoutesFieldset, SecretMode, StateFieldset,
 };
-use crate::api::registry_config::registry_config;
+use crate::api::registry_config::registry_config_state;
 use crate::api::session::use_session;
 use crate::components::change_review::{ChangeReview, Review};
-use crate::components::conditions::ConditionsTable;
 use crate::components::language::I18n;
 use crate::domain::change::ChangeArea;
 use crate::domain::registry_config::form::{ConfigSubmission, ConfigView, HttpSecretChange};
@@ -30,10 +28,8 @@ pub fn ConfigEditor(view: ConfigView) -> impl IntoView {
     let secret = RwSignal::new(SecretMode::Keep);
     let secret_value = RwSignal::new(String::new());
     let confirm_removed = RwSignal::new(false);
-    let conditions = RwSignal::new(view.rollout.conditions.clone());
     let review = Review::new(ChangeArea::RegistryConfig);
-    let errors = review.violations();
-    let storage = view.storage.clone();
+    let errors = review.field_errors();
 
     let draft = Memo::new(move |_| {
         let submission = ConfigSubmission {
@@ -54,10 +50,11 @@ pub fn ConfigEditor(view: ConfigView) -> impl IntoView {
     // After an apply (keep_edits = false) or a conflict (true): the Config as it is now.
     let reload = move |keep_edits: bool| {
         leptos::task::spawn_local(async move {
-            if let Ok(fresh) = registry_config().await {
+            if let Ok(text) = registry_config_state().await
+                && let Ok(fresh) = serde_json::from_str::<ConfigView>(&text)
+            {
                 base.try_set((fresh.resource_version.clone(), fresh.spec.clone()));
                 http_secret_set.try_set(fresh.http_secret_set);
-                conditions.try_set(fresh.rollout.conditions.clone());
                 if !keep_edits {
                     original.try_set(fresh.form.clone());
                     form.try_set(fresh.form);
@@ -89,27 +86,6 @@ pub fn ConfigEditor(view: ConfigView) -> impl IntoView {
                         </div>
                     }
                 })}
-            <section class="card" aria-labelledby="status-heading">
-                <h2 id="status-heading">{i18n.t("config.group.status")}</h2>
-                <ConditionsTable conditions />
-            </section>
-            <section class="card" aria-labelledby="storage-heading">
-                <h2 id="storage-heading">{i18n.t("config.group.storage")}</h2>
-                <p data-storage=storage.kind.clone().unwrap_or_default()>
-                    {storage.kind.clone().unwrap_or_else(|| i18n.t("config.storage.none").to_string())}
-                </p>
-                <dl class="facts">
-                    {storage
-                        .details
-                        .into_iter()
-                        .map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> })
-                        .collect_view()}
-                    {storage
-                        .management_state
-                        .map(|m| view! { <dt>"managementState"</dt><dd>{m}</dd> })}
-                </dl>
-                <p><small>{i18n.t("config.storage.wizard")}</small></p>
-            </section>
             // method="post": a submit before hydration is refused by the CSRF check instead
             // of putting the fields into a GET URL.
             <form
@@ -159,7 +135,7 @@ pub fn ConfigEditor(view: ConfigView) -> impl IntoView {
                 review
                 draft
                 may_change
-                on_applied=Callback::new(move |_| reload(false))
+                on_applied=Callback::new(move |()| reload(false))
                 on_reapply=Callback::new(move |_| {
                     review.reset();
                     reload(true);

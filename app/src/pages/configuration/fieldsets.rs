@@ -1,6 +1,7 @@
 //! The Configuration editor's fieldsets, one component each. Every field is one of the
 //! shared field components, bound to the form by a getter and a setter.
 
+use crate::api::changes::FieldError;
 use crate::components::fields::{CheckField, SelectField, TextField};
 use crate::components::language::I18n;
 use crate::components::violations::FieldErrors;
@@ -8,7 +9,6 @@ use crate::domain::registry_config::form::{ConfigForm, RouteRow};
 use crate::domain::registry_config::rules::{
     LOG_LEVELS, MANAGEMENT_STATES, ROLLOUT_STRATEGIES, management_state_help_key,
 };
-use crate::domain::violation::Violation;
 use leptos::prelude::*;
 
 /// What to do with the write-only `httpSecret`.
@@ -24,7 +24,7 @@ pub fn StateFieldset(
     form: RwSignal<ConfigForm>,
     original: RwSignal<ConfigForm>,
     confirm_removed: RwSignal<bool>,
-    errors: Signal<Vec<Violation>>,
+    errors: Signal<Vec<FieldError>>,
 ) -> impl IntoView {
     let i18n = I18n::expect();
     let removing = move || {
@@ -73,7 +73,7 @@ pub fn StateFieldset(
 #[component]
 pub fn ReplicasFieldset(
     form: RwSignal<ConfigForm>,
-    errors: Signal<Vec<Violation>>,
+    errors: Signal<Vec<FieldError>>,
 ) -> impl IntoView {
     let i18n = I18n::expect();
     view! {
@@ -119,7 +119,10 @@ fn RouteCell(
 }
 
 #[component]
-pub fn RoutesFieldset(form: RwSignal<ConfigForm>, errors: Signal<Vec<Violation>>) -> impl IntoView {
+pub fn RoutesFieldset(
+    form: RwSignal<ConfigForm>,
+    errors: Signal<Vec<FieldError>>,
+) -> impl IntoView {
     let i18n = I18n::expect();
     let count = move || form.with(|f| f.routes.len());
     view! {
@@ -184,7 +187,7 @@ pub fn RoutesFieldset(form: RwSignal<ConfigForm>, errors: Signal<Vec<Violation>>
 #[component]
 pub fn RequestsFieldset(
     form: RwSignal<ConfigForm>,
-    errors: Signal<Vec<Violation>>,
+    errors: Signal<Vec<FieldError>>,
 ) -> impl IntoView {
     let i18n = I18n::expect();
     view! {
@@ -208,7 +211,7 @@ pub fn RequestsFieldset(
 }
 
 #[component]
-pub fn ProxyFieldset(form: RwSignal<ConfigForm>, errors: Signal<Vec<Violation>>) -> impl IntoView {
+pub fn ProxyFieldset(form: RwSignal<ConfigForm>, errors: Signal<Vec<FieldError>>) -> impl IntoView {
     let i18n = I18n::expect();
     view! {
         <fieldset data-group="proxy">
@@ -227,7 +230,7 @@ pub fn ProxyFieldset(form: RwSignal<ConfigForm>, errors: Signal<Vec<Violation>>)
 #[component]
 pub fn LoggingFieldset(
     form: RwSignal<ConfigForm>,
-    errors: Signal<Vec<Violation>>,
+    errors: Signal<Vec<FieldError>>,
 ) -> impl IntoView {
     let i18n = I18n::expect();
     view! {
@@ -249,7 +252,7 @@ pub fn LoggingFieldset(
 #[component]
 pub fn AdvancedFieldset(
     form: RwSignal<ConfigForm>,
-    errors: Signal<Vec<Violation>>,
+    errors: Signal<Vec<FieldError>>,
     http_secret_set: RwSignal<bool>,
     secret: RwSignal<SecretMode>,
     secret_value: RwSignal<String>,

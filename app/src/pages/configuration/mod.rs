@@ -6,10 +6,13 @@ mod editor;
 mod fieldsets;
 
 use crate::api::registry_config::registry_config;
+use crate::components::conditions::ConditionsTable;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
+use crate::domain::conditions::ConditionView;
 use crate::domain::page::Page;
+use crate::domain::registry_config::form::StorageSummary;
 use editor::ConfigEditor;
 use leptos::prelude::*;
 
@@ -28,11 +31,47 @@ pub fn ConfigurationPage() -> impl IntoView {
                     config
                         .get()
                         .map(|result| match result {
-                            Ok(view) => view! { <ConfigEditor view /> }.into_any(),
+                            Ok(view) => {
+                                let (conditions, storage) =
+                                    (view.rollout.conditions.clone(), view.storage.clone());
+                                view! {
+                                    <StatusCards conditions storage />
+                                    <ConfigEditor view />
+                                }
+                                .into_any()
+                            }
                             Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                         })
                 }}
             </Suspense>
         </PageFrame>
+    }
+}
+
+/// The operator's conditions and the storage, as the page was loaded (the change review
+/// follows the conditions live after a change).
+#[component]
+fn StatusCards(conditions: Vec<ConditionView>, storage: StorageSummary) -> impl IntoView {
+    let i18n = I18n::expect();
+    view! {
+        <section class="card" aria-labelledby="status-heading">
+            <h2 id="status-heading">{i18n.t("config.group.status")}</h2>
+            <ConditionsTable conditions=Signal::stored(conditions) />
+        </section>
+        <section class="card" aria-labelledby="storage-heading">
+            <h2 id="storage-heading">{i18n.t("config.group.storage")}</h2>
+            <p data-storage=storage.kind.clone().unwrap_or_default()>
+                {storage.kind.clone().unwrap_or_else(|| i18n.t("config.storage.none").to_string())}
+            </p>
+            <dl class="facts">
+                {storage
+                    .details
+                    .into_iter()
+                    .map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> })
+                    .collect_view()}
+                {storage.management_state.map(|m| view! { <dt>"managementState"</dt><dd>{m}</dd> })}
+            </dl>
+            <p><small>{i18n.t("config.storage.wizard")}</small></p>
+        </section>
     }
 }
