@@ -241,7 +241,38 @@ pub async fn install_objects(client: &Client) -> Result<()> {
         namespace_reader_role(),
     )
     .await?;
+    // The console's own identity reads the ConfigMaps of openshift-config, where the trusted
+    // registry CAs are (guide 2.5), to record changes made to them outside the console.
+    let (role, binding) = trusted_ca_watcher();
+    apply(client, &rbac("Role", "roles"), Some(TRUST_NAMESPACE), role).await?;
+    apply(
+        client,
+        &rbac("RoleBinding", "rolebindings"),
+        Some(TRUST_NAMESPACE),
+        binding,
+    )
+    .await?;
     Ok(())
+}
+
+/// Namespace of the trusted registry CAs' ConfigMap.
+const TRUST_NAMESPACE: &str = "openshift-config";
+
+/// Read access to the ConfigMaps of openshift-config for the console's own identity.
+fn trusted_ca_watcher() -> (Value, Value) {
+    (
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": { "name": "registry-console-trusted-ca-watcher", "namespace": TRUST_NAMESPACE },
+            "rules": [rule(&[""], &["configmaps"], &["get", "list", "watch"])]
+        }),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": { "name": "registry-console-trusted-ca-watcher", "namespace": TRUST_NAMESPACE },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "registry-console-trusted-ca-watcher" },
+            "subjects": [{ "kind": "ServiceAccount", "name": CONSOLE_SERVICE_ACCOUNT, "namespace": CONSOLE_NAMESPACE }]
+        }),
+    )
 }
 
 async fn create_if_missing(
@@ -368,6 +399,12 @@ pub fn cluster_roles() -> Vec<Value> {
                 rule(
                     &["config.openshift.io"],
                     &["images"],
+                    &["get", "list", "watch"],
+                ),
+                // Who was granted or lost registry access (bindings only; never secrets).
+                rule(
+                    &["rbac.authorization.k8s.io"],
+                    &["rolebindings", "clusterrolebindings"],
                     &["get", "list", "watch"],
                 ),
             ],

@@ -420,3 +420,48 @@ async fn static_bundle_files_are_served_from_the_site_root() {
     assert_eq!(response.headers()["content-type"], "application/wasm");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 }
+
+/// A submission larger than the console accepts gets 413 with the limit, as the error a
+/// page shows, announced or streamed; nothing decodes it.
+#[tokio::test]
+async fn oversized_requests_get_413_with_the_limit() {
+    let server = start().await;
+    let limit = registry_console::http::body_limit::MAX_REQUEST_BYTES;
+    let big = "x".repeat(limit + 1);
+    let announced = client()
+        .post(format!("{}/api/preview_change", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("draft={big}"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(announced.status(), 413);
+    let error: app::api::error::ConsoleError = announced.json().await.expect("typed error");
+    assert_eq!(
+        error,
+        app::api::error::ConsoleError::TooLarge {
+            limit: limit as u64
+        }
+    );
+    // Streamed without a Content-Length: cut off at the limit all the same.
+    let chunks = futures::stream::iter(
+        (0..40).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'x'; 64 * 1024]))),
+    );
+    let streamed = client()
+        .post(format!("{}/api/apply_change", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(streamed.status(), 413);
+    // A normal request is untouched (refused for lack of a session, not for its size).
+    let small = client()
+        .post(format!("{}/api/preview_change", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("draft=%7B%7D")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(small.status(), 401);
+}

@@ -106,9 +106,12 @@ async fn open(path: &std::path::Path) -> SqlitePool {
 /// up to it has been decided (an outside event is written before the baseline moves).
 async fn baseline_reaches(db: &SqlitePool, generation: i64) {
     poll("the baseline", || async {
-        let baseline = outside::load_baseline(db, &WATCHED[0])
-            .await
-            .expect("baseline");
+        let key = outside::BaselineKey {
+            resource: WATCHED[0].resource(),
+            namespace: String::new(),
+            name: "cluster".into(),
+        };
+        let baseline = outside::load_baseline(db, &key).await.expect("baseline");
         baseline.filter(|b| b.seen.generation >= generation)
     })
     .await;
@@ -320,4 +323,84 @@ async fn a_change_made_while_no_console_runs_is_recorded_at_the_next_start() {
     assert_eq!(payload["recreated"], false);
     assert_eq!(store.verify().await.expect("read"), Ok(1));
     reset(&admin).await;
+}
+
+/// Access to the registry granted and revoked with `oc policy`, while a console runs: the
+/// RoleBinding's creation and deletion are recorded; a binding of an unrelated role is
+/// not.
+#[tokio::test(flavor = "multi_thread")]
+async fn registry_role_bindings_granted_and_revoked_outside_are_recorded() {
+    use registry_console::kube::resources::ROLE_BINDING;
+    let admin = admin().await;
+    let console = support::start_sandbox_console(&[]).await;
+    let db = open(&console.database).await;
+    let store = AuditStore::new(db.clone());
+    // The watch has listed the bindings that were already there.
+    let listed = outside::BaselineKey {
+        resource: ROLE_BINDING.oc_name(),
+        namespace: String::new(),
+        name: "*listed*".into(),
+    };
+    poll("the first listing of bindings", || async {
+        outside::load_baseline(&db, &listed).await.expect("read")
+    })
+    .await;
+
+    let bindings = ROLE_BINDING.api(admin.clone(), Some("default"));
+    let params = kube::api::PostParams {
+        field_manager: Some("kubectl-client-side-apply".into()),
+        ..Default::default()
+    };
+    let grant = |name: &str, role: &str| -> DynamicObject {
+        serde_json::from_value(json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": { "name": name, "namespace": "default" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role },
+            "subjects": [{ "kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice" }]
+        }))
+        .expect("binding")
+    };
+    let name = format!("outside-viewer-{}", std::process::id());
+    bindings
+        .create(&params, &grant(&name, "registry-viewer"))
+        .await
+        .expect("granted");
+    bindings
+        .create(&params, &grant(&format!("{name}-edit"), "edit"))
+        .await
+        .expect("unrelated");
+    let created = poll("the grant recorded", || async {
+        outside_events(&store)
+            .await
+            .into_iter()
+            .find(|e| e.objects.contains(&name))
+    })
+    .await;
+    assert_eq!(created.actor_subject, "kubectl-client-side-apply");
+    assert!(created.payload.contains("alice"), "{}", created.payload);
+
+    bindings
+        .delete(&name, &Default::default())
+        .await
+        .expect("revoked");
+    poll("the revocation recorded", || async {
+        let found: Vec<Event> = outside_events(&store)
+            .await
+            .into_iter()
+            .filter(|e| e.objects.contains(&name))
+            .collect();
+        (found.len() == 2).then_some(())
+    })
+    .await;
+    let _ = bindings
+        .delete(&format!("{name}-edit"), &Default::default())
+        .await;
+    assert!(
+        outside_events(&store)
+            .await
+            .iter()
+            .all(|e| !e.objects.contains(&format!("{name}-edit"))),
+        "an unrelated role's binding is not recorded"
+    );
+    assert!(store.verify().await.expect("read").is_ok());
 }

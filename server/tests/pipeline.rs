@@ -452,6 +452,17 @@ async fn dry_run_rejections_rules_and_a_viewer_apply_nothing_and_record_nothing(
         Err(PipelineError::ReasonTooShort { min: 10 })
     );
 
+    // A reason longer than the limit (200 in these tests).
+    assert_eq!(
+        p.apply(
+            admin.clone(),
+            &requester("admin"),
+            request(&"why ".repeat(51), vec![fine.clone()])
+        )
+        .await,
+        Err(PipelineError::ReasonTooLong { max: 200 })
+    );
+
     // A viewer: the API server refuses the dry run as that user.
     let viewer = client_for("viewer").await;
     match p

@@ -155,6 +155,15 @@ pub const READ_ONLY_SERVER_FNS: &[(&str, Who)] = &[
     ("/api/registry_config_state", Who::AdminsAndViewers),
 ];
 
+/// The roles that grant access to the registry (guide 5.1: pull, push, build; 5.5: the
+/// metrics).
+pub const REGISTRY_ROLES: [&str; 4] = [
+    "registry-viewer",
+    "registry-editor",
+    "system:image-builder",
+    "prometheus-scraper",
+];
+
 /// Registry namespace (the operator's fixed namespace in OpenShift).
 pub const REGISTRY_NAMESPACE: &str = "openshift-image-registry";
 

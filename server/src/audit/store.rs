@@ -332,6 +332,37 @@ impl AuditStore {
         rows.iter().map(event_from_row).collect()
     }
 
+    /// Whether a change applied through the console since `since` deleted `object` (so
+    /// its disappearance is no change made outside the console).
+    pub async fn deleted_by_console(
+        &self,
+        object: &ObjectRef,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        let rows = sqlx::query(
+            "SELECT payload, objects FROM audit_events WHERE kind = 'intent' AND at >= ? AND objects LIKE ? ESCAPE '\\'",
+        )
+        .bind(timestamp(since))
+        .bind(like(&format!("\"name\":\"{}\"", object.name)))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| AuditError::Read(e.to_string()))?;
+        let wanted = serde_json::to_value(object).unwrap_or_default();
+        Ok(rows.iter().any(|row| {
+            let payload: String = row.try_get("payload").unwrap_or_default();
+            let payload: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+            let intent_objects: Vec<serde_json::Value> = row
+                .try_get::<String, _>("objects")
+                .ok()
+                .and_then(|o| serde_json::from_str(&o).ok())
+                .unwrap_or_default();
+            intent_objects
+                .iter()
+                .enumerate()
+                .any(|(i, o)| *o == wanted && payload["objects"][i]["operation"] == "Delete")
+        }))
+    }
+
     /// Walks the whole chain; `Ok(Err(link))` names the first broken link.
     pub async fn verify(&self) -> Result<std::result::Result<u64, BrokenLink>> {
         let mut verifier = ChainVerifier::default();

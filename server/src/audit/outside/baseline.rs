@@ -1,8 +1,8 @@
 //! What the console last saw of each watched object, kept in its database so a change made
 //! while the console was down is recorded at the next start.
 
+use super::OutsideError;
 use super::decide::{Seen, Stamp};
-use super::{OutsideError, Watched};
 use crate::audit::store::timestamp;
 use serde_json::Value;
 use sqlx::{Row, SqlitePool};
@@ -17,17 +17,40 @@ pub struct Baseline {
     pub object: Value,
 }
 
-/// The stored baseline of `watched`, if any.
+impl Baseline {
+    /// The baseline of nothing (an object not seen before).
+    pub fn empty() -> Self {
+        Baseline {
+            seen: Seen {
+                uid: String::new(),
+                generation: 0,
+            },
+            stamps: Vec::new(),
+            object: Value::Object(Default::default()),
+        }
+    }
+}
+
+/// Which object a baseline is of: its resource (as `oc` names it), namespace (empty for
+/// cluster objects) and name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaselineKey {
+    pub resource: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// The stored baseline of an object, if any.
 pub async fn load_baseline(
     db: &SqlitePool,
-    watched: &Watched,
+    key: &BaselineKey,
 ) -> Result<Option<Baseline>, OutsideError> {
     let row = sqlx::query(
         "SELECT uid, generation, managed_fields, object FROM outside_baseline WHERE resource = ? AND namespace = ? AND name = ?",
     )
-    .bind(watched.resource())
-    .bind(watched.namespace.unwrap_or_default())
-    .bind(watched.name)
+    .bind(&key.resource)
+    .bind(&key.namespace)
+    .bind(&key.name)
     .fetch_optional(db)
     .await?;
     let Some(row) = row else {
@@ -47,16 +70,16 @@ pub async fn load_baseline(
 
 pub async fn save_baseline(
     db: &SqlitePool,
-    watched: &Watched,
+    key: &BaselineKey,
     baseline: &Baseline,
 ) -> Result<(), OutsideError> {
     sqlx::query(
         "INSERT INTO outside_baseline (resource, namespace, name, uid, generation, managed_fields, object, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (resource, namespace, name) DO UPDATE SET uid = excluded.uid, generation = excluded.generation, managed_fields = excluded.managed_fields, object = excluded.object, seen_at = excluded.seen_at",
     )
-    .bind(watched.resource())
-    .bind(watched.namespace.unwrap_or_default())
-    .bind(watched.name)
+    .bind(&key.resource)
+    .bind(&key.namespace)
+    .bind(&key.name)
     .bind(&baseline.seen.uid)
     .bind(baseline.seen.generation)
     .bind(serde_json::to_string(&baseline.stamps)?)
@@ -64,5 +87,16 @@ pub async fn save_baseline(
     .bind(timestamp(chrono::Utc::now()))
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Forgets an object's baseline (it was deleted).
+pub async fn remove_baseline(db: &SqlitePool, key: &BaselineKey) -> Result<(), OutsideError> {
+    sqlx::query("DELETE FROM outside_baseline WHERE resource = ? AND namespace = ? AND name = ?")
+        .bind(&key.resource)
+        .bind(&key.namespace)
+        .bind(&key.name)
+        .execute(db)
+        .await?;
     Ok(())
 }

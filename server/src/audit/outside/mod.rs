@@ -23,62 +23,127 @@ mod baseline;
 mod decide;
 mod watch;
 
-pub use baseline::{Baseline, load_baseline};
+pub use baseline::{Baseline, BaselineKey, load_baseline};
 pub use decide::{Decision, Seen, Stamp, Writer, decide, last_writer, outside_writer, stamps};
 pub use watch::spawn;
 
 use super::chain::EventKind;
 use super::redact::{FingerprintKey, redact};
 use super::store::{Actor, AuditError, AuditStore, NewEvent, ObjectRef};
-use crate::kube::resources::{IMAGE_CONFIG, IMAGE_PRUNER, REGISTRY_CONFIG, Resource};
+use crate::kube::resources::{
+    CLUSTER_ROLE_BINDING, CONFIG_MAP, IMAGE_CONFIG, IMAGE_PRUNER, REGISTRY_CONFIG, ROLE_BINDING,
+    Resource,
+};
+use app::domain::access::REGISTRY_ROLES;
 use app::domain::diff::{field_diff, strip_noise};
 use kube::api::{Api, DynamicObject};
 use serde_json::{Value, json};
 use sqlx::SqlitePool;
 use tracing::instrument;
 
-/// One object watched for changes made outside the console.
+/// Namespace of the ConfigMap the image config names for trusted registry CAs (guide 2.5).
+pub const TRUST_NAMESPACE: &str = "openshift-config";
+
+/// Which objects of a resource a watcher follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// One object, by name.
+    Named(&'static str),
+    /// Every object (in the namespace, or cluster-wide) that concerns the registry.
+    Relevant(Relevance),
+}
+
+/// What makes an object of a [`Selection::Relevant`] watch concern the registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relevance {
+    /// A binding of a role that grants registry access (guide 5.1, 5.5).
+    RegistryRoleBinding,
+    /// The ConfigMap the image config names in `spec.additionalTrustedCA` (guide 2.5).
+    TrustedCaConfigMap,
+}
+
+/// Objects watched for changes made outside the console.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Watched {
     pub resource: Resource,
+    /// `None`: cluster objects, or every namespace.
     pub namespace: Option<&'static str>,
-    pub name: &'static str,
+    pub selection: Selection,
 }
 
-/// What the console watches: the registry's cluster singletons. Each needs get, list and
-/// watch for the console's own identity (see README, "Changes made outside the console").
+/// What the console watches: the registry's cluster singletons, the bindings of the
+/// registry's roles, and the trusted-CA ConfigMap. Each needs get, list and watch for the
+/// console's own identity (see README, "Changes made outside the console"). Secrets are
+/// not watched: the console's own identity may not read them.
 pub const WATCHED: &[Watched] = &[
     Watched {
         resource: REGISTRY_CONFIG,
         namespace: None,
-        name: "cluster",
+        selection: Selection::Named("cluster"),
     },
     Watched {
         resource: IMAGE_PRUNER,
         namespace: None,
-        name: "cluster",
+        selection: Selection::Named("cluster"),
     },
     Watched {
         resource: IMAGE_CONFIG,
         namespace: None,
-        name: "cluster",
+        selection: Selection::Named("cluster"),
+    },
+    Watched {
+        resource: ROLE_BINDING,
+        namespace: None,
+        selection: Selection::Relevant(Relevance::RegistryRoleBinding),
+    },
+    Watched {
+        resource: CLUSTER_ROLE_BINDING,
+        namespace: None,
+        selection: Selection::Relevant(Relevance::RegistryRoleBinding),
+    },
+    Watched {
+        resource: CONFIG_MAP,
+        namespace: Some(TRUST_NAMESPACE),
+        selection: Selection::Relevant(Relevance::TrustedCaConfigMap),
     },
 ];
 
 impl Watched {
-    /// `configs.imageregistry.operator.openshift.io`, as `oc` names resources; the
-    /// baseline's key.
+    /// `configs.imageregistry.operator.openshift.io`, as `oc` names resources; part of
+    /// the baseline's key.
     pub fn resource(&self) -> String {
         self.resource.oc_name()
-    }
-
-    pub fn object_ref(&self) -> ObjectRef {
-        self.resource.object_ref(self.namespace, self.name)
     }
 
     fn api(&self, client: kube::Client) -> Api<DynamicObject> {
         self.resource.api(client, self.namespace)
     }
+
+    /// The baseline key and the audit trail's name of `object`.
+    fn identify(&self, object: &DynamicObject) -> (BaselineKey, ObjectRef) {
+        let namespace = object
+            .metadata
+            .namespace
+            .clone()
+            .filter(|_| self.resource.namespaced);
+        let name = object.metadata.name.clone().unwrap_or_default();
+        (
+            BaselineKey {
+                resource: self.resource(),
+                namespace: namespace.clone().unwrap_or_default(),
+                name: name.clone(),
+            },
+            self.resource.object_ref(namespace.as_deref(), &name),
+        )
+    }
+}
+
+/// Whether a binding grants one of the registry's roles (pure).
+pub fn is_registry_role_binding(object: &Value) -> bool {
+    object
+        .pointer("/roleRef/name")
+        .and_then(Value::as_str)
+        .is_some_and(|role| REGISTRY_ROLES.contains(&role))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,14 +166,54 @@ pub struct OutsideRecorder {
 }
 
 impl OutsideRecorder {
-    /// Handles one sighting of `watched`. The event is appended before the baseline moves:
-    /// if the append fails, the next sighting (or the next start) records the change.
-    #[instrument(skip_all, fields(object = %watched.resource(), name = watched.name), err)]
+    /// Whether `object` is one the watch follows (a binding of another role, or a ConfigMap
+    /// the image config does not name, is not).
+    async fn relevant(&self, watched: &Watched, object: &Value) -> Result<bool, OutsideError> {
+        Ok(match watched.selection {
+            Selection::Named(_) => true,
+            Selection::Relevant(Relevance::RegistryRoleBinding) => is_registry_role_binding(object),
+            Selection::Relevant(Relevance::TrustedCaConfigMap) => {
+                // The image config's own watch keeps its latest state as a baseline.
+                let image = load_baseline(
+                    &self.db,
+                    &BaselineKey {
+                        resource: IMAGE_CONFIG.oc_name(),
+                        namespace: String::new(),
+                        name: "cluster".into(),
+                    },
+                )
+                .await?;
+                let named = image.and_then(|b| {
+                    b.object
+                        .pointer("/spec/additionalTrustedCA/name")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                });
+                named.is_some()
+                    && named.as_deref() == object.pointer("/metadata/name").and_then(Value::as_str)
+            }
+        })
+    }
+
+    /// Handles one sighting of an object of `watched`. The event is appended before the
+    /// baseline moves: if the append fails, the next sighting (or the next start) records
+    /// the change.
+    #[instrument(skip_all, fields(object = %watched.resource(), name = ?object.metadata.name), err)]
     pub async fn observe(
         &self,
         watched: &Watched,
         object: &DynamicObject,
     ) -> Result<Decision, OutsideError> {
+        let mut raw = serde_json::to_value(object)?;
+        // `redact` finds secret fields by kind; a watch event always carries it, but be sure.
+        if let Some(map) = raw.as_object_mut() {
+            map.entry("kind")
+                .or_insert_with(|| Value::String(watched.resource.kind.to_string()));
+        }
+        if !self.relevant(watched, &raw).await? {
+            return Ok(Decision::Unchanged);
+        }
+        let (key, object_ref) = watched.identify(object);
         let now = Seen {
             uid: object.metadata.uid.clone().unwrap_or_default(),
             generation: object.metadata.generation.unwrap_or(0),
@@ -118,48 +223,51 @@ impl OutsideRecorder {
             .managed_fields
             .as_deref()
             .unwrap_or_default();
-        let baseline = load_baseline(&self.db, watched).await?;
-        let mut raw = serde_json::to_value(object)?;
-        // `redact` finds secret fields by kind; a watch event always carries it, but be sure.
-        if let Some(map) = raw.as_object_mut() {
-            map.entry("kind")
-                .or_insert_with(|| Value::String(watched.resource.kind.to_string()));
-        }
+        let baseline = load_baseline(&self.db, &key).await?;
         let after = redact(&strip_noise(&raw), &self.fingerprints);
         let content_changed = baseline.as_ref().is_some_and(|b| b.object != after);
-        let decision = decide(baseline.as_ref(), &now, entries, content_changed);
+        let mut decision = decide(baseline.as_ref(), &now, entries, content_changed);
+        // A new binding or ConfigMap is itself the change (a cluster singleton has always
+        // existed; its first sighting is only where the record starts).
+        if decision == Decision::FirstSight
+            && matches!(watched.selection, Selection::Relevant(_))
+            && self.started_watching(&key).await?
+        {
+            decision = match decide(Some(&Baseline::empty()), &now, entries, true) {
+                Decision::Own => Decision::Own,
+                Decision::Outside { writer, .. } => Decision::Outside {
+                    writer,
+                    recreated: false,
+                },
+                other => other,
+            };
+        }
         if decision == Decision::Unchanged {
             return Ok(decision);
         }
-        if let (Decision::Outside { writer, recreated }, Some(base)) = (&decision, &baseline) {
-            let diff = field_diff(&base.object, &after);
+        if let Decision::Outside { writer, recreated } = &decision {
+            let before = baseline.as_ref().map(|b| b.object.clone());
+            let diff = field_diff(before.as_ref().unwrap_or(&json!({})), &after);
             let event = self
-                .audit
-                .append(NewEvent {
-                    change_id: uuid::Uuid::new_v4().to_string(),
-                    kind: EventKind::Outside,
-                    actor: Actor {
+                .record(
+                    Actor {
                         subject: writer.manager.clone(),
                         name: writer.label(),
                         email: None,
                         groups: Vec::new(),
                     },
-                    client_addr: None,
-                    request_id: None,
-                    reason: Some("changed outside the console".to_string()),
-                    objects: vec![watched.object_ref()],
-                    outcome: None,
-                    payload: json!({
-                        "objects": [{ "before": base.object, "after": after }],
+                    object_ref,
+                    json!({
+                        "objects": [{ "before": before, "after": after }],
                         "diff": [diff],
-                        "generation": { "before": base.seen.generation, "after": now.generation },
+                        "generation": { "before": baseline.as_ref().map(|b| b.seen.generation), "after": now.generation },
                         "uid": now.uid,
                         "recreated": recreated,
                         "resource_version": object.metadata.resource_version,
                         "managed_fields": writer.entry,
                         "also_written_by": writer.also,
                     }),
-                })
+                )
                 .await?;
             tracing::info!(
                 seq = event.seq,
@@ -170,7 +278,7 @@ impl OutsideRecorder {
         }
         baseline::save_baseline(
             &self.db,
-            watched,
+            &key,
             &Baseline {
                 seen: now,
                 stamps: stamps(entries),
@@ -180,7 +288,96 @@ impl OutsideRecorder {
         .await?;
         Ok(decision)
     }
+
+    /// Handles the deletion of an object of `watched`: recorded, unless the console deleted
+    /// it itself (its change pipeline audited that), then forgotten.
+    pub async fn observe_deleted(
+        &self,
+        watched: &Watched,
+        object: &DynamicObject,
+    ) -> Result<bool, OutsideError> {
+        let (key, object_ref) = watched.identify(object);
+        let Some(baseline) = load_baseline(&self.db, &key).await? else {
+            return Ok(false);
+        };
+        let since = chrono::Utc::now() - chrono::Duration::minutes(10);
+        let recorded = if self.audit.deleted_by_console(&object_ref, since).await? {
+            false
+        } else {
+            self.record(
+                Actor {
+                    subject: decide::UNKNOWN_MANAGER.into(),
+                    name: format!("{} (deleted)", decide::UNKNOWN_MANAGER),
+                    email: None,
+                    groups: Vec::new(),
+                },
+                object_ref,
+                json!({
+                    "objects": [{ "before": baseline.object, "after": null }],
+                    "diff": [field_diff(&baseline.object, &json!({}))],
+                    "uid": baseline.seen.uid,
+                    "deleted": true,
+                }),
+            )
+            .await?;
+            true
+        };
+        baseline::remove_baseline(&self.db, &key).await?;
+        Ok(recorded)
+    }
+
+    /// Whether this console's watch of `key`'s resource is past its first listing: only
+    /// then is a new object a change rather than one that was always there. A watch marks
+    /// its resource as started once its first listing is handled.
+    async fn started_watching(&self, key: &BaselineKey) -> Result<bool, OutsideError> {
+        let marker = BaselineKey {
+            resource: key.resource.clone(),
+            namespace: String::new(),
+            name: WATCH_STARTED.into(),
+        };
+        Ok(load_baseline(&self.db, &marker).await?.is_some())
+    }
+
+    /// Marks `watched`'s resource as listed once (see [`Self::started_watching`]).
+    pub async fn mark_started(&self, watched: &Watched) -> Result<(), OutsideError> {
+        baseline::save_baseline(
+            &self.db,
+            &BaselineKey {
+                resource: watched.resource(),
+                namespace: String::new(),
+                name: WATCH_STARTED.into(),
+            },
+            &Baseline::empty(),
+        )
+        .await
+    }
+
+    async fn record(
+        &self,
+        actor: Actor,
+        object: ObjectRef,
+        payload: Value,
+    ) -> Result<super::chain::Event, OutsideError> {
+        Ok(self
+            .audit
+            .append(NewEvent {
+                change_id: uuid::Uuid::new_v4().to_string(),
+                kind: EventKind::Outside,
+                actor,
+                client_addr: None,
+                request_id: None,
+                reason: Some("changed outside the console".to_string()),
+                objects: vec![object],
+                outcome: None,
+                payload,
+            })
+            .await?)
+    }
 }
+
+/// The name of the marker row that says a resource's watch has listed once (no object is
+/// named so: names are DNS labels or subdomains).
+const WATCH_STARTED: &str = "*listed*";
 
 #[cfg(test)]
 mod tests {
@@ -207,13 +404,166 @@ mod tests {
             "configs.imageregistry.operator.openshift.io"
         );
         assert_eq!(WATCHED[2].resource(), "images.config.openshift.io");
-        let core = Watched {
-            resource: crate::kube::resources::CONFIG_MAP,
-            namespace: Some("ns"),
-            name: "s",
+        let maps = WATCHED
+            .iter()
+            .find(|w| w.resource == CONFIG_MAP)
+            .expect("trusted CA maps");
+        assert_eq!(maps.resource(), "configmaps");
+        let map: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": { "name": "registry-cas", "namespace": TRUST_NAMESPACE }
+        }))
+        .expect("map");
+        let (key, object) = maps.identify(&map);
+        assert_eq!(key.namespace, TRUST_NAMESPACE);
+        assert_eq!(
+            object.to_string(),
+            "ConfigMap openshift-config/registry-cas"
+        );
+    }
+
+    #[test]
+    fn only_bindings_of_registry_roles_concern_the_registry() {
+        let binding = |role: &str| json!({ "roleRef": { "kind": "ClusterRole", "name": role } });
+        for role in REGISTRY_ROLES {
+            assert!(is_registry_role_binding(&binding(role)), "{role}");
+        }
+        assert!(!is_registry_role_binding(&binding("admin")));
+        assert!(!is_registry_role_binding(&json!({})));
+    }
+
+    fn binding(name: &str, role: &str, managers: &[(&str, &str)], users: &[&str]) -> DynamicObject {
+        let fields: Vec<Value> = managers
+            .iter()
+            .map(|(m, t)| json!({ "manager": m, "operation": "Update", "time": t, "fieldsType": "FieldsV1", "fieldsV1": {} }))
+            .collect();
+        let subjects: Vec<Value> = users
+            .iter()
+            .map(|u| json!({ "kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": u }))
+            .collect();
+        serde_json::from_value(json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": { "name": name, "namespace": "team-a", "uid": format!("uid-{name}"), "resourceVersion": "7", "managedFields": fields },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role },
+            "subjects": subjects
+        }))
+        .expect("binding")
+    }
+
+    /// Bindings have no generation: a change is other content. Before the first listing
+    /// ends, what is there is the starting point; afterwards a new binding is a change, and
+    /// so is a deletion, unless the console's own audited change did it.
+    #[tokio::test]
+    async fn bindings_are_recorded_when_created_changed_or_deleted_outside() {
+        let (r, _dir) = recorder().await;
+        let w = WATCHED
+            .iter()
+            .find(|w| w.resource == ROLE_BINDING)
+            .expect("bindings");
+        let listed = binding(
+            "registry-viewer",
+            "registry-viewer",
+            &[("kubectl-create", T1)],
+            &["alice"],
+        );
+        assert_eq!(
+            r.observe(w, &listed).await.expect("listed"),
+            Decision::FirstSight
+        );
+        // Another role's binding is none of the registry's business.
+        let other = binding("admin", "admin", &[("kubectl-create", T1)], &["alice"]);
+        assert_eq!(
+            r.observe(w, &other).await.expect("other"),
+            Decision::Unchanged
+        );
+        r.mark_started(w).await.expect("listed once");
+
+        let added = binding(
+            "registry-viewer",
+            "registry-viewer",
+            &[("kubectl-create", T1), ("oc", T2)],
+            &["alice", "bob"],
+        );
+        match r.observe(w, &added).await.expect("added") {
+            Decision::Outside { writer, .. } => assert_eq!(writer.manager, "oc"),
+            other => panic!("{other:?}"),
+        }
+        let new = binding(
+            "registry-editor",
+            "registry-editor",
+            &[("kubectl-create", T3)],
+            &["carol"],
+        );
+        assert!(matches!(
+            r.observe(w, &new).await.expect("new"),
+            Decision::Outside { .. }
+        ));
+        let own = binding(
+            "registry-editor-2",
+            "registry-editor",
+            &[(crate::change::FIELD_MANAGER, T3)],
+            &["dan"],
+        );
+        assert_eq!(r.observe(w, &own).await.expect("own"), Decision::Own);
+        assert!(r.observe_deleted(w, &added).await.expect("deleted"));
+        assert!(
+            !r.observe_deleted(w, &added).await.expect("again"),
+            "forgotten once recorded"
+        );
+
+        let events = outside_events(&r).await;
+        assert_eq!(events.len(), 3);
+        let payloads: Vec<Value> = events
+            .iter()
+            .map(|e| serde_json::from_str(&e.payload).expect("payload"))
+            .collect();
+        assert!(
+            payloads[0]["diff"][0].to_string().contains("bob"),
+            "{}",
+            payloads[0]
+        );
+        assert_eq!(payloads[1]["objects"][0]["before"], Value::Null, "created");
+        assert_eq!(payloads[2]["objects"][0]["after"], Value::Null, "deleted");
+        assert_eq!(
+            events[2].objects,
+            r#"[{"group":"rbac.authorization.k8s.io","kind":"RoleBinding","namespace":"team-a","name":"registry-viewer"}]"#
+        );
+    }
+
+    /// Only the ConfigMap the image config names for trusted CAs is followed.
+    #[tokio::test]
+    async fn the_trusted_ca_map_is_the_one_the_image_config_names() {
+        let (r, _dir) = recorder().await;
+        let maps = WATCHED
+            .iter()
+            .find(|w| w.resource == CONFIG_MAP)
+            .expect("maps");
+        let image: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "config.openshift.io/v1", "kind": "Image",
+            "metadata": { "name": "cluster", "uid": "i1", "generation": 2 },
+            "spec": { "additionalTrustedCA": { "name": "registry-cas" } }
+        }))
+        .expect("image");
+        r.observe(&WATCHED[2], &image).await.expect("image config");
+        r.mark_started(maps).await.expect("listed once");
+        let map = |name: &str| -> DynamicObject {
+            serde_json::from_value(json!({
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": { "name": name, "namespace": TRUST_NAMESPACE, "uid": format!("u-{name}"),
+                    "managedFields": [{ "manager": "kubectl-create", "operation": "Update", "time": T1, "fieldsType": "FieldsV1", "fieldsV1": {} }] },
+                "data": { "registry.example.com..5000": "-----BEGIN CERTIFICATE-----" }
+            }))
+            .expect("map")
         };
-        assert_eq!(core.resource(), "configmaps");
-        assert_eq!(core.object_ref().namespace.as_deref(), Some("ns"));
+        assert_eq!(
+            r.observe(maps, &map("unrelated")).await.expect("other"),
+            Decision::Unchanged
+        );
+        assert!(matches!(
+            r.observe(maps, &map("registry-cas")).await.expect("named"),
+            Decision::Outside { .. }
+        ));
+        assert_eq!(outside_events(&r).await.len(), 1);
     }
 
     async fn recorder() -> (OutsideRecorder, tempfile::TempDir) {
@@ -302,7 +652,8 @@ mod tests {
             .await
             .expect("list");
         assert_eq!(rows[0].outcome, "outside");
-        let stored = load_baseline(&r.db, w)
+        let (key, _) = w.identify(&patched);
+        let stored = load_baseline(&r.db, &key)
             .await
             .expect("load")
             .expect("baseline");

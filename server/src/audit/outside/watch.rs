@@ -1,19 +1,62 @@
-//! The watchers: one per watched object, with the console's own read-only client; bursts
-//! of events are settled into one sighting of the newest object.
+//! The watchers: one per [`Watched`] entry, with the console's own read-only client. Bursts
+//! of events are settled into one sighting of each object's newest state.
 
-use super::{OutsideRecorder, Watched};
+use super::{OutsideRecorder, Selection, Watched};
 use futures::StreamExt;
 use kube::api::DynamicObject;
 use kube::runtime::{WatchStreamExt, watcher};
+use std::collections::BTreeMap;
 use tracing::instrument;
+
+/// What a burst of events left to handle for one object.
+enum Pending {
+    Seen(Box<DynamicObject>),
+    Deleted(Box<DynamicObject>),
+}
+
+/// The events of a burst, newest per object, and whether the first listing ended in it.
+#[derive(Default)]
+struct Burst {
+    objects: BTreeMap<(String, String), Pending>,
+    listed: bool,
+}
+
+impl Burst {
+    fn add(&mut self, event: Result<watcher::Event<DynamicObject>, watcher::Error>) {
+        let key = |o: &DynamicObject| {
+            (
+                o.metadata.namespace.clone().unwrap_or_default(),
+                o.metadata.name.clone().unwrap_or_default(),
+            )
+        };
+        match event {
+            Ok(watcher::Event::Apply(object) | watcher::Event::InitApply(object)) => {
+                self.objects
+                    .insert(key(&object), Pending::Seen(Box::new(object)));
+            }
+            Ok(watcher::Event::Delete(object)) => {
+                self.objects
+                    .insert(key(&object), Pending::Deleted(Box::new(object)));
+            }
+            Ok(watcher::Event::InitDone) => self.listed = true,
+            Ok(watcher::Event::Init) => {}
+            Err(e) => tracing::warn!(error = %e, "watch failed; retrying with backoff"),
+        }
+    }
+}
 
 impl OutsideRecorder {
     /// Watches `watched` until the task is dropped or aborted. Watch errors (API server
     /// down, RBAC missing, …) are logged and retried with exponential backoff (up to 30 s);
     /// nothing here ends the console.
-    #[instrument(skip_all, fields(object = %watched.resource(), name = watched.name))]
+    #[instrument(skip_all, fields(object = %watched.resource()))]
     pub async fn run(self, client: kube::Client, watched: Watched) {
-        let config = watcher::Config::default().fields(&format!("metadata.name={}", watched.name));
+        let config = match watched.selection {
+            Selection::Named(name) => {
+                watcher::Config::default().fields(&format!("metadata.name={name}"))
+            }
+            Selection::Relevant(_) => watcher::Config::default(),
+        };
         let stream = watcher(watched.api(client), config).default_backoff();
         let mut stream = std::pin::pin!(stream);
         let mut ended = false;
@@ -21,10 +64,10 @@ impl OutsideRecorder {
             let Some(event) = stream.next().await else {
                 break;
             };
-            let Some(mut latest) = sighting(event) else {
-                continue;
-            };
-            // Settle: what arrives within SETTLE is one sighting of the newest object.
+            let mut burst = Burst::default();
+            burst.add(event);
+            // Settle: what arrives within SETTLE is one sighting of each object's newest
+            // state.
             let deadline = tokio::time::Instant::now() + SETTLE;
             loop {
                 match tokio::time::timeout_at(deadline, stream.next()).await {
@@ -33,16 +76,29 @@ impl OutsideRecorder {
                         ended = true;
                         break;
                     }
-                    Ok(Some(event)) => {
-                        if let Some(object) = sighting(event) {
-                            latest = object;
-                        }
-                    }
+                    Ok(Some(event)) => burst.add(event),
                 }
             }
             // Errors are logged by `observe`; the baseline stays, so the change is recorded
             // at the next sighting.
-            let _ = self.observe(&watched, &latest).await;
+            for pending in burst.objects.into_values() {
+                match pending {
+                    Pending::Seen(object) => {
+                        let _ = self.observe(&watched, &object).await;
+                    }
+                    Pending::Deleted(object) => {
+                        if let Err(e) = self.observe_deleted(&watched, &object).await {
+                            tracing::warn!(error = %e, "a deletion could not be recorded");
+                        }
+                    }
+                }
+            }
+            if burst.listed
+                && matches!(watched.selection, Selection::Relevant(_))
+                && let Err(e) = self.mark_started(&watched).await
+            {
+                tracing::warn!(error = %e, "the end of the first listing could not be noted");
+            }
         }
         // The watcher retries by itself and never ends; if it does, say so.
         tracing::error!("the watch ended; changes made outside the console are not recorded");
@@ -54,24 +110,7 @@ impl OutsideRecorder {
 /// handled after the pipeline has written its result (SQLite has one writer at a time).
 const SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The object of a watch event, if it carries one worth comparing; logs the rest.
-fn sighting(event: Result<watcher::Event<DynamicObject>, watcher::Error>) -> Option<DynamicObject> {
-    match event {
-        Ok(watcher::Event::Apply(object) | watcher::Event::InitApply(object)) => Some(object),
-        Ok(watcher::Event::Delete(_)) => {
-            // Kept: if it is created again, the new object is compared with it.
-            tracing::warn!("watched object deleted; its baseline is kept");
-            None
-        }
-        Ok(watcher::Event::Init | watcher::Event::InitDone) => None,
-        Err(e) => {
-            tracing::warn!(error = %e, "watch failed; retrying with backoff");
-            None
-        }
-    }
-}
-
-/// Starts one watcher task per object in `watched` on the current runtime.
+/// Starts one watcher task per entry of `watched` on the current runtime.
 pub fn spawn(
     client: kube::Client,
     recorder: OutsideRecorder,
