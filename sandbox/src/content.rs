@@ -387,7 +387,7 @@ pub fn cluster_roles() -> Vec<Value> {
             vec![rule(&[""], &["users", "groups"], &["impersonate"])],
         ),
         // The console's own identity reads (never writes) the objects whose changes made
-        // outside the console it records (server/src/audit/outside.rs `WATCHED`).
+        // outside the console it records (server/src/audit/outside/mod.rs `WATCHED`).
         role(
             "registry-console-outside-watcher",
             vec![

@@ -440,3 +440,60 @@ async fn only_pages_with_islands_load_the_bundle() {
         }
     }
 }
+
+/// The shared review's own server function (what the page's island calls): a refusal is
+/// an answer (200) placed where the page shows it, with each broken rule on its field, and
+/// nothing is written.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_review_places_refusals_and_writes_nothing() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    let console = start_sandbox_console(&[]).await;
+    let admin = admin(&console).await;
+    let (view, _) = admin.load(&console).await;
+    let before = config_now(&kube).await["metadata"]["resourceVersion"].clone();
+    let review = |draft: &Draft, step: &str| {
+        let json = serde_json::to_string(&draft.submission).expect("json");
+        vec![
+            ("area", "RegistryConfig".to_string()),
+            ("step", step.to_string()),
+            ("draft", json),
+            ("reason", draft.reason.clone()),
+        ]
+    };
+
+    // A rule broken: the preview is refused, the field named for the form.
+    let bad = submission(&view, |f| f.replicas = "-2".into(), "scale");
+    let (status, reply, text) = admin
+        .call(&console, "review_change", &review(&bad, "Preview"))
+        .await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(reply["previewed"], false, "{text}");
+    assert_eq!(reply["slot"], "Review", "{text}");
+    let fields: Vec<&str> = reply["field_errors"]
+        .as_array()
+        .expect("field errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["spec.replicas"], "{text}");
+
+    // A reason over the limit: beside the preview, which stays; the limit is in the message.
+    let long = submission(&view, |f| f.log_level = "Debug".into(), &"x".repeat(2001));
+    let (status, reply, text) = admin
+        .call(&console, "review_change", &review(&long, "Apply"))
+        .await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(reply["slot"], "ApplyError", "{text}");
+    assert_eq!(reply["applied"], false, "{text}");
+    assert!(
+        reply["html"].as_str().unwrap_or_default().contains("2000"),
+        "{text}"
+    );
+
+    assert_eq!(
+        config_now(&kube).await["metadata"]["resourceVersion"],
+        before
+    );
+}

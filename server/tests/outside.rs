@@ -404,3 +404,112 @@ async fn registry_role_bindings_granted_and_revoked_outside_are_recorded() {
     );
     assert!(store.verify().await.expect("read").is_ok());
 }
+
+/// Access granted and revoked through the console's pipeline is the console's own change:
+/// neither the new binding nor its deletion is recorded as an outside change (a grant made
+/// outside right after is, which also shows the watcher has seen both).
+#[tokio::test(flavor = "multi_thread")]
+async fn access_granted_and_revoked_through_the_pipeline_is_not_an_outside_change() {
+    use registry_console::kube::resources::ROLE_BINDING;
+    let admin = admin().await;
+    let console = support::start_sandbox_console(&[]).await;
+    let db = open(&console.database).await;
+    let listed = outside::BaselineKey {
+        resource: ROLE_BINDING.oc_name(),
+        namespace: String::new(),
+        name: "*listed*".into(),
+    };
+    poll("the first listing of bindings", || async {
+        outside::load_baseline(&db, &listed).await.expect("read")
+    })
+    .await;
+    let pipeline = std::sync::Arc::new(ChangePipeline::new(
+        AuditStore::new(db.clone()),
+        FingerprintKey([3u8; 32]),
+        10..=200,
+        Duration::from_secs(60),
+    ));
+    let requester = Requester {
+        actor: Actor {
+            subject: "admin".into(),
+            name: "admin".into(),
+            email: None,
+            groups: vec!["registry-admins".into()],
+        },
+        client_addr: None,
+        request_id: None,
+    };
+    let binding = |name: &str| {
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": { "name": name, "namespace": "default" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "registry-viewer" },
+            "subjects": [{ "kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "bob" }]
+        })
+    };
+    let change = |reason: &str, step: Step| ChangeRequest {
+        reason: reason.into(),
+        steps: vec![step],
+        confirmations: Confirmations::default(),
+        follow_up: FollowUpPlan::None,
+    };
+    let name = format!("console-viewer-{}", std::process::id());
+
+    pipeline
+        .apply(
+            admin.clone(),
+            &requester,
+            change(
+                "bob reads the registry, ticket 7",
+                Step::create(ROLE_BINDING, Some("default"), binding(&name)),
+            ),
+        )
+        .await
+        .expect("granted");
+    let bindings = ROLE_BINDING.api(admin.clone(), Some("default"));
+    let granted = serde_json::to_value(bindings.get(&name).await.expect("created")).expect("json");
+    pipeline
+        .apply(
+            admin.clone(),
+            &requester,
+            change(
+                "bob no longer needs it, ticket 8",
+                Step::delete(ROLE_BINDING, Some("default"), &name, granted, false),
+            ),
+        )
+        .await
+        .expect("revoked");
+
+    // An outside grant after both: once it is recorded, the watcher has seen them.
+    let sentinel = format!("{name}-outside");
+    let params = kube::api::PostParams {
+        field_manager: Some("kubectl-create".into()),
+        ..Default::default()
+    };
+    bindings
+        .create(
+            &params,
+            &serde_json::from_value(binding(&sentinel)).expect("binding"),
+        )
+        .await
+        .expect("outside grant");
+    let store = AuditStore::new(db.clone());
+    poll("the outside grant recorded", || async {
+        outside_events(&store)
+            .await
+            .into_iter()
+            .find(|e| e.objects.contains(&sentinel))
+    })
+    .await;
+    let _ = bindings.delete(&sentinel, &Default::default()).await;
+    let own: Vec<Event> = outside_events(&store)
+        .await
+        .into_iter()
+        .filter(|e| e.objects.contains(&name) && !e.objects.contains(&sentinel))
+        .collect();
+    assert!(
+        own.is_empty(),
+        "the console's own grant and revocation: {own:#?}"
+    );
+    assert!(store.verify().await.expect("read").is_ok());
+}

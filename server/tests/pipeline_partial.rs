@@ -158,7 +158,10 @@ async fn a_failure_after_the_first_object_says_exactly_what_was_applied() {
         }
         other => panic!("expected a partial failure, got {other:?}"),
     }
-    // Both dry runs came before either apply, and the ConfigMap was applied first.
+    // Both dry runs came before either apply, and the ConfigMap was applied first. The
+    // image config's 409 came with its content unchanged (a status update, as far as the
+    // pipeline can tell), so it was tried again on the newest version, three times, before
+    // the failure was reported.
     let patches: Vec<String> = log
         .lock()
         .expect("log")
@@ -166,11 +169,15 @@ async fn a_failure_after_the_first_object_says_exactly_what_was_applied() {
         .filter(|l| l.starts_with("PATCH"))
         .cloned()
         .collect();
-    assert_eq!(patches.len(), 4, "{patches:?}");
+    assert_eq!(patches.len(), 7, "{patches:?}");
     assert!(patches[0].contains("configmaps") && patches[0].contains("dryRun=All"));
     assert!(patches[1].contains("images") && patches[1].contains("dryRun=All"));
     assert!(patches[2].contains("configmaps") && !patches[2].contains("dryRun"));
-    assert!(patches[3].contains("images") && !patches[3].contains("dryRun"));
+    assert!(
+        patches[3..]
+            .iter()
+            .all(|p| p.contains("images") && !p.contains("dryRun"))
+    );
     // One audited change: intent, then a partial result naming both objects' fates.
     let rows = pipeline
         .audit
@@ -187,4 +194,112 @@ async fn a_failure_after_the_first_object_says_exactly_what_was_applied() {
     let result: Value = serde_json::from_str(&events[1].payload).expect("payload");
     assert_eq!(result["applied"][0]["kind"], "ConfigMap");
     assert_eq!(result["failed"]["kind"], "Image");
+}
+
+/// A 409 whose cause changed nothing the step depends on (here a label someone added) is
+/// retried on the newest version with the same patch: the user's edit, nothing else, so
+/// the other writer's label stays.
+#[tokio::test]
+async fn a_retry_on_the_newest_version_keeps_what_someone_else_wrote() {
+    let dir = tempfile::tempdir().expect("dir");
+    let pool = registry_console::db::open(&format!(
+        "sqlite://{}",
+        dir.path().join("audit.db").display()
+    ))
+    .await
+    .expect("db");
+    let pipeline = Arc::new(ChangePipeline::new(
+        AuditStore::new(pool),
+        FingerprintKey([5u8; 32]),
+        10..=200,
+        std::time::Duration::from_secs(1),
+    ));
+    let bodies = Arc::new(Mutex::new(Vec::<(String, Value)>::new()));
+    let relabelled = Arc::new(Mutex::new(false));
+    let service = {
+        let (bodies, relabelled) = (bodies.clone(), relabelled.clone());
+        tower::service_fn(move |request: Request<Body>| {
+            let (bodies, relabelled) = (bodies.clone(), relabelled.clone());
+            async move {
+                let method = request.method().to_string();
+                let query = request.uri().query().unwrap_or_default().to_string();
+                let body = http_body_util::BodyExt::collect(request.into_body())
+                    .await
+                    .map(|b| b.to_bytes())
+                    .unwrap_or_default();
+                let mut object = image();
+                if *relabelled.lock().expect("lock") {
+                    object["metadata"]["resourceVersion"] = json!("6");
+                    object["metadata"]["labels"] = json!({ "team": "registry" });
+                }
+                let response = match method.as_str() {
+                    "GET" => reply(StatusCode::OK, &object),
+                    _ => {
+                        let patch: Value = serde_json::from_slice(&body).unwrap_or_default();
+                        bodies.lock().expect("lock").push((query.clone(), patch));
+                        let real = !query.contains("dryRun");
+                        let mut flag = relabelled.lock().expect("lock");
+                        if real && !*flag {
+                            // Someone labels the object between the dry run and the apply.
+                            *flag = true;
+                            reply(
+                                StatusCode::CONFLICT,
+                                &json!({ "kind": "Status", "code": 409, "reason": "Conflict", "message": "the object has been modified" }),
+                            )
+                        } else {
+                            reply(StatusCode::OK, &object)
+                        }
+                    }
+                };
+                Ok::<_, std::convert::Infallible>(response)
+            }
+        })
+    };
+    let client = kube::Client::new(service, "default");
+    let request = ChangeRequest {
+        reason: "trust the mirror registry's CA".into(),
+        steps: vec![step(
+            resources::IMAGE_CONFIG,
+            None,
+            "cluster",
+            image(),
+            |c| {
+                c["spec"]["additionalTrustedCA"] = json!({ "name": "user-ca" });
+            },
+        )],
+        confirmations: Confirmations::default(),
+        follow_up: FollowUpPlan::None,
+    };
+    let requester = Requester {
+        actor: Actor {
+            subject: "admin".into(),
+            name: "admin".into(),
+            email: None,
+            groups: vec!["registry-admins".into()],
+        },
+        client_addr: None,
+        request_id: None,
+    };
+    pipeline
+        .apply(client, &requester, request)
+        .await
+        .expect("applied on the newest version");
+    let bodies = bodies.lock().expect("lock");
+    let real: Vec<&Value> = bodies
+        .iter()
+        .filter(|(q, _)| !q.contains("dryRun"))
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(real.len(), 2, "{bodies:?}");
+    assert_eq!(real[0]["metadata"]["resourceVersion"], "5");
+    assert_eq!(
+        real[1]["metadata"]["resourceVersion"], "6",
+        "the newest version"
+    );
+    assert_eq!(real[1]["spec"], real[0]["spec"], "the same edit");
+    assert!(
+        real[1]["metadata"].get("labels").is_none(),
+        "the other writer's label is left alone: {}",
+        real[1]
+    );
 }

@@ -4,9 +4,10 @@
 //! the reason box, apply, what changed underneath on a conflict (with re-apply on top),
 //! and the live follow-up until the change is healthy or not.
 //!
-//! It has two halves. The panels are rendered on the server ([`render`]), in the user's
-//! language, from the change pipeline's typed answer; the browser only receives their HTML.
-//! The island side ([`ChangeReview`], [`Review`]) is a small controller: it sends the draft,
+//! It has two halves. The panels are rendered on the server ([`render`], served by
+//! [`review_change`]), in the user's language, from the change pipeline's typed answer; the
+//! browser only receives their HTML. The browser side ([`ChangeReview`], [`Review`], part
+//! of each page's island) is a small controller: it sends the draft,
 //! puts the returned HTML in place, wires the panel's buttons, and keeps the field errors
 //! for the page's form. That keeps the diff tables, the error variants and their decoding
 //! out of every island's WASM.
@@ -15,7 +16,7 @@
 //! users land on what happened instead of on `<body>` (the button they pressed is disabled
 //! while the request runs).
 
-use crate::api::changes::{FieldError, ReviewReply, ReviewStep, Slot, review_change};
+use crate::api::changes::{FieldError, ReplyError, ReviewReply, ReviewStep, Slot};
 use crate::components::language::I18n;
 use crate::domain::change::ChangeArea;
 use leptos::prelude::*;
@@ -66,7 +67,7 @@ impl Review {
         leptos::task::spawn_local(async move {
             let reply = review_change(self.area, step, draft.clone(), reason, String::new())
                 .await
-                .unwrap_or_else(ReviewReply::from_error);
+                .unwrap_or_else(error_reply);
             self.pending.try_set(false);
             self.field_errors.try_set(reply.field_errors.clone());
             match reply.slot {
@@ -254,6 +255,155 @@ pub fn ChangeReview(
     }
 }
 
+/// The notice for a reply that did not come (built in the browser: the server could not
+/// render it). Only catalogue text goes into the HTML, never text from the response.
+fn error_reply(error: ReplyError) -> ReviewReply {
+    let i18n = I18n::expect();
+    let (kind, text, sign_in) = match error {
+        ReplyError::SignInRequired => (
+            "sign-in-required",
+            i18n.t("error.sign_in_required").to_string(),
+            true,
+        ),
+        // Filled directly, not with `I18n::fill`: the message has no plural forms, and the
+        // plural rules would add about 15 KB gzipped to every island.
+        ReplyError::TooLarge(limit) => (
+            "too-large",
+            crate::i18n::fill(
+                i18n.t("error.too_large"),
+                &[("limit", &(limit / 1024).to_string())],
+            ),
+            false,
+        ),
+        ReplyError::Failed(_) => ("other", i18n.t("error.generic").to_string(), false),
+    };
+    let link = if sign_in {
+        format!(
+            "<p><a href=\"/sign-in?reason=expired\" target=\"_blank\" rel=\"external\">{}</a></p>",
+            escape(i18n.t("signin.button"))
+        )
+    } else {
+        String::new()
+    };
+    ReviewReply {
+        html: format!(
+            "<div class=\"notice notice-error\" role=\"alert\" data-error=\"{kind}\"><p>{}</p>{link}</div>",
+            escape(&text)
+        ),
+        ..Default::default()
+    }
+}
+
+/// `text` safe inside HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[leptos::server(prefix = "/api", endpoint = "review_change", client = crate::api::csrf_client::CsrfClient)]
+pub async fn review_change(
+    #[server(default)] area: ChangeArea,
+    #[server(default)] step: ReviewStep,
+    #[server(default)] draft: String,
+    #[server(default)] reason: String,
+    #[server(default)] change_id: String,
+) -> Result<ReviewReply, ReplyError> {
+    use crate::api::changes::Slot;
+    use crate::api::error::ConsoleError;
+    use crate::domain::access::Who;
+    use crate::domain::change::{ChangeError, FollowUpKind};
+    use crate::domain::violation::{Severity, message};
+    use leptos::prelude::*;
+    use render::{AppliedPanel, FollowUpPanel, PreviewPanel, error_html, html};
+
+    let user = crate::api::require(Who::Admins, "changing the cluster")
+        .map_err(|e| ReplyError::Failed(e.to_string()))?;
+    let lang = crate::components::language::I18n::expect().lang();
+    let services = user.services;
+    let refused = |error: ConsoleError| {
+        let field_errors = match &error {
+            ConsoleError::Change(change) => match change.as_ref() {
+                ChangeError::Invalid(list) => list
+                    .iter()
+                    .filter(|v| v.severity == Severity::Error)
+                    .map(|v| FieldError {
+                        field: v.field.clone(),
+                        text: message(lang, v),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        ReviewReply {
+            html: error_html(error),
+            field_errors,
+            ..Default::default()
+        }
+    };
+    let reply = match step {
+        ReviewStep::Preview => match services.changes(area) {
+            Ok(changes) => match changes.preview(draft).await {
+                Ok(preview) => ReviewReply {
+                    html: html(view! { <PreviewPanel preview /> }),
+                    previewed: true,
+                    ..Default::default()
+                },
+                Err(e) => refused(e),
+            },
+            Err(e) => refused(e),
+        },
+        ReviewStep::Apply => match services.changes(area) {
+            Ok(changes) => match changes.apply(draft, reason).await {
+                Ok(applied) => ReviewReply {
+                    follow: (applied.follow_up != FollowUpKind::None)
+                        .then(|| applied.change_id.clone()),
+                    applied: true,
+                    html: html(view! { <AppliedPanel applied /> }),
+                    ..Default::default()
+                },
+                Err(ConsoleError::Change(error))
+                    if matches!(
+                        *error,
+                        ChangeError::ReasonTooShort { .. } | ChangeError::ReasonTooLong { .. }
+                    ) =>
+                {
+                    ReviewReply {
+                        html: error_html(ConsoleError::Change(error)),
+                        slot: Slot::ApplyError,
+                        ..Default::default()
+                    }
+                }
+                Err(e) => refused(e),
+            },
+            Err(e) => refused(e),
+        },
+        ReviewStep::Follow => match services.follow_ups() {
+            Ok(follow_ups) => match follow_ups.get(change_id.clone()).await {
+                Ok(view) => ReviewReply {
+                    follow: (!view.state.is_final()).then_some(change_id),
+                    html: html(view! { <FollowUpPanel view /> }),
+                    slot: Slot::FollowUp,
+                    ..Default::default()
+                },
+                Err(e) => ReviewReply {
+                    slot: Slot::FollowUp,
+                    ..refused(e)
+                },
+            },
+            Err(e) => ReviewReply {
+                slot: Slot::FollowUp,
+                ..refused(e)
+            },
+        },
+    };
+    // The reply is the answer, refusals included: the status stays 200.
+    crate::api::set_http_status(200);
+    Ok(reply)
+}
+
 /// The review's panels, rendered on the server in the request's language.
 #[cfg(feature = "ssr")]
 pub mod render {
@@ -301,9 +451,9 @@ pub mod render {
     }
 
     /// The preview: warnings, each object's diff and command, the dry run, the reason box
-    /// and Apply (disabled when the user may not apply it).
+    /// and Apply (a user who may not apply a change cannot preview it either).
     #[component]
-    pub fn PreviewPanel(preview: ChangePreview, may_change: bool) -> impl IntoView {
+    pub fn PreviewPanel(preview: ChangePreview) -> impl IntoView {
         let i18n = I18n::expect();
         let warnings: Vec<Violation> = preview
             .warnings
@@ -322,7 +472,7 @@ pub mod render {
                     <textarea name="reason" rows="2"></textarea>
                 </label>
                 <div data-slot="apply-error"></div>
-                <button type="button" class="button button-primary" data-action="apply" disabled=!may_change>
+                <button type="button" class="button button-primary" data-action="apply">
                     {i18n.t("review.apply")}
                 </button>
             </section>

@@ -333,34 +333,53 @@ impl AuditStore {
     }
 
     /// Whether a change applied through the console since `since` deleted `object` (so
-    /// its disappearance is no change made outside the console).
+    /// its disappearance is no change made outside the console): an intent to delete it,
+    /// and a result that lists it as applied.
     pub async fn deleted_by_console(
         &self,
         object: &ObjectRef,
         since: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool> {
+        let read = |e: sqlx::Error| AuditError::Read(e.to_string());
         let rows = sqlx::query(
-            "SELECT payload, objects FROM audit_events WHERE kind = 'intent' AND at >= ? AND objects LIKE ? ESCAPE '\\'",
+            "SELECT change_id, kind, objects, payload FROM audit_events WHERE kind IN ('intent', 'result') AND at >= ? AND objects LIKE ? ESCAPE '\\' ORDER BY seq",
         )
         .bind(timestamp(since))
         .bind(like(&format!("\"name\":\"{}\"", object.name)))
         .fetch_all(&self.pool)
         .await
-        .map_err(|e| AuditError::Read(e.to_string()))?;
+        .map_err(read)?;
         let wanted = serde_json::to_value(object).unwrap_or_default();
-        Ok(rows.iter().any(|row| {
-            let payload: String = row.try_get("payload").unwrap_or_default();
+        let mut intended: Vec<String> = Vec::new();
+        for row in &rows {
+            let change_id: String = row.try_get("change_id").map_err(read)?;
+            let kind: String = row.try_get("kind").map_err(read)?;
+            let objects: String = row.try_get("objects").map_err(read)?;
+            let payload: String = row.try_get("payload").map_err(read)?;
+            let objects: Vec<serde_json::Value> =
+                serde_json::from_str(&objects).unwrap_or_default();
             let payload: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
-            let intent_objects: Vec<serde_json::Value> = row
-                .try_get::<String, _>("objects")
-                .ok()
-                .and_then(|o| serde_json::from_str(&o).ok())
-                .unwrap_or_default();
-            intent_objects
-                .iter()
-                .enumerate()
-                .any(|(i, o)| *o == wanted && payload["objects"][i]["operation"] == "Delete")
-        }))
+            match kind.as_str() {
+                "intent" => {
+                    let deletes = objects.iter().enumerate().any(|(i, o)| {
+                        *o == wanted && payload["objects"][i]["operation"] == "Delete"
+                    });
+                    if deletes {
+                        intended.push(change_id);
+                    }
+                }
+                _ if intended.contains(&change_id) => {
+                    let applied = payload["applied"]
+                        .as_array()
+                        .is_some_and(|list| list.contains(&wanted));
+                    if applied {
+                        return Ok(true);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(false)
     }
 
     /// Walks the whole chain; `Ok(Err(link))` names the first broken link.

@@ -30,8 +30,9 @@ pub use app::domain::change::{
     Applied, ChangeError as PipelineError, ChangePreview, FollowUpState, StepPreview,
 };
 
-/// One object to create, patch or delete.
-#[derive(Clone, Debug)]
+/// One object to create, patch or delete. Its `Debug` names the object only: `base` and
+/// `desired` may hold secret values.
+#[derive(Clone)]
 pub struct Step {
     pub resource: Resource,
     pub namespace: Option<String>,
@@ -47,9 +48,26 @@ pub struct Step {
     pub desired: Option<Value>,
 }
 
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Step({:?} {})", self.operation, self.object_ref())
+    }
+}
+
+/// `object` with the resource's `apiVersion` and `kind`: redaction finds secret values by
+/// kind, so an object must never go without it (a merge patch would not need it).
+fn typed(resource: &Resource, mut object: Value) -> Value {
+    if let Some(map) = object.as_object_mut() {
+        map.insert("apiVersion".into(), Value::String(resource.api_version()));
+        map.insert("kind".into(), Value::String(resource.kind.to_string()));
+    }
+    object
+}
+
 impl Step {
     /// Creates `desired` (named by its `metadata.name`); it must not exist yet.
     pub fn create(resource: Resource, namespace: Option<&str>, desired: Value) -> Step {
+        let desired = typed(&resource, desired);
         Step {
             resource,
             namespace: namespace.map(str::to_string),
@@ -79,9 +97,9 @@ impl Step {
             namespace: namespace.map(str::to_string),
             name: name.to_string(),
             operation: Operation::Patch,
-            base: Some(base),
+            base: Some(typed(&resource, base)),
             base_redacted,
-            desired: Some(desired),
+            desired: Some(typed(&resource, desired)),
         }
     }
 
@@ -98,7 +116,7 @@ impl Step {
             namespace: namespace.map(str::to_string),
             name: name.to_string(),
             operation: Operation::Delete,
-            base: Some(base),
+            base: Some(typed(&resource, base)),
             base_redacted,
             desired: None,
         }
@@ -252,6 +270,28 @@ impl ChangePipeline {
         redact(&content(object), &self.fingerprints)
     }
 
+    /// What a step must find unchanged to go ahead on a newer version: the content for a
+    /// create or patch (the patch only carries the user's edits, so someone else's label
+    /// stays), the whole object but its status for a delete (a delete takes labels,
+    /// finalizers and owners along, so they count).
+    fn compared(&self, operation: Operation, object: &Value, redacted: bool) -> Value {
+        match operation {
+            Operation::Delete => {
+                let mut whole = strip_noise(object);
+                if let Some(map) = whole.as_object_mut() {
+                    map.remove("status");
+                }
+                if redacted {
+                    whole
+                } else {
+                    redact(&whole, &self.fingerprints)
+                }
+            }
+            _ if redacted => content(object),
+            _ => self.shown(object),
+        }
+    }
+
     /// What changed underneath the user: from what they saw to what is there now.
     fn underneath(&self, step: &Step, now: Option<&Value>) -> Vec<FieldChange> {
         let seen = match &step.base {
@@ -274,9 +314,13 @@ impl ChangePipeline {
                     return None;
                 }
                 // A newer version whose content is the same (the operator updated the
-                // status, someone labelled it) is no conflict: the patch is computed
-                // against the current object and carries its resourceVersion.
-                if self.underneath(step, Some(current)).is_empty() {
+                // status, someone labelled it) is no conflict: the patch carries only the
+                // user's edits and the current resourceVersion.
+                let unchanged = step.base.as_ref().is_some_and(|base| {
+                    self.compared(step.operation, base, step.base_redacted)
+                        == self.compared(step.operation, current, false)
+                });
+                if unchanged {
                     return None;
                 }
                 ConflictKind::Changed
@@ -397,21 +441,22 @@ impl ChangePipeline {
 
     /// [`Self::run_step`], again on the newest version when the API server's 409 came from
     /// a change of something the user does not edit (the operator writing the status, a
-    /// label): the object's content is still what the user saw, so the same change applies
-    /// on top. A real change underneath stays a conflict. `current` and `patch` move to the
-    /// version the step ran against.
+    /// label): what the step depends on is still what the user saw, so the same patch (the
+    /// user's edits only) applies on top, with the newer version as its precondition. A
+    /// real change underneath stays a conflict. `current` moves to the version the step
+    /// ran against.
     async fn run_step_on_newest(
         &self,
         client: &kube::Client,
         step: &Step,
         current: &mut Option<Value>,
-        patch: &mut Option<Value>,
+        patch: Option<&Value>,
         dry_run: bool,
     ) -> Result<Option<DynamicObject>, kube::Error> {
         let mut attempts = 0;
         loop {
             match self
-                .run_step(client, step, current.as_ref(), patch.as_ref(), dry_run)
+                .run_step(client, step, current.as_ref(), patch, dry_run)
                 .await
             {
                 Err(e)
@@ -426,14 +471,14 @@ impl ChangePipeline {
                         .transpose()
                         .map_err(|e| kube::Error::Service(Box::new(e)))?;
                     let unchanged = match (current.as_ref(), now.as_ref()) {
-                        (Some(seen), Some(now)) => self.shown(seen) == self.shown(now),
+                        (Some(seen), Some(now)) => {
+                            self.compared(step.operation, seen, false)
+                                == self.compared(step.operation, now, false)
+                        }
                         _ => false,
                     };
                     if !unchanged {
                         return Err(e);
-                    }
-                    if let (Some(now), Some(desired)) = (now.as_ref(), step.desired.as_ref()) {
-                        *patch = Some(merge_patch(&strip_noise(now), &strip_noise(desired)));
                     }
                     *current = now;
                 }
@@ -449,6 +494,9 @@ impl ChangePipeline {
         client: &kube::Client,
         request: &ChangeRequest,
     ) -> Result<Prepared, PipelineError> {
+        if let Some(twice) = rules::same_object_twice(request) {
+            return Err(PipelineError::Invalid(vec![twice]));
+        }
         // 1. The objects as they are now.
         let mut currents = Vec::with_capacity(request.steps.len());
         for step in &request.steps {
@@ -493,11 +541,10 @@ impl ChangePipeline {
 
         // 4. The API server's dry run of every step, before anything is recorded or
         //    applied. A 409 here is the same conflict as at apply time.
-        let mut patches = patches;
         for index in 0..steps.len() {
             let (step, current) = &mut steps[index];
             let result = self
-                .run_step_on_newest(client, step, current, &mut patches[index], true)
+                .run_step_on_newest(client, step, current, patches[index].as_ref(), true)
                 .await;
             if let Err(e) = result {
                 let (step, current) = &steps[index];
@@ -636,7 +683,6 @@ impl ChangePipeline {
         let mut wrote = false;
         let mut generation = None;
         let mut steps = steps;
-        let mut patches = patches;
         for index in 0..steps.len() {
             let preview = &previews[index];
             let (step, current) = &mut steps[index];
@@ -651,7 +697,7 @@ impl ChangePipeline {
                 continue;
             }
             let result = self
-                .run_step_on_newest(&client, step, current, &mut patches[index], false)
+                .run_step_on_newest(&client, step, current, patches[index].as_ref(), false)
                 .await;
             let (step, current) = &steps[index];
             match result {

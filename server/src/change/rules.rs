@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 /// Claim the operator creates when `storage.pvc.claim` is left empty.
 pub const DEFAULT_CLAIM: &str = "image-registry-storage";
 
-/// A Secret as the rules see it.
-#[derive(Clone, Debug, PartialEq)]
+/// A Secret as the rules see it. Its `Debug` shows key names only.
+#[derive(Clone, PartialEq)]
 pub enum SecretFact {
     Absent,
     /// Key → decoded value. Held in memory for the checks only; never shown or recorded.
@@ -29,9 +29,23 @@ pub enum SecretFact {
     Unreadable(String),
 }
 
+impl std::fmt::Debug for SecretFact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretFact::Absent => f.write_str("Absent"),
+            SecretFact::Data(data) => f.debug_list().entries(data.keys()).finish(),
+            SecretFact::Unreadable(why) => write!(f, "Unreadable({why})"),
+        }
+    }
+}
+
 /// What the rules read from the cluster.
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
+    /// The registry Config's spec the request's Secrets must agree with: as the request
+    /// writes it, or (when the request writes Secrets of the registry but not the Config)
+    /// as it is now.
+    pub config_spec: Option<Value>,
     /// Access modes of the claim a PVC storage names (`None`: no such claim yet).
     pub claim_access_modes: Option<Vec<String>>,
     /// Secrets in the registry's namespace the change refers to, by name.
@@ -123,10 +137,28 @@ pub async fn gather(
 ) -> Result<Facts, ConsoleError> {
     use crate::kube::user::console_error;
     let mut facts = Facts::default();
-    let Some(config) = desired_config(request) else {
-        return Ok(facts);
+    let written_secrets: Vec<&Step> = request
+        .steps
+        .iter()
+        .filter(|s| s.resource == SECRET && s.namespace.as_deref() == Some(REGISTRY_NAMESPACE))
+        .collect();
+    let spec = match desired_config(request) {
+        Some(config) => config.get("spec").cloned().unwrap_or(Value::Null),
+        None if !written_secrets.is_empty() => {
+            // The Secrets must still agree with the Config as it is.
+            match REGISTRY_CONFIG
+                .api(client.clone(), None)
+                .get_opt("cluster")
+                .await
+                .map_err(console_error)?
+            {
+                Some(config) => config.data.get("spec").cloned().unwrap_or(Value::Null),
+                None => return Ok(facts),
+            }
+        }
+        None => return Ok(facts),
     };
-    let spec = config.get("spec").cloned().unwrap_or(Value::Null);
+    facts.config_spec = Some(spec.clone());
     let current_spec = request
         .steps
         .iter()
@@ -170,7 +202,10 @@ pub async fn gather(
         .filter(|name| !name.is_empty())
         .map(str::to_string)
         .collect();
-    let storage_changed = storage_type(&spec) != current_spec.and_then(storage_type);
+    // Secrets the request writes that a route uses are checked as they will be.
+    names.extend(written_secrets.iter().map(|s| s.name.clone()));
+    let storage_changed = desired_config(request).is_some()
+        && storage_type(&spec) != current_spec.and_then(storage_type);
     if storage_type(&spec).is_some_and(|t| !app::domain::storage::credential_key_sets(t).is_empty())
         && (storage_changed || step_for(request, &SECRET, CREDENTIALS_SECRET).is_some())
     {
@@ -244,7 +279,99 @@ pub fn check(
             out.extend(route_tls(&spec, current_spec, facts, now));
         }
     }
+    let current_config_spec = request
+        .steps
+        .iter()
+        .zip(currents)
+        .find(|(s, _)| s.resource == REGISTRY_CONFIG)
+        .and_then(|(_, c)| c.as_ref())
+        .and_then(|c| c.get("spec"));
+    out.extend(routes_of_written_secrets(
+        request,
+        current_config_spec,
+        facts,
+        now,
+    ));
     out.extend(credentials(request, facts));
+    out
+}
+
+/// Two steps on one object: the second would be checked against the object as it was
+/// before the first, and applied on top of it unseen. Requests are built by the server, so
+/// this is a bug in the page that built it; it is refused before anything is read.
+pub fn same_object_twice(request: &ChangeRequest) -> Option<Violation> {
+    let mut seen = std::collections::HashSet::new();
+    request
+        .steps
+        .iter()
+        .map(Step::object_ref)
+        .find(|object| !seen.insert(object.to_string()))
+        .map(|object| Violation::error(&object.to_string(), "rule.change.same_object_twice"))
+}
+
+/// A Secret the request writes or deletes that one of the Config's routes uses (the routes
+/// the request itself changes are checked with the Config): the route must still find a
+/// usable certificate in it.
+fn routes_of_written_secrets(
+    request: &ChangeRequest,
+    current_config_spec: Option<&Value>,
+    facts: &Facts,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Violation> {
+    let Some(spec) = &facts.config_spec else {
+        return Vec::new();
+    };
+    let config_changed_routes: Vec<usize> = if desired_config(request).is_some() {
+        // Already checked with the Config (see `route_tls`), whatever they name.
+        changed_routes(spec, current_config_spec)
+            .iter()
+            .map(|(i, _)| *i)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut out = Vec::new();
+    for step in request
+        .steps
+        .iter()
+        .filter(|s| s.resource == SECRET && s.namespace.as_deref() == Some(REGISTRY_NAMESPACE))
+    {
+        let routes = spec
+            .get("routes")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (index, route) in routes.iter().enumerate() {
+            if config_changed_routes.contains(&index)
+                || route.get("secretName").and_then(Value::as_str) != Some(step.name.as_str())
+            {
+                continue;
+            }
+            let field = format!("spec.routes[{index}].secretName");
+            let hostname = route
+                .get("hostname")
+                .and_then(Value::as_str)
+                .filter(|h| !h.is_empty());
+            match facts.secrets.get(&step.name) {
+                Some(SecretFact::Data(data)) => {
+                    out.extend(super::tls::check_tls_secret(
+                        &field, &step.name, data, hostname, now,
+                    ));
+                }
+                _ => out.push(
+                    Violation::error(&field, "rule.route.secret_in_use")
+                        .with("secret", &step.name)
+                        .with(
+                            "route",
+                            route
+                                .get("name")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default(),
+                        ),
+                ),
+            }
+        }
+    }
     out
 }
 
@@ -294,10 +421,7 @@ fn route_tls(
 /// SPEC §4 rule 7: the credentials Secret's keys match the storage type. Written in the
 /// same change, a mismatch is refused; found in the cluster, it is a warning.
 fn credentials(request: &ChangeRequest, facts: &Facts) -> Vec<Violation> {
-    let Some(kind) = desired_config(request)
-        .and_then(|c| c.get("spec"))
-        .and_then(storage_type)
-    else {
+    let Some(kind) = facts.config_spec.as_ref().and_then(storage_type) else {
         return Vec::new();
     };
     let written = step_for(request, &SECRET, CREDENTIALS_SECRET).is_some();
@@ -373,7 +497,10 @@ mod tests {
     }
 
     fn facts_for(request: &ChangeRequest) -> Facts {
-        let mut facts = Facts::default();
+        let mut facts = Facts {
+            config_spec: desired_config(request).and_then(|c| c.get("spec")).cloned(),
+            ..Facts::default()
+        };
         if let Some(step) = step_for(request, &SECRET, CREDENTIALS_SECRET) {
             facts.secrets.insert(
                 CREDENTIALS_SECRET.into(),
@@ -421,7 +548,7 @@ mod tests {
     fn credentials_found_in_the_cluster_that_do_not_match_are_a_warning() {
         let azure = json!({ "managementState": "Managed", "storage": { "azure": { "accountName": "images1", "container": "registry" } } });
         let change = request(vec![config_step(azure)]);
-        let mut facts = Facts::default();
+        let mut facts = facts_for(&change);
         facts.secrets.insert(
             CREDENTIALS_SECRET.into(),
             SecretFact::Data(BTreeMap::from([(
@@ -437,6 +564,49 @@ mod tests {
                 Severity::Warning
             )),
             "{found:?}"
+        );
+    }
+
+    /// A change of Secrets alone is checked against the Config as it is: rotated
+    /// credentials must still fit the storage, and a route's TLS secret may not go.
+    #[test]
+    fn secrets_changed_without_the_config_still_agree_with_it() {
+        let config = json!({ "managementState": "Managed", "storage": { "s3": { "bucket": "images", "region": "us-east-1" } },
+            "routes": [{ "name": "public", "hostname": "registry.example.com", "secretName": "public-tls" }] });
+        let rotation = request(vec![secret_step(&["REGISTRY_STORAGE_GCS_KEYFILE"])]);
+        let mut facts = facts_for(&rotation);
+        facts.config_spec = Some(config.clone());
+        let found = keys(&check(&rotation, &[None], &facts, chrono::Utc::now()));
+        assert!(
+            found.contains(&(
+                "secret.data".into(),
+                "rule.credentials.keys".into(),
+                Severity::Error
+            )),
+            "{found:?}"
+        );
+        let removal = request(vec![Step::delete(
+            SECRET,
+            Some(REGISTRY_NAMESPACE),
+            "public-tls",
+            json!({ "metadata": { "name": "public-tls", "namespace": REGISTRY_NAMESPACE } }),
+            false,
+        )]);
+        let mut facts = Facts {
+            config_spec: Some(config),
+            ..Facts::default()
+        };
+        facts
+            .secrets
+            .insert("public-tls".into(), SecretFact::Absent);
+        let found = keys(&check(&removal, &[None], &facts, chrono::Utc::now()));
+        assert_eq!(
+            found,
+            vec![(
+                "spec.routes[0].secretName".into(),
+                "rule.route.secret_in_use".into(),
+                Severity::Error
+            )]
         );
     }
 
@@ -488,5 +658,21 @@ mod tests {
             chrono::Utc::now(),
         );
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_request_may_name_each_object_once() {
+        assert!(
+            same_object_twice(&request(vec![config_step(json!({})), secret_step(&["a"])]))
+                .is_none()
+        );
+        let twice = same_object_twice(&request(vec![
+            secret_step(&["a"]),
+            config_step(json!({})),
+            secret_step(&["b"]),
+        ]))
+        .expect("the credentials Secret is named twice");
+        assert_eq!(twice.key, "rule.change.same_object_twice");
+        assert!(twice.field.contains(CREDENTIALS_SECRET), "{}", twice.field);
     }
 }

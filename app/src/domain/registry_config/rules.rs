@@ -97,6 +97,24 @@ fn is_http_url(text: &str) -> bool {
         })
 }
 
+/// `url` with the password of its `user:password@` part replaced by `…`: a URL quoted in a
+/// message goes to the browser, and a proxy URL's password never may.
+pub fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            let hidden = if userinfo.contains(':') { ":…" } else { "" };
+            format!("{scheme}://{user}{hidden}@{host}{tail}")
+        }
+        None => url.to_string(),
+    }
+}
+
 /// SPEC §3 `proxy`: the registry hands these to its HTTP client; anything but an http(s)
 /// URL with a host makes every upstream request fail.
 fn proxy_rules(spec: &Value, out: &mut Vec<Violation>) {
@@ -108,7 +126,8 @@ fn proxy_rules(spec: &Value, out: &mut Vec<Violation>) {
             && !is_http_url(url)
         {
             out.push(
-                Violation::error(&format!("spec.proxy.{key}"), "rule.proxy_url").with("value", url),
+                Violation::error(&format!("spec.proxy.{key}"), "rule.proxy_url")
+                    .with("value", without_password(url)),
             );
         }
     }
@@ -187,7 +206,7 @@ fn storage_rules(spec: &Value, ctx: &RuleContext, out: &mut Vec<Violation>) {
         {
             out.push(
                 Violation::error("spec.storage.s3.regionEndpoint", "rule.url")
-                    .with("value", endpoint),
+                    .with("value", without_password(endpoint)),
             );
         }
         let encrypt = s3.get("encrypt").and_then(Value::as_bool).unwrap_or(false);
@@ -263,7 +282,8 @@ fn storage_rules(spec: &Value, ctx: &RuleContext, out: &mut Vec<Violation>) {
             .unwrap_or_default();
         if !is_http_url(auth) {
             out.push(
-                Violation::error("spec.storage.swift.authURL", "rule.url").with("value", auth),
+                Violation::error("spec.storage.swift.authURL", "rule.url")
+                    .with("value", without_password(auth)),
             );
         }
         if swift
@@ -408,7 +428,7 @@ pub fn management_state_help_key(state: &str) -> Option<&'static str> {
 }
 
 /// Every message key the rules can produce (tests check both catalogues have them).
-pub const MESSAGE_KEYS: [&str; 78] = [
+pub const MESSAGE_KEYS: [&str; 79] = [
     "rule.one_of",
     "rule.non_negative",
     "rule.http_secret_empty",
@@ -435,6 +455,7 @@ pub const MESSAGE_KEYS: [&str; 78] = [
     "rule.credentials.keys",
     "rule.route.secret_missing",
     "rule.route.secret_unreadable",
+    "rule.route.secret_in_use",
     "rule.removed_confirm",
     "state.help.managed",
     "state.help.unmanaged",
@@ -755,6 +776,26 @@ mod tests {
             "http": "http://proxy.example.com:3128",
             "https": "http://u:fingerprint:0123456789abcdef@proxy.example.com:3128/"
         } })));
+    }
+
+    #[test]
+    fn a_url_quoted_in_a_message_never_carries_its_password() {
+        let found = validate_config_spec(
+            &json!({ "managementState": "Unmanaged", "proxy": { "http": "socks5://user:pr0xy-pass@proxy:1080" } }),
+            &RuleContext::default(),
+        );
+        let shown = serde_json::to_string(&found).expect("json");
+        assert!(!shown.contains("pr0xy-pass"), "{shown}");
+        assert!(shown.contains("socks5://user:…@proxy:1080"), "{shown}");
+        assert_eq!(
+            without_password("http://proxy:3128/x"),
+            "http://proxy:3128/x"
+        );
+        assert_eq!(without_password("http://u@proxy"), "http://u@proxy");
+        assert_eq!(
+            without_password("javascript:alert(8)"),
+            "javascript:alert(8)"
+        );
     }
 
     #[test]

@@ -100,3 +100,20 @@ pub async fn remove_baseline(db: &SqlitePool, key: &BaselineKey) -> Result<(), O
         .await?;
     Ok(())
 }
+
+/// The keys of every stored baseline of `resource` (as `oc` names it).
+pub async fn keys_of(db: &SqlitePool, resource: &str) -> Result<Vec<BaselineKey>, OutsideError> {
+    let rows = sqlx::query("SELECT namespace, name FROM outside_baseline WHERE resource = ?")
+        .bind(resource)
+        .fetch_all(db)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(BaselineKey {
+                resource: resource.to_string(),
+                namespace: row.try_get("namespace")?,
+                name: row.try_get("name")?,
+            })
+        })
+        .collect()
+}

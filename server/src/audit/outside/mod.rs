@@ -138,12 +138,31 @@ impl Watched {
     }
 }
 
-/// Whether a binding grants one of the registry's roles (pure).
+/// The binding OpenShift creates in every project for its builder service account: a
+/// new project is no grant of registry access.
+const PROJECT_DEFAULT_BINDING: &str = "system:image-builders";
+
+/// Whether a binding grants one of the registry's roles, other than a project's default
+/// binding (pure).
 pub fn is_registry_role_binding(object: &Value) -> bool {
-    object
-        .pointer("/roleRef/name")
-        .and_then(Value::as_str)
-        .is_some_and(|role| REGISTRY_ROLES.contains(&role))
+    let name = object.pointer("/metadata/name").and_then(Value::as_str);
+    name != Some(PROJECT_DEFAULT_BINDING)
+        && object
+            .pointer("/roleRef/name")
+            .and_then(Value::as_str)
+            .is_some_and(|role| REGISTRY_ROLES.contains(&role))
+}
+
+/// What a watch does with an object it sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Interest {
+    /// Baseline it and record its changes.
+    Record,
+    /// Keep its baseline, so that its diff is right once it concerns the registry (a
+    /// ConfigMap the image config may name later), but record nothing.
+    Baseline,
+    /// Not the registry's business.
+    Ignore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,12 +185,18 @@ pub struct OutsideRecorder {
 }
 
 impl OutsideRecorder {
-    /// Whether `object` is one the watch follows (a binding of another role, or a ConfigMap
-    /// the image config does not name, is not).
-    async fn relevant(&self, watched: &Watched, object: &Value) -> Result<bool, OutsideError> {
+    /// What the watch does with `object` (a binding of another role is ignored; a
+    /// ConfigMap the image config does not name is only baselined).
+    async fn interest(&self, watched: &Watched, object: &Value) -> Result<Interest, OutsideError> {
         Ok(match watched.selection {
-            Selection::Named(_) => true,
-            Selection::Relevant(Relevance::RegistryRoleBinding) => is_registry_role_binding(object),
+            Selection::Named(_) => Interest::Record,
+            Selection::Relevant(Relevance::RegistryRoleBinding) => {
+                if is_registry_role_binding(object) {
+                    Interest::Record
+                } else {
+                    Interest::Ignore
+                }
+            }
             Selection::Relevant(Relevance::TrustedCaConfigMap) => {
                 // The image config's own watch keeps its latest state as a baseline.
                 let image = load_baseline(
@@ -189,8 +214,13 @@ impl OutsideRecorder {
                         .and_then(Value::as_str)
                         .map(str::to_string)
                 });
-                named.is_some()
-                    && named.as_deref() == object.pointer("/metadata/name").and_then(Value::as_str)
+                let is_named = named.is_some()
+                    && named.as_deref() == object.pointer("/metadata/name").and_then(Value::as_str);
+                if is_named {
+                    Interest::Record
+                } else {
+                    Interest::Baseline
+                }
             }
         })
     }
@@ -210,7 +240,8 @@ impl OutsideRecorder {
             map.entry("kind")
                 .or_insert_with(|| Value::String(watched.resource.kind.to_string()));
         }
-        if !self.relevant(watched, &raw).await? {
+        let interest = self.interest(watched, &raw).await?;
+        if interest == Interest::Ignore {
             return Ok(Decision::Unchanged);
         }
         let (key, object_ref) = watched.identify(object);
@@ -245,7 +276,9 @@ impl OutsideRecorder {
         if decision == Decision::Unchanged {
             return Ok(decision);
         }
-        if let Decision::Outside { writer, recreated } = &decision {
+        if let Decision::Outside { writer, recreated } = &decision
+            && interest == Interest::Record
+        {
             let before = baseline.as_ref().map(|b| b.object.clone());
             let diff = field_diff(before.as_ref().unwrap_or(&json!({})), &after);
             let event = self
@@ -297,7 +330,40 @@ impl OutsideRecorder {
         object: &DynamicObject,
     ) -> Result<bool, OutsideError> {
         let (key, object_ref) = watched.identify(object);
-        let Some(baseline) = load_baseline(&self.db, &key).await? else {
+        self.deleted(&key, object_ref).await
+    }
+
+    /// After a listing of `watched` (at start, or after the watch was down): every object
+    /// with a baseline that the listing did not show was deleted meanwhile.
+    pub async fn observe_listing(
+        &self,
+        watched: &Watched,
+        listed: &std::collections::BTreeSet<(String, String)>,
+    ) -> Result<usize, OutsideError> {
+        let mut recorded = 0;
+        for key in baseline::keys_of(&self.db, &watched.resource()).await? {
+            let outside_scope = watched.namespace.is_some_and(|ns| ns != key.namespace);
+            if key.name == WATCH_STARTED
+                || outside_scope
+                || listed.contains(&(key.namespace.clone(), key.name.clone()))
+            {
+                continue;
+            }
+            let namespace = (!key.namespace.is_empty()).then_some(key.namespace.as_str());
+            let object_ref = watched.resource.object_ref(namespace, &key.name);
+            if self.deleted(&key, object_ref).await? {
+                recorded += 1;
+            }
+        }
+        Ok(recorded)
+    }
+
+    async fn deleted(
+        &self,
+        key: &BaselineKey,
+        object_ref: ObjectRef,
+    ) -> Result<bool, OutsideError> {
+        let Some(baseline) = load_baseline(&self.db, key).await? else {
             return Ok(false);
         };
         let since = chrono::Utc::now() - chrono::Duration::minutes(10);
@@ -322,7 +388,7 @@ impl OutsideRecorder {
             .await?;
             true
         };
-        baseline::remove_baseline(&self.db, &key).await?;
+        baseline::remove_baseline(&self.db, key).await?;
         Ok(recorded)
     }
 
@@ -530,7 +596,9 @@ mod tests {
         );
     }
 
-    /// Only the ConfigMap the image config names for trusted CAs is followed.
+    /// Only the ConfigMap the image config names for trusted CAs is recorded; every
+    /// ConfigMap of openshift-config keeps a baseline, so that once the image config names
+    /// one, its next change shows as a diff rather than as a creation.
     #[tokio::test]
     async fn the_trusted_ca_map_is_the_one_the_image_config_names() {
         let (r, _dir) = recorder().await;
@@ -538,6 +606,21 @@ mod tests {
             .iter()
             .find(|w| w.resource == CONFIG_MAP)
             .expect("maps");
+        r.mark_started(maps).await.expect("listed once");
+        let map = |name: &str, ca: &str, manager: &str| -> DynamicObject {
+            serde_json::from_value(json!({
+                "apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": { "name": name, "namespace": TRUST_NAMESPACE, "uid": format!("u-{name}"),
+                    "managedFields": [{ "manager": manager, "operation": "Update", "time": T1, "fieldsType": "FieldsV1", "fieldsV1": {} }] },
+                "data": { "registry.example.com..5000": ca }
+            }))
+            .expect("map")
+        };
+        // Created before the image config names it: a baseline, nothing recorded.
+        r.observe(maps, &map("registry-cas", "first CA", "kubectl-create"))
+            .await
+            .expect("unnamed");
+        assert!(outside_events(&r).await.is_empty());
         let image: DynamicObject = serde_json::from_value(json!({
             "apiVersion": "config.openshift.io/v1", "kind": "Image",
             "metadata": { "name": "cluster", "uid": "i1", "generation": 2 },
@@ -545,25 +628,22 @@ mod tests {
         }))
         .expect("image");
         r.observe(&WATCHED[2], &image).await.expect("image config");
-        r.mark_started(maps).await.expect("listed once");
-        let map = |name: &str| -> DynamicObject {
-            serde_json::from_value(json!({
-                "apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": { "name": name, "namespace": TRUST_NAMESPACE, "uid": format!("u-{name}"),
-                    "managedFields": [{ "manager": "kubectl-create", "operation": "Update", "time": T1, "fieldsType": "FieldsV1", "fieldsV1": {} }] },
-                "data": { "registry.example.com..5000": "-----BEGIN CERTIFICATE-----" }
-            }))
-            .expect("map")
-        };
-        assert_eq!(
-            r.observe(maps, &map("unrelated")).await.expect("other"),
-            Decision::Unchanged
-        );
+        r.observe(maps, &map("unrelated", "x", "kubectl-create"))
+            .await
+            .expect("other");
         assert!(matches!(
-            r.observe(maps, &map("registry-cas")).await.expect("named"),
+            r.observe(maps, &map("registry-cas", "second CA", "kubectl-edit"))
+                .await
+                .expect("named"),
             Decision::Outside { .. }
         ));
-        assert_eq!(outside_events(&r).await.len(), 1);
+        let events = outside_events(&r).await;
+        assert_eq!(events.len(), 1, "only the named map");
+        let payload: Value = serde_json::from_str(&events[0].payload).expect("payload");
+        assert_eq!(
+            payload["diff"][0],
+            json!([{ "path": "data.registry.example.com..5000", "before": "first CA", "after": "second CA" }])
+        );
     }
 
     async fn recorder() -> (OutsideRecorder, tempfile::TempDir) {

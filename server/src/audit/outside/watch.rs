@@ -5,7 +5,7 @@ use super::{OutsideRecorder, Selection, Watched};
 use futures::StreamExt;
 use kube::api::DynamicObject;
 use kube::runtime::{WatchStreamExt, watcher};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use tracing::instrument;
 
 /// What a burst of events left to handle for one object.
@@ -14,11 +14,16 @@ enum Pending {
     Deleted(Box<DynamicObject>),
 }
 
-/// The events of a burst, newest per object, and whether the first listing ended in it.
+/// The events of a burst, newest per object, and what of a listing happened in it.
 #[derive(Default)]
 struct Burst {
     objects: BTreeMap<(String, String), Pending>,
-    listed: bool,
+    /// A (re-)listing began: what it shows is all there is.
+    listing: bool,
+    /// The objects a listing showed in this burst.
+    listed: BTreeSet<(String, String)>,
+    /// A listing ended.
+    listing_done: bool,
 }
 
 impl Burst {
@@ -30,7 +35,12 @@ impl Burst {
             )
         };
         match event {
-            Ok(watcher::Event::Apply(object) | watcher::Event::InitApply(object)) => {
+            Ok(watcher::Event::Apply(object)) => {
+                self.objects
+                    .insert(key(&object), Pending::Seen(Box::new(object)));
+            }
+            Ok(watcher::Event::InitApply(object)) => {
+                self.listed.insert(key(&object));
                 self.objects
                     .insert(key(&object), Pending::Seen(Box::new(object)));
             }
@@ -38,8 +48,11 @@ impl Burst {
                 self.objects
                     .insert(key(&object), Pending::Deleted(Box::new(object)));
             }
-            Ok(watcher::Event::InitDone) => self.listed = true,
-            Ok(watcher::Event::Init) => {}
+            Ok(watcher::Event::InitDone) => self.listing_done = true,
+            Ok(watcher::Event::Init) => {
+                self.listing = true;
+                self.listed.clear();
+            }
             Err(e) => tracing::warn!(error = %e, "watch failed; retrying with backoff"),
         }
     }
@@ -60,6 +73,8 @@ impl OutsideRecorder {
         let stream = watcher(watched.api(client), config).default_backoff();
         let mut stream = std::pin::pin!(stream);
         let mut ended = false;
+        // What the current listing has shown so far (a listing may span bursts).
+        let mut listing: Option<BTreeSet<(String, String)>> = None;
         while !ended {
             let Some(event) = stream.next().await else {
                 break;
@@ -93,11 +108,24 @@ impl OutsideRecorder {
                     }
                 }
             }
-            if burst.listed
+            if burst.listing {
+                listing = Some(BTreeSet::new());
+            }
+            if let Some(seen) = listing.as_mut() {
+                seen.extend(burst.listed);
+            }
+            if burst.listing_done
+                && let Some(seen) = listing.take()
                 && matches!(watched.selection, Selection::Relevant(_))
-                && let Err(e) = self.mark_started(&watched).await
             {
-                tracing::warn!(error = %e, "the end of the first listing could not be noted");
+                // Objects deleted while the watch was down (or the console stopped) do not
+                // come as deletions: they are missing from the listing.
+                if let Err(e) = self.observe_listing(&watched, &seen).await {
+                    tracing::warn!(error = %e, "deletions found by a listing could not be recorded");
+                }
+                if let Err(e) = self.mark_started(&watched).await {
+                    tracing::warn!(error = %e, "the end of the first listing could not be noted");
+                }
             }
         }
         // The watcher retries by itself and never ends; if it does, say so.
