@@ -142,20 +142,26 @@ pub const PLURAL_PARAMS: [&str; 5] = ["count", "days", "length", "min", "max"];
 /// 1, `other` otherwise; Japanese: always `other`).
 pub fn plural_category(lang: Lang, count: u64) -> &'static str {
     use icu_plurals::{PluralCategory, PluralRules};
-    let locale = match lang {
-        Lang::En => icu_locale_core::locale!("en"),
-        Lang::Ja => icu_locale_core::locale!("ja"),
+    // Built once per language and thread (the rules are not `Sync`): they are compiled
+    // in, but each construction still walks them, and plurals appear in every table row.
+    thread_local! {
+        static EN: Option<PluralRules> =
+            PluralRules::try_new_cardinal(icu_locale_core::locale!("en").into()).ok();
+        static JA: Option<PluralRules> =
+            PluralRules::try_new_cardinal(icu_locale_core::locale!("ja").into()).ok();
+    }
+    let category = |rules: &Option<PluralRules>| rules.as_ref().map(|r| r.category_for(count));
+    let category = match lang {
+        Lang::En => EN.with(category),
+        Lang::Ja => JA.with(category),
     };
-    let Ok(rules) = PluralRules::try_new_cardinal(locale.into()) else {
-        return "other";
-    };
-    match rules.category_for(count) {
-        PluralCategory::Zero => "zero",
-        PluralCategory::One => "one",
-        PluralCategory::Two => "two",
-        PluralCategory::Few => "few",
-        PluralCategory::Many => "many",
-        PluralCategory::Other => "other",
+    match category {
+        Some(PluralCategory::Zero) => "zero",
+        Some(PluralCategory::One) => "one",
+        Some(PluralCategory::Two) => "two",
+        Some(PluralCategory::Few) => "few",
+        Some(PluralCategory::Many) => "many",
+        Some(PluralCategory::Other) | None => "other",
     }
 }
 
@@ -584,5 +590,24 @@ mod tests {
         assert_eq!(cookie_value(header, "rc_lang"), Some("ja"));
         assert_eq!(cookie_value(header, "rc"), None);
         assert_eq!(cookie_value("garbage", "rc_lang"), None);
+    }
+
+    /// The islands' messages travel unescaped as the text of a `<script type="text/plain">`
+    /// (the browser does not decode entities there): none may end the element early.
+    #[cfg(not(feature = "hydrate"))]
+    #[test]
+    fn island_messages_survive_a_script_element() {
+        for lang in [Lang::En, Lang::Ja] {
+            let catalogue = island_catalogue(lang);
+            assert!(!catalogue.is_empty());
+            for line in catalogue.lines() {
+                let lower = line.to_ascii_lowercase();
+                assert!(
+                    !lower.contains("</script") && !lower.contains("<!--"),
+                    "{}: an island message would end its script element: {line}",
+                    lang.code()
+                );
+            }
+        }
     }
 }

@@ -12,17 +12,29 @@ use axum::response::{IntoResponse, Response};
 /// Bytes a request body may have.
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
+fn refuse(error: ConsoleError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let body = serde_json::to_string(&error).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 fn too_large() -> Response {
-    let body = serde_json::to_string(&ConsoleError::TooLarge {
+    refuse(ConsoleError::TooLarge {
         limit: MAX_REQUEST_BYTES as u64,
     })
-    .unwrap_or_default();
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
+}
+
+/// Whether reading stopped at the limit, rather than because the body failed to arrive (the
+/// client went away, a malformed chunk): only the first is the client's 413.
+fn over_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// Refuses bodies over [`MAX_REQUEST_BYTES`], whether announced by `Content-Length` or
@@ -39,6 +51,33 @@ pub async fn limit(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
         Ok(bytes) => next.run(Request::from_parts(parts, bytes.into())).await,
-        Err(_) => too_large(),
+        Err(e) if over_limit(&e) => too_large(),
+        Err(e) => refuse(ConsoleError::Invalid(format!(
+            "the request body could not be read: {e}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_told_from_one_that_failed_to_arrive() {
+        let big = Body::from(vec![b'x'; 11]);
+        let Err(e) = axum::body::to_bytes(big, 10).await else {
+            panic!("11 bytes read under a 10-byte limit");
+        };
+        assert!(over_limit(&e), "{e}");
+
+        let broken = Body::from_stream(futures::stream::iter([
+            Ok(bytes::Bytes::from_static(b"x")),
+            Err(std::io::Error::other("connection reset")),
+        ]));
+        let Err(e) = axum::body::to_bytes(broken, 10).await else {
+            panic!("a failing body was read");
+        };
+        assert!(!over_limit(&e), "{e}");
     }
 }
