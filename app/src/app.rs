@@ -64,7 +64,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     })}
                 {catalogue
                     .map(|text| {
-                        view! { <script type="text/plain" id=CATALOGUE_ELEMENT_ID>{text}</script> }
+                        // Raw, not escaped: a script element's text is not decoded, so an escaped
+                        // `&` would reach the islands as `&amp;`. The messages cannot close the
+                        // element (tested in i18n).
+                        view! {
+                            <script type="text/plain" id=CATALOGUE_ELEMENT_ID inner_html=text></script>
+                        }
                     })}
                 {preloads}
                 {interactive.then(|| view! { <HydrationScripts options=options.clone() islands=true /> })}
@@ -89,23 +94,13 @@ fn island_preloads(options: &LeptosOptions, islands: &[&str]) -> impl IntoView +
     let manifest = MANIFEST.get_or_init(|| {
         let path = std::path::Path::new(options.site_root.as_ref())
             .join(options.site_pkg_dir.as_ref())
-            .join("__wasm_split_manifest.json");
+            .join(crate::domain::page::SPLIT_MANIFEST);
         std::fs::read_to_string(path)
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default()
     });
-    let mut files: Vec<&String> = manifest
-        .iter()
-        .filter(|(name, _)| {
-            islands
-                .iter()
-                .any(|island| name.starts_with(&format!("{island}_loader")))
-        })
-        .flat_map(|(_, files)| files)
-        .collect();
-    files.sort();
-    files.dedup();
+    let files = crate::domain::page::island_chunks(manifest, islands);
     let pkg = options.site_pkg_dir.clone();
     files
         .into_iter()

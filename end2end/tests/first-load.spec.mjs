@@ -74,3 +74,22 @@ test('every page loads within its first-load budget', async ({ browser, baseURL 
   console.log(report);
   expect(over, report).toEqual([]);
 });
+
+test('an island page preloads its chunks and uses every one; its messages arrive unescaped', async ({ page }) => {
+  await signIn(page, 'admin');
+  const fetched = new Set();
+  page.on('response', (response) => fetched.add(new URL(response.url()).pathname));
+  await page.goto('/configuration');
+  await hydrated(page, '.config-editor');
+  await page.waitForLoadState('networkidle');
+  const preloaded = await page.locator('link[rel=preload][as=fetch]').evaluateAll((links) => links.map((l) => new URL(l.href).pathname));
+  expect(preloaded.length, 'the editor island has chunks to preload').toBeGreaterThan(0);
+  for (const path of preloaded) {
+    expect(path).toMatch(/\.wasm$/);
+    expect(fetched, `${path} preloaded but not used`).toContain(path);
+  }
+  // The catalogue is a script element's raw text: an escaped `&` would reach the island
+  // as `&amp;`.
+  const catalogue = await page.locator('#rc-catalogue').textContent();
+  expect(catalogue).toContain('config.group.replicas = Replicas & rollout');
+});

@@ -506,6 +506,8 @@ pub enum Command {
     ShowConfig,
     /// Verify the audit trail's hash chain.
     AuditVerify,
+    /// Print each page's first load from the built site.
+    SiteSizes,
 }
 
 /// Builds the command-line parser from [`SETTINGS`].
@@ -534,7 +536,10 @@ pub fn cli() -> clap::Command {
         .subcommand(
             clap::Command::new("config")
                 .about("Print the effective configuration and the source of each value"),
-        );
+        )
+        .subcommand(clap::Command::new("site-sizes").about(
+            "Print what each page of the built site (--site-root) loads before it is interactive, gzip -9",
+        ));
     for setting in SETTINGS {
         let mut arg = Arg::new(setting.key)
             .long(setting.flag)
@@ -580,6 +585,7 @@ pub fn load(
     let command = match matches.subcommand_name() {
         Some("config") => Command::ShowConfig,
         Some("audit") => Command::AuditVerify,
+        Some("site-sizes") => Command::SiteSizes,
         _ => Command::Serve,
     };
 
@@ -1268,6 +1274,13 @@ mod tests {
                     "README.md does not mention {needle}"
                 );
             }
+        }
+        for command in cli().get_subcommands() {
+            let needle = format!("registry-console {}", command.get_name());
+            assert!(
+                readme.contains(&needle),
+                "README.md does not mention {needle}"
+            );
         }
     }
 

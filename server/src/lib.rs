@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod kube;
 pub mod services;
+pub mod site_sizes;
 pub mod telemetry;
 
 pub use http::{BUNDLE_NAME, leptos_options, router};

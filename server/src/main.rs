@@ -16,6 +16,20 @@ fn main() -> ExitCode {
             print!("{}", config::render(&loaded));
             ExitCode::SUCCESS
         }
+        Command::SiteSizes => match registry_console::site_sizes::measure(&loaded.config.site_root)
+        {
+            Ok(pages) => {
+                print!("{}", registry_console::site_sizes::report(&pages));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!(
+                    "registry-console: cannot measure the site in {}: {e}",
+                    loaded.config.site_root.display()
+                );
+                ExitCode::FAILURE
+            }
+        },
         Command::AuditVerify => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(runtime) => runtime,

@@ -88,9 +88,58 @@ impl Page {
     }
 }
 
+/// The split step's manifest in the site's `pkg/` (see [`island_chunks`]).
+pub const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";
+
+/// The WASM chunk files (names without `.wasm`) that `islands` need, from the split step's
+/// manifest (`__wasm_split_manifest.json`: lazy function → the files it loads), sorted and
+/// without repeats. An island's loader function is named `<island>_loader_<hash>`.
+pub fn island_chunks<'m>(
+    manifest: &'m std::collections::HashMap<String, Vec<String>>,
+    islands: &[&str],
+) -> Vec<&'m str> {
+    let mut files: Vec<&str> = manifest
+        .iter()
+        .filter(|(function, _)| {
+            islands
+                .iter()
+                .any(|island| function.starts_with(&format!("{island}_loader_")))
+        })
+        .flat_map(|(_, files)| files.iter().map(String::as_str))
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_islands_chunks_come_from_its_loaders_entry_only() {
+        let manifest = std::collections::HashMap::from([
+            (
+                "config_editor_loader_1".to_string(),
+                vec![
+                    "split_config_editor_loader_1".to_string(),
+                    "chunk_0".to_string(),
+                ],
+            ),
+            (
+                "config_editor_extra_loader_2".to_string(),
+                vec![
+                    "split_config_editor_extra_loader_2".to_string(),
+                    "chunk_0".to_string(),
+                ],
+            ),
+        ]);
+        assert_eq!(
+            island_chunks(&manifest, &["config_editor"]),
+            ["chunk_0", "split_config_editor_loader_1"]
+        );
+        assert!(island_chunks(&manifest, &[]).is_empty());
+    }
 
     #[test]
     fn paths_are_unique_and_absolute() {
