@@ -20,7 +20,8 @@ fn layer_of(module: &str) -> Option<u8> {
     LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)
 }
 
-fn rust_sources(dir: &Path) -> Vec<PathBuf> {
+/// Every `.rs` file below `dir` (the i18n tests read them too).
+pub(crate) fn rust_sources(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
         let path = entry.path();

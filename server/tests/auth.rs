@@ -114,21 +114,13 @@ fn now() -> i64 {
         .as_secs() as i64
 }
 
-fn csrf_token(html: &str) -> String {
-    html.split("name=\"csrf-token\" content=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the page carries a CSRF token")
-        .to_string()
-}
-
 async fn page_csrf(console: &SandboxConsole, client: &reqwest::Client) -> String {
     let html = get(client, format!("{}/your-access", console.base))
         .await
         .text()
         .await
         .expect("html");
-    csrf_token(&html)
+    support::csrf_token(&html)
 }
 
 async fn call_my_access(
@@ -687,7 +679,7 @@ async fn viewers_and_auditors_cannot_call_mutating_server_functions() {
                 .text()
                 .await
                 .expect("html");
-            csrf_token(&html)
+            support::csrf_token(&html)
         };
         for path in &paths {
             let response = client

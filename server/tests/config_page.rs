@@ -60,12 +60,7 @@ async fn admin(console: &SandboxConsole) -> Admin {
         .text()
         .await
         .expect("html");
-    let csrf = html
-        .split("name=\"csrf-token\" content=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("csrf token")
-        .to_string();
+    let csrf = support::csrf_token(&html);
     Admin { client, csrf }
 }
 

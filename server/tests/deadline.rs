@@ -64,12 +64,7 @@ async fn a_stopped_api_server_gets_a_clear_answer_within_the_deadline() {
         "the API server answers before it is stopped"
     );
     let html = page.text().await.expect("html");
-    let csrf = html
-        .split("name=\"csrf-token\" content=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("csrf token")
-        .to_string();
+    let csrf = support::csrf_token(&html);
 
     let stopped = Stopped::new(apiserver_pid(&console.sandbox.dir));
     let started = Instant::now();

@@ -420,7 +420,7 @@ mod tests {
     fn every_key_used_in_source_is_in_the_catalogue() {
         let mut missing = Vec::new();
         let mut used = 0;
-        for path in rust_sources(std::path::Path::new(concat!(
+        for path in crate::invariants::rust_sources(std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/src"
         ))) {
@@ -440,19 +440,6 @@ mod tests {
             missing.is_empty(),
             "keys used but not in the catalogues: {missing:?}"
         );
-    }
-
-    fn rust_sources(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-        let mut out = Vec::new();
-        for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                out.extend(rust_sources(&path));
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-        out
     }
 
     /// Literal keys passed to `I18n::t`, the one way views look text up.

@@ -128,6 +128,20 @@ fn changed_routes(spec: &Value, current_spec: Option<&Value>) -> Vec<(usize, Val
         .unwrap_or_default()
 }
 
+/// The spec of the registry Config as it is now, when the request changes it.
+fn current_config_spec<'a>(
+    request: &ChangeRequest,
+    currents: &'a [Option<Value>],
+) -> Option<&'a Value> {
+    request
+        .steps
+        .iter()
+        .zip(currents)
+        .find(|(s, _)| s.resource == REGISTRY_CONFIG)
+        .and_then(|(_, c)| c.as_ref())
+        .and_then(|c| c.get("spec"))
+}
+
 /// Reads what the rules need, as the user. A claim that cannot be read refuses the change:
 /// skipping the ReadWriteOnce rules would let through what they exist to stop.
 pub async fn gather(
@@ -159,13 +173,7 @@ pub async fn gather(
         None => return Ok(facts),
     };
     facts.config_spec = Some(spec.clone());
-    let current_spec = request
-        .steps
-        .iter()
-        .zip(currents)
-        .find(|(s, _)| s.resource == REGISTRY_CONFIG)
-        .and_then(|(_, c)| c.as_ref())
-        .and_then(|c| c.get("spec"));
+    let current_spec = current_config_spec(request, currents);
 
     if let Some(pvc) = spec.pointer("/storage/pvc") {
         let name = pvc
@@ -279,13 +287,7 @@ pub fn check(
             out.extend(route_tls(&spec, current_spec, facts, now));
         }
     }
-    let current_config_spec = request
-        .steps
-        .iter()
-        .zip(currents)
-        .find(|(s, _)| s.resource == REGISTRY_CONFIG)
-        .and_then(|(_, c)| c.as_ref())
-        .and_then(|c| c.get("spec"));
+    let current_config_spec = current_config_spec(request, currents);
     out.extend(routes_of_written_secrets(
         request,
         current_config_spec,

@@ -146,3 +146,12 @@ pub async fn sign_in(
         .to_string();
     (browser, location)
 }
+
+/// The CSRF token a signed-in page carries in its `<meta name="csrf-token">`.
+pub fn csrf_token(html: &str) -> String {
+    html.split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page carries a CSRF token")
+        .to_string()
+}
