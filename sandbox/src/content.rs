@@ -222,6 +222,16 @@ pub async fn install_objects(client: &Client) -> Result<()> {
     )
     .await?;
 
+    for class in crate::volumes::storage_classes() {
+        create_if_missing(
+            client,
+            &resource("storage.k8s.io", "v1", "StorageClass", "storageclasses"),
+            None,
+            class,
+        )
+        .await?;
+    }
+
     for role in cluster_roles() {
         apply(client, &rbac("ClusterRole", "clusterroles"), None, role).await?;
     }
@@ -250,6 +260,58 @@ pub async fn install_objects(client: &Client) -> Result<()> {
         &rbac("RoleBinding", "rolebindings"),
         Some(TRUST_NAMESPACE),
         binding,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The platform of a bare-metal install (`infrastructures.config.openshift.io/cluster`, read
+/// by the storage wizard) and the cluster's ingress domain (`ingresses.config.openshift.io/
+/// cluster`). Their CRDs are the read-only ones of `shared/crds/read-only`.
+pub async fn install_platform(client: &Client, ingress_domain: &str) -> Result<()> {
+    let infrastructure = resource(
+        "config.openshift.io",
+        "v1",
+        "Infrastructure",
+        "infrastructures",
+    );
+    create_if_missing(
+        client,
+        &infrastructure,
+        None,
+        json!({
+            "apiVersion": "config.openshift.io/v1",
+            "kind": "Infrastructure",
+            "metadata": { "name": "cluster" },
+            "spec": { "platformSpec": { "type": "BareMetal" } }
+        }),
+    )
+    .await?;
+    // The installer writes the status; `platform` is the deprecated copy of the type.
+    Api::<DynamicObject>::all_with(client.clone(), &infrastructure)
+        .patch_status(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "status": {
+                "infrastructureName": "sandbox-7xk2p",
+                "platform": "BareMetal",
+                "platformStatus": { "type": "BareMetal" },
+                "controlPlaneTopology": "HighlyAvailable",
+                "infrastructureTopology": "HighlyAvailable",
+                "etcdDiscoveryDomain": ""
+            } })),
+        )
+        .await?;
+    create_if_missing(
+        client,
+        &resource("config.openshift.io", "v1", "Ingress", "ingresses"),
+        None,
+        json!({
+            "apiVersion": "config.openshift.io/v1",
+            "kind": "Ingress",
+            "metadata": { "name": "cluster" },
+            "spec": { "domain": ingress_domain }
+        }),
     )
     .await?;
     Ok(())
@@ -421,7 +483,13 @@ pub fn cluster_roles() -> Vec<Value> {
                 ),
                 rule(
                     &["config.openshift.io"],
-                    &["clusteroperators", "images"],
+                    &["clusteroperators", "images", "infrastructures", "ingresses"],
+                    &["get", "list", "watch"],
+                ),
+                // The storage page lists the classes a claim can use.
+                rule(
+                    &["storage.k8s.io"],
+                    &["storageclasses"],
                     &["get", "list", "watch"],
                 ),
             ],

@@ -10,6 +10,7 @@ pub mod oidc_login;
 pub mod operator;
 pub mod processes;
 pub mod sandbox;
+pub mod volumes;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The sandbox cluster's apps domain (`ingresses.config.openshift.io/cluster` `spec.domain`).
+pub const INGRESS_DOMAIN: &str = "apps.sandbox.example";
+
 /// Where the sandbox's scripts and the CRDs are.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -173,7 +176,10 @@ impl Sandbox {
 
         // 4. Content of a fresh install.
         content::install_crds(&client, &options.crds_dir).await?;
+        // The CRDs the console only reads (the platform and the ingress domain).
+        content::install_crds(&client, &options.crds_dir.join("read-only")).await?;
         content::install_objects(&client).await?;
+        content::install_platform(&client, INGRESS_DOMAIN).await?;
 
         // 5. Kubelet + registry endpoints, then the operator.
         let mut tasks = Vec::new();
@@ -191,11 +197,12 @@ impl Sandbox {
         let operator = Operator::new(
             client.clone(),
             Settings {
-                domain: "apps.sandbox.example".to_string(),
+                domain: INGRESS_DOMAIN.to_string(),
                 node_name: kubelet::NODE_NAME.to_string(),
             },
         );
         tasks.push(tokio::spawn(operator.run()));
+        tasks.push(tokio::spawn(crate::volumes::run(client.clone())));
 
         // 6. The API server's OIDC authenticator needs a few seconds after start.
         wait_for_oidc_authentication(&provider, &apiserver_url, &apiserver_ca_file).await?;

@@ -21,6 +21,8 @@ use std::time::Duration;
 
 pub const NAMESPACE: &str = "openshift-image-registry";
 pub const FIELD_MANAGER: &str = "sandbox-image-registry-operator";
+/// The Secret the admin puts storage credentials in (guide 2.6).
+const USER_CREDENTIALS: &str = "image-registry-private-configuration-user";
 const APP_LABEL: (&str, &str) = ("docker-registry", "default");
 const OWNED_LABEL: &str = "imageregistry.operator.openshift.io/sandbox-owned";
 const CREATED_CLAIM_ANNOTATION: &str = "imageregistry.openshift.io";
@@ -145,7 +147,7 @@ impl Operator {
                         .await
                     }
                     Ok(plan) => {
-                        let storage_report = self.ensure_storage(&plan).await?;
+                        let storage_report = self.ensure_storage(&plan, &spec).await?;
                         if storage_report.claim_written {
                             return Ok(()); // spec changed; the next pass rolls out
                         }
@@ -175,17 +177,47 @@ impl Operator {
 
     async fn observe(&self, spec: &Value) -> Result<Observed> {
         let mut observed = Observed::default();
-        if let Ok(Storage::Pvc { claim: Some(claim) }) = rules::storage(spec) {
-            let claims: Api<PersistentVolumeClaim> =
-                Api::namespaced(self.client.clone(), NAMESPACE);
-            if let Some(pvc) = claims.get_opt(&claim).await? {
-                observed.claim_access_modes = pvc.spec.and_then(|s| s.access_modes);
+        match rules::storage(spec) {
+            Ok(Storage::Pvc { claim: Some(claim) }) => {
+                let claims: Api<PersistentVolumeClaim> =
+                    Api::namespaced(self.client.clone(), NAMESPACE);
+                if let Some(pvc) = claims.get_opt(&claim).await? {
+                    observed.claim_access_modes = pvc.spec.and_then(|s| s.access_modes);
+                }
             }
+            Ok(Storage::Cloud(_)) => {
+                let secrets: Api<Secret> = Api::namespaced(self.client.clone(), NAMESPACE);
+                observed.credentials = secrets.get_opt(USER_CREDENTIALS).await?.map(|secret| {
+                    secret
+                        .data
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(key, value)| (key, !value.0.is_empty()))
+                        .collect()
+                });
+            }
+            _ => {}
         }
         Ok(observed)
     }
 
-    async fn ensure_storage(&self, plan: &Plan) -> Result<StorageReport> {
+    /// Whether the claim the registry mounts is Bound: the pods cannot start before.
+    async fn claim_bound(&self, storage: &Storage) -> Result<bool> {
+        let name = match storage {
+            Storage::Pvc { claim: Some(claim) } => claim.as_str(),
+            Storage::Pvc { claim: None } => DEFAULT_CLAIM,
+            _ => return Ok(true),
+        };
+        let claims: Api<PersistentVolumeClaim> = Api::namespaced(self.client.clone(), NAMESPACE);
+        Ok(claims
+            .get_opt(name)
+            .await?
+            .and_then(|c| c.status)
+            .and_then(|s| s.phase)
+            .is_some_and(|phase| phase == "Bound"))
+    }
+
+    async fn ensure_storage(&self, plan: &Plan, spec: &Value) -> Result<StorageReport> {
         let claims: Api<PersistentVolumeClaim> = Api::namespaced(self.client.clone(), NAMESPACE);
         match &plan.storage {
             Storage::Pvc { claim: None } => {
@@ -241,11 +273,7 @@ impl Operator {
             Storage::Cloud(kind) => Ok(StorageReport {
                 claim_written: false,
                 managed: false,
-                condition: (
-                    "True".to_string(),
-                    "Assumed".to_string(),
-                    format!("the sandbox does not reach {kind}; the storage is assumed to exist"),
-                ),
+                condition: rules::unreachable_cloud(kind, spec),
             }),
         }
     }
@@ -254,6 +282,8 @@ impl Operator {
     /// every current pod Ready).
     async fn roll_out(&self, plan: &Plan, spec: &Value) -> Result<i32> {
         let hash = rules::template_hash(plan, spec);
+        // A pod whose claim is not Bound is not scheduled (as the scheduler reports it).
+        let claim_bound = self.claim_bound(&plan.storage).await?;
         let apply = PatchParams::apply(FIELD_MANAGER).force();
 
         let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), NAMESPACE);
@@ -317,16 +347,21 @@ impl Operator {
         }
         for name in &current {
             let pod = pods.get(name).await?;
-            if !pod_is_ready(&pod) {
-                pods.patch_status(
-                    name,
-                    &PatchParams::default(),
-                    &Patch::Merge(running_status(&pod)),
-                )
-                .await?;
+            let status = if claim_bound {
+                (!pod_is_ready(&pod)).then(|| running_status(&pod))
+            } else {
+                Some(unschedulable_status())
+            };
+            if let Some(status) = status {
+                pods.patch_status(name, &PatchParams::default(), &Patch::Merge(status))
+                    .await?;
             }
         }
-        let ready = i32::try_from(current.len()).unwrap_or(i32::MAX);
+        let ready = if claim_bound {
+            i32::try_from(current.len()).unwrap_or(i32::MAX)
+        } else {
+            0
+        };
         deployments
             .patch_status(
                 "image-registry",
@@ -853,6 +888,20 @@ fn running_status(pod: &Pod) -> Value {
                 "imageID": format!("{IMAGE}@sha256:{}", "0".repeat(64)),
                 "containerID": format!("cri-o://{}", random_hex(64)),
                 "state": { "running": { "startedAt": started } }
+            }]
+        }
+    })
+}
+
+/// A pod the scheduler cannot place because its claim is not bound yet.
+fn unschedulable_status() -> Value {
+    json!({
+        "status": {
+            "phase": "Pending",
+            "conditions": [{
+                "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                "message": "0/1 nodes are available: 1 pod has unbound immediate PersistentVolumeClaims.",
+                "lastTransitionTime": now()
             }]
         }
     })

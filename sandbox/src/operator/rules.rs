@@ -55,6 +55,8 @@ pub struct RouteSpec {
 pub struct Observed {
     /// Access modes of the named claim; `None` when it does not exist (or is to be created).
     pub claim_access_modes: Option<Vec<String>>,
+    /// The user's credentials Secret (cloud storage only).
+    pub credentials: SecretKeys,
 }
 
 /// The storage configured in `spec.storage`, or a refusal.
@@ -145,6 +147,7 @@ pub fn plan(spec: &Value, observed: &Observed) -> Result<Plan, Refusal> {
                 });
             }
         }
+        Storage::Cloud(kind) => cloud_credentials(kind, &observed.credentials)?,
         _ => {}
     }
 
@@ -159,6 +162,112 @@ pub fn plan(spec: &Value, observed: &Observed) -> Result<Plan, Refusal> {
             .unwrap_or(false),
         routes,
     })
+}
+
+/// The user's credentials Secret as the operator sees it: each key and whether its value
+/// is non-empty (`None`: the Secret does not exist).
+pub type SecretKeys = Option<std::collections::BTreeMap<String, bool>>;
+
+/// Why a cloud driver cannot get its configuration, as the real operator says it
+/// (cluster-image-registry-operator `pkg/storage/<driver>`, release-4.5; Swift as on main,
+/// which accepts any one of three sets of keys). The sandbox has no cloud credentials of
+/// its own (`installer-cloud-credentials`), so a missing user Secret is an error here.
+pub fn cloud_credentials(kind: &str, secret: &SecretKeys) -> Result<(), Refusal> {
+    const USER_SECRET: &str = "openshift-image-registry/image-registry-private-configuration-user";
+    let fail = |error: String| {
+        Err(Refusal {
+            reason: "Error",
+            message: storage_error(&error),
+        })
+    };
+    if !matches!(kind, "s3" | "gcs" | "azure" | "ibmcos" | "swift") {
+        return Ok(());
+    }
+    let Some(keys) = secret else {
+        return fail(match kind {
+            "azure" => "unable to get cluster minted credentials: secret \"installer-cloud-credentials\" not found".to_string(),
+            _ => "unable to get cluster minted credentials \"openshift-image-registry/installer-cloud-credentials\": secret \"installer-cloud-credentials\" not found".to_string(),
+        });
+    };
+    let has = |key: &str| keys.contains_key(key);
+    let missing =
+        |key: &str| format!("secret \"{USER_SECRET}\" does not contain required key \"{key}\"");
+    let required: &[&str] = match kind {
+        "s3" => &[
+            "REGISTRY_STORAGE_S3_ACCESSKEY",
+            "REGISTRY_STORAGE_S3_SECRETKEY",
+        ],
+        "gcs" => &["REGISTRY_STORAGE_GCS_KEYFILE"],
+        "azure" => &["REGISTRY_STORAGE_AZURE_ACCOUNTKEY"],
+        "ibmcos" => &["REGISTRY_STORAGE_IBMCOS_IAMAPIKEY"],
+        "swift" => {
+            let password =
+                has("REGISTRY_STORAGE_SWIFT_USERNAME") && has("REGISTRY_STORAGE_SWIFT_PASSWORD");
+            let application = [
+                "REGISTRY_STORAGE_SWIFT_APPLICATIONCREDENTIALID",
+                "REGISTRY_STORAGE_SWIFT_APPLICATIONCREDENTIALNAME",
+                "REGISTRY_STORAGE_SWIFT_APPLICATIONCREDENTIALSECRET",
+            ]
+            .iter()
+            .all(|k| has(k));
+            if password || application || has("REGISTRY_STORAGE_SWIFT_TOKENID") {
+                return Ok(());
+            }
+            return fail(format!(
+                "secret \"{USER_SECRET}\" does not contain required keys 'REGISTRY_STORAGE_SWIFT_USERNAME' and 'REGISTRY_STORAGE_SWIFT_PASSWORD'; or 'REGISTRY_STORAGE_SWIFT_APPLICATIONCREDENTIALID', 'REGISTRY_STORAGE_SWIFT_APPLICATIONCREDENTIALNAME' and 'REGISTRY_STORAGE_SWIFT_APPLICATIONCREDENTIALSECRET'; or 'REGISTRY_STORAGE_SWIFT_TOKENID'"
+            ));
+        }
+        _ => &[],
+    };
+    if let Some(key) = required.iter().find(|k| !has(k)) {
+        return fail(missing(key));
+    }
+    if kind == "azure" && keys.get("REGISTRY_STORAGE_AZURE_ACCOUNTKEY") == Some(&false) {
+        return fail(
+            "the secret openshift-image-registry/image-registry-private-configuration-user has an empty value for REGISTRY_STORAGE_AZURE_ACCOUNTKEY; the secret should be removed so that the operator can use cluster-wide secrets or it should contain a valid storage account access key".to_string(),
+        );
+    }
+    Ok(())
+}
+
+/// The StorageExists condition of a cloud driver that the sandbox cannot reach: said
+/// plainly, never "exists".
+pub fn unreachable_cloud(kind: &str, spec: &Value) -> (String, String, String) {
+    let storage = spec
+        .pointer(&format!("/storage/{kind}"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let text = |key: &str| {
+        storage
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("(operator-generated)")
+            .to_string()
+    };
+    let target = match kind {
+        "s3" => format!("S3 bucket {}", text("bucket")),
+        "gcs" => format!("GCS bucket {}", text("bucket")),
+        "azure" => format!(
+            "Azure container {} of account {}",
+            text("container"),
+            text("accountName")
+        ),
+        "swift" => format!(
+            "Swift container {} at {}",
+            text("container"),
+            text("authURL")
+        ),
+        _ => format!("{} storage", operator_name(kind)),
+    };
+    (
+        "Unknown".to_string(),
+        "SandboxCannotReachCloud".to_string(),
+        format!(
+            "The sandbox has no network access to {}: the {target} was neither created nor checked. On a real cluster the operator creates or checks it and reports the result here.",
+            operator_name(kind)
+        ),
+    )
 }
 
 /// How the operator wraps a storage driver's error in its conditions.
@@ -265,6 +374,7 @@ mod tests {
     fn rwo() -> Observed {
         Observed {
             claim_access_modes: Some(vec!["ReadWriteOnce".into()]),
+            ..Default::default()
         }
     }
 
@@ -329,6 +439,7 @@ mod tests {
         );
         let rwx = Observed {
             claim_access_modes: Some(vec!["ReadWriteMany".into()]),
+            ..Default::default()
         };
         assert!(plan(&spec(3, "RollingUpdate"), &rwx).is_ok());
     }
@@ -392,5 +503,77 @@ mod tests {
         assert_ne!(template_hash(&pa, &a), template_hash(&pb, &b));
         assert_eq!(template_hash(&pa, &a), template_hash(&pa, &a));
         assert_eq!(template_hash(&pa, &a).len(), 10);
+    }
+}
+
+#[cfg(test)]
+mod credentials_tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn keys(list: &[(&str, bool)]) -> SecretKeys {
+        Some(
+            list.iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    }
+
+    #[test]
+    fn each_cloud_type_names_the_first_missing_key_as_the_operator_does() {
+        let refused = cloud_credentials("s3", &keys(&[("REGISTRY_STORAGE_S3_SECRETKEY", true)]))
+            .expect_err("no access key");
+        assert_eq!(
+            refused.message,
+            "Unable to apply resources: unable to sync storage configuration: secret \"openshift-image-registry/image-registry-private-configuration-user\" does not contain required key \"REGISTRY_STORAGE_S3_ACCESSKEY\""
+        );
+        assert!(
+            cloud_credentials(
+                "s3",
+                &keys(&[
+                    ("REGISTRY_STORAGE_S3_ACCESSKEY", true),
+                    ("REGISTRY_STORAGE_S3_SECRETKEY", true)
+                ])
+            )
+            .is_ok()
+        );
+        assert!(cloud_credentials("gcs", &keys(&[])).is_err());
+        assert!(
+            cloud_credentials("gcs", &None)
+                .expect_err("no secret")
+                .message
+                .contains("installer-cloud-credentials")
+        );
+        let empty = cloud_credentials(
+            "azure",
+            &keys(&[("REGISTRY_STORAGE_AZURE_ACCOUNTKEY", false)]),
+        )
+        .expect_err("empty key");
+        assert!(
+            empty.message.contains("has an empty value"),
+            "{}",
+            empty.message
+        );
+        assert!(
+            cloud_credentials("swift", &keys(&[("REGISTRY_STORAGE_SWIFT_TOKENID", true)])).is_ok()
+        );
+        assert!(
+            cloud_credentials("swift", &keys(&[("REGISTRY_STORAGE_SWIFT_USERNAME", true)]))
+                .expect_err("no password")
+                .message
+                .contains("or 'REGISTRY_STORAGE_SWIFT_TOKENID'")
+        );
+        assert!(cloud_credentials("pvc", &None).is_ok());
+    }
+
+    #[test]
+    fn an_unreachable_cloud_is_unknown_never_true() {
+        let (status, reason, message) = unreachable_cloud(
+            "s3",
+            &serde_json::json!({ "storage": { "s3": { "bucket": "images", "region": "us-east-1" } } }),
+        );
+        assert_eq!(status, "Unknown");
+        assert_eq!(reason, "SandboxCannotReachCloud");
+        assert!(message.contains("S3 bucket images"), "{message}");
     }
 }
