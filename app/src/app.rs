@@ -13,6 +13,7 @@ use crate::pages::configuration::ConfigurationPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::planned::PlannedPage;
 use crate::pages::sign_in::{SignInPage, SignedOutPage};
+use crate::pages::storage::StoragePage;
 use crate::pages::your_access::YourAccessPage;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -173,7 +174,10 @@ pub fn App() -> impl IntoView {
                             path=path!("/configuration")
                             view=|| view! { <Guarded page=Page::Configuration>{|| view! { <ConfigurationPage /> }}</Guarded> }
                         />
-                        <Route path=path!("/storage") view=|| planned(Page::Storage) />
+                        <Route
+                            path=path!("/storage")
+                            view=|| view! { <Guarded page=Page::Storage>{|| view! { <StoragePage /> }}</Guarded> }
+                        />
                         <Route path=path!("/exposure") view=|| planned(Page::Exposure) />
                         <Route path=path!("/ca-trust") view=|| planned(Page::CaTrust) />
                         <Route path=path!("/access") view=|| planned(Page::Access) />

@@ -144,8 +144,12 @@ pub async fn reconcile(client: &Client) -> Result<()> {
     let claims: Api<PersistentVolumeClaim> = Api::all(client.clone());
     let classes: Api<k8s_openapi::api::storage::v1::StorageClass> = Api::all(client.clone());
     for claim in claims.list(&ListParams::default()).await?.items {
+        if claim.metadata.deletion_timestamp.is_some() {
+            release(client, &claim).await?;
+            continue;
+        }
         let phase = claim.status.as_ref().and_then(|s| s.phase.as_deref());
-        if phase.is_some_and(|p| p != "Pending") || claim.metadata.deletion_timestamp.is_some() {
+        if phase.is_some_and(|p| p != "Pending") {
             continue;
         }
         let value = serde_json::to_value(&claim)?;
@@ -157,7 +161,7 @@ pub async fn reconcile(client: &Client) -> Result<()> {
             Some(name) if !name.is_empty() => classes
                 .get_opt(name)
                 .await?
-                .map(|c| serde_json::to_value(c))
+                .map(serde_json::to_value)
                 .transpose()?,
             _ => None,
         };
@@ -168,6 +172,47 @@ pub async fn reconcile(client: &Client) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// The pvc-protection controller's part: a deleted claim no pod uses loses its
+/// `kubernetes.io/pvc-protection` finalizer, so the deletion completes (without
+/// kube-controller-manager it would stay Terminating for ever).
+async fn release(client: &Client, claim: &PersistentVolumeClaim) -> Result<()> {
+    const PROTECTION: &str = "kubernetes.io/pvc-protection";
+    let namespace = claim.metadata.namespace.clone().unwrap_or_default();
+    let name = claim.metadata.name.clone().unwrap_or_default();
+    let finalizers = claim.metadata.finalizers.clone().unwrap_or_default();
+    if !finalizers.iter().any(|f| f == PROTECTION) {
+        return Ok(());
+    }
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), &namespace);
+    let in_use = pods
+        .list(&ListParams::default())
+        .await?
+        .items
+        .iter()
+        .any(|pod| {
+            pod.spec.as_ref().is_some_and(|spec| {
+                spec.volumes.iter().flatten().any(|v| {
+                    v.persistent_volume_claim
+                        .as_ref()
+                        .is_some_and(|c| c.claim_name == name)
+                })
+            })
+        });
+    if in_use {
+        return Ok(());
+    }
+    let rest: Vec<&String> = finalizers.iter().filter(|f| *f != PROTECTION).collect();
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &namespace);
+    claims
+        .patch(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "metadata": { "finalizers": rest } })),
+        )
+        .await?;
     Ok(())
 }
 

@@ -148,6 +148,12 @@ mod tests {
                     ]
                 );
                 assert!(page.total() > css);
+            } else if app::domain::page::Page::from_path(&page.path)
+                .is_some_and(|p| !p.islands().is_empty())
+            {
+                // Another page with islands: the bundle, and only its own chunks (none in
+                // this manifest).
+                assert_eq!(paths.len(), 4, "{}", page.path);
             } else {
                 assert_eq!(paths, ["pkg/registry_console.css"], "{}", page.path);
                 assert_eq!(page.total(), css);

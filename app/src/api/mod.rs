@@ -14,6 +14,7 @@ mod guard;
 pub mod ports;
 pub mod registry_config;
 pub mod session;
+pub mod storage;
 
 #[cfg(feature = "ssr")]
 pub use guard::{require, set_status, with_service};

@@ -8,6 +8,7 @@ use crate::domain::audit::{AuditEventView, AuditPage, AuditQuery, ChainCheck};
 use crate::domain::change::{Applied, ChangeArea, ChangePreview, FollowUpView};
 use crate::domain::registry_config::form::ConfigView;
 use crate::domain::session::SessionView;
+use crate::domain::storage::wizard::StorageView;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -37,6 +38,11 @@ pub trait ConfigAccess: Send + Sync {
     fn load(&self) -> BoxFuture<'_, Result<ConfigView, ConsoleError>>;
 }
 
+/// The registry's storage as the signed-in user, for the storage wizard.
+pub trait StorageAccess: Send + Sync {
+    fn load(&self) -> BoxFuture<'_, Result<StorageView, ConsoleError>>;
+}
+
 /// One area's changes through the change pipeline (SPEC §5). A draft is the page's own
 /// submission as JSON: the shared review component passes it through without knowing it.
 pub trait ChangeService: Send + Sync {
@@ -51,6 +57,7 @@ pub trait Services: Send + Sync {
     fn cluster(&self) -> Result<Arc<dyn ClusterAccess>, ConsoleError>;
     fn audit(&self) -> Result<Arc<dyn AuditAccess>, ConsoleError>;
     fn registry_config(&self) -> Result<Arc<dyn ConfigAccess>, ConsoleError>;
+    fn storage(&self) -> Result<Arc<dyn StorageAccess>, ConsoleError>;
     fn changes(&self, area: ChangeArea) -> Result<Arc<dyn ChangeService>, ConsoleError>;
     fn follow_ups(&self) -> Result<Arc<dyn FollowUpAccess>, ConsoleError>;
 }

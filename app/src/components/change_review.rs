@@ -518,21 +518,26 @@ pub mod render {
                     ("generation", &generation.to_string()),
                 ],
             )),
-            FollowUpKind::ClaimBound { name, .. } => Some(i18n.fill(
+            FollowUpKind::ClaimBound { .. } | FollowUpKind::None => None,
+        };
+        let claim = view.claim.as_ref().map(|name| {
+            i18n.fill(
                 "review.follow.claim",
                 &[
                     ("name", name),
                     ("phase", view.claim_phase.as_deref().unwrap_or("—")),
                 ],
-            )),
-            FollowUpKind::None => None,
-        };
+            )
+        });
+        let claim_event = view.claim_event.clone();
         let message = view.message.clone();
         let conditions = view.conditions.clone();
         view! {
             <section class=class data-follow-up=view.state.outcome()>
                 <h2>{i18n.t(key)}</h2>
                 {progress.map(|p| view! { <p>{p}</p> })}
+                {claim.map(|c| view! { <p data-claim-phase=view.claim_phase.clone().unwrap_or_default()>{c}</p> })}
+                {claim_event.map(|e| view! { <p><small data-claim-event="">{e}</small></p> })}
                 {(!message.is_empty()).then(|| view! { <p><strong>{message}</strong></p> })}
                 {(!conditions.is_empty())
                     .then(|| view! { <ConditionsTable conditions=Signal::stored(conditions) /> })}

@@ -153,6 +153,8 @@ pub const READ_ONLY_SERVER_FNS: &[(&str, Who)] = &[
     ("/api/audit_change", Who::AdminsAndAuditors),
     ("/api/registry_config", Who::AdminsAndViewers),
     ("/api/registry_config_state", Who::AdminsAndViewers),
+    ("/api/storage", Who::AdminsAndViewers),
+    ("/api/storage_state", Who::AdminsAndViewers),
 ];
 
 /// The roles that grant access to the registry (guide 5.1: pull, push, build; 5.5: the

@@ -63,6 +63,8 @@ pub struct ChangePreview {
 pub enum ChangeArea {
     #[default]
     RegistryConfig,
+    /// The storage wizard: credentials, a new claim and the Config's storage.
+    Storage,
 }
 
 /// What the server watches after a change is applied, until it is healthy or not.
@@ -124,8 +126,12 @@ pub struct FollowUpView {
     pub message: String,
     /// Registry rollout: the generation the operator has observed so far.
     pub observed_generation: Option<i64>,
-    /// Claim: its phase (`Pending`, `Bound`, `Lost`).
+    /// The claim being followed (a claim follow-up, or the claim a registry rollout
+    /// waits for) and its phase (`Pending`, `Bound`, `Lost`).
+    pub claim: Option<String>,
     pub claim_phase: Option<String>,
+    /// Why the claim is not bound yet: its latest warning event.
+    pub claim_event: Option<String>,
     pub conditions: Vec<crate::domain::conditions::ConditionView>,
 }
 

@@ -53,6 +53,7 @@ impl Page {
     pub fn islands(self) -> &'static [&'static str] {
         match self {
             Page::Configuration => &["config_editor"],
+            Page::Storage => &["storage_wizard"],
             _ => &[],
         }
     }

@@ -18,8 +18,11 @@ pub const CATALOGUE_ELEMENT_ID: &str = "rc-catalogue";
 
 /// The messages islands show (everything else is rendered on the server): only these
 /// travel to the browser. A test checks that the islands' code uses no other key.
-pub const ISLAND_KEY_PREFIXES: [&str; 6] = [
+pub const ISLAND_KEY_PREFIXES: [&str; 8] = [
     "config.",
+    "storage.",
+    // The storage wizard checks as the user types, with the rules' own messages.
+    "rule.",
     "state.help.",
     "field.",
     "review.",
@@ -464,6 +467,8 @@ mod tests {
         let island_files = [
             "pages/configuration/editor.rs",
             "pages/configuration/fieldsets.rs",
+            "pages/storage/wizard.rs",
+            "pages/storage/paths.rs",
             "components/fields.rs",
             "components/violations.rs",
             "api/changes.rs",

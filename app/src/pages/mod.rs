@@ -5,4 +5,5 @@ pub mod configuration;
 pub mod not_found;
 pub mod planned;
 pub mod sign_in;
+pub mod storage;
 pub mod your_access;

@@ -3,6 +3,7 @@
 //! state of each change being followed is kept in memory for the page that applied it.
 
 use crate::kube::resources::{PERSISTENT_VOLUME_CLAIM, REGISTRY_CONFIG};
+use app::domain::access::REGISTRY_NAMESPACE;
 use app::domain::change::{FollowUpKind, FollowUpState, FollowUpView};
 use app::domain::conditions::conditions_of;
 use app::domain::registry_config::rollout::{Rollout, assess_rollout};
@@ -61,6 +62,20 @@ pub async fn observe(client: &kube::Client, change_id: &str, kind: &FollowUpKind
                         Rollout::Healthy => (FollowUpState::Healthy, String::new()),
                         Rollout::Degraded(message) => (FollowUpState::Degraded, message),
                     };
+                    // A registry on a claim cannot start before the claim is bound: show
+                    // the claim too, and why it is not bound yet.
+                    if let Some(pvc) = config.data.pointer("/spec/storage/pvc") {
+                        let name = pvc
+                            .get("claim")
+                            .and_then(Value::as_str)
+                            .filter(|c| !c.is_empty())
+                            .unwrap_or(crate::change::rules::DEFAULT_CLAIM)
+                            .to_string();
+                        let (phase, event) = claim_state(client, REGISTRY_NAMESPACE, &name).await;
+                        view.claim = Some(name);
+                        view.claim_phase = phase;
+                        view.claim_event = event;
+                    }
                 }
                 Err(e) => view.message = crate::kube::user::console_error(e).to_string(),
             }
@@ -86,6 +101,10 @@ pub async fn observe(client: &kube::Client, change_id: &str, kind: &FollowUpKind
                     if phase.as_deref() == Some("Lost") {
                         view.message = "the claim lost its volume".to_string();
                     }
+                    if phase.as_deref() != Some("Bound") {
+                        view.claim_event = claim_state(client, namespace, name).await.1;
+                    }
+                    view.claim = Some(name.clone());
                     view.claim_phase = phase;
                 }
                 Err(e) => view.message = crate::kube::user::console_error(e).to_string(),
@@ -93,6 +112,50 @@ pub async fn observe(client: &kube::Client, change_id: &str, kind: &FollowUpKind
         }
     }
     view
+}
+
+/// A claim's phase, and (when it is not bound) the message of its latest warning event:
+/// the binder says there why (no such class, no volume fits, provisioning failed).
+async fn claim_state(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> (Option<String>, Option<String>) {
+    let phase = PERSISTENT_VOLUME_CLAIM
+        .api(client.clone(), Some(namespace))
+        .get_opt(name)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|c| {
+            c.data
+                .pointer("/status/phase")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        });
+    if phase.as_deref() == Some("Bound") {
+        return (phase, None);
+    }
+    let events: kube::Api<k8s_openapi::api::core::v1::Event> =
+        kube::Api::namespaced(client.clone(), namespace);
+    let params = kube::api::ListParams::default().fields(&format!(
+        "involvedObject.kind=PersistentVolumeClaim,involvedObject.name={name},type=Warning"
+    ));
+    let event = events.list(&params).await.ok().and_then(|list| {
+        list.items
+            .into_iter()
+            .max_by_key(|e| {
+                e.last_timestamp
+                    .as_ref()
+                    .map(|t| t.0)
+                    .or_else(|| e.event_time.as_ref().map(|t| t.0))
+            })
+            .and_then(|e| {
+                e.message
+                    .map(|m| format!("{}: {m}", e.reason.unwrap_or_default()))
+            })
+    });
+    (phase, event)
 }
 
 #[cfg(test)]

@@ -116,6 +116,9 @@ pub const INFRASTRUCTURE: Resource = cluster(
     "infrastructures",
 );
 pub const INGRESS_CONFIG: Resource = cluster("config.openshift.io", "v1", "Ingress", "ingresses");
+/// Read only: the classes a new claim may use (not watched, never written).
+pub const STORAGE_CLASS: Resource =
+    cluster("storage.k8s.io", "v1", "StorageClass", "storageclasses");
 pub const SECRET: Resource = namespaced("", "v1", "Secret", "secrets");
 pub const CONFIG_MAP: Resource = namespaced("", "v1", "ConfigMap", "configmaps");
 pub const PERSISTENT_VOLUME_CLAIM: Resource =

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod registry_config;
+pub mod storage;
 
 use crate::auth::session::SignedIn;
 use crate::change::{ChangePipeline, PipelineError, Requester};
@@ -11,6 +12,7 @@ use crate::kube::user::UserClients;
 use app::api::error::ConsoleError;
 use app::api::ports::{
     AuditAccess, BoxFuture, ChangeService, ClusterAccess, ConfigAccess, FollowUpAccess, Services,
+    StorageAccess,
 };
 use app::domain::change::{ChangeArea, FollowUpView};
 use serde::de::DeserializeOwned;
@@ -58,6 +60,17 @@ impl RequestServices {
     }
 }
 
+impl RequestServices {
+    fn storage_service(&self) -> Result<Arc<storage::StorageService>, ConsoleError> {
+        Ok(Arc::new(storage::StorageService {
+            client: self.client()?,
+            cluster: self.cluster()?,
+            pipeline: self.pipeline.clone(),
+            requester: self.requester.clone(),
+        }))
+    }
+}
+
 impl Services for RequestServices {
     fn cluster(&self) -> Result<Arc<dyn ClusterAccess>, ConsoleError> {
         let users = self.users.as_ref().ok_or_else(|| {
@@ -76,9 +89,14 @@ impl Services for RequestServices {
         Ok(self.registry_config_service()?)
     }
 
+    fn storage(&self) -> Result<Arc<dyn StorageAccess>, ConsoleError> {
+        Ok(self.storage_service()?)
+    }
+
     fn changes(&self, area: ChangeArea) -> Result<Arc<dyn ChangeService>, ConsoleError> {
         match area {
             ChangeArea::RegistryConfig => Ok(self.registry_config_service()?),
+            ChangeArea::Storage => Ok(self.storage_service()?),
         }
     }
 

@@ -4,6 +4,8 @@
 //! the console is the only guard. Each violation names the field and the fix, through a
 //! catalogue key, so it reads the same in English and Japanese.
 
+use crate::domain::storage::validate::storage_field_rules;
+pub use crate::domain::storage::validate::{is_http_url, is_s3_bucket, without_password};
 pub use crate::domain::violation::{Severity, Violation, message};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -65,54 +67,6 @@ pub fn is_dns_subdomain(name: &str) -> bool {
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
-}
-
-/// S3 bucket naming rules (3–63 characters, lower case, digits, `.` and `-`, starting and
-/// ending with a letter or digit, no `..`, not an IP address).
-pub fn is_s3_bucket(name: &str) -> bool {
-    let len_ok = (3..=63).contains(&name.len());
-    let chars_ok = name
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-    let ends_ok = name
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_alphanumeric())
-        && name
-            .bytes()
-            .last()
-            .is_some_and(|b| b.is_ascii_alphanumeric());
-    let ip_like = name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok());
-    len_ok && chars_ok && ends_ok && !name.contains("..") && !ip_like
-}
-
-/// An absolute `http://` or `https://` URL with a host (after any `user:password@`).
-fn is_http_url(text: &str) -> bool {
-    (text.starts_with("https://") || text.starts_with("http://"))
-        && text.split("://").nth(1).is_some_and(|rest| {
-            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            let host = authority.rsplit('@').next().unwrap_or_default();
-            let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
-            !name.is_empty() && !authority.contains(char::is_whitespace)
-        })
-}
-
-/// `url` with the password of its `user:password@` part replaced by `…`: a URL quoted in a
-/// message goes to the browser, and a proxy URL's password never may.
-pub fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
-            let hidden = if userinfo.contains(':') { ":…" } else { "" };
-            format!("{scheme}://{user}{hidden}@{host}{tail}")
-        }
-        None => url.to_string(),
-    }
 }
 
 /// SPEC §3 `proxy`: the registry hands these to its HTTP client; anything but an http(s)
@@ -192,111 +146,8 @@ fn storage_rules(spec: &Value, ctx: &RuleContext, out: &mut Vec<Violation>) {
             ));
         }
     }
-    let Some(storage) = storage else { return };
-    if let Some(s3) = storage.get("s3").filter(|v| v.is_object()) {
-        let bucket = s3.get("bucket").and_then(Value::as_str).unwrap_or_default();
-        if !bucket.is_empty() && !is_s3_bucket(bucket) {
-            out.push(
-                Violation::error("spec.storage.s3.bucket", "rule.s3.bucket").with("value", bucket),
-            );
-        }
-        if let Some(endpoint) = s3.get("regionEndpoint").and_then(Value::as_str)
-            && !endpoint.is_empty()
-            && !is_http_url(endpoint)
-        {
-            out.push(
-                Violation::error("spec.storage.s3.regionEndpoint", "rule.url")
-                    .with("value", without_password(endpoint)),
-            );
-        }
-        let encrypt = s3.get("encrypt").and_then(Value::as_bool).unwrap_or(false);
-        if s3
-            .get("keyID")
-            .and_then(Value::as_str)
-            .is_some_and(|k| !k.is_empty())
-            && !encrypt
-        {
-            out.push(Violation::error(
-                "spec.storage.s3.keyID",
-                "rule.s3.key_without_encrypt",
-            ));
-        }
-        if let Some(chunk) = s3.get("chunkSizeMiB").and_then(Value::as_i64)
-            && !(5..=5120).contains(&chunk)
-        {
-            out.push(
-                Violation::error("spec.storage.s3.chunkSizeMiB", "rule.s3.chunk")
-                    .with("value", chunk),
-            );
-        }
-    }
-    if let Some(azure) = storage.get("azure").filter(|v| v.is_object()) {
-        let account = azure
-            .get("accountName")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let account_ok = (3..=24).contains(&account.len())
-            && account
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        if !account_ok {
-            out.push(
-                Violation::error("spec.storage.azure.accountName", "rule.azure.account")
-                    .with("value", account),
-            );
-        }
-        if let Some(container) = azure.get("container").and_then(Value::as_str)
-            && !container.is_empty()
-        {
-            let ok = (3..=63).contains(&container.len())
-                && container.split('-').all(|part| {
-                    !part.is_empty()
-                        && part
-                            .bytes()
-                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-                });
-            if !ok {
-                out.push(
-                    Violation::error("spec.storage.azure.container", "rule.azure.container")
-                        .with("value", container),
-                );
-            }
-        }
-    }
-    if let Some(gcs) = storage.get("gcs").filter(|v| v.is_object()) {
-        let bucket = gcs
-            .get("bucket")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if !bucket.is_empty() && !is_s3_bucket(&bucket.replace('_', "-")) {
-            out.push(
-                Violation::error("spec.storage.gcs.bucket", "rule.gcs.bucket")
-                    .with("value", bucket),
-            );
-        }
-    }
-    if let Some(swift) = storage.get("swift").filter(|v| v.is_object()) {
-        let auth = swift
-            .get("authURL")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if !is_http_url(auth) {
-            out.push(
-                Violation::error("spec.storage.swift.authURL", "rule.url")
-                    .with("value", without_password(auth)),
-            );
-        }
-        if swift
-            .get("container")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .is_empty()
-        {
-            out.push(Violation::error(
-                "spec.storage.swift.container",
-                "rule.required",
-            ));
-        }
+    if let Some(storage) = storage {
+        storage_field_rules(storage, out);
     }
 }
 

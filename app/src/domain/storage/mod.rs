@@ -1,4 +1,8 @@
-//! Registry storage: the credentials Secret and its keys, and the storage wizard's paths.
+//! Registry storage: the credentials Secret and its keys, each storage type's field
+//! checks, and the storage wizard's paths.
 
 pub mod credentials;
+pub mod validate;
+pub mod wizard;
+
 pub use credentials::*;

@@ -1,0 +1,772 @@
+//! The storage wizard against a real console, the sandbox's API server, operator and
+//! claim binder: each path writes what the guide's `oc` commands write (expected objects
+//! written out by hand from the guide), valid against the CRDs; the operator rolls out or
+//! reports the storage condition; credentials never come back (a canary value is searched
+//! for in every response, the audit export and the console's log); viewers are refused by
+//! the console and by the API server; a stale version is a conflict.
+
+mod support;
+
+use app::domain::storage::wizard::{StorageForm, StorageIntent, StorageSubmission, StorageView};
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::{Value, json};
+use std::sync::Mutex;
+use std::time::Duration;
+use support::{SandboxConsole, sign_in, start_sandbox_console};
+
+/// Tests in this file change the one registry Config; one at a time.
+static CONFIG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const NS: &str = "openshift-image-registry";
+const SECRET: &str = "image-registry-private-configuration-user";
+
+/// Everything the console process logs (this test binary's global subscriber).
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct LogWriter;
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut log) = LOG.lock() {
+            log.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("debug")
+        .with_writer(|| LogWriter)
+        .try_init();
+}
+
+fn api(
+    client: kube::Client,
+    group: &str,
+    kind: &str,
+    plural: &str,
+    ns: Option<&str>,
+) -> Api<DynamicObject> {
+    let version = "v1";
+    let resource =
+        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
+    match ns {
+        Some(ns) => Api::namespaced_with(client, ns, &resource),
+        None => Api::all_with(client, &resource),
+    }
+}
+
+fn configs(client: kube::Client) -> Api<DynamicObject> {
+    api(
+        client,
+        "imageregistry.operator.openshift.io",
+        "Config",
+        "configs",
+        None,
+    )
+}
+
+fn claims(client: kube::Client) -> Api<DynamicObject> {
+    api(
+        client,
+        "",
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        Some(NS),
+    )
+}
+
+fn secrets(client: kube::Client) -> Api<DynamicObject> {
+    api(client, "", "Secret", "secrets", Some(NS))
+}
+
+async fn admin_kube() -> kube::Client {
+    let sandbox = registry_console_sandbox::harness::shared();
+    registry_console_sandbox::sandbox::admin_client(&sandbox.kubeconfig)
+        .await
+        .expect("admin client")
+}
+
+async fn config_now(kube: &kube::Client) -> Value {
+    serde_json::to_value(configs(kube.clone()).get("cluster").await.expect("get")).expect("json")
+}
+
+/// A fresh bare-metal install: Removed, no storage, no claims, no credentials.
+async fn reset(kube: &kube::Client) {
+    let patch = json!({ "spec": { "managementState": "Removed", "replicas": 1, "rolloutStrategy": null,
+        "storage": { "emptyDir": null, "pvc": null, "s3": null, "gcs": null, "azure": null, "swift": null } } });
+    configs(kube.clone())
+        .patch("cluster", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .expect("reset");
+    for name in ["image-registry-storage", "registry-block"] {
+        let _ = claims(kube.clone()).delete(name, &Default::default()).await;
+    }
+    let _ = secrets(kube.clone())
+        .delete(SECRET, &Default::default())
+        .await;
+    // Deleted claims linger while their finalizers run.
+    for _ in 0..50 {
+        let left = claims(kube.clone())
+            .list(&Default::default())
+            .await
+            .expect("claims")
+            .items;
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+struct User {
+    client: reqwest::Client,
+    csrf: String,
+}
+
+async fn user(console: &SandboxConsole, name: &str) -> User {
+    let (client, _) = sign_in(console, name, "/storage").await;
+    let html = client
+        .get(format!("{}/storage", console.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let csrf = support::csrf_token(&html);
+    User { client, csrf }
+}
+
+impl User {
+    async fn call(
+        &self,
+        console: &SandboxConsole,
+        function: &str,
+        form: &[(&str, String)],
+    ) -> (u16, Value, String) {
+        let response = self
+            .client
+            .post(format!("{}/api/{function}", console.base))
+            .header("origin", &console.base)
+            .header("x-csrf-token", &self.csrf)
+            .form(form)
+            .send()
+            .await
+            .expect("server function");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        )
+    }
+
+    async fn load(&self, console: &SandboxConsole) -> (StorageView, String) {
+        let (status, body, text) = self.call(console, "storage", &[]).await;
+        assert_eq!(status, 200, "{text}");
+        (serde_json::from_value(body).expect("StorageView"), text)
+    }
+
+    async fn submit(
+        &self,
+        console: &SandboxConsole,
+        function: &str,
+        draft: &StorageSubmission,
+        reason: &str,
+    ) -> (u16, Value, String) {
+        let json = serde_json::to_string(draft).expect("json");
+        self.call(
+            console,
+            function,
+            &[
+                ("area", "Storage".to_string()),
+                ("draft", json),
+                ("reason", reason.to_string()),
+            ],
+        )
+        .await
+    }
+}
+
+fn draft(view: &StorageView, form: StorageForm) -> StorageSubmission {
+    StorageSubmission {
+        config_version: view.config_version.clone(),
+        config_spec: view.spec.clone(),
+        secret_version: view
+            .credentials
+            .as_ref()
+            .ok()
+            .and_then(|c| c.version.clone()),
+        form,
+        ..Default::default()
+    }
+}
+
+/// The objects must validate against the real CRDs (`../shared/crds`).
+fn valid(group: &str, kind: &str, object: &Value) {
+    let problems = registry_console::change::crds::validate_object(group, "v1", kind, object);
+    assert!(problems.is_empty(), "{kind} invalid: {problems:?}");
+}
+
+/// Waits until the Config's condition `kind` has `status`; returns the condition.
+async fn condition(kube: &kube::Client, kind: &str, status: &str) -> Value {
+    for _ in 0..150 {
+        let config = config_now(kube).await;
+        if let Some(found) = config["status"]["conditions"].as_array().and_then(|l| {
+            l.iter()
+                .find(|c| c["type"] == kind && c["status"] == status)
+        }) {
+            return found.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!(
+        "{kind} never became {status}: {}",
+        config_now(kube).await["status"]
+    );
+}
+
+/// Follows the change (as the page does) until the registry runs; its last view.
+async fn healthy(admin: &User, console: &SandboxConsole, change: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..150 {
+        let (_, follow, _) = admin
+            .call(
+                console,
+                "change_follow_up",
+                &[("change_id", change.to_string())],
+            )
+            .await;
+        if follow["state"] == "Healthy" {
+            return follow;
+        }
+        last = follow;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the rollout never became healthy: {last}");
+}
+
+fn without_status(mut object: Value) -> Value {
+    if let Some(map) = object.as_object_mut() {
+        map.remove("status");
+    }
+    object
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bare_metal_from_removed_is_the_guides_procedure_in_one_change() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    let console = start_sandbox_console(&[]).await;
+    let admin = user(&console, "admin").await;
+    let (view, _) = admin.load(&console).await;
+    assert_eq!(view.platform, Ok(Some("BareMetal".to_string())));
+    assert_eq!(view.management_state, "Removed");
+    let classes = view.storage_classes.clone().expect("classes");
+    assert!(classes.iter().any(|c| c.default));
+
+    let form = StorageForm {
+        path: "pvc".into(),
+        ..StorageForm::new()
+    };
+    let (status, applied, text) = admin
+        .submit(
+            &console,
+            "apply_change",
+            &draft(&view, form),
+            "bare metal: registry on shared storage",
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    // Guide 3.4.2 (`{"spec":{"managementState":"Managed"}}`) and 3.4.4 (`storage: pvc:
+    // claim:` left empty) as one merge patch.
+    assert_eq!(
+        applied["steps"][0]["oc_command"],
+        r#"oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"managementState":"Managed","storage":{"pvc":{}}}}'"#
+    );
+    let spec = config_now(&kube).await["spec"].clone();
+    assert_eq!(spec["managementState"], "Managed");
+    assert!(spec["storage"]["pvc"].is_object(), "{spec}");
+    valid(
+        "imageregistry.operator.openshift.io",
+        "Config",
+        &without_status(config_now(&kube).await),
+    );
+
+    // The operator creates its claim (RWX, 100Gi), the binder binds it, the registry runs.
+    let change = applied["change_id"].as_str().expect("id").to_string();
+    let follow = healthy(&admin, &console, &change).await;
+    assert_eq!(follow["claim"], "image-registry-storage");
+    let claim = serde_json::to_value(
+        claims(kube.clone())
+            .get("image-registry-storage")
+            .await
+            .expect("operator's claim"),
+    )
+    .expect("json");
+    assert_eq!(claim["spec"]["accessModes"], json!(["ReadWriteMany"]));
+    assert_eq!(claim["spec"]["resources"]["requests"]["storage"], "100Gi");
+    assert_eq!(claim["status"]["phase"], "Bound", "{claim}");
+    let (after, _) = admin.load(&console).await;
+    assert!(
+        after
+            .claims
+            .expect("claims")
+            .iter()
+            .any(|c| c.name == "image-registry-storage" && c.phase == "Bound")
+    );
+    reset(&kube).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn block_storage_creates_its_claim_with_one_replica_and_recreate() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    configs(kube.clone())
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "replicas": 2 } })),
+        )
+        .await
+        .expect("two replicas");
+    let console = start_sandbox_console(&[]).await;
+    let admin = user(&console, "admin").await;
+    let (view, _) = admin.load(&console).await;
+    let form = StorageForm {
+        path: "block".into(),
+        block_name: "registry-block".into(),
+        block_class: "sandbox-block".into(),
+        ..StorageForm::new()
+    };
+    let (status, applied, text) = admin
+        .submit(
+            &console,
+            "apply_change",
+            &draft(&view, form),
+            "block storage for the registry",
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    // The claim comes first (the Config refers to it), then guide 3.4.6's patch.
+    let commands: Vec<&str> = applied["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["oc_command"].as_str())
+        .collect();
+    assert!(
+        commands[0].starts_with("oc create -f - <<'EOF'"),
+        "{commands:?}"
+    );
+    assert_eq!(
+        commands[1],
+        r#"oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"managementState":"Managed","replicas":1,"rolloutStrategy":"Recreate","storage":{"pvc":{"claim":"registry-block"}}}}'"#
+    );
+    // Guide 3.5.5's pvc.yaml, in the registry's namespace, with the class picked.
+    let expected_claim = json!({
+        "kind": "PersistentVolumeClaim",
+        "apiVersion": "v1",
+        "metadata": { "name": "registry-block", "namespace": NS },
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": { "requests": { "storage": "100Gi" } },
+            "storageClassName": "sandbox-block"
+        }
+    });
+    let claim = serde_json::to_value(
+        claims(kube.clone())
+            .get("registry-block")
+            .await
+            .expect("claim"),
+    )
+    .expect("json");
+    for pointer in [
+        "/metadata/name",
+        "/metadata/namespace",
+        "/spec/accessModes",
+        "/spec/resources",
+        "/spec/storageClassName",
+    ] {
+        assert_eq!(
+            claim.pointer(pointer),
+            expected_claim.pointer(pointer),
+            "{pointer}"
+        );
+    }
+    let spec = config_now(&kube).await["spec"].clone();
+    assert_eq!(
+        (spec["replicas"].clone(), spec["rolloutStrategy"].clone()),
+        (json!(1), json!("Recreate"))
+    );
+    assert_eq!(spec["storage"]["pvc"]["claim"], "registry-block");
+    valid(
+        "imageregistry.operator.openshift.io",
+        "Config",
+        &without_status(config_now(&kube).await),
+    );
+
+    // Followed until the claim is bound and the registry runs.
+    let change = applied["change_id"].as_str().expect("id").to_string();
+    let follow = healthy(&admin, &console, &change).await;
+    assert_eq!(follow["claim"], "registry-block");
+    assert_eq!(follow["claim_phase"], "Bound");
+    reset(&kube).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_credentials_are_write_only_rotation_is_its_own_change_and_the_sandbox_says_it_cannot_reach_s3()
+ {
+    capture_logs();
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    let console = start_sandbox_console(&[]).await;
+    let admin = user(&console, "admin").await;
+    let (view, _) = admin.load(&console).await;
+    let canary_access = "AKIACANARY0123456789";
+    let canary_secret = "canary/Secret+Key0123456789abcdefghijklmno";
+    let form = StorageForm {
+        path: "s3".into(),
+        s3_bucket: "registry-images".into(),
+        s3_region: "us-east-1".into(),
+        s3_encrypt: true,
+        ..StorageForm::new()
+    };
+    let mut s3 = draft(&view, form.clone());
+    s3.credentials
+        .insert("REGISTRY_STORAGE_S3_ACCESSKEY".into(), canary_access.into());
+    s3.credentials
+        .insert("REGISTRY_STORAGE_S3_SECRETKEY".into(), canary_secret.into());
+    let mut bodies = Vec::new();
+
+    let (status, preview, text) = admin.submit(&console, "preview_change", &s3, "").await;
+    assert_eq!(status, 200, "{text}");
+    bodies.push(text);
+    // Guide 3.1.1's secret (values as placeholders), before the Config.
+    assert_eq!(preview["steps"][0]["object"]["kind"], "Secret");
+    assert_eq!(preview["steps"][1]["object"]["kind"], "Config");
+    let (status, _, text) = admin
+        .submit(&console, "apply_change", &s3, "S3 bucket for the registry")
+        .await;
+    assert_eq!(status, 200, "{text}");
+    bodies.push(text);
+
+    let secret = serde_json::to_value(secrets(kube.clone()).get(SECRET).await.expect("secret"))
+        .expect("json");
+    let decoded = registry_console::change::rules::secret_data(&secret);
+    assert_eq!(
+        decoded["REGISTRY_STORAGE_S3_ACCESSKEY"],
+        canary_access.as_bytes()
+    );
+    assert_eq!(
+        decoded["REGISTRY_STORAGE_S3_SECRETKEY"],
+        canary_secret.as_bytes()
+    );
+    let spec = config_now(&kube).await["spec"].clone();
+    assert_eq!(
+        spec["storage"]["s3"],
+        json!({ "bucket": "registry-images", "region": "us-east-1", "encrypt": true })
+    );
+    valid(
+        "imageregistry.operator.openshift.io",
+        "Config",
+        &without_status(config_now(&kube).await),
+    );
+    // The sandbox does not pretend: it says it cannot reach S3.
+    let exists = condition(&kube, "StorageExists", "Unknown").await;
+    assert_eq!(exists["reason"], "SandboxCannotReachCloud");
+
+    let (after, text) = admin.load(&console).await;
+    bodies.push(text.clone());
+    let credentials = after.credentials.clone().expect("readable");
+    assert_eq!(
+        credentials.keys,
+        vec![
+            "REGISTRY_STORAGE_S3_ACCESSKEY",
+            "REGISTRY_STORAGE_S3_SECRETKEY"
+        ]
+    );
+    assert_eq!(credentials.set_by.as_deref(), Some("Sandbox Admin"));
+    let first_change = credentials.change_id.clone().expect("change");
+    let html = admin
+        .client
+        .get(format!("{}/storage", console.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    bodies.push(html);
+
+    // Rotation: the Secret only, its own audited change.
+    let mut rotate = draft(&after, after.form());
+    rotate.intent = StorageIntent::RotateCredentials;
+    let rotated = "AKIAROTATEDCANARY999";
+    rotate
+        .credentials
+        .insert("REGISTRY_STORAGE_S3_ACCESSKEY".into(), rotated.into());
+    rotate.credentials.insert(
+        "REGISTRY_STORAGE_S3_SECRETKEY".into(),
+        format!("{canary_secret}-2"),
+    );
+    let (status, applied, text) = admin
+        .submit(&console, "apply_change", &rotate, "rotate the S3 keys")
+        .await;
+    assert_eq!(status, 200, "{text}");
+    bodies.push(text);
+    assert_eq!(
+        applied["steps"].as_array().map(Vec::len),
+        Some(1),
+        "the Secret only"
+    );
+    let (rotated_view, text) = admin.load(&console).await;
+    bodies.push(text);
+    let credentials = rotated_view.credentials.expect("readable");
+    assert_ne!(
+        credentials.change_id.as_deref(),
+        Some(first_change.as_str()),
+        "who and when of the rotation"
+    );
+    assert!(credentials.set_at.is_some());
+
+    // Never in a response, the audit trail or the log.
+    let export = admin
+        .client
+        .get(format!("{}/audit/export.jsonl", console.base))
+        .send()
+        .await
+        .expect("export")
+        .text()
+        .await
+        .expect("text");
+    assert!(export.contains("rotate the S3 keys") && export.contains("fingerprint:"));
+    bodies.push(export);
+    bodies.push(String::from_utf8_lossy(&LOG.lock().expect("log")).into_owned());
+    for body in &bodies {
+        for canary in [
+            canary_access,
+            canary_secret,
+            rotated,
+            "Q0FOQVJZ",
+            "QUtJQUNBTkFSWT",
+        ] {
+            assert!(
+                !body.contains(canary),
+                "{canary} leaked: {}",
+                &body[..body.len().min(400)]
+            );
+        }
+    }
+    reset(&kube).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_is_named_and_changes_nothing() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    let console = start_sandbox_console(&[]).await;
+    let admin = user(&console, "admin").await;
+    let (view, _) = admin.load(&console).await;
+    let before = config_now(&kube).await["metadata"]["resourceVersion"].clone();
+    let fields = |error: &Value| -> Vec<String> {
+        error["Change"]["Invalid"]
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .filter_map(|v| v["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+
+    // emptyDir without its confirmation.
+    let empty = draft(
+        &view,
+        StorageForm {
+            path: "emptyDir".into(),
+            ..StorageForm::new()
+        },
+    );
+    let (status, error, text) = admin
+        .submit(&console, "apply_change", &empty, "try emptyDir")
+        .await;
+    assert_eq!(status, 422, "{text}");
+    assert_eq!(fields(&error), vec!["confirm.emptyDir"]);
+    // S3 without credentials, with a bad bucket and a keyID but no encryption.
+    let s3 = draft(
+        &view,
+        StorageForm {
+            path: "s3".into(),
+            s3_bucket: "Bad_Bucket".into(),
+            s3_region: "us-east-1".into(),
+            s3_key_id: "arn:aws:kms:k".into(),
+            s3_chunk_size_mib: "4".into(),
+            ..StorageForm::new()
+        },
+    );
+    let (status, error, text) = admin.submit(&console, "preview_change", &s3, "").await;
+    assert_eq!(status, 422, "{text}");
+    for field in [
+        "secret.REGISTRY_STORAGE_S3_ACCESSKEY",
+        "spec.storage.s3.bucket",
+        "spec.storage.s3.keyID",
+        "spec.storage.s3.chunkSizeMiB",
+    ] {
+        assert!(
+            fields(&error).contains(&field.to_string()),
+            "{field}: {text}"
+        );
+    }
+    // A GCS key file of the wrong project.
+    let mut gcs = draft(
+        &view,
+        StorageForm {
+            path: "gcs".into(),
+            gcs_bucket: "registry-images".into(),
+            gcs_project_id: "my-project-123".into(),
+            ..StorageForm::new()
+        },
+    );
+    gcs.credentials.insert("REGISTRY_STORAGE_GCS_KEYFILE".into(), json!({ "type": "service_account", "project_id": "other-project-9", "client_email": "r@other-project-9.iam.gserviceaccount.com", "private_key": "-----BEGIN PRIVATE KEY-----\nX\n-----END PRIVATE KEY-----\n" }).to_string());
+    let (status, _, text) = admin.submit(&console, "preview_change", &gcs, "").await;
+    assert_eq!(status, 422, "{text}");
+    assert!(text.contains("rule.gcs.keyfile_project"), "{text}");
+    // A block claim on a class the cluster does not have.
+    let block = draft(
+        &view,
+        StorageForm {
+            path: "block".into(),
+            block_class: "gold".into(),
+            ..StorageForm::new()
+        },
+    );
+    let (status, error, text) = admin.submit(&console, "preview_change", &block, "").await;
+    assert_eq!(status, 422, "{text}");
+    assert_eq!(fields(&error), vec!["claim.storageClassName"]);
+
+    assert_eq!(
+        config_now(&kube).await["metadata"]["resourceVersion"],
+        before
+    );
+    assert!(
+        secrets(kube.clone())
+            .get_opt(SECRET)
+            .await
+            .expect("get")
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_version_is_a_conflict_and_viewers_are_refused_twice() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    let console = start_sandbox_console(&[]).await;
+    let admin = user(&console, "admin").await;
+    let (stale, _) = admin.load(&console).await;
+    configs(kube.clone())
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "logLevel": "Debug" } })),
+        )
+        .await
+        .expect("someone else");
+    let pvc = draft(
+        &stale,
+        StorageForm {
+            path: "pvc".into(),
+            ..StorageForm::new()
+        },
+    );
+    let (status, error, text) = admin
+        .submit(&console, "apply_change", &pvc, "bare metal storage")
+        .await;
+    assert_eq!(status, 409, "{text}");
+    assert!(
+        error["Change"]["Conflict"]["underneath"]
+            .as_array()
+            .expect("diff")
+            .iter()
+            .any(|c| c["path"] == "spec.logLevel")
+    );
+    assert_eq!(
+        config_now(&kube).await["spec"]["managementState"],
+        "Removed"
+    );
+
+    // A viewer reads the page, but the console refuses the change…
+    let viewer = user(&console, "viewer").await;
+    let (view, _) = viewer.load(&console).await;
+    assert!(
+        view.credentials.is_err(),
+        "viewers cannot read secrets: {:?}",
+        view.credentials
+    );
+    let mut s3 = draft(
+        &view,
+        StorageForm {
+            path: "s3".into(),
+            s3_bucket: "images".into(),
+            s3_region: "us-east-1".into(),
+            ..StorageForm::new()
+        },
+    );
+    s3.credentials
+        .insert("REGISTRY_STORAGE_S3_ACCESSKEY".into(), "a".into());
+    s3.credentials
+        .insert("REGISTRY_STORAGE_S3_SECRETKEY".into(), "b".into());
+    let (status, _, text) = viewer
+        .submit(&console, "apply_change", &s3, "viewer tries")
+        .await;
+    assert_eq!(status, 403, "{text}");
+    // …and so does the API server, as the viewer.
+    let sandbox = registry_console_sandbox::harness::shared();
+    let tokens =
+        registry_console_sandbox::oidc_login::sign_in(&sandbox.oidc, "viewer", "viewer-password")
+            .await
+            .expect("tokens");
+    let kubeconfig = kube::config::Kubeconfig::read_from(&sandbox.kubeconfig).expect("kubeconfig");
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .expect("config");
+    config.auth_info = kube::config::AuthInfo {
+        token: Some(tokens.id_token.clone().into()),
+        ..Default::default()
+    };
+    let as_viewer = kube::Client::try_from(config).expect("client");
+    let secret: DynamicObject = serde_json::from_value(json!({ "apiVersion": "v1", "kind": "Secret", "metadata": { "name": SECRET, "namespace": NS }, "stringData": { "REGISTRY_STORAGE_S3_ACCESSKEY": "a" } })).expect("secret");
+    let refused = secrets(as_viewer.clone())
+        .create(&Default::default(), &secret)
+        .await
+        .expect_err("viewer");
+    assert!(
+        matches!(refused, kube::Error::Api(ref s) if s.code == 403),
+        "{refused:?}"
+    );
+    let refused = configs(as_viewer)
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "storage": { "emptyDir": {} } } })),
+        )
+        .await
+        .expect_err("viewer");
+    assert!(
+        matches!(refused, kube::Error::Api(ref s) if s.code == 403),
+        "{refused:?}"
+    );
+    reset(&kube).await;
+}
