@@ -42,3 +42,29 @@ export const getConfig = () => request('GET', CONFIG);
 
 export const patchConfig = (patch) =>
   request('PATCH', `${CONFIG}?fieldManager=kubectl-patch`, patch, 'application/merge-patch+json');
+
+const NS = '/api/v1/namespaces/openshift-image-registry';
+
+export const getClaim = (name) => request('GET', `${NS}/persistentvolumeclaims/${name}`);
+export const listClaims = () => request('GET', `${NS}/persistentvolumeclaims`);
+export const getSecret = (name) => request('GET', `${NS}/secrets/${name}`);
+
+/// Deletes an object; absent is fine.
+export const remove = (path) => request('DELETE', path).catch((e) => {
+  if (!String(e.message).includes(': 404 ')) throw e;
+});
+
+/// A fresh bare-metal install: Removed, no storage, no claims, no credentials secret
+/// (deleted claims finish once the sandbox's binder releases them).
+export async function resetStorage() {
+  await patchConfig({ spec: { managementState: 'Removed', replicas: 1, rolloutStrategy: null, logLevel: 'Normal',
+    storage: { emptyDir: null, pvc: null, s3: null, gcs: null, azure: null, swift: null } } });
+  for (const name of ['image-registry-storage', 'registry-block']) {
+    await remove(`${NS}/persistentvolumeclaims/${name}`);
+  }
+  await remove(`${NS}/secrets/image-registry-private-configuration-user`);
+  for (let i = 0; i < 50; i += 1) {
+    if ((await listClaims()).items.length === 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -509,7 +509,7 @@ async fn s3_credentials_are_write_only_rotation_is_its_own_change_and_the_sandbo
     bodies.push(html);
 
     // Rotation: the Secret only, its own audited change.
-    let mut rotate = draft(&after, after.form());
+    let mut rotate = draft(&after, after.wizard_state().form());
     rotate.intent = StorageIntent::RotateCredentials;
     let rotated = "AKIAROTATEDCANARY999";
     rotate

@@ -17,12 +17,13 @@ pub async fn storage() -> Result<StorageView, ConsoleError> {
     .await
 }
 
-/// The same, as the JSON text of the view, for the wizard island (which reads it with the
-/// decoder its props already need, and without the full error type's decoder).
+/// What the wizard island needs of the same view, as JSON text (the island reads it with
+/// the decoder its props already need, and without the full error type's decoder).
 #[leptos::server(prefix = "/api", endpoint = "storage_state", client = super::csrf_client::CsrfClient)]
 pub async fn storage_state() -> Result<String, super::changes::ReplyError> {
     let view = storage()
         .await
         .map_err(|e| super::changes::ReplyError::Failed(e.to_string()))?;
-    serde_json::to_string(&view).map_err(|e| super::changes::ReplyError::Failed(e.to_string()))
+    serde_json::to_string(&view.wizard_state())
+        .map_err(|e| super::changes::ReplyError::Failed(e.to_string()))
 }

@@ -93,6 +93,30 @@ fn is_wait_duration(text: &str) -> bool {
     crate::domain::duration::parse_go(text).is_ok_and(|d| !d.is_negative())
 }
 
+/// SPEC §4 rule 3: a claim only one node can mount (no ReadWriteMany) runs one replica, and
+/// only with the Recreate rollout (the new pod cannot start while the old holds it).
+pub fn read_write_once_rules(
+    replicas: i64,
+    strategy: &str,
+    modes: &[String],
+    out: &mut Vec<Violation>,
+) {
+    if modes.iter().any(|m| m == "ReadWriteMany") {
+        return;
+    }
+    if replicas > 1 {
+        out.push(
+            Violation::error("spec.replicas", "rule.pvc.rwo_replicas").with("replicas", replicas),
+        );
+    }
+    if strategy != "Recreate" {
+        out.push(Violation::error(
+            "spec.rolloutStrategy",
+            "rule.pvc.rwo_strategy",
+        ));
+    }
+}
+
 fn storage_rules(spec: &Value, ctx: &RuleContext, out: &mut Vec<Violation>) {
     let storage = spec.get("storage").and_then(Value::as_object);
     let set: Vec<&str> = STORAGE_TYPES
@@ -131,20 +155,8 @@ fn storage_rules(spec: &Value, ctx: &RuleContext, out: &mut Vec<Violation>) {
     }
     if set == ["pvc"]
         && let Some(modes) = &ctx.claim_access_modes
-        && !modes.iter().any(|m| m == "ReadWriteMany")
     {
-        if replicas > 1 {
-            out.push(
-                Violation::error("spec.replicas", "rule.pvc.rwo_replicas")
-                    .with("replicas", replicas),
-            );
-        }
-        if strategy != "Recreate" {
-            out.push(Violation::error(
-                "spec.rolloutStrategy",
-                "rule.pvc.rwo_strategy",
-            ));
-        }
+        read_write_once_rules(replicas, strategy, modes, out);
     }
     if let Some(storage) = storage {
         storage_field_rules(storage, out);

@@ -7,7 +7,7 @@ use super::validate::{claim_size_rules, key_file_rules, storage_field_rules};
 use crate::domain::access::REGISTRY_NAMESPACE;
 use crate::domain::conditions::ConditionView;
 use crate::domain::registry_config::form::StorageSummary;
-use crate::domain::registry_config::rules::{RuleContext, is_dns_subdomain, validate_config_spec};
+use crate::domain::registry_config::rules::{is_dns_subdomain, read_write_once_rules};
 use crate::domain::violation::Violation;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -440,17 +440,73 @@ pub struct StorageView {
 }
 
 impl StorageView {
+    /// What the wizard island needs of the view.
+    pub fn wizard_state(&self) -> WizardState {
+        WizardState {
+            platform: self.platform.clone().ok().flatten(),
+            config_version: self.config_version.clone(),
+            spec: self.spec.clone(),
+            secret_version: self
+                .credentials
+                .as_ref()
+                .ok()
+                .and_then(|c| c.version.clone()),
+            existing_keys: self
+                .credentials
+                .as_ref()
+                .map(|c| c.keys.clone())
+                .unwrap_or_default(),
+            claims: self.claims.clone().unwrap_or_default(),
+            storage_classes: self.storage_classes.clone().ok(),
+            update_denied: self.update_denied.clone(),
+        }
+    }
+}
+
+/// What the wizard island gets (the rest of the view is rendered on the server): fewer
+/// types to decode in the browser.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WizardState {
+    /// `None`: absent or unreadable (the wizard asks).
+    pub platform: Option<String>,
+    pub config_version: String,
+    /// Redacted.
+    pub spec: Value,
+    pub secret_version: Option<String>,
+    pub existing_keys: Vec<String>,
+    pub claims: Vec<ClaimRow>,
+    /// `None`: unreadable.
+    pub storage_classes: Option<Vec<StorageClassRow>>,
+    pub update_denied: Option<String>,
+}
+
+impl WizardState {
     /// The form for this registry: its current storage's path and fields filled in.
     pub fn form(&self) -> StorageForm {
         form_from_spec(&self.spec)
     }
 
-    /// Credential keys the Secret has (empty when it is absent or unreadable).
-    pub fn existing_keys(&self) -> Vec<String> {
-        self.credentials
-            .as_ref()
-            .map(|c| c.keys.clone())
-            .unwrap_or_default()
+    pub fn management_state(&self) -> &str {
+        self.spec
+            .get("managementState")
+            .and_then(Value::as_str)
+            .unwrap_or("Managed")
+    }
+
+    /// What the checks know beyond the draft.
+    pub fn facts(&self) -> WizardFacts {
+        WizardFacts {
+            existing_keys: self.existing_keys.clone(),
+            claims: self.claims.clone(),
+            storage_classes: self.storage_classes.clone(),
+        }
+    }
+
+    /// The current storage uses credentials and the secret exists: they can be rotated.
+    pub fn can_rotate(&self) -> bool {
+        self.secret_version.is_some()
+            && storage_location(&self.spec)
+                .is_some_and(|(kind, _)| !credential_key_sets(&kind).is_empty())
     }
 }
 
@@ -534,9 +590,9 @@ pub fn credential_field(key: &str) -> String {
     format!("secret.{key}")
 }
 
-/// Every check of the draft that needs no cluster round trip: the operator's rules on the
-/// Config as it will be, each path's own fields, the credentials, the new claim, and the
-/// confirmations. The pipeline runs the same through [`validate_config_spec`] again.
+/// Every check of the draft that needs no cluster round trip: each path's own fields, the
+/// ReadWriteOnce rules, the credentials, the new claim, and the confirmations. The
+/// pipeline then runs all the operator's rules on the whole Config.
 pub fn validate_submission(sub: &StorageSubmission, facts: &WizardFacts) -> Vec<Violation> {
     let mut out = Vec::new();
     let Some(path) = sub.form.path() else {
@@ -579,26 +635,22 @@ pub fn validate_submission(sub: &StorageSubmission, facts: &WizardFacts) -> Vec<
         }
         _ => None,
     };
-    let context = RuleContext {
-        claim_access_modes: claim_modes,
-        removal_confirmed: true,
-        current_state: sub
-            .config_spec
-            .get("managementState")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-    };
-    // The operator's rules (SPEC §4), minus the cloud fields checked just below.
-    let mut field_rules = Vec::new();
+    // The operator's rules on what the wizard writes (the pipeline runs all of them again
+    // on the whole Config; the browser does not need the rest).
     if let Some(storage) = desired.get("storage").and_then(Value::as_object) {
-        storage_field_rules(storage, &mut field_rules);
+        storage_field_rules(storage, &mut out);
     }
-    out.extend(
-        validate_config_spec(&desired, &context)
-            .into_iter()
-            .filter(|v| !field_rules.contains(v)),
-    );
-    out.extend(field_rules);
+    if let Some(modes) = claim_modes {
+        read_write_once_rules(
+            desired.get("replicas").and_then(Value::as_i64).unwrap_or(1),
+            desired
+                .get("rolloutStrategy")
+                .and_then(Value::as_str)
+                .unwrap_or("RollingUpdate"),
+            &modes,
+            &mut out,
+        );
+    }
     if path == StoragePath::BlockClaim {
         out.extend(block_claim_rules(form, facts));
     }

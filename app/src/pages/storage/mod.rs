@@ -37,7 +37,7 @@ pub fn StoragePage() -> impl IntoView {
                                     <NowCard view=view.clone() />
                                     <CredentialsCard view=view.clone() />
                                     <ClaimsCard claims=view.claims.clone() classes=view.storage_classes.clone() />
-                                    <StorageWizard view />
+                                    <StorageWizard state=view.wizard_state() />
                                 }
                                 .into_any()
                             }

@@ -2,36 +2,33 @@
 //! fields and credentials, checked as the user types, then the shared change review. After
 //! an apply it continues from the new versions, with the typed credentials forgotten.
 
-use super::paths::{
-    AzureFields, BlockFields, CredentialFields, GcsFields, S3Fields, SharedClaimFields, SwiftFields,
-};
+use super::paths::PathFields;
 use crate::api::changes::FieldError;
 use crate::api::session::use_session;
 use crate::api::storage::storage_state;
 use crate::components::change_review::{ChangeReview, Review};
 use crate::components::language::I18n;
-use crate::components::violations::FieldErrors;
 use crate::domain::change::ChangeArea;
-use crate::domain::storage::credential_key_sets;
 use crate::domain::storage::wizard::{
-    PLATFORMS, StorageIntent, StoragePath, StorageSubmission, StorageView, WizardFacts,
-    desired_spec, is_switch, paths_for_platform, validate_submission,
+    PLATFORMS, StorageIntent, StoragePath, StorageSubmission, WizardState, desired_spec, is_switch,
+    paths_for_platform, validate_submission,
 };
 use crate::domain::violation::Severity;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
 #[island(lazy)]
-pub fn StorageWizard(view: StorageView) -> impl IntoView {
+pub fn StorageWizard(state: WizardState) -> impl IntoView {
     let i18n = I18n::expect();
-    let denied = view.update_denied.clone();
+    let denied = state.update_denied.clone();
     // The console's role and the API server must both allow it (the server checks both
     // again on every call).
     let is_admin = use_session().is_some_and(|s| s.roles.admin);
     let may_change = denied.is_none() && is_admin;
-    let detected = view.platform.clone().ok().flatten();
-    let loaded = RwSignal::new(view.clone());
-    let form = RwSignal::new(view.form());
+    let detected = state.platform.clone();
+    let can_rotate = state.can_rotate();
+    let form = RwSignal::new(state.form());
+    let loaded = RwSignal::new(state);
     let intent = RwSignal::new(StorageIntent::Configure);
     let credentials = RwSignal::new(BTreeMap::<String, String>::new());
     let confirm_empty_dir = RwSignal::new(false);
@@ -42,37 +39,25 @@ pub fn StorageWizard(view: StorageView) -> impl IntoView {
     let review = Review::new(ChangeArea::Storage);
 
     let submission = Memo::new(move |_| {
-        let view = loaded.get();
-        StorageSubmission {
+        loaded.with(|state| StorageSubmission {
             intent: intent.get(),
-            config_version: view.config_version.clone(),
-            config_spec: view.spec.clone(),
-            secret_version: view
-                .credentials
-                .as_ref()
-                .ok()
-                .and_then(|c| c.version.clone()),
+            config_version: state.config_version.clone(),
+            config_spec: state.spec.clone(),
+            secret_version: state.secret_version.clone(),
             form: form.get(),
             credentials: credentials.get(),
             confirm_empty_dir: confirm_empty_dir.get(),
             confirm_switch: confirm_switch.get(),
-        }
-    });
-    let draft = Memo::new(move |_| serde_json::to_string(&submission.get()).unwrap_or_default());
-    let facts = Memo::new(move |_| {
-        loaded.with(|v| WizardFacts {
-            existing_keys: v.existing_keys(),
-            claims: v.claims.clone().unwrap_or_default(),
-            storage_classes: v.storage_classes.clone().ok(),
         })
     });
+    let draft = Memo::new(move |_| serde_json::to_string(&submission.get()).unwrap_or_default());
     // Live checks: the same functions the server runs before its dry run. Messages are
     // filled directly: none of them has plural forms.
     let live = Memo::new(move |_| {
         if !touched.get() {
             return Vec::new();
         }
-        let found = facts.with(|facts| validate_submission(&submission.get(), facts));
+        let found = loaded.with(|state| validate_submission(&submission.get(), &state.facts()));
         found
             .into_iter()
             .filter(|v| v.severity == Severity::Error)
@@ -96,26 +81,15 @@ pub fn StorageWizard(view: StorageView) -> impl IntoView {
         }
         all
     });
-    Effect::new(move |previous: Option<()>| {
-        form.track();
-        credentials.track();
-        if previous.is_some() {
-            touched.set(true);
-        }
-    });
 
     let switching = move || {
-        loaded.with(|v| is_switch(&v.spec, &desired_spec(&v.spec, &form.get())))
-            && intent.get() == StorageIntent::Configure
+        intent.get() == StorageIntent::Configure
+            && loaded.with(|s| is_switch(&s.spec, &desired_spec(&s.spec, &form.get())))
     };
-    let current_kind = view.storage.kind.clone().unwrap_or_default();
-    let can_rotate = !credential_key_sets(&current_kind).is_empty()
-        && view.credentials.as_ref().is_ok_and(|c| c.version.is_some());
-
     let reload = move |keep_edits: bool| {
         leptos::task::spawn_local(async move {
             if let Ok(text) = storage_state().await
-                && let Ok(fresh) = serde_json::from_str::<StorageView>(&text)
+                && let Ok(fresh) = serde_json::from_str::<WizardState>(&text)
             {
                 if !keep_edits {
                     form.try_set(fresh.form());
@@ -127,15 +101,18 @@ pub fn StorageWizard(view: StorageView) -> impl IntoView {
             }
         });
     };
+    let reset = move || {
+        form.set(loaded.with_untracked(WizardState::form));
+        intent.set(StorageIntent::Configure);
+        credentials.set(BTreeMap::new());
+        confirm_empty_dir.set(false);
+        confirm_switch.set(false);
+        review.reset();
+        touched.set(false);
+    };
 
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let choose = move |path: StoragePath| {
-        move |_| {
-            form.update(|f| f.path = path.id().to_string());
-            review.reset();
-        }
-    };
     let path_choice = move |path: StoragePath| {
         view! {
             <label class="choice" data-path=path.id()>
@@ -143,28 +120,43 @@ pub fn StorageWizard(view: StorageView) -> impl IntoView {
                     type="radio"
                     name="path"
                     value=path.id()
-                    checked=form.with_untracked(|f| f.path == path.id())
                     prop:checked=move || form.with(|f| f.path == path.id())
-                    on:change=choose(path)
+                    on:change=move |_| {
+                        form.update(|f| f.path = path.id().to_string());
+                        review.reset();
+                    }
                 />
                 <strong>{i18n.t(path.title_key())}</strong>
                 <span class="help">{i18n.t(path.help_key())}</span>
             </label>
         }
     };
-    let is_path = move |path: StoragePath| form.with(|f| f.path() == Some(path));
     let configuring = move || intent.get() == StorageIntent::Configure;
-    let claims = Signal::derive(move || loaded.with(|v| v.claims.clone().unwrap_or_default()));
+    let claims = Signal::derive(move || loaded.with(|s| s.claims.clone()));
     let classes =
-        Signal::derive(move || loaded.with(|v| v.storage_classes.clone().unwrap_or_default()));
-    let existing = Signal::derive(move || loaded.with(StorageView::existing_keys));
+        Signal::derive(move || loaded.with(|s| s.storage_classes.clone().unwrap_or_default()));
+    let existing = Signal::derive(move || loaded.with(|s| s.existing_keys.clone()));
+    let intent_choice = move |value: &'static str, chosen: StorageIntent, key: &'static str| {
+        view! {
+            <label class="choice">
+                <input type="radio" name="intent" value=value
+                    prop:checked=move || intent.get() == chosen
+                    on:change=move |_| {
+                        intent.set(chosen);
+                        form.set(loaded.with_untracked(WizardState::form));
+                        review.reset();
+                    } />
+                {i18n.t(key)}
+            </label>
+        }
+    };
 
     view! {
         <section
             class="card storage-wizard"
             aria-labelledby="wizard-heading"
             data-hydrated=move || hydrated.get().to_string()
-            data-version=move || loaded.with(|v| v.config_version.clone())
+            data-version=move || loaded.with(|s| s.config_version.clone())
         >
             <h2 id="wizard-heading">{i18n.t("storage.wizard.title")}</h2>
             {denied
@@ -176,8 +168,12 @@ pub fn StorageWizard(view: StorageView) -> impl IntoView {
                         </div>
                     }
                 })}
+            // method="post": a submit before hydration is refused by the CSRF check instead
+            // of putting the fields into a GET URL.
             <form
                 method="post"
+                on:input=move |_| touched.set(true)
+                on:change=move |_| touched.set(true)
                 on:submit=move |ev| {
                     ev.prevent_default();
                     touched.set(true);
@@ -185,95 +181,58 @@ pub fn StorageWizard(view: StorageView) -> impl IntoView {
                 }
             >
                 <fieldset class="plain" disabled=!may_change>
-                    {can_rotate
-                        .then(|| {
+                    <fieldset data-group="intent" hidden=!can_rotate>
+                        <legend>{i18n.t("storage.intent.title")}</legend>
+                        {intent_choice("configure", StorageIntent::Configure, "storage.intent.configure")}
+                        {intent_choice("rotate", StorageIntent::RotateCredentials, "storage.intent.rotate")}
+                    </fieldset>
+                    <fieldset data-group="path" hidden=move || !configuring()>
+                        <legend>{i18n.t("storage.wizard.path")}</legend>
+                        <label class="field" data-field="platform" hidden=detected.is_some()>
+                            <span class="label">{i18n.t("storage.platform.ask")}</span>
+                            <select name="platform" on:change=move |ev| platform.set(event_target_value(&ev))>
+                                <option value="">{i18n.t("storage.platform.unknown")}</option>
+                                {PLATFORMS.map(|p| view! { <option value=p>{p}</option> })}
+                            </select>
+                        </label>
+                        {move || {
+                            let chosen = platform.get();
+                            let (own, others) = paths_for_platform((!chosen.is_empty()).then_some(chosen.as_str()));
+                            let headed = !own.is_empty();
                             view! {
-                                <fieldset data-group="intent">
-                                    <legend>{i18n.t("storage.intent.title")}</legend>
-                                    <label class="choice">
-                                        <input type="radio" name="intent" value="configure"
-                                            prop:checked=configuring
-                                            on:change=move |_| { intent.set(StorageIntent::Configure); review.reset(); } />
-                                        {i18n.t("storage.intent.configure")}
-                                    </label>
-                                    <label class="choice">
-                                        <input type="radio" name="intent" value="rotate"
-                                            prop:checked=move || !configuring()
-                                            on:change=move |_| {
-                                                intent.set(StorageIntent::RotateCredentials);
-                                                form.set(loaded.with_untracked(StorageView::form));
-                                                review.reset();
-                                            } />
-                                        {i18n.t("storage.intent.rotate")}
-                                    </label>
-                                </fieldset>
+                                <div data-paths="own">
+                                    <h3 hidden=!headed>{crate::i18n::fill(i18n.t("storage.wizard.recommended"), &[("platform", &chosen)])}</h3>
+                                    {own.into_iter().map(path_choice).collect_view()}
+                                </div>
+                                <div data-paths="others">
+                                    <h3 hidden=!headed>{i18n.t("storage.wizard.others")}</h3>
+                                    {others.into_iter().map(path_choice).collect_view()}
+                                </div>
                             }
-                        })}
-                    <Show when=configuring>
-                        <fieldset data-group="path">
-                            <legend>{i18n.t("storage.wizard.path")}</legend>
-                            {detected
-                                .is_none()
-                                .then(|| {
-                                    view! {
-                                        <label class="field" data-field="platform">
-                                            <span class="label">{i18n.t("storage.platform.ask")}</span>
-                                            <select name="platform" on:change=move |ev| platform.set(event_target_value(&ev))>
-                                                <option value="">{i18n.t("storage.platform.unknown")}</option>
-                                                {PLATFORMS.iter().map(|p| view! { <option value=*p>{*p}</option> }).collect_view()}
-                                            </select>
-                                        </label>
-                                    }
-                                })}
-                            {move || {
-                                let chosen = platform.get();
-                                let (own, others) = paths_for_platform((!chosen.is_empty()).then_some(chosen.as_str()));
-                                let own_heading = (!own.is_empty())
-                                    .then(|| view! { <h3>{crate::i18n::fill(i18n.t("storage.wizard.recommended"), &[("platform", &chosen)])}</h3> });
-                                let others_heading = (!own.is_empty()).then(|| view! { <h3>{i18n.t("storage.wizard.others")}</h3> });
-                                view! {
-                                    <div data-paths="own">{own_heading}{own.into_iter().map(path_choice).collect_view()}</div>
-                                    <div data-paths="others">{others_heading}{others.into_iter().map(path_choice).collect_view()}</div>
-                                }
-                            }}
-                            <FieldErrors all=errors field="path" />
-                        </fieldset>
-                        <Show when=move || is_path(StoragePath::S3)><S3Fields form errors /></Show>
-                        <Show when=move || is_path(StoragePath::Gcs)><GcsFields form errors /></Show>
-                        <Show when=move || is_path(StoragePath::Azure)><AzureFields form errors /></Show>
-                        <Show when=move || is_path(StoragePath::Swift)><SwiftFields form errors /></Show>
-                        <Show when=move || is_path(StoragePath::SharedClaim)><SharedClaimFields form errors claims /></Show>
-                        <Show when=move || is_path(StoragePath::BlockClaim)><BlockFields form errors classes /></Show>
-                        <Show when=move || is_path(StoragePath::EmptyDir)>
-                            <fieldset data-group="emptyDir">
-                                <legend>{i18n.t("storage.path.emptydir")}</legend>
-                                <div class="notice notice-warning"><p>{i18n.t("storage.emptydir.warning")}</p></div>
-                                <label class="confirm">
-                                    <input type="checkbox" name="confirm.emptyDir"
-                                        prop:checked=move || confirm_empty_dir.get()
-                                        on:change=move |ev| confirm_empty_dir.set(event_target_checked(&ev)) />
-                                    {i18n.t("storage.emptydir.confirm")}
-                                </label>
-                                <FieldErrors all=errors field="confirm.emptyDir" />
-                            </fieldset>
-                        </Show>
-                    </Show>
-                    <CredentialFields form errors credentials existing />
-                    <Show when=switching>
-                        <div class="notice notice-warning" data-switch="">
-                            <p>{i18n.t("storage.switch.warning")}</p>
-                            <label class="confirm">
-                                <input type="checkbox" name="confirm.switch"
-                                    prop:checked=move || confirm_switch.get()
-                                    on:change=move |ev| confirm_switch.set(event_target_checked(&ev)) />
-                                {i18n.t("storage.switch.confirm")}
-                            </label>
-                            <FieldErrors all=errors field="confirm.switch" />
-                        </div>
-                    </Show>
-                    <Show when=move || loaded.with(|v| v.management_state == "Removed") && configuring()>
-                        <p class="notice notice-info" data-from-removed="">{i18n.t("storage.wizard.from_removed")}</p>
-                    </Show>
+                        }}
+                        <p class="notice notice-info" data-from-removed=""
+                            hidden=move || loaded.with(|s| s.management_state() != "Removed")>
+                            {i18n.t("storage.wizard.from_removed")}
+                        </p>
+                    </fieldset>
+                    <PathFields form errors credentials existing claims classes confirm_empty_dir />
+                    <div class="notice notice-warning" data-switch="" hidden=move || !switching()>
+                        <p>{i18n.t("storage.switch.warning")}</p>
+                        <label class="confirm">
+                            <input type="checkbox" name="confirm.switch"
+                                prop:checked=move || confirm_switch.get()
+                                on:change=move |ev| confirm_switch.set(event_target_checked(&ev)) />
+                            {i18n.t("storage.switch.confirm")}
+                        </label>
+                    </div>
+                    {move || {
+                        errors.with(|all| {
+                            all.iter()
+                                .filter(|e| e.field == "path" || e.field == "confirm.switch")
+                                .map(|e| view! { <p class="field-errors" data-errors-for=e.field.clone()>{e.text.clone()}</p> })
+                                .collect_view()
+                        })
+                    }}
                 </fieldset>
                 <div class="actions">
                     <button
@@ -284,21 +243,7 @@ pub fn StorageWizard(view: StorageView) -> impl IntoView {
                     >
                         {i18n.t("storage.wizard.preview")}
                     </button>
-                    <button
-                        type="button"
-                        class="button"
-                        data-action="reset"
-                        disabled=!may_change
-                        on:click=move |_| {
-                            form.set(loaded.with_untracked(StorageView::form));
-                            intent.set(StorageIntent::Configure);
-                            credentials.set(BTreeMap::new());
-                            confirm_empty_dir.set(false);
-                            confirm_switch.set(false);
-                            review.reset();
-                            touched.set(false);
-                        }
-                    >
+                    <button type="button" class="button" data-action="reset" disabled=!may_change on:click=move |_| reset()>
                         {i18n.t("config.reset")}
                     </button>
                 </div>
