@@ -47,7 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .unwrap_or_default();
     let interactive = !islands.is_empty();
     let session_json = session.as_ref().filter(|_| interactive).map(script_json);
-    let catalogue = interactive.then(|| crate::i18n::island_catalogue(lang));
+    let catalogue = interactive.then(|| crate::i18n::island_catalogue(lang, islands));
     let preloads = interactive.then(|| island_preloads(&options, islands));
     view! {
         <!DOCTYPE html>

@@ -148,7 +148,7 @@ mod tests {
                     ]
                 );
                 assert!(page.total() > css);
-            } else if app::domain::page::Page::from_path(&page.path)
+            } else if app::domain::page::Page::from_path(page.path)
                 .is_some_and(|p| !p.islands().is_empty())
             {
                 // Another page with islands: the bundle, and only its own chunks (none in

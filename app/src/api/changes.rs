@@ -67,6 +67,8 @@ pub enum ReviewStep {
     Apply,
     /// How the follow-up of an applied change stands.
     Follow,
+    /// The rules the draft breaks, as the user types (field errors only, no HTML).
+    Check,
 }
 
 /// Where the review puts a reply's HTML.

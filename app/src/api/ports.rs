@@ -9,6 +9,7 @@ use crate::domain::change::{Applied, ChangeArea, ChangePreview, FollowUpView};
 use crate::domain::registry_config::form::ConfigView;
 use crate::domain::session::SessionView;
 use crate::domain::storage::wizard::StorageView;
+use crate::domain::violation::Violation;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -46,6 +47,11 @@ pub trait StorageAccess: Send + Sync {
 /// One area's changes through the change pipeline (SPEC §5). A draft is the page's own
 /// submission as JSON: the shared review component passes it through without knowing it.
 pub trait ChangeService: Send + Sync {
+    /// The checks a page runs as the user types (no dry run, nothing changed): the broken
+    /// rules of the draft, errors only. Areas without such checks find none.
+    fn check(&self, _draft: String) -> BoxFuture<'_, Result<Vec<Violation>, ConsoleError>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
     /// Every check up to and including the API server's dry run; nothing is changed.
     fn preview(&self, draft: String) -> BoxFuture<'_, Result<ChangePreview, ConsoleError>>;
     /// The whole pipeline; the follow-up then runs on the server and is recorded.

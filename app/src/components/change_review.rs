@@ -380,6 +380,23 @@ pub async fn review_change(
             },
             Err(e) => refused(e),
         },
+        ReviewStep::Check => match services.changes(area) {
+            Ok(changes) => match changes.check(draft).await {
+                Ok(found) => ReviewReply {
+                    field_errors: found
+                        .iter()
+                        .filter(|v| v.severity == Severity::Error)
+                        .map(|v| FieldError {
+                            field: v.field.clone(),
+                            text: message(lang, v),
+                        })
+                        .collect(),
+                    ..Default::default()
+                },
+                Err(e) => refused(e),
+            },
+            Err(e) => refused(e),
+        },
         ReviewStep::Follow => match services.follow_ups() {
             Ok(follow_ups) => match follow_ups.get(change_id.clone()).await {
                 Ok(view) => ReviewReply {

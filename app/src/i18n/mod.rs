@@ -16,40 +16,57 @@ pub const LANG_COOKIE: &str = "rc_lang";
 /// Id of the `<script type="text/plain">` element holding the page language's catalogue.
 pub const CATALOGUE_ELEMENT_ID: &str = "rc-catalogue";
 
-/// The messages islands show (everything else is rendered on the server): only these
-/// travel to the browser. A test checks that the islands' code uses no other key.
-pub const ISLAND_KEY_PREFIXES: [&str; 8] = [
-    "config.",
-    "storage.",
-    // The storage wizard checks as the user types, with the rules' own messages.
-    "rule.",
-    "state.help.",
-    "field.",
-    "review.",
-    "error.",
-    "signin.button",
-];
+/// The messages every island shows: the change review's browser half and its errors.
+const SHARED_ISLAND_KEY_PREFIXES: [&str; 3] = ["review.", "error.", "signin.button"];
 
-/// The lines of `lang`'s catalogue that islands need (see [`ISLAND_KEY_PREFIXES`]), as
-/// catalogue text for the page (computed once per language).
+/// The messages an island shows (everything else is rendered on the server): only these
+/// travel to the browser, and only to pages with that island. A test checks that each
+/// island's code uses no other key.
+pub fn island_key_prefixes(island: &str) -> &'static [&'static str] {
+    match island {
+        "config_editor" => &["config.", "state.help.", "field."],
+        // The wizard's form and the messages of its checks are rendered on the server.
+        "storage_wizard" => &["storage.wizard.", "storage.gcs.keyfile_loaded"],
+        _ => &[],
+    }
+}
+
+/// Whether a page with `islands` carries the message `key`.
+pub fn island_carries(islands: &[&str], key: &str) -> bool {
+    SHARED_ISLAND_KEY_PREFIXES
+        .iter()
+        .chain(islands.iter().flat_map(|i| island_key_prefixes(i)))
+        .any(|p| key.starts_with(p))
+}
+
+/// The lines of `lang`'s catalogue that a page with `islands` needs, as catalogue text
+/// for the page (computed once per language and page).
 #[cfg(not(feature = "hydrate"))]
-pub fn island_catalogue(lang: Lang) -> &'static str {
-    static EN: OnceLock<String> = OnceLock::new();
-    static JA: OnceLock<String> = OnceLock::new();
-    let cell = match lang {
-        Lang::En => &EN,
-        Lang::Ja => &JA,
-    };
-    cell.get_or_init(|| {
-        lang.catalogue_source()
-            .lines()
-            .filter(|line| {
-                let key = line.split('=').next().unwrap_or_default().trim();
-                ISLAND_KEY_PREFIXES.iter().any(|p| key.starts_with(p))
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    })
+pub fn island_catalogue(lang: Lang, islands: &'static [&'static str]) -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    type Cache = Mutex<HashMap<(Lang, &'static [&'static str]), &'static str>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Cache::default);
+    if let Some(text) = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&(lang, islands)).copied())
+    {
+        return text;
+    }
+    let text: &'static str = lang
+        .catalogue_source()
+        .lines()
+        .filter(|line| island_carries(islands, line.split('=').next().unwrap_or_default().trim()))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .leak();
+    // Leaked once per language and page with islands: a handful of strings.
+    if let Ok(mut c) = cache.lock() {
+        c.entry((lang, islands)).or_insert(text);
+    }
+    text
 }
 
 /// Provided by the server for each request: the language negotiated from the cookie and
@@ -465,28 +482,29 @@ mod tests {
     fn islands_use_only_keys_the_page_carries() {
         let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
         let island_files = [
-            "pages/configuration/editor.rs",
-            "pages/configuration/fieldsets.rs",
-            "pages/storage/wizard.rs",
-            "pages/storage/paths.rs",
-            "components/fields.rs",
-            "components/violations.rs",
-            "api/changes.rs",
+            ("config_editor", "pages/configuration/editor.rs"),
+            ("config_editor", "pages/configuration/fieldsets.rs"),
+            ("config_editor", "components/fields.rs"),
+            ("config_editor", "components/violations.rs"),
+            ("storage_wizard", "pages/storage/wizard.rs"),
+            ("storage_wizard", "pages/storage/paths.rs"),
+            ("storage_wizard", "api/changes.rs"),
         ];
         let mut keys_found = 0;
-        for file in island_files {
+        for (island, file) in island_files {
             let text = std::fs::read_to_string(src.join(file)).expect("read source");
             // `I18n::fill` picks plural forms: the plural rules would add about 15 KB
             // gzipped to every island.
+            let plural_fill = ["i18n", "fill("].join(".");
             assert!(
-                !text.contains("i18n.fill("),
-                "{file}: use crate::i18n::fill(i18n.t(key), …) in islands"
+                !text.contains(&plural_fill),
+                "{file}: use crate::i18n::fill with the looked-up text in islands"
             );
             for key in used_keys(&text) {
                 keys_found += 1;
                 assert!(
-                    ISLAND_KEY_PREFIXES.iter().any(|p| key.starts_with(p)),
-                    "{file} uses `{key}`, which islands do not get"
+                    island_carries(&[island], &key),
+                    "{file} uses `{key}`, which {island} does not get"
                 );
             }
         }
@@ -497,7 +515,7 @@ mod tests {
         for key in used_keys(client) {
             keys_found += 1;
             assert!(
-                ISLAND_KEY_PREFIXES.iter().any(|p| key.starts_with(p)),
+                island_carries(&[], &key),
                 "change_review.rs uses `{key}` in the browser"
             );
         }
@@ -505,8 +523,21 @@ mod tests {
             keys_found > 20,
             "only {keys_found} keys found: is the scan right?"
         );
-        let shipped = island_catalogue(Lang::Ja);
-        assert!(shipped.contains("config.preview =") && !shipped.contains("audit."));
+        let config = island_catalogue(Lang::Ja, &["config_editor"]);
+        assert!(config.contains("config.preview =") && !config.contains("audit."));
+        let has_key =
+            |catalogue: &str, prefix: &str| catalogue.lines().any(|l| l.starts_with(prefix));
+        assert!(!has_key(config, "storage.") && !has_key(config, "rule."));
+        let storage = island_catalogue(Lang::Ja, &["storage_wizard"]);
+        assert!(storage.contains("storage.wizard.preview =") && !has_key(storage, "config."));
+        assert!(
+            !has_key(storage, "rule."),
+            "the checks' messages come from the server"
+        );
+        assert!(
+            !storage.contains("storage.help."),
+            "the form is rendered on the server"
+        );
     }
 
     #[test]
@@ -596,7 +627,11 @@ mod tests {
     #[test]
     fn island_messages_survive_a_script_element() {
         for lang in [Lang::En, Lang::Ja] {
-            let catalogue = island_catalogue(lang);
+            let catalogue = [
+                island_catalogue(lang, &["config_editor"]),
+                island_catalogue(lang, &["storage_wizard"]),
+            ]
+            .join("\n");
             assert!(!catalogue.is_empty());
             for line in catalogue.lines() {
                 let lower = line.to_ascii_lowercase();

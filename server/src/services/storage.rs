@@ -27,7 +27,7 @@ use app::domain::storage::wizard::{
     ClaimRow, CredentialsView, StorageClassRow, StorageIntent, StoragePath, StorageSubmission,
     StorageView, WizardFacts, block_claim, desired_spec, validate_submission,
 };
-use app::domain::violation::Severity;
+use app::domain::violation::{Severity, Violation};
 use base64::Engine;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -242,6 +242,18 @@ impl StorageService {
         })
     }
 
+    /// What the checks know beyond the draft, read as the user now.
+    async fn facts(&self, secret: Option<&Value>) -> Result<WizardFacts, ConsoleError> {
+        Ok(WizardFacts {
+            existing_keys: secret
+                .map(|s| secret_data(s).into_keys().collect())
+                .unwrap_or_default(),
+            claims: self.claims().await?,
+            // Unreadable classes are left to the dry run, which names the missing one.
+            storage_classes: self.storage_classes().await.ok(),
+        })
+    }
+
     /// The wizard's draft as a pipeline request. The page's checks run again here first
     /// (against the cluster as it is now), so a draft built by hand gets the same answers.
     async fn request(
@@ -251,15 +263,7 @@ impl StorageService {
     ) -> Result<ChangeRequest, ConsoleError> {
         let config = self.config().await?;
         let secret = self.secret().await?;
-        let facts = WizardFacts {
-            existing_keys: secret
-                .as_ref()
-                .map(|s| secret_data(s).into_keys().collect())
-                .unwrap_or_default(),
-            claims: self.claims().await?,
-            // Unreadable classes are left to the dry run, which names the missing one.
-            storage_classes: self.storage_classes().await.ok(),
-        };
+        let facts = self.facts(secret.as_ref()).await?;
         let problems: Vec<_> = validate_submission(&submission, &facts)
             .into_iter()
             .filter(|v| v.severity == Severity::Error)
@@ -352,6 +356,15 @@ impl StorageAccess for StorageService {
 }
 
 impl ChangeService for StorageService {
+    fn check(&self, draft: String) -> BoxFuture<'_, Result<Vec<Violation>, ConsoleError>> {
+        Box::pin(async move {
+            let submission: StorageSubmission = decode_draft(&draft)?;
+            let secret = self.secret().await.ok().flatten();
+            let facts = self.facts(secret.as_ref()).await?;
+            Ok(validate_submission(&submission, &facts))
+        })
+    }
+
     fn preview(&self, draft: String) -> BoxFuture<'_, Result<ChangePreview, ConsoleError>> {
         Box::pin(async move {
             let request = self.request(decode_draft(&draft)?, String::new()).await?;

@@ -2,6 +2,7 @@
 //! credentials (key names only), the claims and storage classes, rendered on the server;
 //! the wizard itself is an island whose changes go through the shared change review.
 
+mod form;
 mod paths;
 mod wizard;
 
@@ -14,6 +15,7 @@ use crate::domain::page::Page;
 use crate::domain::storage::credentials_violation;
 use crate::domain::storage::wizard::{ClaimRow, CredentialsView, StorageClassRow, StorageView};
 use crate::domain::violation::message;
+use form::WizardFields;
 use leptos::prelude::*;
 use wizard::StorageWizard;
 
@@ -37,7 +39,9 @@ pub fn StoragePage() -> impl IntoView {
                                     <NowCard view=view.clone() />
                                     <CredentialsCard view=view.clone() />
                                     <ClaimsCard claims=view.claims.clone() classes=view.storage_classes.clone() />
-                                    <StorageWizard state=view.wizard_state() />
+                                    <StorageWizard state=view.wizard_state()>
+                                        <WizardFields state=view.wizard_state() />
+                                    </StorageWizard>
                                 }
                                 .into_any()
                             }

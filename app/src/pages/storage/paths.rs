@@ -1,21 +1,15 @@
-//! The storage wizard's fields, as data: one table row per CRD field, rendered by one
-//! component, grouped into one fieldset per path. One view type for every field (rather
-//! than a component per path) keeps the island's WASM within the first-load budget.
-//! Labels are the CRD's field names; help in both languages.
+//! The storage wizard's form, rendered on the server: one table row per CRD field, one
+//! fieldset per path, the credentials, the confirmations and a slot for each field's
+//! errors. Which parts show follows the chosen path in CSS (`:has()`), so the island only
+//! reads the form, checks it and fills the error slots: no field is a reactive view, which
+//! keeps the island's WASM within the first-load budget. Labels are the CRD's field names;
+//! help in both languages.
 
-use crate::api::changes::FieldError;
-use crate::components::language::I18n;
-use crate::domain::storage::validate::{AZURE_CLOUDS, SWIFT_AUTH_VERSIONS};
-use crate::domain::storage::wizard::{
-    ClaimRow, FILE_KEYS, OPERATOR_CLAIM, StorageClassRow, StorageForm, StoragePath,
-    credential_field, credential_keys,
-};
-use leptos::prelude::*;
-use std::collections::BTreeMap;
+use crate::domain::storage::wizard::{StorageForm, StoragePath};
 
 /// How a field is typed.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Text,
     /// A flag: `get` gives `"true"` or `""`.
     Check,
@@ -25,17 +19,19 @@ enum Kind {
 
 /// One field of a path: where it shows, its label (the CRD's name), help, error path, and
 /// how it reads and writes the form.
-struct FieldRow {
-    path: StoragePath,
-    label: &'static str,
-    help: &'static str,
-    field: &'static str,
-    kind: Kind,
-    get: fn(&StorageForm) -> String,
-    set: fn(&mut StorageForm, String),
+pub struct FieldRow {
+    pub path: StoragePath,
+    pub label: &'static str,
+    pub help: &'static str,
+    pub field: &'static str,
+    pub kind: Kind,
+    pub get: fn(&StorageForm) -> String,
+    /// Read back from the page by the island only.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub set: fn(&mut StorageForm, String),
 }
 
-fn flag(on: bool) -> String {
+pub fn flag(on: bool) -> String {
     if on { "true".into() } else { String::new() }
 }
 
@@ -53,7 +49,7 @@ macro_rules! row {
     };
 }
 
-const FIELDS: [FieldRow; 31] = [
+pub const FIELDS: [FieldRow; 31] = [
     row!(
         S3,
         "bucket",
@@ -307,8 +303,8 @@ const FIELDS: [FieldRow; 31] = [
     ),
 ];
 
-/// Every credential key a path may ask for; the form shows the ones its path needs.
-const ALL_CREDENTIAL_KEYS: [&str; 10] = [
+/// Every credential key a path may ask for, and the group the form shows it in.
+pub const ALL_CREDENTIAL_KEYS: [&str; 10] = [
     "REGISTRY_STORAGE_S3_ACCESSKEY",
     "REGISTRY_STORAGE_S3_SECRETKEY",
     "REGISTRY_STORAGE_GCS_KEYFILE",
@@ -321,298 +317,15 @@ const ALL_CREDENTIAL_KEYS: [&str; 10] = [
     "REGISTRY_STORAGE_SWIFT_TOKENID",
 ];
 
-/// A path's notes above its fields.
-fn notes(path: StoragePath) -> &'static [&'static str] {
-    match path {
-        StoragePath::S3 => &[
-            "storage.s3.advice",
-            "storage.s3.advice.multipart",
-            "storage.s3.advice.public",
-        ],
-        StoragePath::SharedClaim => &["storage.pvc.auto"],
-        StoragePath::BlockClaim => &["storage.block.effect"],
-        StoragePath::EmptyDir => &["storage.emptydir.warning"],
-        _ => &[],
-    }
-}
-
-/// The errors of `field` among `all` (the messages are already in the user's language).
-fn errors_of(all: Signal<Vec<FieldError>>, field: String) -> impl IntoView {
-    move || {
-        let texts: Vec<String> = all.with(|all| {
-            all.iter()
-                .filter(|e| {
-                    e.field == field
-                        || e.field
-                            .strip_prefix(field.as_str())
-                            .is_some_and(|rest| rest.starts_with('.'))
-                })
-                .map(|e| e.text.clone())
-                .collect()
-        });
-        (!texts.is_empty()).then(|| {
-            view! {
-                <ul class="field-errors" data-errors-for=field.clone() id=format!("{field}-errors")>
-                    {texts.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}
-                </ul>
-            }
-        })
-    }
-}
-
-/// One fieldset per path (hidden unless chosen), every field, the credentials, the lists
-/// the claim fields choose from, and the confirmations.
-#[component]
-pub fn PathFields(
-    form: RwSignal<StorageForm>,
-    errors: Signal<Vec<FieldError>>,
-    credentials: RwSignal<BTreeMap<String, String>>,
-    existing: Signal<Vec<String>>,
-    claims: Signal<Vec<ClaimRow>>,
-    classes: Signal<Vec<StorageClassRow>>,
-    confirm_empty_dir: RwSignal<bool>,
-) -> impl IntoView {
-    let i18n = I18n::expect();
-    let text =
-        move |key: &'static str| crate::i18n::fill(i18n.t(key), &[("claim", OPERATOR_CLAIM)]);
-    let fieldsets = StoragePath::ALL
-        .into_iter()
-        .map(|path| {
-            let fields = FIELDS
-                .iter()
-                .filter(|row| row.path == path)
-                .map(|row| field_view(row, form, errors))
-                .collect_view();
-            let swift = (path == StoragePath::Swift).then(|| swift_credential(form, errors));
-            let empty_dir = (path == StoragePath::EmptyDir).then(|| {
-                view! {
-                    <label class="confirm">
-                        <input type="checkbox" name="confirm.emptyDir"
-                            prop:checked=move || confirm_empty_dir.get()
-                            on:change=move |ev| confirm_empty_dir.set(event_target_checked(&ev)) />
-                        {i18n.t("storage.emptydir.confirm")}
-                    </label>
-                    {errors_of(errors, "confirm.emptyDir".into())}
-                }
-            });
-            view! {
-                <fieldset data-group=path.id() hidden=move || form.with(|f| f.path() != Some(path))>
-                    <legend>{i18n.t(path.title_key())}</legend>
-                    <div class="notice notice-info" data-advice=path.id() hidden=notes(path).is_empty()>
-                        {notes(path).iter().map(|key| view! { <p>{text(key)}</p> }).collect_view()}
-                    </div>
-                    {fields}
-                    {swift}
-                    {empty_dir}
-                </fieldset>
-            }
-        })
-        .collect_view();
-    let credential_inputs = ALL_CREDENTIAL_KEYS
-        .into_iter()
-        .map(|key| credential_view(key, form, errors, credentials, existing))
-        .collect_view();
-    view! {
-        {fieldsets}
-        <fieldset data-group="credentials" hidden=move || form.with(|f| credential_keys(f).is_empty())>
-            <legend>{i18n.t("storage.credentials.title")}</legend>
-            <p class="help">{i18n.t("storage.credentials.write_only")}</p>
-            {credential_inputs}
-        </fieldset>
-        <datalist id="azure-clouds">{AZURE_CLOUDS.map(|v| view! { <option value=v></option> })}</datalist>
-        <datalist id="swift-versions">{SWIFT_AUTH_VERSIONS.map(|v| view! { <option value=v></option> })}</datalist>
-        <datalist id="claims">
-            {move || claims.get().into_iter().map(|c| {
-                let label = format!("{}, {}, {}", c.access_modes.join(" "), c.capacity, c.phase);
-                view! { <option value=c.name>{label}</option> }
-            }).collect_view()}
-        </datalist>
-        <datalist id="classes">
-            {move || classes.get().into_iter().map(|c| {
-                let label = if c.default { i18n.t("storage.classes.default") } else { "" };
-                view! { <option value=c.name>{label}</option> }
-            }).collect_view()}
-        </datalist>
-    }
-}
-
-/// A field of the table: its label, help, input and errors.
-fn field_view(
-    row: &'static FieldRow,
-    form: RwSignal<StorageForm>,
-    errors: Signal<Vec<FieldError>>,
-) -> impl IntoView {
-    let i18n = I18n::expect();
-    let field = row.field;
-    let (get, set) = (row.get, row.set);
-    let check = row.kind == Kind::Check;
-    let list = match row.kind {
-        Kind::Suggest(list) => Some(list),
-        _ => None,
-    };
-    let invalid = move || {
-        errors.with(|all| {
-            all.iter()
-                .any(|e| e.field == field || e.field.starts_with(&format!("{field}.")))
-        })
-    };
-    view! {
-        <label class=if check { "field field-check" } else { "field" } data-field=field>
-            <span class="label">{row.label}</span>
-            <span class="help">{i18n.t(row.help)}</span>
-            <input
-                type=if check { "checkbox" } else { "text" }
-                name=field
-                list=list
-                inputmode=if field.ends_with("MiB") { "numeric" } else { "text" }
-                aria-invalid=move || invalid().to_string()
-                aria-describedby=move || invalid().then(|| format!("{field}-errors"))
-                prop:value=move || if check { "true".to_string() } else { form.with(get) }
-                prop:checked=move || check && form.with(get) == "true"
-                on:input=move |ev| {
-                    let value = if check {
-                        flag(event_target_checked(&ev))
-                    } else {
-                        event_target_value(&ev)
-                    };
-                    form.update(|f| set(f, value))
-                }
-                on:change=move |ev| {
-                    if check {
-                        form.update(|f| set(f, flag(event_target_checked(&ev))))
-                    }
-                }
-            />
-        </label>
-        {errors_of(errors, field.to_string())}
-    }
-}
-
-/// How the registry signs in to Swift: one of three credential kinds.
-fn swift_credential(form: RwSignal<StorageForm>, errors: Signal<Vec<FieldError>>) -> impl IntoView {
-    let i18n = I18n::expect();
-    view! {
-        <div class="field" data-field="swiftCredential">
-            <span class="label">{i18n.t("storage.swift.credential")}</span>
-            {[
-                ("password", "storage.swift.credential.password"),
-                ("application", "storage.swift.credential.application"),
-                ("token", "storage.swift.credential.token"),
-            ]
-                .map(|(kind, key)| {
-                    view! {
-                        <label class="choice">
-                            <input
-                                type="radio"
-                                name="swiftCredential"
-                                value=kind
-                                prop:checked=move || form.with(|f| f.swift_credential == kind)
-                                on:change=move |_| form.update(|f| f.swift_credential = kind.to_string())
-                            />
-                            {i18n.t(key)}
-                        </label>
-                    }
-                })}
-            {errors_of(errors, "swiftCredential".into())}
-        </div>
-    }
-}
-
-/// A credential's write-only input (a key file is read from disk instead of typed).
-fn credential_view(
-    key: &'static str,
-    form: RwSignal<StorageForm>,
-    errors: Signal<Vec<FieldError>>,
-    credentials: RwSignal<BTreeMap<String, String>>,
-    existing: Signal<Vec<String>>,
-) -> impl IntoView {
-    let i18n = I18n::expect();
-    let field = credential_field(key);
-    let file = FILE_KEYS.contains(&key);
-    view! {
-        <div hidden=move || form.with(|f| !credential_keys(f).contains(&key))>
-            <label class="field" data-field=field.clone()>
-                <span class="label"><code>{key}</code></span>
-                <span class="help" data-kept="" hidden=move || !existing.with(|e| e.iter().any(|k| k == key))>
-                    {i18n.t("storage.credentials.kept")}
-                </span>
-                <input
-                    type=if file { "file" } else { "password" }
-                    accept=file.then_some("application/json,.json")
-                    autocomplete="off"
-                    name=field.clone()
-                    prop:value=move || {
-                        if file { String::new() } else { credentials.with(|c| c.get(key).cloned().unwrap_or_default()) }
-                    }
-                    on:input=move |ev| {
-                        if !file {
-                            let value = event_target_value(&ev);
-                            credentials.update(|c| {
-                                c.insert(key.to_string(), value);
-                            });
-                        }
-                    }
-                    on:change=move |ev| {
-                        if file {
-                            read_file(ev, move |text| {
-                                credentials.try_update(|c| {
-                                    c.insert(key.to_string(), text);
-                                });
-                            });
-                        }
-                    }
-                />
-                <span class="help" data-key-file="">{move || if file { key_file_summary(credentials, key) } else { String::new() }}</span>
-            </label>
-            {errors_of(errors, field)}
-        </div>
-    }
-}
-
-/// What a loaded key file is, from its public fields only (the account and project).
-fn key_file_summary(credentials: RwSignal<BTreeMap<String, String>>, key: &str) -> String {
-    let i18n = I18n::expect();
-    credentials.with(|c| {
-        let Some(text) = c.get(key) else {
-            return String::new();
-        };
-        let parsed: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
-        let field = |name: &str| {
-            parsed
-                .get(name)
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or("—")
-                .to_string()
-        };
-        crate::i18n::fill(
-            i18n.t("storage.gcs.keyfile_loaded"),
-            &[
-                ("email", &field("client_email")),
-                ("project", &field("project_id")),
-            ],
-        )
-    })
-}
-
-/// Reads the file chosen in a file input as text, in the browser; `done` gets it.
-fn read_file(_ev: leptos::ev::Event, _done: impl FnOnce(String) + 'static) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let Some(file) = _ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-        else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await
-                && let Some(text) = text.as_string()
-            {
-                _done(text);
-            }
-        });
+/// The group of the credentials form a key shows in (CSS shows a group for its path and,
+/// for Swift, its credential kind).
+pub fn credential_group(key: &str) -> &'static str {
+    match key {
+        "REGISTRY_STORAGE_S3_ACCESSKEY" | "REGISTRY_STORAGE_S3_SECRETKEY" => "s3",
+        "REGISTRY_STORAGE_GCS_KEYFILE" => "gcs",
+        "REGISTRY_STORAGE_AZURE_ACCOUNTKEY" => "azure",
+        "REGISTRY_STORAGE_SWIFT_USERNAME" | "REGISTRY_STORAGE_SWIFT_PASSWORD" => "swift-password",
+        "REGISTRY_STORAGE_SWIFT_TOKENID" => "swift-token",
+        _ => "swift-application",
     }
 }

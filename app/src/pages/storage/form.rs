@@ -1,0 +1,219 @@
+//! The storage wizard's fields as the server renders them, inside the wizard island (as
+//! its children, which the browser does not hydrate). Values come from the registry as it
+//! is; the island reads them back as the user edits.
+
+use super::paths::{ALL_CREDENTIAL_KEYS, FIELDS, Kind, credential_group};
+use crate::components::language::I18n;
+use crate::domain::storage::validate::{AZURE_CLOUDS, SWIFT_AUTH_VERSIONS};
+use crate::domain::storage::wizard::{
+    FILE_KEYS, OPERATOR_CLAIM, PLATFORMS, StoragePath, WizardState, credential_field,
+    paths_for_platform,
+};
+use leptos::prelude::*;
+
+/// A path's notes above its fields.
+fn notes(path: StoragePath) -> &'static [&'static str] {
+    match path {
+        StoragePath::S3 => &[
+            "storage.s3.advice",
+            "storage.s3.advice.multipart",
+            "storage.s3.advice.public",
+        ],
+        StoragePath::SharedClaim => &["storage.pvc.auto"],
+        StoragePath::BlockClaim => &["storage.block.effect"],
+        StoragePath::EmptyDir => &["storage.emptydir.warning"],
+        _ => &[],
+    }
+}
+
+/// Where the island writes a field's errors.
+fn slot(field: &str) -> impl IntoView + use<> {
+    view! { <div data-error-slot=field.to_string()></div> }
+}
+
+#[component]
+pub fn WizardFields(state: WizardState) -> impl IntoView {
+    let i18n = I18n::expect();
+    let form = state.form();
+    let fill = move |key: &str| crate::i18n::fill(i18n.t(key), &[("claim", OPERATOR_CLAIM)]);
+    let (own, others) = paths_for_platform(state.platform.as_deref());
+    let path_choice = |path: StoragePath| {
+        view! {
+            <label class="choice" data-path=path.id()>
+                <input type="radio" name="path" value=path.id() checked=form.path == path.id() />
+                <strong>{i18n.t(path.title_key())}</strong>
+                <span class="help">{i18n.t(path.help_key())}</span>
+            </label>
+        }
+    };
+    let recommended = state.platform.clone().map(|platform| {
+        view! { <h3>{crate::i18n::fill(i18n.t("storage.wizard.recommended"), &[("platform", &platform)])}</h3> }
+    });
+    let others_heading =
+        (!own.is_empty()).then(|| view! { <h3>{i18n.t("storage.wizard.others")}</h3> });
+    let fieldsets = StoragePath::ALL
+        .into_iter()
+        .map(|path| {
+            let fields = FIELDS
+                .iter()
+                .filter(|row| row.path == path)
+                .map(|row| {
+                    let value = (row.get)(&form);
+                    let check = row.kind == Kind::Check;
+                    let list = match row.kind {
+                        Kind::Suggest(list) => Some(list),
+                        _ => None,
+                    };
+                    view! {
+                        <label class=if check { "field field-check" } else { "field" } data-field=row.field>
+                            <span class="label">{row.label}</span>
+                            <span class="help">{i18n.t(row.help)}</span>
+                            <input
+                                type=if check { "checkbox" } else { "text" }
+                                name=row.field
+                                list=list
+                                inputmode=if row.field.ends_with("MiB") { "numeric" } else { "text" }
+                                value=if check { "true".to_string() } else { value.clone() }
+                                checked=check && value == "true"
+                            />
+                        </label>
+                        {slot(row.field)}
+                    }
+                })
+                .collect_view();
+            let swift = (path == StoragePath::Swift).then(|| {
+                view! {
+                    <div class="field" data-field="swiftCredential">
+                        <span class="label">{i18n.t("storage.swift.credential")}</span>
+                        {[
+                            ("password", "storage.swift.credential.password"),
+                            ("application", "storage.swift.credential.application"),
+                            ("token", "storage.swift.credential.token"),
+                        ]
+                            .map(|(kind, key)| {
+                                view! {
+                                    <label class="choice">
+                                        <input type="radio" name="swiftCredential" value=kind checked=form.swift_credential == kind />
+                                        {i18n.t(key)}
+                                    </label>
+                                }
+                            })}
+                        {slot("swiftCredential")}
+                    </div>
+                }
+            });
+            let empty_dir = (path == StoragePath::EmptyDir).then(|| {
+                view! {
+                    <label class="confirm">
+                        <input type="checkbox" name="confirm.emptyDir" />
+                        {i18n.t("storage.emptydir.confirm")}
+                    </label>
+                    {slot("confirm.emptyDir")}
+                }
+            });
+            let notes = notes(path);
+            view! {
+                <fieldset data-path-fields=path.id()>
+                    <legend>{i18n.t(path.title_key())}</legend>
+                    {(!notes.is_empty()).then(|| view! {
+                        <div class="notice notice-info" data-advice=path.id()>
+                            {notes.iter().map(|key| view! { <p>{fill(key)}</p> }).collect_view()}
+                        </div>
+                    })}
+                    {fields}
+                    {swift}
+                    {empty_dir}
+                </fieldset>
+            }
+        })
+        .collect_view();
+    let credentials = ALL_CREDENTIAL_KEYS
+        .into_iter()
+        .map(|key| {
+            let field = credential_field(key);
+            let file = FILE_KEYS.contains(&key);
+            let kept = state.existing_keys.iter().any(|k| k == key);
+            view! {
+                <div data-credential=credential_group(key)>
+                    <label class="field" data-field=field.clone()>
+                        <span class="label"><code>{key}</code></span>
+                        <span class="help" data-kept=key hidden=!kept>{i18n.t("storage.credentials.kept")}</span>
+                        <input
+                            type=if file { "file" } else { "password" }
+                            accept=file.then_some("application/json,.json")
+                            autocomplete="off"
+                            name=field.clone()
+                        />
+                        {file.then(|| view! { <span class="help" data-key-file=""></span> })}
+                    </label>
+                    {slot(&field)}
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset data-group="intent" hidden=!state.can_rotate()>
+            <legend>{i18n.t("storage.intent.title")}</legend>
+            <label class="choice">
+                <input type="radio" name="intent" value="configure" checked=true />
+                {i18n.t("storage.intent.configure")}
+            </label>
+            <label class="choice">
+                <input type="radio" name="intent" value="rotate" />
+                {i18n.t("storage.intent.rotate")}
+            </label>
+        </fieldset>
+        <fieldset data-group="path">
+            <legend>{i18n.t("storage.wizard.path")}</legend>
+            {state.platform.is_none().then(|| view! {
+                <label class="field" data-field="platform">
+                    <span class="label">{i18n.t("storage.platform.ask")}</span>
+                    <select name="platform">
+                        <option value="">{i18n.t("storage.platform.unknown")}</option>
+                        {PLATFORMS.map(|p| view! { <option value=p>{p}</option> })}
+                    </select>
+                </label>
+            })}
+            <div class="paths" data-paths="own">
+                {recommended}
+                {own.into_iter().map(path_choice).collect_view()}
+            </div>
+            <div class="paths" data-paths="others">
+                {others_heading}
+                {others.into_iter().map(path_choice).collect_view()}
+            </div>
+            {slot("path")}
+            <p class="notice notice-info" data-from-removed="" hidden=state.management_state() != "Removed">
+                {i18n.t("storage.wizard.from_removed")}
+            </p>
+        </fieldset>
+        {fieldsets}
+        <fieldset data-group="credentials">
+            <legend>{i18n.t("storage.credentials.title")}</legend>
+            <p class="help">{i18n.t("storage.credentials.write_only")}</p>
+            {credentials}
+        </fieldset>
+        <div class="notice notice-warning" data-switch="" hidden=true>
+            <p>{i18n.t("storage.switch.warning")}</p>
+            <label class="confirm">
+                <input type="checkbox" name="confirm.switch" />
+                {i18n.t("storage.switch.confirm")}
+            </label>
+            {slot("confirm.switch")}
+        </div>
+        <datalist id="azure-clouds">{AZURE_CLOUDS.map(|v| view! { <option value=v></option> })}</datalist>
+        <datalist id="swift-versions">{SWIFT_AUTH_VERSIONS.map(|v| view! { <option value=v></option> })}</datalist>
+        <datalist id="claims">
+            {state.claims.iter().map(|c| {
+                let label = format!("{}, {}, {}", c.access_modes.join(" "), c.capacity, c.phase);
+                view! { <option value=c.name.clone()>{label}</option> }
+            }).collect_view()}
+        </datalist>
+        <datalist id="classes">
+            {state.storage_classes.clone().unwrap_or_default().into_iter().map(|c| {
+                let label = if c.default { i18n.t("storage.classes.default") } else { "" };
+                view! { <option value=c.name>{label}</option> }
+            }).collect_view()}
+        </datalist>
+    }
+}
