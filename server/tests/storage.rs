@@ -770,3 +770,104 @@ async fn a_stale_version_is_a_conflict_and_viewers_are_refused_twice() {
     );
     reset(&kube).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_claim_that_cannot_bind_says_why_and_live_checks_answer_in_the_users_language() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    // A shared claim on a class the cluster does not have: the binder says so in an event.
+    let stuck: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": { "name": "registry-block", "namespace": NS },
+        "spec": { "accessModes": ["ReadWriteMany"], "resources": { "requests": { "storage": "100Gi" } }, "storageClassName": "gold" }
+    }))
+    .expect("claim");
+    claims(kube.clone())
+        .create(&Default::default(), &stuck)
+        .await
+        .expect("create");
+    let console = start_sandbox_console(&[]).await;
+    let admin = user(&console, "admin").await;
+    let (view, _) = admin.load(&console).await;
+    let form = StorageForm {
+        path: "pvc".into(),
+        claim: "registry-block".into(),
+        ..StorageForm::new()
+    };
+    let (status, applied, text) = admin
+        .submit(
+            &console,
+            "apply_change",
+            &draft(&view, form),
+            "registry on the gold claim",
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let change = applied["change_id"].as_str().expect("id").to_string();
+    let mut why = Value::Null;
+    for _ in 0..100 {
+        let (_, follow, _) = admin
+            .call(
+                &console,
+                "change_follow_up",
+                &[("change_id", change.clone())],
+            )
+            .await;
+        if follow["claim_event"].is_string() {
+            why = follow;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(why["claim_phase"], "Pending", "{why}");
+    assert_eq!(why["state"], "Pending", "the registry cannot start: {why}");
+    assert!(
+        why["claim_event"]
+            .as_str()
+            .is_some_and(|e| e.contains("ProvisioningFailed") && e.contains("\"gold\" not found")),
+        "{why}"
+    );
+
+    // The wizard's live check (the review's Check step), in Japanese.
+    let bad = draft(
+        &view,
+        StorageForm {
+            path: "s3".into(),
+            s3_bucket: "Bad_Bucket".into(),
+            ..StorageForm::new()
+        },
+    );
+    let response = admin
+        .client
+        .post(format!("{}/api/review_change", console.base))
+        .header("origin", &console.base)
+        .header("x-csrf-token", &admin.csrf)
+        .header("accept-language", "ja")
+        .form(&[
+            ("area", "Storage".to_string()),
+            ("step", "Check".to_string()),
+            ("draft", serde_json::to_string(&bad).expect("json")),
+        ])
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(response.status(), 200);
+    let reply: Value = response.json().await.expect("json");
+    let errors = reply["field_errors"].as_array().expect("errors");
+    let bucket = errors
+        .iter()
+        .find(|e| e["field"] == "spec.storage.s3.bucket")
+        .expect("the bucket is named");
+    assert!(
+        bucket["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("有効な S3 バケット名ではありません")),
+        "{bucket}"
+    );
+    assert!(
+        reply["html"].as_str().is_some_and(str::is_empty),
+        "no panel, only the fields"
+    );
+    reset(&kube).await;
+}
