@@ -44,51 +44,13 @@ async fn reset(kube: &kube::Client) {
         .expect("reset");
 }
 
-/// A signed-in admin's browser and the page's CSRF token.
-struct Admin {
-    client: reqwest::Client,
-    csrf: String,
-}
+type Admin = support::Browser;
 
 async fn admin(console: &SandboxConsole) -> Admin {
-    let (client, _) = sign_in(console, "admin", "/configuration").await;
-    let html = client
-        .get(format!("{}/configuration", console.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let csrf = support::csrf_token(&html);
-    Admin { client, csrf }
+    Admin::open(console, "admin", "/configuration").await
 }
 
 impl Admin {
-    async fn call(
-        &self,
-        console: &SandboxConsole,
-        function: &str,
-        form: &[(&str, String)],
-    ) -> (u16, Value, String) {
-        let response = self
-            .client
-            .post(format!("{}/api/{function}", console.base))
-            .header("origin", &console.base)
-            .header("x-csrf-token", &self.csrf)
-            .form(form)
-            .send()
-            .await
-            .expect("server function");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::Null),
-            text,
-        )
-    }
-
     async fn load(&self, console: &SandboxConsole) -> (ConfigView, String) {
         let (status, body, text) = self.call(console, "registry_config", &[]).await;
         assert_eq!(status, 200, "{text}");

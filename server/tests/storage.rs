@@ -13,7 +13,7 @@ use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::time::Duration;
-use support::{SandboxConsole, sign_in, start_sandbox_console};
+use support::{SandboxConsole, start_sandbox_console};
 
 /// Tests in this file change the one registry Config; one at a time.
 static CONFIG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -123,50 +123,13 @@ async fn reset(kube: &kube::Client) {
     }
 }
 
-struct User {
-    client: reqwest::Client,
-    csrf: String,
-}
+type User = support::Browser;
 
 async fn user(console: &SandboxConsole, name: &str) -> User {
-    let (client, _) = sign_in(console, name, "/storage").await;
-    let html = client
-        .get(format!("{}/storage", console.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let csrf = support::csrf_token(&html);
-    User { client, csrf }
+    User::open(console, name, "/storage").await
 }
 
 impl User {
-    async fn call(
-        &self,
-        console: &SandboxConsole,
-        function: &str,
-        form: &[(&str, String)],
-    ) -> (u16, Value, String) {
-        let response = self
-            .client
-            .post(format!("{}/api/{function}", console.base))
-            .header("origin", &console.base)
-            .header("x-csrf-token", &self.csrf)
-            .form(form)
-            .send()
-            .await
-            .expect("server function");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::Null),
-            text,
-        )
-    }
-
     async fn load(&self, console: &SandboxConsole) -> (StorageView, String) {
         let (status, body, text) = self.call(console, "storage", &[]).await;
         assert_eq!(status, 200, "{text}");

@@ -322,17 +322,20 @@ pub async fn review_change(
         .map_err(|e| ReplyError::Failed(e.to_string()))?;
     let lang = crate::components::language::I18n::expect().lang();
     let services = user.services;
+    // The broken rules, per field, in the user's language (warnings stay in the panel).
+    let field_errors = |list: &[crate::domain::violation::Violation]| -> Vec<FieldError> {
+        list.iter()
+            .filter(|v| v.severity == Severity::Error)
+            .map(|v| FieldError {
+                field: v.field.clone(),
+                text: message(lang, v),
+            })
+            .collect()
+    };
     let refused = |error: ConsoleError| {
         let field_errors = match &error {
             ConsoleError::Change(change) => match change.as_ref() {
-                ChangeError::Invalid(list) => list
-                    .iter()
-                    .filter(|v| v.severity == Severity::Error)
-                    .map(|v| FieldError {
-                        field: v.field.clone(),
-                        text: message(lang, v),
-                    })
-                    .collect(),
+                ChangeError::Invalid(list) => field_errors(list),
                 _ => Vec::new(),
             },
             _ => Vec::new(),
@@ -383,14 +386,7 @@ pub async fn review_change(
         ReviewStep::Check => match services.changes(area) {
             Ok(changes) => match changes.check(draft).await {
                 Ok(found) => ReviewReply {
-                    field_errors: found
-                        .iter()
-                        .filter(|v| v.severity == Severity::Error)
-                        .map(|v| FieldError {
-                            field: v.field.clone(),
-                            text: message(lang, v),
-                        })
-                        .collect(),
+                    field_errors: field_errors(&found),
                     ..Default::default()
                 },
                 Err(e) => refused(e),

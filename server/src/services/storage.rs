@@ -13,7 +13,7 @@ use crate::audit::store::{AuditStore, Filter};
 use crate::change::rules::secret_data;
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
 use crate::kube::resources::{
-    INFRASTRUCTURE, PERSISTENT_VOLUME_CLAIM, REGISTRY_CONFIG, SECRET, STORAGE_CLASS,
+    INFRASTRUCTURE, PERSISTENT_VOLUME_CLAIM, REGISTRY_CONFIG, Resource, SECRET, STORAGE_CLASS,
 };
 use crate::kube::user::console_error;
 use app::api::error::ConsoleError;
@@ -140,32 +140,33 @@ impl StorageService {
             .transpose()
     }
 
-    async fn claims(&self) -> Result<Vec<ClaimRow>, ConsoleError> {
-        let list = PERSISTENT_VOLUME_CLAIM
-            .api(self.client.clone(), Some(REGISTRY_NAMESPACE))
+    /// Every object of `resource` (in `namespace`), as the page lists it.
+    async fn rows<T>(
+        &self,
+        resource: Resource,
+        namespace: Option<&str>,
+        row: fn(&Value) -> T,
+    ) -> Result<Vec<T>, ConsoleError> {
+        let list = resource
+            .api(self.client.clone(), namespace)
             .list(&Default::default())
             .await
             .map_err(console_error)?;
         Ok(list
             .items
             .into_iter()
-            .filter_map(|c| serde_json::to_value(c).ok())
-            .map(|c| claim_row(&c))
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .map(|o| row(&o))
             .collect())
     }
 
-    async fn storage_classes(&self) -> Result<Vec<StorageClassRow>, ConsoleError> {
-        let list = STORAGE_CLASS
-            .api(self.client.clone(), None)
-            .list(&Default::default())
+    async fn claims(&self) -> Result<Vec<ClaimRow>, ConsoleError> {
+        self.rows(PERSISTENT_VOLUME_CLAIM, Some(REGISTRY_NAMESPACE), claim_row)
             .await
-            .map_err(console_error)?;
-        Ok(list
-            .items
-            .into_iter()
-            .filter_map(|c| serde_json::to_value(c).ok())
-            .map(|c| storage_class_row(&c))
-            .collect())
+    }
+
+    async fn storage_classes(&self) -> Result<Vec<StorageClassRow>, ConsoleError> {
+        self.rows(STORAGE_CLASS, None, storage_class_row).await
     }
 
     async fn platform(&self) -> Result<Option<String>, ConsoleError> {

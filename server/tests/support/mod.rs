@@ -155,3 +155,53 @@ pub fn csrf_token(html: &str) -> String {
         .expect("the page carries a CSRF token")
         .to_string()
 }
+
+/// A signed-in user's browser on one page: its cookies and the page's CSRF token, for
+/// calling server functions as the page does.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub csrf: String,
+}
+
+impl Browser {
+    /// Signs `user` in and opens `page`.
+    pub async fn open(console: &SandboxConsole, user: &str, page: &str) -> Browser {
+        let (client, _) = sign_in(console, user, page).await;
+        let html = client
+            .get(format!("{}{page}", console.base))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        let csrf = csrf_token(&html);
+        Browser { client, csrf }
+    }
+
+    /// Calls the server function `function` with a form body: status, JSON (or null) and
+    /// the body as text.
+    pub async fn call(
+        &self,
+        console: &SandboxConsole,
+        function: &str,
+        form: &[(&str, String)],
+    ) -> (u16, serde_json::Value, String) {
+        let response = self
+            .client
+            .post(format!("{}/api/{function}", console.base))
+            .header("origin", &console.base)
+            .header("x-csrf-token", &self.csrf)
+            .form(form)
+            .send()
+            .await
+            .expect("server function");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+            text,
+        )
+    }
+}
