@@ -6,34 +6,12 @@
 mod support;
 
 use app::domain::registry_config::form::{ConfigSubmission, ConfigView, HttpSecretChange};
-use kube::api::{Api, DynamicObject, Patch, PatchParams};
-use kube::core::{ApiResource, GroupVersionKind};
+use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
-use support::{SandboxConsole, sign_in, start_sandbox_console};
+use support::{SandboxConsole, admin_kube, config_now, configs, sign_in, start_sandbox_console};
 
 /// Tests in this file change the one registry Config; one at a time.
 static CONFIG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn configs(client: kube::Client) -> Api<DynamicObject> {
-    Api::all_with(
-        client,
-        &ApiResource::from_gvk_with_plural(
-            &GroupVersionKind::gvk("imageregistry.operator.openshift.io", "v1", "Config"),
-            "configs",
-        ),
-    )
-}
-
-async fn admin_kube() -> kube::Client {
-    let sandbox = registry_console_sandbox::harness::shared();
-    registry_console_sandbox::sandbox::admin_client(&sandbox.kubeconfig)
-        .await
-        .expect("admin client")
-}
-
-async fn config_now(kube: &kube::Client) -> Value {
-    serde_json::to_value(configs(kube.clone()).get("cluster").await.expect("get")).expect("json")
-}
 
 /// The fresh-install state, written as an operator would with `oc patch`.
 async fn reset(kube: &kube::Client) {

@@ -13,7 +13,7 @@ use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::time::Duration;
-use support::{SandboxConsole, start_sandbox_console};
+use support::{SandboxConsole, admin_kube, config_now, configs, start_sandbox_console};
 
 /// Tests in this file change the one registry Config; one at a time.
 static CONFIG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -60,16 +60,6 @@ fn api(
     }
 }
 
-fn configs(client: kube::Client) -> Api<DynamicObject> {
-    api(
-        client,
-        "imageregistry.operator.openshift.io",
-        "Config",
-        "configs",
-        None,
-    )
-}
-
 fn claims(client: kube::Client) -> Api<DynamicObject> {
     api(
         client,
@@ -82,17 +72,6 @@ fn claims(client: kube::Client) -> Api<DynamicObject> {
 
 fn secrets(client: kube::Client) -> Api<DynamicObject> {
     api(client, "", "Secret", "secrets", Some(NS))
-}
-
-async fn admin_kube() -> kube::Client {
-    let sandbox = registry_console_sandbox::harness::shared();
-    registry_console_sandbox::sandbox::admin_client(&sandbox.kubeconfig)
-        .await
-        .expect("admin client")
-}
-
-async fn config_now(kube: &kube::Client) -> Value {
-    serde_json::to_value(configs(kube.clone()).get("cluster").await.expect("get")).expect("json")
 }
 
 /// A fresh bare-metal install: Removed, no storage, no claims, no credentials.

@@ -295,7 +295,7 @@ fn error_reply(error: ReplyError) -> ReviewReply {
 }
 
 /// `text` safe inside HTML.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -205,3 +205,31 @@ impl Browser {
         )
     }
 }
+
+/// The registry Config's API, as `client`.
+pub fn configs(client: kube::Client) -> kube::Api<kube::api::DynamicObject> {
+    kube::Api::all_with(
+        client,
+        &kube::core::ApiResource::from_gvk_with_plural(
+            &kube::core::GroupVersionKind::gvk(
+                "imageregistry.operator.openshift.io",
+                "v1",
+                "Config",
+            ),
+            "configs",
+        ),
+    )
+}
+
+/// The shared sandbox's cluster admin, for fixtures (never the console's identity).
+pub async fn admin_kube() -> kube::Client {
+    let sandbox = registry_console_sandbox::harness::shared();
+    registry_console_sandbox::sandbox::admin_client(&sandbox.kubeconfig)
+        .await
+        .expect("admin client")
+}
+
+/// The registry Config as it is now.
+pub async fn config_now(kube: &kube::Client) -> serde_json::Value {
+    serde_json::to_value(configs(kube.clone()).get("cluster").await.expect("get")).expect("json")
+}

@@ -231,6 +231,8 @@ mod dom {
     use super::super::paths::{ALL_CREDENTIAL_KEYS, FIELDS, flag};
     use super::*;
     #[cfg(feature = "hydrate")]
+    use crate::components::change_review::escape;
+    #[cfg(feature = "hydrate")]
     use crate::domain::storage::wizard::{FILE_KEYS, credential_field};
     #[cfg(feature = "hydrate")]
     use wasm_bindgen::JsCast;
@@ -474,14 +476,5 @@ mod dom {
                 }
             });
         }
-    }
-
-    /// `text` safe inside HTML.
-    #[cfg(feature = "hydrate")]
-    fn escape(text: &str) -> String {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
     }
 }
