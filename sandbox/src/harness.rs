@@ -5,8 +5,7 @@
 //! when the test process ends, however it ends (success, panic, or being killed).
 
 use crate::sandbox::{Info, Options, Sandbox};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 static SHARED: OnceLock<Result<Info, String>> = OnceLock::new();
 
@@ -14,29 +13,44 @@ static SHARED: OnceLock<Result<Info, String>> = OnceLock::new();
 /// only redirects to callback URLs registered when it starts, so their ports are reserved
 /// up front.
 const CONSOLE_PORTS: usize = 24;
-static PORTS: OnceLock<Vec<u16>> = OnceLock::new();
-static NEXT_PORT: AtomicUsize = AtomicUsize::new(0);
 
-fn reserved_ports() -> &'static [u16] {
-    PORTS.get_or_init(|| {
-        // Hold all listeners at once so the ports differ, then release them for the consoles.
-        let listeners: Vec<std::net::TcpListener> = (0..CONSOLE_PORTS)
+/// The reserved listeners, bound until a console takes one: a port released early could be
+/// taken meanwhile as the local port of any outgoing connection (the same ephemeral range),
+/// and the console's bind would then fail.
+struct Reserved {
+    ports: Vec<u16>,
+    unused: Mutex<Vec<std::net::TcpListener>>,
+}
+
+fn reserved() -> &'static Reserved {
+    static RESERVED: OnceLock<Reserved> = OnceLock::new();
+    RESERVED.get_or_init(|| {
+        let mut listeners: Vec<std::net::TcpListener> = (0..CONSOLE_PORTS)
             .filter_map(|_| std::net::TcpListener::bind("127.0.0.1:0").ok())
             .collect();
-        listeners
+        let ports = listeners
             .iter()
             .filter_map(|l| l.local_addr().ok().map(|a| a.port()))
-            .collect()
+            .collect();
+        // Handed out first to last.
+        listeners.reverse();
+        Reserved {
+            ports,
+            unused: Mutex::new(listeners),
+        }
     })
 }
 
-/// A port of 127.0.0.1 whose `/auth/callback` and `/signed-out` are registered at the
-/// shared sandbox's OIDC provider; each call returns a different one.
-pub fn console_port() -> u16 {
-    let ports = reserved_ports();
-    let next = NEXT_PORT.fetch_add(1, Ordering::SeqCst);
-    match ports.get(next) {
-        Some(port) => *port,
+fn reserved_ports() -> &'static [u16] {
+    &reserved().ports
+}
+
+/// A listener on a port of 127.0.0.1 whose `/auth/callback` and `/signed-out` are
+/// registered at the shared sandbox's OIDC provider; each call returns a different one.
+pub fn console_listener() -> std::net::TcpListener {
+    let next = reserved().unused.lock().ok().and_then(|mut l| l.pop());
+    match next {
+        Some(listener) => listener,
         None => {
             panic!("more than {CONSOLE_PORTS} consoles in one test process; raise CONSOLE_PORTS")
         }

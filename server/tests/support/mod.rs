@@ -45,7 +45,8 @@ pub struct SandboxConsole {
 /// Starts a console with sign-in configured for the shared sandbox, plus `extra` flags.
 pub async fn start_sandbox_console(extra: &[&str]) -> SandboxConsole {
     let sandbox = registry_console_sandbox::harness::shared();
-    let port = registry_console_sandbox::harness::console_port();
+    let listener = registry_console_sandbox::harness::console_listener();
+    let port = listener.local_addr().expect("addr").port();
     let dir = tempfile::tempdir().expect("temp dir");
     let base = format!("http://127.0.0.1:{port}");
     let oidc = &sandbox.oidc;
@@ -68,9 +69,8 @@ pub async fn start_sandbox_console(extra: &[&str]) -> SandboxConsole {
         args.push(sandbox.kubeconfig.display().to_string());
     }
     args.extend(extra.iter().map(|s| s.to_string()));
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .expect("bind the reserved port");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let listener = tokio::net::TcpListener::from_std(listener).expect("the reserved port");
     serve(listener, args).await;
     SandboxConsole {
         base,
