@@ -6,14 +6,76 @@ use crate::kube::resources::Resource;
 use app::domain::diff::{oc_patch_command, shell_quote, strip_noise};
 use serde_json::{Map, Value};
 
-/// `oc create -f - <<'EOF' … EOF` with the object as YAML.
+/// `oc create -f - <<'EOF' … EOF` with the object as YAML; the guide's shorter forms for
+/// a TLS Secret (`oc create secret tls`) and a ConfigMap of CA files (`oc create configmap
+/// --from-file`).
 pub fn create_command(resource: &Resource, desired: &Value) -> String {
     let mut object = strip_noise(desired);
+    if let Some(command) = from_files_command(resource, &object) {
+        return command;
+    }
     if resource.is("", "Secret") {
         with_placeholders(&mut object);
     }
     let yaml = serde_saphyr::to_string(&object).unwrap_or_else(|_| object.to_string());
     format!("oc create -f - <<'EOF'\n{}\nEOF", yaml.trim_end())
+}
+
+/// The command that creates `object` from files, when the guide shows one for it: a TLS
+/// Secret holding only its certificate, key and CA (guide 6.1), or a ConfigMap of PEM
+/// certificates (guide 2.5). The files are named after what they hold; values never appear.
+fn from_files_command(resource: &Resource, object: &Value) -> Option<String> {
+    let name = shell_quote(object.pointer("/metadata/name")?.as_str()?);
+    let namespace = object
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .map(|ns| format!(" -n {}", shell_quote(ns)))
+        .unwrap_or_default();
+    let metadata_keys = object.get("metadata")?.as_object()?.len();
+    // Labels, annotations or anything else `--from-file` cannot express: the full object.
+    if metadata_keys > 2 || object.get("stringData").is_some() || object.get("binaryData").is_some()
+    {
+        return None;
+    }
+    let data = object.get("data")?.as_object()?;
+    let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+    if resource.is("", "Secret") {
+        if object.get("type").and_then(Value::as_str) != Some("kubernetes.io/tls") {
+            return None;
+        }
+        return match keys.as_slice() {
+            ["tls.crt", "tls.key"] => Some(format!(
+                "oc create secret tls {name}{namespace} --cert=tls.crt --key=tls.key"
+            )),
+            ["tls.cacrt", "tls.crt", "tls.key"] => Some(format!(
+                "oc create secret generic {name}{namespace} --type=kubernetes.io/tls --from-file=tls.crt=tls.crt --from-file=tls.key=tls.key --from-file=tls.cacrt=ca.crt"
+            )),
+            _ => None,
+        };
+    }
+    let all_certificates = !keys.is_empty()
+        && data.values().all(|v| {
+            v.as_str()
+                .is_some_and(|pem| pem.trim_start().starts_with("-----BEGIN CERTIFICATE-----"))
+        });
+    if !resource.is("", "ConfigMap") || !all_certificates {
+        return None;
+    }
+    let files: Vec<String> = keys
+        .iter()
+        .map(|key| {
+            let file = if keys.len() == 1 {
+                "ca.crt".to_string()
+            } else {
+                format!("{key}.crt")
+            };
+            format!("--from-file={}", shell_quote(&format!("{key}={file}")))
+        })
+        .collect();
+    Some(format!(
+        "oc create configmap {name} {}{namespace}",
+        files.join(" ")
+    ))
 }
 
 /// A Secret's values replaced by `<KEY>` placeholders under `stringData` (the form `oc`
@@ -96,11 +158,50 @@ mod tests {
     fn other_objects_are_shown_whole() {
         let map = json!({
             "apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": { "name": "registry-config", "namespace": "openshift-config" },
-            "data": { "registry.example.com..5000": "-----BEGIN CERTIFICATE-----" }
+            "metadata": { "name": "settings", "namespace": "openshift-config" },
+            "data": { "registry.example.com..5000": "not a certificate" }
         });
         let command = create_command(&CONFIG_MAP, &map);
+        assert!(command.starts_with("oc create -f - <<'EOF'\n"), "{command}");
         assert!(command.contains("registry.example.com..5000"), "{command}");
+        let labelled = json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": { "name": "t", "namespace": "n", "labels": { "a": "b" } },
+            "data": { "tls.crt": "Qw==", "tls.key": "Sw==" }
+        });
+        assert!(create_command(&SECRET, &labelled).starts_with("oc create -f -"));
+    }
+
+    #[test]
+    fn the_guides_from_file_commands() {
+        let map = json!({
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": { "name": "registry-config", "namespace": "openshift-config" },
+            "data": { "registry.example.com..5000": "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n" }
+        });
+        assert_eq!(
+            create_command(&CONFIG_MAP, &map),
+            "oc create configmap 'registry-config' --from-file='registry.example.com..5000=ca.crt' -n 'openshift-config'"
+        );
+        let secret = json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": { "name": "public-route-tls", "namespace": "openshift-image-registry" },
+            "data": { "tls.crt": "Q0FOQVJZ", "tls.key": "S0VZ" }
+        });
+        let command = create_command(&SECRET, &secret);
+        assert_eq!(
+            command,
+            "oc create secret tls 'public-route-tls' -n 'openshift-image-registry' --cert=tls.crt --key=tls.key"
+        );
+        let mut with_ca = secret.clone();
+        with_ca["data"]["tls.cacrt"] = json!("Q0E=");
+        let command = create_command(&SECRET, &with_ca);
+        assert!(
+            command.contains("--type=kubernetes.io/tls")
+                && command.contains("--from-file=tls.cacrt=ca.crt"),
+            "{command}"
+        );
+        assert!(!command.contains("Q0E="), "{command}");
     }
 
     #[test]
