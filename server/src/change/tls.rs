@@ -32,7 +32,6 @@ use std::net::IpAddr;
 use app::domain::violation::{Severity, Violation};
 use chrono::{DateTime, SecondsFormat, Utc};
 use ring::signature::KeyPair as _;
-use serde::{Deserialize, Serialize};
 use x509_parser::error::X509Error;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -41,8 +40,9 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 pub const SECRET_CERT_ITEM: &str = "tls.crt";
 /// Data key of the private key in a `kubernetes.io/tls` Secret.
 pub const SECRET_KEY_ITEM: &str = "tls.key";
-/// Optional data key of a CA bundle in a TLS Secret (checked like the wizard's CA upload).
-pub const SECRET_CA_ITEM: &str = "ca.crt";
+/// Optional data key of a CA bundle in a TLS Secret: the key the image registry operator
+/// copies into the route's `caCertificate` (checked like the wizard's CA upload).
+pub const SECRET_CA_ITEM: &str = "tls.cacrt";
 
 /// `field` of violations about the wizard's uploaded certificate chain.
 pub const FIELD_CERTIFICATE: &str = "certificate";
@@ -51,32 +51,10 @@ pub const FIELD_KEY: &str = "key";
 /// `field` of violations about the wizard's uploaded CA certificate(s).
 pub const FIELD_CA: &str = "caCertificate";
 
-/// A certificate that expires within this many days gets a warning.
-pub const EXPIRY_WARNING_DAYS: i64 = 30;
+/// A certificate that expires within this many days gets a warning (the pages flag the same).
+pub use app::domain::certificate::EXPIRY_WARNING_DAYS;
 
-/// Facts about one certificate, for display (no secret material).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CertificateInfo {
-    /// Subject DN, e.g. `CN=registry.apps.example.com, O=Example`.
-    pub subject: String,
-    pub issuer: String,
-    /// RFC 3339, UTC, e.g. `2026-01-31T12:00:00Z`.
-    pub not_before: String,
-    pub not_after: String,
-    /// SHA-256 of the DER, upper-case hex with colons (as `openssl x509 -fingerprint -sha256`).
-    pub sha256_fingerprint: String,
-    /// subjectAltName dNSName entries, as written in the certificate.
-    pub dns_names: Vec<String>,
-    /// subjectAltName iPAddress entries.
-    pub ip_addresses: Vec<String>,
-    /// basicConstraints cA.
-    pub is_ca: bool,
-    /// Issuer DN equals subject DN and the certificate's own key verifies its signature
-    /// (or the signature algorithm cannot be checked here).
-    pub self_signed: bool,
-    /// Serial number, upper-case hex with colons.
-    pub serial: String,
-}
+pub use app::domain::certificate::{CertificateInfo, ShownCertificate};
 
 /// Every catalogue key this module can emit (en.txt and ja.txt define each).
 pub const MESSAGE_KEYS: &[&str] = &[
@@ -153,7 +131,7 @@ pub fn parse_certificates(
 ///
 /// All violations carry `field` and a `secret` parameter. `tls.crt` / `tls.key` missing
 /// or empty each have their own key; otherwise the checks are those of
-/// [`check_tls_material`], with `ca.crt` (if present and not empty) as the CA.
+/// [`check_tls_material`], with `tls.cacrt` (if present and not empty) as the CA.
 pub fn check_tls_secret(
     field: &str,
     secret_name: &str,
@@ -255,6 +233,23 @@ pub fn check_ca_bundle(
             bundle_warnings(field, &certs, now, &mut out);
             (certs.into_iter().map(|c| c.info).collect(), out)
         }
+    }
+}
+
+/// A certificate as a page lists it at `now`: its facts and the days it has left (an
+/// unreadable date counts as expired: the page then flags it rather than trusting it).
+pub fn shown(info: CertificateInfo, now: DateTime<Utc>) -> ShownCertificate {
+    let at = |rfc3339: &str| {
+        DateTime::parse_from_rfc3339(rfc3339)
+            .map(|t| t.with_timezone(&Utc))
+            .ok()
+    };
+    let days_left = at(&info.not_after).map_or(-1, |end| (end - now).num_days());
+    let not_yet_valid = at(&info.not_before).is_some_and(|start| start > now);
+    ShownCertificate {
+        info,
+        days_left,
+        not_yet_valid,
     }
 }
 

@@ -327,7 +327,7 @@ fn valid_secret_has_no_violations() {
         ),
         vec![]
     );
-    data.insert("ca.crt".to_string(), p.root.pem.clone().into_bytes());
+    data.insert("tls.cacrt".to_string(), p.root.pem.clone().into_bytes());
     assert_eq!(
         check_tls_secret(
             "spec.routes[0].secretName",
@@ -979,9 +979,9 @@ fn secret_items_missing_or_empty_are_each_named() {
     data.insert("tls.key".to_string(), p256().serialize_pem().into_bytes());
     assert_eq!(keys(&run(&data)), ["tls.key_mismatch"]);
     data.insert("tls.key".to_string(), p.key_pem().into_bytes());
-    data.insert("ca.crt".to_string(), root("Unrelated").pem.into_bytes());
+    data.insert("tls.cacrt".to_string(), root("Unrelated").pem.into_bytes());
     assert_eq!(keys(&run(&data)), ["tls.ca_not_issuer"]);
-    data.remove("ca.crt");
+    data.remove("tls.cacrt");
     assert_eq!(
         keys(&check_tls_secret(
             "f",
