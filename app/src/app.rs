@@ -9,7 +9,9 @@ use crate::components::user_menu::UserMenu;
 use crate::domain::access::may_open;
 use crate::domain::page::Page;
 use crate::pages::audit::AuditTrailPage;
+use crate::pages::ca_trust::CaTrustPage;
 use crate::pages::configuration::ConfigurationPage;
+use crate::pages::exposure::ExposurePage;
 use crate::pages::not_found::NotFound;
 use crate::pages::planned::PlannedPage;
 use crate::pages::sign_in::{SignInPage, SignedOutPage};
@@ -178,8 +180,14 @@ pub fn App() -> impl IntoView {
                             path=path!("/storage")
                             view=|| view! { <Guarded page=Page::Storage>{|| view! { <StoragePage /> }}</Guarded> }
                         />
-                        <Route path=path!("/exposure") view=|| planned(Page::Exposure) />
-                        <Route path=path!("/ca-trust") view=|| planned(Page::CaTrust) />
+                        <Route
+                            path=path!("/exposure")
+                            view=|| view! { <Guarded page=Page::Exposure>{|| view! { <ExposurePage /> }}</Guarded> }
+                        />
+                        <Route
+                            path=path!("/ca-trust")
+                            view=|| view! { <Guarded page=Page::CaTrust>{|| view! { <CaTrustPage /> }}</Guarded> }
+                        />
                         <Route path=path!("/access") view=|| planned(Page::Access) />
                         <Route path=path!("/pruner") view=|| planned(Page::Pruner) />
                         <Route

@@ -11,38 +11,17 @@ use app::domain::storage::wizard::{StorageForm, StorageIntent, StorageSubmission
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
-use std::sync::Mutex;
 use std::time::Duration;
-use support::{SandboxConsole, admin_kube, config_now, configs, start_sandbox_console};
+use support::{
+    SandboxConsole, admin_kube, capture_logs, captured_log, config_now, configs,
+    start_sandbox_console,
+};
 
 /// Tests in this file change the one registry Config; one at a time.
 static CONFIG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const NS: &str = "openshift-image-registry";
 const SECRET: &str = "image-registry-private-configuration-user";
-
-/// Everything the console process logs (this test binary's global subscriber).
-static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-
-struct LogWriter;
-impl std::io::Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut log) = LOG.lock() {
-            log.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn capture_logs() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("debug")
-        .with_writer(|| LogWriter)
-        .try_init();
-}
 
 fn api(
     client: kube::Client,
@@ -493,7 +472,7 @@ async fn s3_credentials_are_write_only_rotation_is_its_own_change_and_the_sandbo
         .expect("text");
     assert!(export.contains("rotate the S3 keys") && export.contains("fingerprint:"));
     bodies.push(export);
-    bodies.push(String::from_utf8_lossy(&LOG.lock().expect("log")).into_owned());
+    bodies.push(captured_log());
     for body in &bodies {
         for canary in [
             canary_access,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod changes;
 pub mod csrf_client;
 pub mod error;
+pub mod exposure;
 #[cfg(feature = "ssr")]
 mod guard;
 #[cfg(feature = "ssr")]

@@ -5,7 +5,9 @@
 use super::error::ConsoleError;
 use crate::domain::access::{AccessCheck, AccessDecision};
 use crate::domain::audit::{AuditEventView, AuditPage, AuditQuery, ChainCheck};
+use crate::domain::ca_trust::CaTrustView;
 use crate::domain::change::{Applied, ChangeArea, ChangePreview, FollowUpView};
+use crate::domain::exposure::ExposureView;
 use crate::domain::registry_config::form::ConfigView;
 use crate::domain::session::SessionView;
 use crate::domain::storage::wizard::StorageView;
@@ -44,6 +46,17 @@ pub trait StorageAccess: Send + Sync {
     fn load(&self) -> BoxFuture<'_, Result<StorageView, ConsoleError>>;
 }
 
+/// The registry's routes and their certificates as the signed-in user, for the exposure
+/// wizard.
+pub trait ExposureAccess: Send + Sync {
+    fn load(&self) -> BoxFuture<'_, Result<ExposureView, ConsoleError>>;
+}
+
+/// The trusted registry CAs as the signed-in user, for the CA-trust page.
+pub trait CaTrustAccess: Send + Sync {
+    fn load(&self) -> BoxFuture<'_, Result<CaTrustView, ConsoleError>>;
+}
+
 /// One area's changes through the change pipeline (SPEC §5). A draft is the page's own
 /// submission as JSON: the shared review component passes it through without knowing it.
 pub trait ChangeService: Send + Sync {
@@ -64,6 +77,8 @@ pub trait Services: Send + Sync {
     fn audit(&self) -> Result<Arc<dyn AuditAccess>, ConsoleError>;
     fn registry_config(&self) -> Result<Arc<dyn ConfigAccess>, ConsoleError>;
     fn storage(&self) -> Result<Arc<dyn StorageAccess>, ConsoleError>;
+    fn exposure(&self) -> Result<Arc<dyn ExposureAccess>, ConsoleError>;
+    fn ca_trust(&self) -> Result<Arc<dyn CaTrustAccess>, ConsoleError>;
     fn changes(&self, area: ChangeArea) -> Result<Arc<dyn ChangeService>, ConsoleError>;
     fn follow_ups(&self) -> Result<Arc<dyn FollowUpAccess>, ConsoleError>;
 }

@@ -2,13 +2,17 @@
 //! user menu, error notices, fields, tables of conditions and diffs, and the one change
 //! review every write in the console goes through.
 
+pub mod certificate;
+pub mod change_forms;
 pub mod change_review;
 pub mod conditions;
 pub mod diff_table;
 pub mod error_notice;
 pub mod fields;
+pub mod form_dom;
 pub mod guard;
 pub mod language;
 pub mod page_frame;
+pub mod plain_fields;
 pub mod user_menu;
 pub mod violations;

@@ -155,6 +155,8 @@ pub const READ_ONLY_SERVER_FNS: &[(&str, Who)] = &[
     ("/api/registry_config_state", Who::AdminsAndViewers),
     ("/api/storage", Who::AdminsAndViewers),
     ("/api/storage_state", Who::AdminsAndViewers),
+    ("/api/exposure", Who::AdminsAndViewers),
+    ("/api/ca_trust", Who::AdminsAndViewers),
 ];
 
 /// The roles that grant access to the registry (guide 5.1: pull, push, build; 5.5: the

@@ -65,6 +65,10 @@ pub enum ChangeArea {
     RegistryConfig,
     /// The storage wizard: credentials, a new claim and the Config's storage.
     Storage,
+    /// The exposure wizard: the default route, custom routes and their TLS Secrets.
+    Exposure,
+    /// CA trust: the ConfigMap of trusted registry CAs and the image config's reference.
+    CaTrust,
 }
 
 /// What the server watches after a change is applied, until it is healthy or not.

@@ -4,10 +4,14 @@
 
 pub mod access;
 pub mod audit;
+pub mod ca_trust;
+pub mod certificate;
 pub mod change;
 pub mod conditions;
 pub mod diff;
 pub mod duration;
+pub mod exposure;
+pub mod form_draft;
 pub mod page;
 pub mod podspec;
 pub mod registry_config;

@@ -54,6 +54,7 @@ impl Page {
         match self {
             Page::Configuration => &["config_editor"],
             Page::Storage => &["storage_wizard"],
+            Page::Exposure | Page::CaTrust => &["change_forms"],
             _ => &[],
         }
     }

@@ -489,6 +489,8 @@ mod tests {
             ("storage_wizard", "pages/storage/wizard.rs"),
             ("storage_wizard", "pages/storage/paths.rs"),
             ("storage_wizard", "api/changes.rs"),
+            ("change_forms", "components/change_forms.rs"),
+            ("change_forms", "components/form_dom.rs"),
         ];
         let mut keys_found = 0;
         for (island, file) in island_files {

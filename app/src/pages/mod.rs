@@ -1,7 +1,9 @@
 //! One module per page (SPEC §6).
 
 pub mod audit;
+pub mod ca_trust;
 pub mod configuration;
+pub mod exposure;
 pub mod not_found;
 pub mod planned;
 pub mod sign_in;

@@ -3,6 +3,8 @@
 //! function asks for it.
 
 pub mod audit;
+pub mod ca_trust;
+pub mod exposure;
 pub mod registry_config;
 pub mod storage;
 
@@ -11,11 +13,13 @@ use crate::change::{ChangePipeline, PipelineError, Requester};
 use crate::kube::user::UserClients;
 use app::api::error::ConsoleError;
 use app::api::ports::{
-    AuditAccess, BoxFuture, ChangeService, ClusterAccess, ConfigAccess, FollowUpAccess, Services,
-    StorageAccess,
+    AuditAccess, BoxFuture, CaTrustAccess, ChangeService, ClusterAccess, ConfigAccess,
+    ExposureAccess, FollowUpAccess, Services, StorageAccess,
 };
+use app::domain::access::console_actions;
 use app::domain::change::{ChangeArea, FollowUpView};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use std::sync::Arc;
 
 pub fn change_error(e: PipelineError) -> ConsoleError {
@@ -25,6 +29,28 @@ pub fn change_error(e: PipelineError) -> ConsoleError {
 /// A page's draft (its submission as JSON), decoded only after the role check.
 pub fn decode_draft<T: DeserializeOwned>(draft: &str) -> Result<T, ConsoleError> {
     serde_json::from_str(draft).map_err(|e| ConsoleError::Invalid(format!("draft: {e}")))
+}
+
+/// The string at `pointer` in `value` (empty when absent).
+pub fn text(value: &Value, pointer: &str) -> String {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Why the API server would refuse the user the console action `action_key` (`None`:
+/// allowed), as the page says it.
+pub async fn denied_reason(cluster: &dyn ClusterAccess, action_key: &str) -> Option<String> {
+    match cluster.review(console_actions()).await {
+        Ok(decisions) => decisions
+            .into_iter()
+            .find(|d| d.check.action_key == action_key)
+            .filter(|d| !d.allowed)
+            .map(|d| d.reason.unwrap_or_else(|| d.check.permission())),
+        Err(e) => Some(e.to_string()),
+    }
 }
 
 /// What one request of a signed-in user may use.
@@ -69,6 +95,24 @@ impl RequestServices {
             requester: self.requester.clone(),
         }))
     }
+
+    fn exposure_service(&self) -> Result<Arc<exposure::ExposureService>, ConsoleError> {
+        Ok(Arc::new(exposure::ExposureService {
+            client: self.client()?,
+            cluster: self.cluster()?,
+            pipeline: self.pipeline.clone(),
+            requester: self.requester.clone(),
+        }))
+    }
+
+    fn ca_trust_service(&self) -> Result<Arc<ca_trust::CaTrustService>, ConsoleError> {
+        Ok(Arc::new(ca_trust::CaTrustService {
+            client: self.client()?,
+            cluster: self.cluster()?,
+            pipeline: self.pipeline.clone(),
+            requester: self.requester.clone(),
+        }))
+    }
 }
 
 impl Services for RequestServices {
@@ -93,10 +137,20 @@ impl Services for RequestServices {
         Ok(self.storage_service()?)
     }
 
+    fn exposure(&self) -> Result<Arc<dyn ExposureAccess>, ConsoleError> {
+        Ok(self.exposure_service()?)
+    }
+
+    fn ca_trust(&self) -> Result<Arc<dyn CaTrustAccess>, ConsoleError> {
+        Ok(self.ca_trust_service()?)
+    }
+
     fn changes(&self, area: ChangeArea) -> Result<Arc<dyn ChangeService>, ConsoleError> {
         match area {
             ChangeArea::RegistryConfig => Ok(self.registry_config_service()?),
             ChangeArea::Storage => Ok(self.storage_service()?),
+            ChangeArea::Exposure => Ok(self.exposure_service()?),
+            ChangeArea::CaTrust => Ok(self.ca_trust_service()?),
         }
     }
 

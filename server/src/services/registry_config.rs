@@ -9,7 +9,6 @@ use crate::kube::resources::REGISTRY_CONFIG;
 use crate::kube::user::console_error;
 use app::api::error::ConsoleError;
 use app::api::ports::{BoxFuture, ChangeService, ClusterAccess, ConfigAccess};
-use app::domain::access::console_actions;
 use app::domain::change::{Applied, ChangePreview};
 use app::domain::registry_config::form::{
     AdvancedEdit, ConfigSubmission, ConfigView, HttpSecretChange, advanced_fields, apply_form,
@@ -109,14 +108,8 @@ impl RegistryConfigService {
             .and_then(Value::as_i64)
             .unwrap_or(0);
         // Without an answer from the API server the page is read-only, saying why.
-        let update_denied = match self.cluster.review(console_actions()).await {
-            Ok(decisions) => decisions
-                .into_iter()
-                .find(|d| d.check.action_key == "action.change_config")
-                .filter(|d| !d.allowed)
-                .map(|d| d.reason.unwrap_or_else(|| d.check.permission())),
-            Err(e) => Some(e.to_string()),
-        };
+        let update_denied =
+            super::denied_reason(self.cluster.as_ref(), "action.change_config").await;
         Ok(ConfigView {
             resource_version: current
                 .pointer("/metadata/resourceVersion")

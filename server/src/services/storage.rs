@@ -7,7 +7,7 @@
 //! gets key names, the audit trail keyed fingerprints (the pipeline redacts Secrets by
 //! kind), and no log line carries the draft.
 
-use super::{change_error, decode_draft};
+use super::{change_error, decode_draft, denied_reason, text};
 use crate::audit::redact::redact;
 use crate::audit::store::{AuditStore, Filter};
 use crate::change::rules::secret_data;
@@ -18,7 +18,7 @@ use crate::kube::resources::{
 use crate::kube::user::console_error;
 use app::api::error::ConsoleError;
 use app::api::ports::{BoxFuture, ChangeService, ClusterAccess, StorageAccess};
-use app::domain::access::{REGISTRY_NAMESPACE, console_actions};
+use app::domain::access::REGISTRY_NAMESPACE;
 use app::domain::change::ChangePreview;
 use app::domain::conditions::conditions_of;
 use app::domain::registry_config::form::storage_summary;
@@ -43,14 +43,6 @@ pub struct StorageService {
 /// The annotation `kubectl`/`oc` (and so the storage classes' admins) mark the default
 /// class with.
 const DEFAULT_CLASS_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";
-
-fn text(value: &Value, pointer: &str) -> String {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
 
 /// A claim as the wizard lists it.
 pub fn claim_row(claim: &Value) -> ClaimRow {
@@ -209,21 +201,13 @@ impl StorageService {
             &self.pipeline.fingerprints,
         );
         // Each part on its own: one the user may not read says why, the rest still shows.
-        let (platform, credentials, claims, classes, decisions) = tokio::join!(
+        let (platform, credentials, claims, classes, update_denied) = tokio::join!(
             self.platform(),
             self.credentials(),
             self.claims(),
             self.storage_classes(),
-            self.cluster.review(console_actions()),
+            denied_reason(self.cluster.as_ref(), "action.change_config"),
         );
-        let update_denied = match decisions {
-            Ok(decisions) => decisions
-                .into_iter()
-                .find(|d| d.check.action_key == "action.change_config")
-                .filter(|d| !d.allowed)
-                .map(|d| d.reason.unwrap_or_else(|| d.check.permission())),
-            Err(e) => Some(e.to_string()),
-        };
         let why = |e: ConsoleError| e.to_string();
         Ok(StorageView {
             platform: platform.map_err(why),

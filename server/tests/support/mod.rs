@@ -233,3 +233,33 @@ pub async fn admin_kube() -> kube::Client {
 pub async fn config_now(kube: &kube::Client) -> serde_json::Value {
     serde_json::to_value(configs(kube.clone()).get("cluster").await.expect("get")).expect("json")
 }
+
+/// Everything the console process logs (this test binary's global subscriber).
+static LOG: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogWriter;
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut log) = LOG.lock() {
+            log.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Sends everything the console process logs (this test binary's global subscriber, at
+/// debug) to [`captured_log`], for canary searches.
+pub fn capture_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("debug")
+        .with_writer(|| LogWriter)
+        .try_init();
+}
+
+/// Everything logged since [`capture_logs`].
+pub fn captured_log() -> String {
+    String::from_utf8_lossy(&LOG.lock().expect("log")).into_owned()
+}

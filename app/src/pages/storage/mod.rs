@@ -11,6 +11,7 @@ use crate::components::conditions::ConditionsTable;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
+use crate::components::plain_fields::Unreadable;
 use crate::domain::page::Page;
 use crate::domain::storage::credentials_violation;
 use crate::domain::storage::wizard::{ClaimRow, CredentialsView, StorageClassRow, StorageView};
@@ -50,18 +51,6 @@ pub fn StoragePage() -> impl IntoView {
                 }}
             </Suspense>
         </PageFrame>
-    }
-}
-
-/// A part of the page that could not be read: what, and why.
-#[component]
-fn Unreadable(what: &'static str, why: String) -> impl IntoView {
-    let i18n = I18n::expect();
-    view! {
-        <div class="notice notice-warning" role="status" data-unreadable=what>
-            <p>{i18n.t(what)}</p>
-            <p><small>{why}</small></p>
-        </div>
     }
 }
 

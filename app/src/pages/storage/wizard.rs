@@ -231,7 +231,7 @@ mod dom {
     use super::super::paths::{ALL_CREDENTIAL_KEYS, FIELDS, flag};
     use super::*;
     #[cfg(feature = "hydrate")]
-    use crate::components::change_review::escape;
+    use crate::components::form_dom::each;
     #[cfg(feature = "hydrate")]
     use crate::domain::storage::wizard::{FILE_KEYS, credential_field};
     #[cfg(feature = "hydrate")]
@@ -258,18 +258,6 @@ mod dom {
     #[cfg(feature = "hydrate")]
     fn checked(form: &web_sys::Element, name: &str) -> Option<String> {
         input(form, &format!("input[name=\"{name}\"]:checked")).map(|i| i.value())
-    }
-
-    /// Each element `selector` finds in the form.
-    #[cfg(feature = "hydrate")]
-    fn each(form: &web_sys::Element, selector: &str, mut f: impl FnMut(web_sys::Element)) {
-        if let Ok(list) = form.query_selector_all(selector) {
-            for i in 0..list.length() {
-                if let Some(element) = list.item(i).and_then(|n| n.dyn_into().ok()) {
-                    f(element);
-                }
-            }
-        }
     }
 
     /// The form's values (`previous` for what cannot be read).
@@ -372,31 +360,7 @@ mod dom {
     pub fn show(_errors: &[FieldError], _switching: bool, _state: &WizardState) {
         #[cfg(feature = "hydrate")]
         if let Some(form) = form() {
-            each(&form, "[data-error-slot]", |slot| {
-                let field = slot.get_attribute("data-error-slot").unwrap_or_default();
-                let items: String = _errors
-                    .iter()
-                    .filter(|e| crate::components::violations::concerns(&e.field, &field))
-                    .map(|e| format!("<li>{}</li>", escape(&e.text)))
-                    .collect();
-                if items.is_empty() {
-                    slot.set_inner_html("");
-                } else {
-                    slot.set_inner_html(&format!(
-                        "<ul class=\"field-errors\" data-errors-for=\"{}\" id=\"{}-errors\">{items}</ul>",
-                        escape(&field),
-                        escape(&field)
-                    ));
-                }
-                if let Some(input) = named(&form, &field) {
-                    let _ = input.set_attribute("aria-invalid", &(!items.is_empty()).to_string());
-                    if items.is_empty() {
-                        let _ = input.remove_attribute("aria-describedby");
-                    } else {
-                        let _ = input.set_attribute("aria-describedby", &format!("{field}-errors"));
-                    }
-                }
-            });
+            crate::components::form_dom::show_errors(&form, _errors);
             let hide = |selector: &str, hidden: bool| {
                 each(&form, selector, |e| {
                     let _ = e.toggle_attribute_with_force("hidden", hidden);

@@ -1,0 +1,121 @@
+//! Fields of forms the server renders whole (read by the change-forms island, never
+//! hydrated): a label, help, the input, and the slot the island writes the field's errors
+//! into. Values are what the cluster has now; nothing here is reactive.
+
+use crate::api::session::use_session;
+use crate::components::language::I18n;
+use leptos::prelude::*;
+
+/// Where the island writes a field's errors.
+#[component]
+pub fn ErrorSlot(field: &'static str) -> impl IntoView {
+    view! { <div data-error-slot=field></div> }
+}
+
+/// The objects as the page saw them (JSON): every change's precondition.
+#[component]
+pub fn BaseInput(base: String) -> impl IntoView {
+    view! { <input type="hidden" name="base" value=base /> }
+}
+
+#[component]
+pub fn PlainText(
+    label: &'static str,
+    help: String,
+    field: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(optional, into)] placeholder: String,
+) -> impl IntoView {
+    let i18n = I18n::expect();
+    view! {
+        <label class="field" data-field=field>
+            <span class="label">{i18n.t(label)}</span>
+            <span class="help">{help}</span>
+            <input type="text" name=field value=value placeholder=placeholder autocomplete="off" spellcheck="false" />
+        </label>
+        <ErrorSlot field />
+    }
+}
+
+/// PEM text, chosen as a file or pasted (both given and different is refused, never one
+/// silently dropped). `secret`: a private key, which the browser must not offer to keep.
+#[component]
+pub fn PemField(
+    label: &'static str,
+    help: &'static str,
+    field: &'static str,
+    #[prop(optional)] secret: bool,
+) -> impl IntoView {
+    let i18n = I18n::expect();
+    let file = format!("{field}{}", crate::domain::form_draft::FILE_SUFFIX);
+    view! {
+        <fieldset class="field pem-field" data-field=field>
+            <legend class="label">{i18n.t(label)}</legend>
+            <span class="help">{i18n.t(help)}</span>
+            <label class="pem-file">
+                <span>{i18n.t("pem.file")}</span>
+                <input type="file" name=file accept=".pem,.crt,.cer,.key,text/plain" />
+            </label>
+            <label class="pem-paste">
+                <span>{i18n.t("pem.paste")}</span>
+                <textarea
+                    name=field
+                    rows="4"
+                    spellcheck="false"
+                    autocomplete="off"
+                    data-write-only=secret.then_some("")
+                    placeholder="-----BEGIN …-----"
+                ></textarea>
+            </label>
+        </fieldset>
+        <ErrorSlot field />
+    }
+}
+
+/// The form's submit button: the change goes to the shared review first.
+#[component]
+pub fn ReviewButton(label: &'static str) -> impl IntoView {
+    let i18n = I18n::expect();
+    view! {
+        <div class="actions">
+            <button type="submit" class="button button-primary" data-action="preview">
+                {i18n.t(label)}
+            </button>
+        </div>
+    }
+}
+
+/// A part of the page that could not be read: what, and why.
+#[component]
+pub fn Unreadable(what: &'static str, why: String) -> impl IntoView {
+    let i18n = I18n::expect();
+    view! {
+        <div class="notice notice-warning" role="status" data-unreadable=what>
+            <p>{i18n.t(what)}</p>
+            <p><small>{why}</small></p>
+        </div>
+    }
+}
+
+/// Why the page's forms are disabled (`None`: they are not).
+#[component]
+pub fn ReadOnlyNotice(reason: Option<String>) -> impl IntoView {
+    let i18n = I18n::expect();
+    reason.map(|reason| {
+        view! {
+            <div class="notice notice-warning" role="status" data-denied="change">
+                <p>{i18n.t("forms.read_only")}</p>
+                <p><small>{reason}</small></p>
+            </div>
+        }
+    })
+}
+
+/// Why the signed-in user cannot change this page (`None`: they can): the console role,
+/// else the API server's answer.
+pub fn read_only_reason(i18n: I18n, api_denied: Option<String>) -> Option<String> {
+    if !use_session().is_some_and(|s| s.roles.admin) {
+        return Some(i18n.t("forms.not_admin").to_string());
+    }
+    api_denied
+}
