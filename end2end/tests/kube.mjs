@@ -68,3 +68,16 @@ export async function resetStorage() {
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/// A running registry (emptyDir) without routes or trusted registry CAs.
+export async function resetExposure() {
+  await patchConfig({ spec: { managementState: 'Managed', defaultRoute: false, routes: null,
+    storage: { emptyDir: {}, pvc: null, s3: null, gcs: null, azure: null, swift: null } } });
+  await request('PATCH', '/apis/config.openshift.io/v1/images/cluster?fieldManager=kubectl-patch',
+    { spec: { additionalTrustedCA: null } }, 'application/merge-patch+json');
+  await remove(`${NS}/secrets/public-routes-tls`);
+  await remove('/api/v1/namespaces/openshift-config/configmaps/registry-config');
+}
+
+export const getConfigMap = (name) => request('GET', `/api/v1/namespaces/openshift-config/configmaps/${name}`);
+export const getImageConfig = () => request('GET', '/apis/config.openshift.io/v1/images/cluster');

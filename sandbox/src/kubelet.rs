@@ -37,11 +37,21 @@ pub struct Tls {
 
 /// Makes a CA and a serving certificate for 127.0.0.1 (X.509 v3, as rustls and Go want).
 pub fn make_tls() -> Result<Tls> {
+    issue(
+        "registry-console sandbox kubelet CA",
+        &["localhost", NODE_NAME],
+        &[std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)],
+    )
+}
+
+/// A new private CA named `ca_name` and a server certificate it issued for `dns_names`
+/// and `ips` (the first DNS name is its common name).
+pub fn issue(ca_name: &str, dns_names: &[&str], ips: &[std::net::IpAddr]) -> Result<Tls> {
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
         KeyPair, KeyUsagePurpose, SanType,
     };
-    let err = |e: rcgen::Error| Error::Setup(format!("kubelet certificate: {e}"));
+    let err = |e: rcgen::Error| Error::Setup(format!("certificate for {dns_names:?}: {e}"));
     let ca_key = KeyPair::generate().map_err(err)?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -50,23 +60,21 @@ pub fn make_tls() -> Result<Tls> {
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::DigitalSignature,
     ];
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "registry-console sandbox kubelet CA");
+    ca_params.distinguished_name.push(DnType::CommonName, ca_name);
     let ca_cert = ca_params.self_signed(&ca_key).map_err(err)?;
     let issuer = Issuer::new(ca_params, ca_key);
 
     let key = KeyPair::generate().map_err(err)?;
-    let mut params = CertificateParams::new(vec!["localhost".to_string(), NODE_NAME.to_string()])
-        .map_err(err)?;
+    let mut params = CertificateParams::new(
+        dns_names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+    )
+    .map_err(err)?;
     params
         .subject_alt_names
-        .push(SanType::IpAddress(std::net::IpAddr::V4(
-            std::net::Ipv4Addr::LOCALHOST,
-        )));
+        .extend(ips.iter().map(|ip| SanType::IpAddress(*ip)));
     params
         .distinguished_name
-        .push(DnType::CommonName, NODE_NAME);
+        .push(DnType::CommonName, dns_names.first().copied().unwrap_or("server"));
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
         KeyUsagePurpose::KeyEncipherment,

@@ -219,6 +219,8 @@ impl Sandbox {
             registry_ca_file: kubelet_ca,
             startup_seconds: started.elapsed().as_secs_f64(),
         };
+        // Before sandbox.env: its presence tells scripts the sandbox is ready.
+        write_sample_route_tls(&dir)?;
         write_env_file(&info)?;
         Ok(Sandbox {
             info,
@@ -401,6 +403,22 @@ async fn wait_for_oidc_authentication(
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// The host of the sample route certificate, in the sandbox's apps domain.
+pub const SAMPLE_ROUTE_HOST: &str = "registry.apps.sandbox.example";
+
+/// A certificate to try the exposure wizard and CA trust with (by hand, and in the browser
+/// tests): `<dir>/sample-route-tls/` holds `tls.crt` and `tls.key` for
+/// [`SAMPLE_ROUTE_HOST`], and `ca.crt`, the private CA that issued it. Sandbox only.
+fn write_sample_route_tls(dir: &Path) -> Result<()> {
+    let tls = kubelet::issue("Sandbox sample registry CA", &[SAMPLE_ROUTE_HOST], &[])?;
+    let out = dir.join("sample-route-tls");
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("tls.crt"), &tls.cert_pem)?;
+    std::fs::write(out.join("tls.key"), &tls.key_pem)?;
+    std::fs::write(out.join("ca.crt"), &tls.ca_pem)?;
+    Ok(())
 }
 
 fn write_env_file(info: &Info) -> Result<()> {

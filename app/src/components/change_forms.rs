@@ -52,6 +52,10 @@ pub fn ChangeForms(
                     return;
                 }
                 let json = draft.get_untracked();
+                // The forms were replaced meanwhile (after an apply): nothing to check.
+                if json.is_empty() {
+                    return;
+                }
                 leptos::task::spawn_local(async move {
                     let reply =
                         review_change(area, ReviewStep::Check, json, String::new(), String::new())
@@ -267,30 +271,35 @@ mod dom {
             else {
                 return;
             };
+            // Streamed out of order, the page's content comes in `<template>` elements that
+            // a script (not run here) moves into place: look inside them too.
+            let find = |selector: &str| -> Option<web_sys::Element> {
+                if let Ok(Some(found)) = fresh.query_selector(selector) {
+                    return Some(found);
+                }
+                let templates = fresh.query_selector_all("template").ok()?;
+                (0..templates.length()).find_map(|i| {
+                    let template: web_sys::HtmlTemplateElement = templates.item(i)?.dyn_into().ok()?;
+                    template.content().query_selector(selector).ok()?
+                })
+            };
             if _keep_edits {
                 // Every form carries the same base: the page's objects as it saw them.
-                let Ok(new_bases) = fresh.query_selector_all("input[name=\"base\"]") else {
-                    return;
-                };
-                let Ok(old_bases) = document.query_selector_all("input[name=\"base\"]") else {
-                    return;
-                };
-                let value = new_bases
-                    .item(0)
+                let Some(value) = find("input[name=\"base\"]")
                     .and_then(|n| n.dyn_into::<web_sys::HtmlInputElement>().ok())
-                    .map(|i| i.value());
-                if let Some(value) = value {
-                    for i in 0..old_bases.length() {
-                        if let Some(input) = old_bases
-                            .item(i)
-                            .and_then(|n| n.dyn_into::<web_sys::HtmlInputElement>().ok())
-                        {
+                    .map(|i| i.value())
+                else {
+                    return;
+                };
+                if let Some(root) = document.document_element() {
+                    crate::components::form_dom::each(&root, "input[name=\"base\"]", |input| {
+                        if let Ok(input) = input.dyn_into::<web_sys::HtmlInputElement>() {
                             input.set_value(&value);
                         }
-                    }
+                    });
                 }
-            } else if let (Ok(Some(new_region)), Ok(Some(old_region))) = (
-                fresh.query_selector("[data-forms-region]"),
+            } else if let (Some(new_region), Ok(Some(old_region))) = (
+                find("[data-forms-region]"),
                 document.query_selector("[data-forms-region]"),
             ) {
                 old_region.set_inner_html(&new_region.inner_html());

@@ -257,10 +257,10 @@ fn CommandsCard(hosts: Vec<ExposedHost>) -> impl IntoView {
             let why = match &h.trust {
                 Trust::IngressDefault => i18n.t("exposure.trust.ingress_default").to_string(),
                 Trust::PrivateCa => i18n.t("exposure.trust.private_ca").to_string(),
-                Trust::IssuedCa => i18n.t("exposure.trust.issued").to_string(),
+                Trust::IssuedCa => i18n.fill("exposure.trust.issued", &[("host", &host)]),
                 Trust::Unknown(reason) => i18n.fill("exposure.trust.unknown", &[("reason", reason)]),
             };
-            let text = [Some(commands.login), commands.trust_ca, Some(commands.tag), Some(commands.push)]
+            let text = [commands.trust_ca, Some(commands.login), Some(commands.tag), Some(commands.push)]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
