@@ -60,21 +60,23 @@ pub fn issue(ca_name: &str, dns_names: &[&str], ips: &[std::net::IpAddr]) -> Res
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::DigitalSignature,
     ];
-    ca_params.distinguished_name.push(DnType::CommonName, ca_name);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, ca_name);
     let ca_cert = ca_params.self_signed(&ca_key).map_err(err)?;
     let issuer = Issuer::new(ca_params, ca_key);
 
     let key = KeyPair::generate().map_err(err)?;
-    let mut params = CertificateParams::new(
-        dns_names.iter().map(|n| n.to_string()).collect::<Vec<_>>(),
-    )
-    .map_err(err)?;
+    let mut params =
+        CertificateParams::new(dns_names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .map_err(err)?;
     params
         .subject_alt_names
         .extend(ips.iter().map(|ip| SanType::IpAddress(*ip)));
-    params
-        .distinguished_name
-        .push(DnType::CommonName, dns_names.first().copied().unwrap_or("server"));
+    params.distinguished_name.push(
+        DnType::CommonName,
+        dns_names.first().copied().unwrap_or("server"),
+    );
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
         KeyUsagePurpose::KeyEncipherment,

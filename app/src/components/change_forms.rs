@@ -279,7 +279,8 @@ mod dom {
                 }
                 let templates = fresh.query_selector_all("template").ok()?;
                 (0..templates.length()).find_map(|i| {
-                    let template: web_sys::HtmlTemplateElement = templates.item(i)?.dyn_into().ok()?;
+                    let template: web_sys::HtmlTemplateElement =
+                        templates.item(i)?.dyn_into().ok()?;
                     template.content().query_selector(selector).ok()?
                 })
             };
