@@ -220,7 +220,7 @@ impl Sandbox {
             startup_seconds: started.elapsed().as_secs_f64(),
         };
         // Before sandbox.env: its presence tells scripts the sandbox is ready.
-        write_sample_route_tls(&dir)?;
+        write_sample_route_tls(dir)?;
         write_env_file(&info)?;
         Ok(Sandbox {
             info,
