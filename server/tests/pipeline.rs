@@ -569,17 +569,12 @@ async fn a_configmap_and_the_image_config_are_created_patched_and_deleted_as_one
             (Operation::Patch, "Image")
         ]
     );
-    assert!(
-        preview.steps[0]
-            .oc_command
-            .starts_with("oc create -f - <<'EOF'"),
-        "{}",
-        preview.steps[0].oc_command
-    );
-    assert!(
-        preview.steps[0]
-            .oc_command
-            .contains("registry.example.com..5000")
+    // The guide's form (2.5): the CA from a file, under its `host..port` key.
+    assert_eq!(
+        preview.steps[0].oc_command,
+        format!(
+            "oc create configmap '{name}' --from-file='registry.example.com..5000=ca.crt' -n 'openshift-config'"
+        )
     );
     assert_eq!(
         preview.steps[1].oc_command,
