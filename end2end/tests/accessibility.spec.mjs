@@ -41,7 +41,7 @@ test.describe('accessibility', () => {
         await page.goto(`/lang/${lang}?return_to=/`);
         for (const path of paths) {
           await page.goto(path);
-          if (path === '/configuration') await hydrated(page, '.config-editor');
+          if (path === '/configuration') await hydrated(page, '.change-forms');
           await expectAccessible(page, `${path} as ${user} (${lang})`);
         }
       }
@@ -51,7 +51,7 @@ test.describe('accessibility', () => {
 
   test('the change review, with violations and with a preview on screen', async ({ page }) => {
     await signIn(page, 'admin', '/configuration');
-    await hydrated(page, '.config-editor');
+    await hydrated(page, '.change-forms');
     await page.locator('input[name="spec.replicas"]').fill('two');
     await page.locator('[data-action="preview"]').click();
     await page.locator('[data-violations="error"]').waitFor();

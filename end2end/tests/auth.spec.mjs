@@ -104,7 +104,7 @@ test.describe('idle timeout', () => {
     const context = await browser.newContext({ baseURL: idleURL, ignoreHTTPSErrors: true });
     const page = await context.newPage();
     await signIn(page, 'admin', '/configuration');
-    await hydrated(page, '.config-editor');
+    await hydrated(page, '.change-forms');
     await page.locator('input[name="spec.replicas"]').fill('3');
     await page.waitForTimeout(4500); // the idle console's timeout is 3 s
     // The page stays, what was typed stays, and the refused call says why.

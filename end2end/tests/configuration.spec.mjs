@@ -19,14 +19,16 @@ test.describe('configuration', () => {
     await patchConfig({ spec: { managementState: 'Removed', storage: { emptyDir: {} }, replicas: 1 } });
 
     await signIn(page, 'admin', '/configuration');
-    await hydrated(page, '.config-editor');
+    await hydrated(page, '.change-forms');
     await expect(page.locator('h1')).toHaveText('Configuration');
     await expect(page.locator('[data-storage]')).toHaveAttribute('data-storage', 'emptyDir');
-    await expect(page.locator('input[name="managementState"][value="Removed"]')).toBeChecked();
+    await expect(page.locator('input[name="spec.managementState"][value="Removed"]')).toBeChecked();
 
-    // A bad number is refused with the field named, and nothing is changed.
+    // A bad number is named as it is typed, refused with the field named, and nothing is
+    // changed.
     const before = (await getConfig()).metadata.resourceVersion;
     await page.locator('input[name="spec.replicas"]').fill('two');
+    await expect(page.locator('[data-errors-for="spec.replicas"]')).toHaveText('`two` is not a whole number. Enter digits only, e.g. 2.');
     await page.locator('[data-action="preview"]').click();
     // Named once, next to the field (the message does not repeat the field's path).
     await expect(page.locator('[data-errors-for="spec.replicas"]')).toHaveText('`two` is not a whole number. Enter digits only, e.g. 2.');
@@ -34,7 +36,7 @@ test.describe('configuration', () => {
     await expect(page.locator('input[name="spec.replicas"]')).toHaveAttribute('aria-invalid', 'true');
     await page.locator('input[name="spec.replicas"]').fill('1');
 
-    await page.locator('input[name="managementState"][value="Managed"]').check();
+    await page.locator('input[name="spec.managementState"][value="Managed"]').check();
     // From the keyboard: Enter in a field previews, and focus lands on the result (the
     // Preview button is disabled while the request runs, so it cannot keep it).
     await page.locator('input[name="spec.replicas"]').press('Enter');
@@ -67,7 +69,7 @@ test.describe('configuration', () => {
     await expect(page.locator('[data-follow-up="healthy"] tr[data-condition="Available"]')).toHaveAttribute('data-status', 'True');
     expect((await getConfig()).spec.managementState).toBe('Managed');
     // The page continues from the new version.
-    await expect(page.locator('input[name="managementState"][value="Managed"]')).toBeChecked();
+    await expect(page.locator('input[name="spec.managementState"][value="Managed"]')).toBeChecked();
 
     // The auditor, in another browser context.
     const auditorContext = await browser.newContext();
@@ -113,9 +115,9 @@ test.describe('configuration', () => {
 
   test('a viewer sees the configuration but cannot change it', async ({ page }) => {
     await signIn(page, 'viewer', '/configuration');
-    await hydrated(page, '.config-editor');
+    await hydrated(page, '.change-forms');
     await expect(page.locator('input[name="spec.replicas"]')).toBeDisabled();
-    await expect(page.locator('[data-denied="change_config"]')).toBeVisible();
+    await expect(page.locator('[data-denied="change"]')).toBeVisible();
     await expect(page.locator('[data-action="preview"]')).toBeDisabled();
   });
 });

@@ -10,7 +10,7 @@ import { signIn, hydrated } from './sign-in.mjs';
 const BUDGETS = JSON.parse(readFileSync(new URL('../budgets.json', import.meta.url), 'utf8'));
 const REPORT = new URL('../first-load.txt', import.meta.url);
 const SIGNED_IN = ['/', '/logs', '/configuration', '/storage', '/exposure', '/ca-trust', '/access', '/pruner', '/audit', '/your-access'];
-const ISLANDS = { '/configuration': '.config-editor' };
+const ISLANDS = { '/configuration': '.change-forms', '/exposure': '.change-forms', '/ca-trust': '.change-forms' };
 
 /// Loads `path` in a new page of `context` with the browser cache emptied first (a first
 /// visit) and returns the total and each resource, in gzip -9 bytes.
@@ -80,16 +80,16 @@ test('an island page preloads its chunks and uses every one; its messages arrive
   const fetched = new Set();
   page.on('response', (response) => fetched.add(new URL(response.url()).pathname));
   await page.goto('/configuration');
-  await hydrated(page, '.config-editor');
+  await hydrated(page, '.change-forms');
   await page.waitForLoadState('networkidle');
   const preloaded = await page.locator('link[rel=preload][as=fetch]').evaluateAll((links) => links.map((l) => new URL(l.href).pathname));
-  expect(preloaded.length, 'the editor island has chunks to preload').toBeGreaterThan(0);
+  expect(preloaded.length, 'the change-forms island has chunks to preload').toBeGreaterThan(0);
   for (const path of preloaded) {
     expect(path).toMatch(/\.wasm$/);
     expect(fetched, `${path} preloaded but not used`).toContain(path);
   }
-  // The catalogue is a script element's raw text: an escaped `&` would reach the island
-  // as `&amp;`.
+  // The catalogue is a script element's raw text: an escaped `'` would reach the island
+  // as `&#x27;`.
   const catalogue = await page.locator('#rc-catalogue').textContent();
-  expect(catalogue).toContain('config.group.replicas = Replicas & rollout');
+  expect(catalogue).toContain("review.dry_run_rejected = The API server's dry run rejected");
 });

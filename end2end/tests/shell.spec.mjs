@@ -39,7 +39,7 @@ test.describe('application shell', () => {
 
     // The Configuration page loads its one island, which hydrates in Japanese too.
     await page.getByRole('link', { name: '設定' }).click();
-    await hydrated(page, '.config-editor');
+    await hydrated(page, '.change-forms');
     await expect(page.locator('[data-action="preview"]')).toHaveText('変更をプレビュー');
     await page.getByRole('link', { name: 'English' }).click();
     await expect(page.locator('html')).toHaveAttribute('lang', 'en');

@@ -5,7 +5,10 @@
 
 mod support;
 
-use app::domain::registry_config::form::{ConfigSubmission, ConfigView, HttpSecretChange};
+use app::domain::form_draft::FormDraft;
+use app::domain::registry_config::form::{
+    ConfigForm, ConfigView, FIELD_SECRET_MODE, FORM_CONFIG, SeenConfig, form_fields,
+};
 use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
 use support::{SandboxConsole, admin_kube, config_now, configs, sign_in, start_sandbox_console};
@@ -43,7 +46,7 @@ impl Admin {
         function: &str,
         draft: &Draft,
     ) -> (u16, Value, String) {
-        let json = serde_json::to_string(&draft.submission).expect("json");
+        let json = serde_json::to_string(&draft.form).expect("json");
         self.call(
             console,
             function,
@@ -57,27 +60,36 @@ impl Admin {
     }
 }
 
-/// What the Configuration page hands the change review, and the reason typed in it.
+/// What the Configuration page hands the change review (its form, as the change-forms
+/// island reads it), and the reason typed in it.
 struct Draft {
-    submission: ConfigSubmission,
+    form: FormDraft,
     reason: String,
+}
+
+/// The page's form showing `form`, based on the Config at `version` with `spec`.
+fn page_form(version: &str, spec: &Value, form: &ConfigForm) -> FormDraft {
+    let mut draft = FormDraft::new(FORM_CONFIG, &[]);
+    draft.fields = form_fields(form).into_iter().collect();
+    let base = SeenConfig {
+        version: version.to_string(),
+        spec: spec.clone(),
+    };
+    draft
+        .fields
+        .insert("base".into(), serde_json::to_string(&base).expect("json"));
+    draft
 }
 
 fn submission(
     view: &ConfigView,
-    edit: impl Fn(&mut app::domain::registry_config::form::ConfigForm),
+    edit: impl Fn(&mut ConfigForm),
     reason: &str,
 ) -> Draft {
     let mut edited = view.form.clone();
     edit(&mut edited);
     Draft {
-        submission: ConfigSubmission {
-            base_version: view.resource_version.clone(),
-            base_spec: view.spec.clone(),
-            original: view.form.clone(),
-            edited,
-            ..Default::default()
-        },
+        form: page_form(&view.resource_version, &view.spec, &edited),
         reason: reason.into(),
     }
 }
@@ -131,14 +143,15 @@ async fn two_admins_at_once_one_conflict_then_reapplied_on_top_and_nothing_lost(
 
     // "Re-apply my edits on top": the newer version as the base, the same edits.
     let (fresh, _) = second.load(&console).await;
-    let on_top = Draft {
-        submission: ConfigSubmission {
-            base_version: fresh.resource_version.clone(),
-            base_spec: fresh.spec.clone(),
-            ..theirs.submission
-        },
-        reason: theirs.reason,
-    };
+    let mut on_top = theirs;
+    on_top.form.fields.insert(
+        "base".into(),
+        serde_json::to_string(&SeenConfig {
+            version: fresh.resource_version.clone(),
+            spec: fresh.spec.clone(),
+        })
+        .expect("json"),
+    );
     let (status, preview, text) = second.submit(&console, "preview_change", &on_top).await;
     assert_eq!(status, 200, "{text}");
     let paths: Vec<&str> = preview["steps"][0]["diff"]
@@ -195,7 +208,8 @@ async fn the_http_secret_is_write_only_and_bad_input_changes_nothing() {
         },
         "several mistakes at once",
     );
-    bad.submission.http_secret = HttpSecretChange::Set("  ".into());
+    bad.form.fields.insert(FIELD_SECRET_MODE.into(), "set".into());
+    bad.form.fields.insert("spec.httpSecret".into(), "  ".into());
     let (status, error, text) = admin.submit(&console, "apply_change", &bad).await;
     assert_eq!(status, 422, "{text}");
     let fields: Vec<&str> = error["Change"]["Invalid"]
@@ -223,7 +237,10 @@ async fn the_http_secret_is_write_only_and_bad_input_changes_nothing() {
 
     // Generate: a new random secret, never shown, fingerprinted in the audit trail.
     let mut generate = submission(&view, |_| {}, "rotate the upload secret");
-    generate.submission.http_secret = HttpSecretChange::Generate;
+    generate
+        .form
+        .fields
+        .insert(FIELD_SECRET_MODE.into(), "generate".into());
     let (status, applied, text) = admin.submit(&console, "apply_change", &generate).await;
     assert_eq!(status, 200, "{text}");
     let now = config_now(&kube).await;
@@ -389,7 +406,7 @@ async fn the_review_places_refusals_and_writes_nothing() {
     let (view, _) = admin.load(&console).await;
     let before = config_now(&kube).await["metadata"]["resourceVersion"].clone();
     let review = |draft: &Draft, step: &str| {
-        let json = serde_json::to_string(&draft.submission).expect("json");
+        let json = serde_json::to_string(&draft.form).expect("json");
         vec![
             ("area", "RegistryConfig".to_string()),
             ("step", step.to_string()),

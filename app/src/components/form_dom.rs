@@ -29,7 +29,16 @@ pub fn show_errors(form: &web_sys::Element, errors: &[FieldError]) {
         let items: String = errors
             .iter()
             .filter(|e| crate::components::violations::concerns(&e.field, &field))
-            .map(|e| format!("<li>{}</li>", escape(&e.text)))
+            .map(|e| {
+                // A field under the slot's is named (a route row, a YAML path); the slot's
+                // own is right there.
+                let sub = if e.field == field {
+                    String::new()
+                } else {
+                    format!("<code>{}</code> ", escape(&e.field))
+                };
+                format!("<li>{sub}{}</li>", escape(&e.text))
+            })
             .collect();
         let id = format!("{}-errors", escape(&field));
         if items.is_empty() {

@@ -8,7 +8,6 @@ pub mod change_review;
 pub mod conditions;
 pub mod diff_table;
 pub mod error_notice;
-pub mod fields;
 pub mod form_dom;
 pub mod guard;
 pub mod language;

@@ -37,33 +37,3 @@ pub fn ViolationList(list: Vec<Violation>, #[prop(optional)] warning: bool) -> i
         </div>
     }
 }
-
-/// The errors of `field` (and the fields under it) among `all`, next to its input; a
-/// field under it is named, the field itself is not (it is right there).
-#[component]
-pub fn FieldErrors(
-    #[prop(into)] all: Signal<Vec<FieldError>>,
-    field: &'static str,
-) -> impl IntoView {
-    move || {
-        let list: Vec<FieldError> = all.with(|all| {
-            all.iter()
-                .filter(|e| concerns(&e.field, field))
-                .cloned()
-                .collect()
-        });
-        (!list.is_empty()).then(|| {
-            view! {
-                <ul class="field-errors" data-errors-for=field id=format!("{field}-errors")>
-                    {list
-                        .into_iter()
-                        .map(|e| {
-                            let sub = (e.field != field).then_some(e.field);
-                            view! { <li>{sub.map(|f| view! { <code>{f}</code>" " })}{e.text}</li> }
-                        })
-                        .collect_view()}
-                </ul>
-            }
-        })
-    }
-}

@@ -152,7 +152,6 @@ pub const READ_ONLY_SERVER_FNS: &[(&str, Who)] = &[
     ("/api/verify_audit_chain", Who::AdminsAndAuditors),
     ("/api/audit_change", Who::AdminsAndAuditors),
     ("/api/registry_config", Who::AdminsAndViewers),
-    ("/api/registry_config_state", Who::AdminsAndViewers),
     ("/api/storage", Who::AdminsAndViewers),
     ("/api/storage_state", Who::AdminsAndViewers),
     ("/api/exposure", Who::AdminsAndViewers),

@@ -9,6 +9,7 @@
 use crate::domain::access::REGISTRY_NAMESPACE;
 use crate::domain::certificate::ShownCertificate;
 use crate::domain::form_draft::{Ambiguous, FormDraft};
+pub use crate::domain::registry_config::form::SeenConfig;
 use crate::domain::registry_config::rules::{DEFAULT_ROUTE, is_dns_subdomain};
 use crate::domain::violation::Violation;
 use serde::{Deserialize, Serialize};
@@ -107,15 +108,6 @@ pub struct ExposureView {
     pub hosts: Vec<ExposedHost>,
     /// Why the API server would refuse a change (`None`: allowed).
     pub update_denied: Option<String>,
-}
-
-/// The Config as a page saw it: the precondition of the change, and what a conflict is
-/// shown against.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SeenConfig {
-    pub version: String,
-    /// Redacted (`spec` values of secrets are fingerprints).
-    pub spec: Value,
 }
 
 /// A new custom route as the form gives it.

@@ -52,9 +52,8 @@ impl Page {
     /// this against the rendered pages.
     pub fn islands(self) -> &'static [&'static str] {
         match self {
-            Page::Configuration => &["config_editor"],
             Page::Storage => &["storage_wizard"],
-            Page::Exposure | Page::CaTrust => &["change_forms"],
+            Page::Configuration | Page::Exposure | Page::CaTrust => &["change_forms"],
             _ => &[],
         }
     }

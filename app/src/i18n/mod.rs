@@ -24,7 +24,6 @@ const SHARED_ISLAND_KEY_PREFIXES: [&str; 3] = ["review.", "error.", "signin.butt
 /// island's code uses no other key.
 pub fn island_key_prefixes(island: &str) -> &'static [&'static str] {
     match island {
-        "config_editor" => &["config.", "state.help.", "field."],
         // The wizard's form and the messages of its checks are rendered on the server.
         "storage_wizard" => &["storage.wizard.", "storage.gcs.keyfile_loaded"],
         _ => &[],
@@ -482,10 +481,6 @@ mod tests {
     fn islands_use_only_keys_the_page_carries() {
         let src = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
         let island_files = [
-            ("config_editor", "pages/configuration/editor.rs"),
-            ("config_editor", "pages/configuration/fieldsets.rs"),
-            ("config_editor", "components/fields.rs"),
-            ("config_editor", "components/violations.rs"),
             ("storage_wizard", "pages/storage/wizard.rs"),
             ("storage_wizard", "pages/storage/paths.rs"),
             ("storage_wizard", "api/changes.rs"),
@@ -525,11 +520,13 @@ mod tests {
             keys_found > 20,
             "only {keys_found} keys found: is the scan right?"
         );
-        let config = island_catalogue(Lang::Ja, &["config_editor"]);
-        assert!(config.contains("config.preview =") && !config.contains("audit."));
+        // The change-forms island shows only the review's messages: its pages' forms and
+        // the messages of their checks are rendered on the server.
+        let forms = island_catalogue(Lang::Ja, &["change_forms"]);
+        assert!(forms.contains("review.title =") && !forms.contains("audit."));
         let has_key =
             |catalogue: &str, prefix: &str| catalogue.lines().any(|l| l.starts_with(prefix));
-        assert!(!has_key(config, "storage.") && !has_key(config, "rule."));
+        assert!(!has_key(forms, "config.") && !has_key(forms, "rule.") && !has_key(forms, "exposure."));
         let storage = island_catalogue(Lang::Ja, &["storage_wizard"]);
         assert!(storage.contains("storage.wizard.preview =") && !has_key(storage, "config."));
         assert!(
@@ -630,7 +627,7 @@ mod tests {
     fn island_messages_survive_a_script_element() {
         for lang in [Lang::En, Lang::Ja] {
             let catalogue = [
-                island_catalogue(lang, &["config_editor"]),
+                island_catalogue(lang, &["change_forms"]),
                 island_catalogue(lang, &["storage_wizard"]),
             ]
             .join("\n");

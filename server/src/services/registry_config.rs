@@ -10,9 +10,10 @@ use crate::kube::user::console_error;
 use app::api::error::ConsoleError;
 use app::api::ports::{BoxFuture, ChangeService, ClusterAccess, ConfigAccess};
 use app::domain::change::{Applied, ChangePreview};
+use app::domain::form_draft::FormDraft;
 use app::domain::registry_config::form::{
     AdvancedEdit, ConfigSubmission, ConfigView, HttpSecretChange, advanced_fields, apply_form,
-    form_from_spec, rollout_view, storage_summary,
+    config_submission, form_from_spec, rollout_view, storage_summary,
 };
 use app::domain::violation::{Severity, Violation};
 use serde_json::{Value, json};
@@ -223,10 +224,35 @@ impl ConfigAccess for RegistryConfigService {
     }
 }
 
+/// The page's draft (its form as the change-forms island read it) as a submission.
+fn submission(draft: &str) -> Result<ConfigSubmission, ConsoleError> {
+    let draft: FormDraft = decode_draft(draft)?;
+    config_submission(&draft, render_advanced).map_err(|v| change_error(PipelineError::Invalid(v)))
+}
+
 impl ChangeService for RegistryConfigService {
+    /// The form's own checks as the user types: everything the page's rules find before
+    /// the pipeline (numbers, YAML, proxy fingerprints, an empty secret).
+    fn check(&self, draft: String) -> BoxFuture<'_, Result<Vec<Violation>, ConsoleError>> {
+        Box::pin(async move {
+            let checked = match submission(&draft) {
+                Ok(submission) => self.request(submission, String::new()).await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            match checked {
+                Ok(()) => Ok(Vec::new()),
+                Err(ConsoleError::Change(e)) => match *e {
+                    PipelineError::Invalid(found) => Ok(found),
+                    other => Err(ConsoleError::Change(Box::new(other))),
+                },
+                Err(e) => Err(e),
+            }
+        })
+    }
+
     fn preview(&self, draft: String) -> BoxFuture<'_, Result<ChangePreview, ConsoleError>> {
         Box::pin(async move {
-            let request = self.request(decode_draft(&draft)?, String::new()).await?;
+            let request = self.request(submission(&draft)?, String::new()).await?;
             self.pipeline
                 .preview(self.client.clone(), &request)
                 .await
@@ -236,7 +262,7 @@ impl ChangeService for RegistryConfigService {
 
     fn apply(&self, draft: String, reason: String) -> BoxFuture<'_, Result<Applied, ConsoleError>> {
         Box::pin(async move {
-            let request = self.request(decode_draft(&draft)?, reason).await?;
+            let request = self.request(submission(&draft)?, reason).await?;
             self.pipeline
                 .apply(self.client.clone(), &self.requester, request)
                 .await

@@ -7,6 +7,7 @@
 
 use super::rules::STORAGE_TYPES;
 use crate::domain::conditions::{ConditionView, conditions_of};
+use crate::domain::form_draft::FormDraft;
 use crate::domain::violation::{Severity, Violation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -527,6 +528,147 @@ pub fn rollout_view(status: &Value, generation: i64) -> RolloutView {
     }
 }
 
+/// The Config as a page saw it: the precondition of the change, and what a conflict is
+/// shown against (every form of the page carries it, as its `base` field).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeenConfig {
+    pub version: String,
+    /// Redacted (`spec` values of secrets are fingerprints).
+    pub spec: Value,
+}
+
+/// The Configuration page's form (`data-change-form`).
+pub const FORM_CONFIG: &str = "config";
+/// Empty route rows the page offers below the Config's routes (a row left empty is no
+/// route; more rows after an apply).
+pub const SPARE_ROUTE_ROWS: usize = 2;
+/// Inputs that are not `spec` fields: the `httpSecret` choice and the removal confirmation.
+pub const FIELD_SECRET_MODE: &str = "httpSecret.mode";
+pub const FIELD_CONFIRM_REMOVED: &str = "confirm.removed";
+
+/// The name of route row `index`'s input `key` (`name`, `hostname`, `secretName`,
+/// `remove`): violations name the same path.
+pub fn route_field(index: usize, key: &str) -> String {
+    format!("spec.routes[{index}].{key}")
+}
+
+/// The form's text inputs: name and how to read and write the form's value.
+type TextAccess = (&'static str, fn(&ConfigForm) -> &String, fn(&mut ConfigForm) -> &mut String);
+
+/// Every text input and select of the page, by the path of its field.
+pub const TEXT_FIELDS: [TextAccess; 14] = [
+    ("spec.managementState", |f| &f.management_state, |f| &mut f.management_state),
+    ("spec.replicas", |f| &f.replicas, |f| &mut f.replicas),
+    ("spec.rolloutStrategy", |f| &f.rollout_strategy, |f| &mut f.rollout_strategy),
+    ("spec.requests.read.maxRunning", |f| &f.read.max_running, |f| &mut f.read.max_running),
+    ("spec.requests.read.maxInQueue", |f| &f.read.max_in_queue, |f| &mut f.read.max_in_queue),
+    ("spec.requests.read.maxWaitInQueue", |f| &f.read.max_wait_in_queue, |f| &mut f.read.max_wait_in_queue),
+    ("spec.requests.write.maxRunning", |f| &f.write.max_running, |f| &mut f.write.max_running),
+    ("spec.requests.write.maxInQueue", |f| &f.write.max_in_queue, |f| &mut f.write.max_in_queue),
+    ("spec.requests.write.maxWaitInQueue", |f| &f.write.max_wait_in_queue, |f| &mut f.write.max_wait_in_queue),
+    ("spec.proxy.http", |f| &f.proxy_http, |f| &mut f.proxy_http),
+    ("spec.proxy.https", |f| &f.proxy_https, |f| &mut f.proxy_https),
+    ("spec.proxy.noProxy", |f| &f.proxy_no_proxy, |f| &mut f.proxy_no_proxy),
+    ("spec.logLevel", |f| &f.log_level, |f| &mut f.log_level),
+    ("spec.operatorLogLevel", |f| &f.operator_log_level, |f| &mut f.operator_log_level),
+];
+
+/// The form's checkboxes.
+type FlagAccess = (&'static str, fn(&ConfigForm) -> bool, fn(&mut ConfigForm, bool));
+
+pub const FLAG_FIELDS: [FlagAccess; 3] = [
+    ("spec.defaultRoute", |f| f.default_route, |f, v| f.default_route = v),
+    ("spec.readOnly", |f| f.read_only, |f, v| f.read_only = v),
+    ("spec.disableRedirect", |f| f.disable_redirect, |f, v| f.disable_redirect = v),
+];
+
+/// The deprecated integer `logging` and the Advanced editor.
+pub const FIELD_LOGGING: &str = "spec.logging";
+pub const FIELD_ADVANCED: &str = "advanced";
+
+/// The form as the page's inputs hold it (what a browser submits; checkboxes only when
+/// checked).
+pub fn form_fields(form: &ConfigForm) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = TEXT_FIELDS
+        .iter()
+        .map(|(name, get, _)| (name.to_string(), get(form).clone()))
+        .collect();
+    out.extend(
+        FLAG_FIELDS
+            .iter()
+            .filter(|(_, get, _)| get(form))
+            .map(|(name, _, _)| (name.to_string(), "on".to_string())),
+    );
+    out.push((FIELD_LOGGING.into(), form.logging.clone()));
+    out.push((FIELD_ADVANCED.into(), form.advanced_yaml.clone()));
+    for (index, route) in form.routes.iter().enumerate() {
+        out.push((route_field(index, "name"), route.name.clone()));
+        out.push((route_field(index, "hostname"), route.hostname.clone()));
+        out.push((route_field(index, "secretName"), route.secret_name.clone()));
+    }
+    out
+}
+
+/// The form a draft of the page holds. A route row is read while its inputs exist; a row
+/// left empty, or marked for removal, is no route.
+pub fn form_from_draft(draft: &FormDraft) -> ConfigForm {
+    let raw = |name: &str| draft.fields.get(name).cloned().unwrap_or_default();
+    let mut form = ConfigForm::default();
+    for (name, _, field) in TEXT_FIELDS.iter() {
+        *field(&mut form) = raw(name);
+    }
+    for (name, _, set) in FLAG_FIELDS.iter() {
+        set(&mut form, draft.flag(name));
+    }
+    form.logging = raw(FIELD_LOGGING);
+    form.advanced_yaml = raw(FIELD_ADVANCED);
+    let mut index = 0;
+    while draft.fields.contains_key(&route_field(index, "name")) {
+        let row = RouteRow {
+            name: raw(&route_field(index, "name")).trim().to_string(),
+            hostname: raw(&route_field(index, "hostname")).trim().to_string(),
+            secret_name: raw(&route_field(index, "secretName")).trim().to_string(),
+        };
+        let empty = row == RouteRow::default();
+        if !empty && !draft.flag(&route_field(index, "remove")) {
+            form.routes.push(row);
+        }
+        index += 1;
+    }
+    form
+}
+
+/// The page's draft as a submission: the Config it was based on (`base`), the form as the
+/// page showed it (rebuilt from that spec with `render_advanced`, which only the server
+/// has) and as the user left it, the `httpSecret` choice and the removal confirmation.
+pub fn config_submission(
+    draft: &FormDraft,
+    render_advanced: impl Fn(&Value) -> String,
+) -> Result<ConfigSubmission, Vec<Violation>> {
+    if draft.form != FORM_CONFIG {
+        return Err(vec![
+            Violation::error("form", "form.unknown_form").with("value", &draft.form),
+        ]);
+    }
+    let seen: SeenConfig = serde_json::from_str(&draft.text("base"))
+        .map_err(|_| vec![Violation::error("base", "form.base")])?;
+    let original = form_from_spec(&seen.spec, render_advanced(&seen.spec));
+    Ok(ConfigSubmission {
+        base_version: seen.version,
+        base_spec: seen.spec,
+        original,
+        edited: form_from_draft(draft),
+        http_secret: match draft.fields.get(FIELD_SECRET_MODE).map(String::as_str) {
+            Some("generate") => HttpSecretChange::Generate,
+            Some("set") => HttpSecretChange::Set(
+                draft.fields.get("spec.httpSecret").cloned().unwrap_or_default(),
+            ),
+            _ => HttpSecretChange::Keep,
+        },
+        confirm_removed: draft.flag(FIELD_CONFIRM_REMOVED),
+    })
+}
+
 /// Catalogue keys of the messages this module produces (tests check both catalogues).
 pub const MESSAGE_KEYS: [&str; 5] = [
     "config.not_integer",
@@ -540,6 +682,53 @@ pub const MESSAGE_KEYS: [&str; 5] = [
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_pages_inputs_give_back_the_form_they_were_rendered_from() {
+        let form = form_from_spec(&spec(), "tolerations: []\n".into());
+        let mut draft = FormDraft::new(FORM_CONFIG, &[]);
+        draft.fields = form_fields(&form).into_iter().collect();
+        // The spare rows the page adds are empty: no routes.
+        for index in form.routes.len()..form.routes.len() + SPARE_ROUTE_ROWS {
+            for key in ["name", "hostname", "secretName"] {
+                draft.fields.insert(route_field(index, key), String::new());
+            }
+        }
+        assert_eq!(form_from_draft(&draft), form);
+        // A row marked for removal is no route; a filled spare row is one.
+        draft.fields.insert(route_field(0, "remove"), "on".into());
+        draft.fields.insert(route_field(1, "name"), "extra".into());
+        let edited = form_from_draft(&draft);
+        assert_eq!(
+            edited.routes,
+            vec![RouteRow {
+                name: "extra".into(),
+                ..Default::default()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_draft_carries_its_base_the_secret_choice_and_the_confirmation() {
+        let seen = SeenConfig {
+            version: "42".into(),
+            spec: spec(),
+        };
+        let form = form_from_spec(&seen.spec, String::new());
+        let mut draft = FormDraft::new(FORM_CONFIG, &[(FIELD_SECRET_MODE, "set"), ("spec.httpSecret", "s3cr3t"), (FIELD_CONFIRM_REMOVED, "on")]);
+        draft.fields.extend(form_fields(&form));
+        draft.fields.insert("base".into(), serde_json::to_string(&seen).unwrap());
+        let submission = config_submission(&draft, |_| String::new()).unwrap();
+        assert_eq!(submission.base_version, "42");
+        assert_eq!(submission.original, form);
+        assert_eq!(submission.edited, form);
+        assert_eq!(submission.http_secret, HttpSecretChange::Set("s3cr3t".into()));
+        assert!(submission.confirm_removed);
+        draft.fields.insert("base".into(), "{".into());
+        assert_eq!(config_submission(&draft, |_| String::new()).unwrap_err()[0].key, "form.base");
+        draft.form = "other".into();
+        assert_eq!(config_submission(&draft, |_| String::new()).unwrap_err()[0].key, "form.unknown_form");
+    }
 
     fn spec() -> Value {
         json!({

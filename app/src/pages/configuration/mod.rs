@@ -1,19 +1,21 @@
 //! The Configuration page (SPEC §6): every field of the registry `Config`, grouped, with
-//! the guide's help. The page is rendered on the server; only the editor is an island, and
-//! its changes go through the shared change review.
+//! the guide's help. The page and its form are rendered on the server; the change-forms
+//! island reads the form, and its changes go through the shared change review.
 
-mod editor;
-mod fieldsets;
+mod fields;
 
 use crate::api::registry_config::registry_config;
 use crate::components::conditions::ConditionsTable;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
+use crate::components::plain_fields::{ReadOnlyNotice, read_only_reason};
+use crate::components::change_forms::ChangeForms;
+use crate::domain::change::ChangeArea;
 use crate::domain::conditions::ConditionView;
 use crate::domain::page::Page;
 use crate::domain::registry_config::form::StorageSummary;
-use editor::ConfigEditor;
+use fields::ConfigFields;
 use leptos::prelude::*;
 
 #[component]
@@ -34,9 +36,15 @@ pub fn ConfigurationPage() -> impl IntoView {
                             Ok(view) => {
                                 let (conditions, storage) =
                                     (view.rollout.conditions.clone(), view.storage.clone());
+                                let denied = read_only_reason(i18n, view.update_denied.clone());
                                 view! {
                                     <StatusCards conditions storage />
-                                    <ConfigEditor view />
+                                    <ChangeForms area=ChangeArea::RegistryConfig may_change=denied.is_none()>
+                                        <div data-forms-region="" class="config-editor">
+                                            <ReadOnlyNotice reason=denied.clone() />
+                                            <ConfigFields view denied=denied.is_some() />
+                                        </div>
+                                    </ChangeForms>
                                 }
                                 .into_any()
                             }
