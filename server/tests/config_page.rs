@@ -7,7 +7,7 @@ mod support;
 
 use app::domain::form_draft::FormDraft;
 use app::domain::registry_config::form::{
-    ConfigForm, ConfigView, FIELD_SECRET_MODE, FORM_CONFIG, SeenConfig, form_fields,
+    ConfigForm, ConfigView, FIELD_ORIGINAL, FIELD_SECRET_MODE, FORM_CONFIG, SeenConfig, form_fields,
 };
 use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
@@ -78,14 +78,11 @@ fn page_form(version: &str, spec: &Value, form: &ConfigForm) -> FormDraft {
     draft
         .fields
         .insert("base".into(), serde_json::to_string(&base).expect("json"));
+    draft.fields.insert(FIELD_ORIGINAL.into(), spec.to_string());
     draft
 }
 
-fn submission(
-    view: &ConfigView,
-    edit: impl Fn(&mut ConfigForm),
-    reason: &str,
-) -> Draft {
+fn submission(view: &ConfigView, edit: impl Fn(&mut ConfigForm), reason: &str) -> Draft {
     let mut edited = view.form.clone();
     edit(&mut edited);
     Draft {
@@ -208,8 +205,12 @@ async fn the_http_secret_is_write_only_and_bad_input_changes_nothing() {
         },
         "several mistakes at once",
     );
-    bad.form.fields.insert(FIELD_SECRET_MODE.into(), "set".into());
-    bad.form.fields.insert("spec.httpSecret".into(), "  ".into());
+    bad.form
+        .fields
+        .insert(FIELD_SECRET_MODE.into(), "set".into());
+    bad.form
+        .fields
+        .insert("spec.httpSecret".into(), "  ".into());
     let (status, error, text) = admin.submit(&console, "apply_change", &bad).await;
     assert_eq!(status, 422, "{text}");
     let fields: Vec<&str> = error["Change"]["Invalid"]
@@ -220,6 +221,29 @@ async fn the_http_secret_is_write_only_and_bad_input_changes_nothing() {
         .collect();
     for field in ["spec.replicas", "advanced", "spec.httpSecret"] {
         assert!(fields.contains(&field), "{field} named: {text}");
+    }
+    // The page's live check names the same fields as the user types.
+    let typing = bad.form.clone();
+    let (status, reply, text) = admin
+        .call(
+            &console,
+            "review_change",
+            &[
+                ("area", "RegistryConfig".into()),
+                ("step", "Check".into()),
+                ("draft", serde_json::to_string(&typing).expect("json")),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{text}");
+    let live: Vec<&str> = reply["field_errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    for field in ["spec.replicas", "advanced", "spec.httpSecret"] {
+        assert!(live.contains(&field), "{field} checked live: {text}");
     }
     // An unknown key in the Advanced editor is named too (the API server would prune it).
     let typo = submission(

@@ -1,7 +1,6 @@
 //! Broken rules as lists: all of a change's (with each field named), or those of one field
 //! next to its input.
 
-use crate::api::changes::FieldError;
 use crate::components::language::I18n;
 use crate::domain::violation::{Violation, message};
 use leptos::prelude::*;

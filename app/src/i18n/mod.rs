@@ -516,8 +516,10 @@ mod tests {
                 "change_review.rs uses `{key}` in the browser"
             );
         }
+        // 12 on 2026-11-29: the islands show few messages since their forms and checks
+        // are rendered on the server.
         assert!(
-            keys_found > 20,
+            keys_found > 8,
             "only {keys_found} keys found: is the scan right?"
         );
         // The change-forms island shows only the review's messages: its pages' forms and
@@ -526,7 +528,9 @@ mod tests {
         assert!(forms.contains("review.title =") && !forms.contains("audit."));
         let has_key =
             |catalogue: &str, prefix: &str| catalogue.lines().any(|l| l.starts_with(prefix));
-        assert!(!has_key(forms, "config.") && !has_key(forms, "rule.") && !has_key(forms, "exposure."));
+        assert!(
+            !has_key(forms, "config.") && !has_key(forms, "rule.") && !has_key(forms, "exposure.")
+        );
         let storage = island_catalogue(Lang::Ja, &["storage_wizard"]);
         assert!(storage.contains("storage.wizard.preview =") && !has_key(storage, "config."));
         assert!(

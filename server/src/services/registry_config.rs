@@ -15,6 +15,7 @@ use app::domain::registry_config::form::{
     AdvancedEdit, ConfigSubmission, ConfigView, HttpSecretChange, advanced_fields, apply_form,
     config_submission, form_from_spec, rollout_view, storage_summary,
 };
+use app::domain::registry_config::rules::{RuleContext, validate_config_spec};
 use app::domain::violation::{Severity, Violation};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -231,16 +232,36 @@ fn submission(draft: &str) -> Result<ConfigSubmission, ConsoleError> {
 }
 
 impl ChangeService for RegistryConfigService {
-    /// The form's own checks as the user types: everything the page's rules find before
-    /// the pipeline (numbers, YAML, proxy fingerprints, an empty secret).
+    /// The checks as the user types: the form's own (numbers, YAML, proxy fingerprints, an
+    /// empty secret), then the Config's rules of SPEC §4 on the spec the form would write
+    /// (route names and hosts, the removal confirmation, …). The claim-dependent rule and
+    /// the schema wait for the preview.
     fn check(&self, draft: String) -> BoxFuture<'_, Result<Vec<Violation>, ConsoleError>> {
         Box::pin(async move {
-            let checked = match submission(&draft) {
-                Ok(submission) => self.request(submission, String::new()).await.map(|_| ()),
+            let request = match submission(&draft) {
+                Ok(submission) => self.request(submission, String::new()).await,
                 Err(e) => Err(e),
             };
-            match checked {
-                Ok(()) => Ok(Vec::new()),
+            match request {
+                Ok(request) => Ok(request
+                    .steps
+                    .first()
+                    .map(|step| {
+                        let at = |object: &Option<Value>, pointer: &str| {
+                            object.as_ref().and_then(|o| o.pointer(pointer)).cloned()
+                        };
+                        let context = RuleContext {
+                            claim_access_modes: None,
+                            removal_confirmed: request.confirmations.removal,
+                            current_state: at(&step.base, "/spec/managementState")
+                                .and_then(|s| s.as_str().map(str::to_string)),
+                        };
+                        validate_config_spec(
+                            &at(&step.desired, "/spec").unwrap_or_default(),
+                            &context,
+                        )
+                    })
+                    .unwrap_or_default()),
                 Err(ConsoleError::Change(e)) => match *e {
                     PipelineError::Invalid(found) => Ok(found),
                     other => Err(ConsoleError::Change(Box::new(other))),

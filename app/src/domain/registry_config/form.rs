@@ -553,33 +553,93 @@ pub fn route_field(index: usize, key: &str) -> String {
 }
 
 /// The form's text inputs: name and how to read and write the form's value.
-type TextAccess = (&'static str, fn(&ConfigForm) -> &String, fn(&mut ConfigForm) -> &mut String);
+type TextAccess = (
+    &'static str,
+    fn(&ConfigForm) -> &String,
+    fn(&mut ConfigForm) -> &mut String,
+);
 
 /// Every text input and select of the page, by the path of its field.
 pub const TEXT_FIELDS: [TextAccess; 14] = [
-    ("spec.managementState", |f| &f.management_state, |f| &mut f.management_state),
+    (
+        "spec.managementState",
+        |f| &f.management_state,
+        |f| &mut f.management_state,
+    ),
     ("spec.replicas", |f| &f.replicas, |f| &mut f.replicas),
-    ("spec.rolloutStrategy", |f| &f.rollout_strategy, |f| &mut f.rollout_strategy),
-    ("spec.requests.read.maxRunning", |f| &f.read.max_running, |f| &mut f.read.max_running),
-    ("spec.requests.read.maxInQueue", |f| &f.read.max_in_queue, |f| &mut f.read.max_in_queue),
-    ("spec.requests.read.maxWaitInQueue", |f| &f.read.max_wait_in_queue, |f| &mut f.read.max_wait_in_queue),
-    ("spec.requests.write.maxRunning", |f| &f.write.max_running, |f| &mut f.write.max_running),
-    ("spec.requests.write.maxInQueue", |f| &f.write.max_in_queue, |f| &mut f.write.max_in_queue),
-    ("spec.requests.write.maxWaitInQueue", |f| &f.write.max_wait_in_queue, |f| &mut f.write.max_wait_in_queue),
+    (
+        "spec.rolloutStrategy",
+        |f| &f.rollout_strategy,
+        |f| &mut f.rollout_strategy,
+    ),
+    (
+        "spec.requests.read.maxRunning",
+        |f| &f.read.max_running,
+        |f| &mut f.read.max_running,
+    ),
+    (
+        "spec.requests.read.maxInQueue",
+        |f| &f.read.max_in_queue,
+        |f| &mut f.read.max_in_queue,
+    ),
+    (
+        "spec.requests.read.maxWaitInQueue",
+        |f| &f.read.max_wait_in_queue,
+        |f| &mut f.read.max_wait_in_queue,
+    ),
+    (
+        "spec.requests.write.maxRunning",
+        |f| &f.write.max_running,
+        |f| &mut f.write.max_running,
+    ),
+    (
+        "spec.requests.write.maxInQueue",
+        |f| &f.write.max_in_queue,
+        |f| &mut f.write.max_in_queue,
+    ),
+    (
+        "spec.requests.write.maxWaitInQueue",
+        |f| &f.write.max_wait_in_queue,
+        |f| &mut f.write.max_wait_in_queue,
+    ),
     ("spec.proxy.http", |f| &f.proxy_http, |f| &mut f.proxy_http),
-    ("spec.proxy.https", |f| &f.proxy_https, |f| &mut f.proxy_https),
-    ("spec.proxy.noProxy", |f| &f.proxy_no_proxy, |f| &mut f.proxy_no_proxy),
+    (
+        "spec.proxy.https",
+        |f| &f.proxy_https,
+        |f| &mut f.proxy_https,
+    ),
+    (
+        "spec.proxy.noProxy",
+        |f| &f.proxy_no_proxy,
+        |f| &mut f.proxy_no_proxy,
+    ),
     ("spec.logLevel", |f| &f.log_level, |f| &mut f.log_level),
-    ("spec.operatorLogLevel", |f| &f.operator_log_level, |f| &mut f.operator_log_level),
+    (
+        "spec.operatorLogLevel",
+        |f| &f.operator_log_level,
+        |f| &mut f.operator_log_level,
+    ),
 ];
 
 /// The form's checkboxes.
-type FlagAccess = (&'static str, fn(&ConfigForm) -> bool, fn(&mut ConfigForm, bool));
+type FlagAccess = (
+    &'static str,
+    fn(&ConfigForm) -> bool,
+    fn(&mut ConfigForm, bool),
+);
 
 pub const FLAG_FIELDS: [FlagAccess; 3] = [
-    ("spec.defaultRoute", |f| f.default_route, |f, v| f.default_route = v),
+    (
+        "spec.defaultRoute",
+        |f| f.default_route,
+        |f, v| f.default_route = v,
+    ),
     ("spec.readOnly", |f| f.read_only, |f, v| f.read_only = v),
-    ("spec.disableRedirect", |f| f.disable_redirect, |f, v| f.disable_redirect = v),
+    (
+        "spec.disableRedirect",
+        |f| f.disable_redirect,
+        |f, v| f.disable_redirect = v,
+    ),
 ];
 
 /// The deprecated integer `logging` and the Advanced editor.
@@ -638,9 +698,15 @@ pub fn form_from_draft(draft: &FormDraft) -> ConfigForm {
     form
 }
 
-/// The page's draft as a submission: the Config it was based on (`base`), the form as the
-/// page showed it (rebuilt from that spec with `render_advanced`, which only the server
-/// has) and as the user left it, the `httpSecret` choice and the removal confirmation.
+/// The hidden input holding the spec the form was rendered from. Unlike `base`, the
+/// island leaves it alone after a conflict: the user's edits are what changed from it, and
+/// they are re-applied on top of the newer `base`.
+pub const FIELD_ORIGINAL: &str = "original";
+
+/// The page's draft as a submission: the Config it is based on (`base`, the precondition),
+/// the form as the page showed it (rebuilt from the `original` spec with
+/// `render_advanced`, which only the server has) and as the user left it, the
+/// `httpSecret` choice and the removal confirmation.
 pub fn config_submission(
     draft: &FormDraft,
     render_advanced: impl Fn(&Value) -> String,
@@ -652,7 +718,9 @@ pub fn config_submission(
     }
     let seen: SeenConfig = serde_json::from_str(&draft.text("base"))
         .map_err(|_| vec![Violation::error("base", "form.base")])?;
-    let original = form_from_spec(&seen.spec, render_advanced(&seen.spec));
+    let shown: Value = serde_json::from_str(&draft.text(FIELD_ORIGINAL))
+        .map_err(|_| vec![Violation::error(FIELD_ORIGINAL, "form.base")])?;
+    let original = form_from_spec(&shown, render_advanced(&shown));
     Ok(ConfigSubmission {
         base_version: seen.version,
         base_spec: seen.spec,
@@ -661,7 +729,11 @@ pub fn config_submission(
         http_secret: match draft.fields.get(FIELD_SECRET_MODE).map(String::as_str) {
             Some("generate") => HttpSecretChange::Generate,
             Some("set") => HttpSecretChange::Set(
-                draft.fields.get("spec.httpSecret").cloned().unwrap_or_default(),
+                draft
+                    .fields
+                    .get("spec.httpSecret")
+                    .cloned()
+                    .unwrap_or_default(),
             ),
             _ => HttpSecretChange::Keep,
         },
@@ -715,19 +787,54 @@ mod tests {
             spec: spec(),
         };
         let form = form_from_spec(&seen.spec, String::new());
-        let mut draft = FormDraft::new(FORM_CONFIG, &[(FIELD_SECRET_MODE, "set"), ("spec.httpSecret", "s3cr3t"), (FIELD_CONFIRM_REMOVED, "on")]);
+        let mut draft = FormDraft::new(
+            FORM_CONFIG,
+            &[
+                (FIELD_SECRET_MODE, "set"),
+                ("spec.httpSecret", "s3cr3t"),
+                (FIELD_CONFIRM_REMOVED, "on"),
+            ],
+        );
         draft.fields.extend(form_fields(&form));
-        draft.fields.insert("base".into(), serde_json::to_string(&seen).unwrap());
+        draft
+            .fields
+            .insert("base".into(), serde_json::to_string(&seen).unwrap());
+        draft
+            .fields
+            .insert(FIELD_ORIGINAL.into(), seen.spec.to_string());
         let submission = config_submission(&draft, |_| String::new()).unwrap();
         assert_eq!(submission.base_version, "42");
         assert_eq!(submission.original, form);
         assert_eq!(submission.edited, form);
-        assert_eq!(submission.http_secret, HttpSecretChange::Set("s3cr3t".into()));
+        assert_eq!(
+            submission.http_secret,
+            HttpSecretChange::Set("s3cr3t".into())
+        );
         assert!(submission.confirm_removed);
+        // After a conflict the base is newer; the edits are still what changed from the
+        // form as shown.
+        let newer = SeenConfig {
+            version: "43".into(),
+            spec: serde_json::json!({ "logLevel": "Debug" }),
+        };
+        draft
+            .fields
+            .insert("base".into(), serde_json::to_string(&newer).unwrap());
+        let on_top = config_submission(&draft, |_| String::new()).unwrap();
+        assert_eq!(
+            (on_top.base_version.as_str(), &on_top.original),
+            ("43", &form)
+        );
         draft.fields.insert("base".into(), "{".into());
-        assert_eq!(config_submission(&draft, |_| String::new()).unwrap_err()[0].key, "form.base");
+        assert_eq!(
+            config_submission(&draft, |_| String::new()).unwrap_err()[0].key,
+            "form.base"
+        );
         draft.form = "other".into();
-        assert_eq!(config_submission(&draft, |_| String::new()).unwrap_err()[0].key, "form.unknown_form");
+        assert_eq!(
+            config_submission(&draft, |_| String::new()).unwrap_err()[0].key,
+            "form.unknown_form"
+        );
     }
 
     fn spec() -> Value {

@@ -7,7 +7,7 @@
 use crate::components::language::I18n;
 use crate::components::plain_fields::{BaseInput, ErrorSlot};
 use crate::domain::registry_config::form::{
-    ConfigForm, ConfigView, FIELD_ADVANCED, FIELD_CONFIRM_REMOVED, FIELD_LOGGING,
+    ConfigForm, ConfigView, FIELD_ADVANCED, FIELD_CONFIRM_REMOVED, FIELD_LOGGING, FIELD_ORIGINAL,
     FIELD_SECRET_MODE, FORM_CONFIG, RouteRow, SPARE_ROUTE_ROWS, SeenConfig, route_field,
 };
 use crate::domain::registry_config::rules::{
@@ -69,7 +69,12 @@ fn Select(
 
 /// A flag; `label` is its name.
 #[component]
-fn Check(label: &'static str, help: &'static str, field: &'static str, checked: bool) -> impl IntoView {
+fn Check(
+    label: &'static str,
+    help: &'static str,
+    field: &'static str,
+    checked: bool,
+) -> impl IntoView {
     let i18n = I18n::expect();
     view! {
         <label class="field field-check" data-field=field>
@@ -89,6 +94,7 @@ pub fn ConfigFields(view: ConfigView, denied: bool) -> impl IntoView {
         spec: view.spec.clone(),
     })
     .unwrap_or_default();
+    let original = view.spec.to_string();
     let form = view.form;
     view! {
         // method="post": a submit before hydration is refused by the CSRF check instead
@@ -96,6 +102,7 @@ pub fn ConfigFields(view: ConfigView, denied: bool) -> impl IntoView {
         <form class="config-form" method="post" data-change-form=FORM_CONFIG data-version=view.resource_version.clone()>
             <fieldset class="plain" disabled=denied>
                 <BaseInput base />
+                <input type="hidden" name=FIELD_ORIGINAL value=original />
                 <ErrorSlot field="form" />
                 <StateFieldset form=form.clone() />
                 <fieldset data-group="replicas">

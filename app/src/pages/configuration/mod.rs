@@ -5,12 +5,12 @@
 mod fields;
 
 use crate::api::registry_config::registry_config;
+use crate::components::change_forms::ChangeForms;
 use crate::components::conditions::ConditionsTable;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
 use crate::components::plain_fields::{ReadOnlyNotice, read_only_reason};
-use crate::components::change_forms::ChangeForms;
 use crate::domain::change::ChangeArea;
 use crate::domain::conditions::ConditionView;
 use crate::domain::page::Page;
