@@ -113,6 +113,30 @@ test.describe('configuration', () => {
     await auditorContext.close();
   });
 
+  test('changed underneath: the conflict shows it, and my edit is re-applied on top without reverting it', async ({ page }) => {
+    await patchConfig({ spec: { managementState: 'Removed', logLevel: 'Normal', operatorLogLevel: 'Normal' } });
+    await signIn(page, 'admin', '/configuration');
+    await hydrated(page, '.change-forms');
+    await page.locator('select[name="spec.operatorLogLevel"]').selectOption('Debug');
+    // Someone else changes another field meanwhile.
+    await patchConfig({ spec: { logLevel: 'Trace' } });
+    await page.locator('[data-action="preview"]').click();
+    await expect(page.locator('[data-review="conflict"]')).toContainText('spec.logLevel');
+    await page.locator('[data-action="reapply"]').click();
+    // The edit stays in the form; the preview is against the newer version.
+    await expect(page.locator('select[name="spec.operatorLogLevel"]')).toHaveValue('Debug');
+    await page.locator('[data-action="preview"]').click();
+    const review = page.locator('[data-review="preview"]');
+    await expect(review.locator('tbody tr')).toHaveCount(1);
+    await expect(review.locator('tr[data-path="spec.operatorLogLevel"] .after')).toHaveText('Debug');
+    await review.locator('textarea[name="reason"]').fill('more operator logs, keeping the new log level');
+    await review.locator('[data-action="apply"]').click();
+    await expect(page.locator('[data-review="applied"]')).toBeVisible();
+    const spec = (await getConfig()).spec;
+    expect([spec.logLevel, spec.operatorLogLevel]).toEqual(['Trace', 'Debug']);
+    await patchConfig({ spec: { operatorLogLevel: 'Normal' } });
+  });
+
   test('a viewer sees the configuration but cannot change it', async ({ page }) => {
     await signIn(page, 'viewer', '/configuration');
     await hydrated(page, '.change-forms');
