@@ -8,6 +8,7 @@ use crate::components::language::{I18n, LanguageSwitch, initial_lang};
 use crate::components::user_menu::UserMenu;
 use crate::domain::access::may_open;
 use crate::domain::page::Page;
+use crate::pages::access::AccessPage;
 use crate::pages::audit::AuditTrailPage;
 use crate::pages::ca_trust::CaTrustPage;
 use crate::pages::configuration::ConfigurationPage;
@@ -188,7 +189,10 @@ pub fn App() -> impl IntoView {
                             path=path!("/ca-trust")
                             view=|| view! { <Guarded page=Page::CaTrust>{|| view! { <CaTrustPage /> }}</Guarded> }
                         />
-                        <Route path=path!("/access") view=|| planned(Page::Access) />
+                        <Route
+                            path=path!("/access")
+                            view=|| view! { <Guarded page=Page::Access>{|| view! { <AccessPage /> }}</Guarded> }
+                        />
                         <Route path=path!("/pruner") view=|| planned(Page::Pruner) />
                         <Route
                             path=path!("/audit")

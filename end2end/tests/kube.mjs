@@ -81,3 +81,15 @@ export async function resetExposure() {
 
 export const getConfigMap = (name) => request('GET', `/api/v1/namespaces/openshift-config/configmaps/${name}`);
 export const getImageConfig = () => request('GET', '/apis/config.openshift.io/v1/images/cluster');
+
+/// A project for the Access tests (present is fine), without registry role bindings.
+export async function resetProject(name) {
+  await request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, 'application/json')
+    .catch((e) => { if (!String(e.message).includes(': 409 ')) throw e; });
+  for (const role of ['registry-viewer', 'registry-editor']) {
+    await remove(`/apis/rbac.authorization.k8s.io/v1/namespaces/${name}/rolebindings/${role}`);
+  }
+}
+
+export const getRoleBinding = (namespace, name) =>
+  request('GET', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings/${name}`);

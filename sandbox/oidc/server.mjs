@@ -129,6 +129,9 @@ const DEFAULT_USERS = [
   { username: 'viewer', password: 'viewer-password', name: 'Sandbox Viewer', groups: ['registry-viewers'] },
   { username: 'auditor', password: 'auditor-password', name: 'Sandbox Auditor', groups: ['registry-auditors'] },
   { username: 'nobody', password: 'nobody-password', name: 'Sandbox Nobody', groups: [] },
+  // An admin of some projects only (tests bind the group where they need it): the API
+  // server's escalation check is tried with this user.
+  { username: 'projectadmin', password: 'projectadmin-password', name: 'Sandbox Project Admin', groups: ['project-admins'] },
 ];
 
 function loadUsers() {

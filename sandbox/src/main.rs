@@ -69,7 +69,7 @@ fn main() -> ExitCode {
         println!("  OIDC issuer     {}", info.oidc.issuer);
         println!("  registry metrics {}", info.registry_metrics_url);
         println!("  environment     {}", info.dir.join("sandbox.env").display());
-        println!("  users (sandbox only): admin/admin-password, viewer/viewer-password, auditor/auditor-password, nobody/nobody-password");
+        println!("  users (sandbox only): admin/admin-password, viewer/viewer-password, auditor/auditor-password, nobody/nobody-password, projectadmin/projectadmin-password");
         wait_for_stop_signal().await;
         eprintln!("stopping the sandbox");
         sandbox.stop();

@@ -1,4 +1,5 @@
-//! "Your access": what the API server lets the signed-in user do.
+//! Access: what the API server lets the signed-in user do ("Your access"), and who has the
+//! registry roles where (the Access page).
 
 use super::error::ConsoleError;
 use crate::domain::access::AccessDecision;
@@ -12,6 +13,19 @@ pub async fn my_access() -> Result<Vec<AccessDecision>, ConsoleError> {
         "checking cluster permissions",
         |services| services.cluster(),
         |cluster| async move { cluster.review(console_actions()).await },
+    )
+    .await
+}
+
+/// Who has the registry roles where, and what each role allows (the Access page).
+#[leptos::server(prefix = "/api", endpoint = "registry_access", client = super::csrf_client::CsrfClient)]
+pub async fn registry_access() -> Result<crate::domain::registry_access::AccessView, ConsoleError> {
+    use crate::domain::access::Who;
+    super::with_service(
+        Who::AdminsAndViewers,
+        "reading who may use the registry",
+        |services| services.access_bindings(),
+        |access| async move { access.load().await },
     )
     .await
 }

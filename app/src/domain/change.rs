@@ -69,6 +69,8 @@ pub enum ChangeArea {
     Exposure,
     /// CA trust: the ConfigMap of trusted registry CAs and the image config's reference.
     CaTrust,
+    /// Access: the registry roles' RoleBindings and ClusterRoleBindings.
+    Access,
 }
 
 /// What the server watches after a change is applied, until it is healthy or not.

@@ -53,7 +53,9 @@ impl Page {
     pub fn islands(self) -> &'static [&'static str] {
         match self {
             Page::Storage => &["storage_wizard"],
-            Page::Configuration | Page::Exposure | Page::CaTrust => &["change_forms"],
+            Page::Configuration | Page::Exposure | Page::CaTrust | Page::Access => {
+                &["change_forms"]
+            }
             _ => &[],
         }
     }

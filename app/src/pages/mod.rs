@@ -1,5 +1,6 @@
 //! One module per page (SPEC §6).
 
+pub mod access;
 pub mod audit;
 pub mod ca_trust;
 pub mod configuration;

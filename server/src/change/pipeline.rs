@@ -46,6 +46,9 @@ pub struct Step {
     pub base_redacted: bool,
     /// Create and patch: the object as the user wants it.
     pub desired: Option<Value>,
+    /// The `oc` command to show instead of the generic one, when a higher-level command
+    /// does exactly this (`oc policy add-role-to-user …`).
+    pub command: Option<String>,
 }
 
 impl std::fmt::Debug for Step {
@@ -80,6 +83,7 @@ impl Step {
             base: None,
             base_redacted: false,
             desired: Some(desired),
+            command: None,
         }
     }
 
@@ -100,7 +104,14 @@ impl Step {
             base: Some(typed(&resource, base)),
             base_redacted,
             desired: Some(typed(&resource, desired)),
+            command: None,
         }
+    }
+
+    /// Shows `command` as this step's `oc` command (it must do exactly what the step does).
+    pub fn with_command(mut self, command: String) -> Step {
+        self.command = Some(command);
+        self
     }
 
     /// Deletes the object as the user saw it (`base`).
@@ -119,6 +130,7 @@ impl Step {
             base: Some(typed(&resource, base)),
             base_redacted,
             desired: None,
+            command: None,
         }
     }
 
@@ -369,6 +381,7 @@ impl ChangePipeline {
                 None,
             ),
         };
+        let oc_command = step.command.clone().unwrap_or(oc_command);
         let preview = StepPreview {
             object: step.object_ref(),
             operation: step.operation,

@@ -119,6 +119,13 @@ pub const INGRESS_CONFIG: Resource = cluster("config.openshift.io", "v1", "Ingre
 /// Read only: the classes a new claim may use (not watched, never written).
 pub const STORAGE_CLASS: Resource =
     cluster("storage.k8s.io", "v1", "StorageClass", "storageclasses");
+/// Read only: the registry roles' rules explain what each allows.
+pub const CLUSTER_ROLE: Resource = cluster(
+    "rbac.authorization.k8s.io",
+    "v1",
+    "ClusterRole",
+    "clusterroles",
+);
 pub const SECRET: Resource = namespaced("", "v1", "Secret", "secrets");
 pub const CONFIG_MAP: Resource = namespaced("", "v1", "ConfigMap", "configmaps");
 pub const PERSISTENT_VOLUME_CLAIM: Resource =

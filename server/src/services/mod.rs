@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod ca_trust;
 pub mod exposure;
+pub mod registry_access;
 pub mod registry_config;
 pub mod storage;
 
@@ -13,8 +14,8 @@ use crate::change::{ChangePipeline, PipelineError, Requester};
 use crate::kube::user::UserClients;
 use app::api::error::ConsoleError;
 use app::api::ports::{
-    AuditAccess, BoxFuture, CaTrustAccess, ChangeService, ClusterAccess, ConfigAccess,
-    ExposureAccess, FollowUpAccess, Services, StorageAccess,
+    AccessBindings, AuditAccess, BoxFuture, CaTrustAccess, ChangeService, ClusterAccess,
+    ConfigAccess, ExposureAccess, FollowUpAccess, Services, StorageAccess,
 };
 use app::domain::access::console_actions;
 use app::domain::change::{ChangeArea, FollowUpView};
@@ -105,6 +106,16 @@ impl RequestServices {
         }))
     }
 
+    fn access_service(&self) -> Result<Arc<registry_access::RegistryAccessService>, ConsoleError> {
+        Ok(Arc::new(registry_access::RegistryAccessService {
+            client: self.client()?,
+            cluster: self.cluster()?,
+            pipeline: self.pipeline.clone(),
+            requester: self.requester.clone(),
+            user: self.user.clone(),
+        }))
+    }
+
     fn ca_trust_service(&self) -> Result<Arc<ca_trust::CaTrustService>, ConsoleError> {
         Ok(Arc::new(ca_trust::CaTrustService {
             client: self.client()?,
@@ -145,12 +156,17 @@ impl Services for RequestServices {
         Ok(self.ca_trust_service()?)
     }
 
+    fn access_bindings(&self) -> Result<Arc<dyn AccessBindings>, ConsoleError> {
+        Ok(self.access_service()?)
+    }
+
     fn changes(&self, area: ChangeArea) -> Result<Arc<dyn ChangeService>, ConsoleError> {
         match area {
             ChangeArea::RegistryConfig => Ok(self.registry_config_service()?),
             ChangeArea::Storage => Ok(self.storage_service()?),
             ChangeArea::Exposure => Ok(self.exposure_service()?),
             ChangeArea::CaTrust => Ok(self.ca_trust_service()?),
+            ChangeArea::Access => Ok(self.access_service()?),
         }
     }
 

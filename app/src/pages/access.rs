@@ -1,0 +1,345 @@
+//! The Access page (SPEC §6; guide 5.1, 5.5), rendered on the server: what each registry
+//! role allows (from its real rules), who has it where (RoleBindings per project,
+//! ClusterRoleBindings cluster-wide), filtered by project, role and subject; granting and
+//! revoking the way `oc policy` does, through the change-forms island and the shared
+//! change review.
+
+use crate::api::access::registry_access;
+use crate::components::change_forms::ChangeForms;
+use crate::components::error_notice::ErrorNotice;
+use crate::components::language::I18n;
+use crate::components::page_frame::PageFrame;
+use crate::components::plain_fields::{
+    ErrorSlot, PlainText, ReadOnlyNotice, ReviewButton, Unreadable, read_only_reason,
+};
+use crate::domain::access::REGISTRY_ROLES;
+use crate::domain::change::ChangeArea;
+use crate::domain::page::Page;
+use crate::domain::registry_access::{
+    AccessView, Binding, FIELD_CONFIRM, FIELD_KIND, FIELD_NAME, FIELD_PROJECT, FIELD_ROLE,
+    FIELD_SA_NAMESPACE, FIELD_SCOPE, FORM_GRANT, FORM_REVOKE, RoleExplanation, Subject,
+    SubjectKind,
+};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The list's filters, from the page's query (`?project=…&role=…&subject=…`).
+#[derive(Clone, Debug, Default)]
+struct Filters {
+    project: String,
+    role: String,
+    subject: String,
+}
+
+impl Filters {
+    fn keeps(&self, binding: &Binding, subject: &Subject) -> bool {
+        (self.project.is_empty() || binding.namespace.as_deref() == Some(self.project.as_str()))
+            && (self.role.is_empty() || binding.role == self.role)
+            && (self.subject.is_empty() || subject.oc_name().contains(&self.subject))
+    }
+}
+
+/// What a role is for, in the guide's words (5.1, 5.5).
+fn meaning_key(role: &str) -> &'static str {
+    match role {
+        "registry-viewer" => "access.meaning.viewer",
+        "registry-editor" => "access.meaning.editor",
+        "system:image-builder" => "access.meaning.builder",
+        _ => "access.meaning.scraper",
+    }
+}
+
+fn kind_key(kind: SubjectKind) -> &'static str {
+    match kind {
+        SubjectKind::User => "access.kind.user",
+        SubjectKind::Group => "access.kind.group",
+        SubjectKind::ServiceAccount => "access.kind.service_account",
+    }
+}
+
+#[component]
+pub fn AccessPage() -> impl IntoView {
+    let i18n = I18n::expect();
+    let query = use_query_map();
+    let filters = query.with_untracked(|q| Filters {
+        project: q.get("project").unwrap_or_default(),
+        role: q.get("role").unwrap_or_default(),
+        subject: q.get("subject").unwrap_or_default(),
+    });
+    let state = Resource::new_blocking(|| (), |_| registry_access());
+    view! {
+        <PageFrame
+            title_key=Page::Access.title_key()
+            summary_key=Page::Access.summary_key()
+            data_page=Page::Access.path()
+        >
+            <Suspense fallback=move || view! { <p>{i18n.t("common.loading")}</p> }>
+                {move || {
+                    let filters = filters.clone();
+                    state
+                        .get()
+                        .map(|result| match result {
+                            Ok(view) => {
+                                let denied = read_only_reason(i18n, view.grant_denied.clone());
+                                view! {
+                                    <RolesCard roles=view.roles.clone() />
+                                    <ChangeForms area=ChangeArea::Access may_change=denied.is_none()>
+                                        <div data-forms-region="">
+                                            <ReadOnlyNotice reason=denied.clone() />
+                                            <AccessContent view filters denied=denied.is_some() />
+                                        </div>
+                                    </ChangeForms>
+                                }
+                                .into_any()
+                            }
+                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </PageFrame>
+    }
+}
+
+/// What each role allows in the registry, and its rules.
+#[component]
+fn RolesCard(roles: Vec<RoleExplanation>) -> impl IntoView {
+    let i18n = I18n::expect();
+    // Unreadable rules tell nothing: "unknown", never "no".
+    let yes_no = move |allowed: bool, known: bool| match (known, allowed) {
+        (false, _) => view! { <span class="badge">{i18n.t("access.unknown")}</span> },
+        (true, true) => view! { <span class="badge badge-ok">{i18n.t("access.yes")}</span> },
+        (true, false) => view! { <span class="badge badge-no">{i18n.t("access.no")}</span> },
+    };
+    view! {
+        <section class="card" aria-labelledby="roles-heading">
+            <h2 id="roles-heading">{i18n.t("access.roles.title")}</h2>
+            <table class="table" data-roles="">
+                <thead>
+                    <tr>
+                        <th scope="col">{i18n.t("access.col.role")}</th>
+                        <th scope="col">{i18n.t("access.col.pull")}</th>
+                        <th scope="col">{i18n.t("access.col.push")}</th>
+                        <th scope="col">{i18n.t("access.col.metrics")}</th>
+                        <th scope="col">{i18n.t("access.col.meaning")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {roles
+                        .into_iter()
+                        .map(|r| {
+                            let rules = match r.rules.clone() {
+                                Ok(rules) => view! {
+                                    <details>
+                                        <summary>{i18n.t("access.rules")}</summary>
+                                        <ul class="plain-list">
+                                            {rules
+                                                .into_iter()
+                                                .map(|rule| {
+                                                    view! {
+                                                        <li><code>{format!(
+                                                            "{} {} [{}]",
+                                                            rule.verbs.join(","),
+                                                            rule.resources.join(","),
+                                                            rule.api_groups.iter().map(|g| if g.is_empty() { "\"\"" } else { g.as_str() }).collect::<Vec<_>>().join(","),
+                                                        )}</code></li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ul>
+                                    </details>
+                                }
+                                .into_any(),
+                                Err(why) => view! { <small class="text-warning">{why}</small> }.into_any(),
+                            };
+                            let known = r.rules.is_ok();
+                            view! {
+                                <tr data-role=r.role.clone()>
+                                    <th scope="row"><code>{r.role.clone()}</code></th>
+                                    <td data-allows="pull">{yes_no(r.pull, known)}</td>
+                                    <td data-allows="push">{yes_no(r.push, known)}</td>
+                                    <td data-allows="metrics">{yes_no(r.metrics, known)}</td>
+                                    <td>{i18n.t(meaning_key(&r.role))}{rules}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+fn AccessContent(view: AccessView, filters: Filters, denied: bool) -> impl IntoView {
+    let i18n = I18n::expect();
+    let filter_form = view! {
+        <form method="get" class="filters" data-filters="">
+            <label>
+                <span>{i18n.t("access.filter.project")}</span>
+                <input type="text" name="project" value=filters.project.clone() />
+            </label>
+            <label>
+                <span>{i18n.t("access.filter.role")}</span>
+                <select name="role">
+                    <option value="" selected=filters.role.is_empty()>{i18n.t("access.filter.any")}</option>
+                    {REGISTRY_ROLES
+                        .iter()
+                        .map(|r| view! { <option value=*r selected=filters.role == *r>{*r}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                <span>{i18n.t("access.filter.subject")}</span>
+                <input type="text" name="subject" value=filters.subject.clone() />
+            </label>
+            <button type="submit" class="button">{i18n.t("access.filter.apply")}</button>
+        </form>
+    };
+    view! {
+        <section class="card" aria-labelledby="who-heading">
+            <h2 id="who-heading">{i18n.t("access.who.title")}</h2>
+            {filter_form}
+            <h3>{i18n.t("access.projects.title")}</h3>
+            <BindingsTable bindings=view.bindings.clone() filters=filters.clone() denied unreadable="access.projects.unreadable" />
+            <h3>{i18n.t("access.cluster.title")}</h3>
+            <BindingsTable bindings=view.cluster_bindings.clone() filters denied unreadable="access.cluster.unreadable" />
+        </section>
+        <GrantCard denied />
+    }
+}
+
+/// Each subject of each binding, with its revoke form.
+#[component]
+fn BindingsTable(
+    bindings: Result<Vec<Binding>, String>,
+    filters: Filters,
+    denied: bool,
+    unreadable: &'static str,
+) -> impl IntoView {
+    let i18n = I18n::expect();
+    let bindings = match bindings {
+        Ok(list) => list,
+        Err(why) => return view! { <Unreadable what=unreadable why /> }.into_any(),
+    };
+    let rows: Vec<(Binding, Subject)> = bindings
+        .iter()
+        .flat_map(|b| b.subjects.iter().map(move |s| (b.clone(), s.clone())))
+        .filter(|(b, s)| filters.keeps(b, s))
+        .collect();
+    if rows.is_empty() {
+        return view! { <p class="empty">{i18n.t("access.none")}</p> }.into_any();
+    }
+    view! {
+        <table class="table" data-bindings="">
+            <thead>
+                <tr>
+                    <th scope="col">{i18n.t("access.col.where")}</th>
+                    <th scope="col">{i18n.t("access.col.role")}</th>
+                    <th scope="col">{i18n.t("access.col.subject")}</th>
+                    <th scope="col">{i18n.t("access.col.binding")}</th>
+                    <th scope="col"><span class="visually-hidden">{i18n.t("access.col.actions")}</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|(binding, subject)| {
+                        let project = binding.namespace.clone().unwrap_or_default();
+                        let scope = if binding.namespace.is_some() { "project" } else { "cluster" };
+                        let place = binding
+                            .namespace
+                            .clone()
+                            .unwrap_or_else(|| i18n.t("access.cluster_wide").to_string());
+                        let place_attr = place.clone();
+                        view! {
+                            <tr data-subject=subject.oc_name() data-role=binding.role.clone() data-where=place_attr>
+                                <td>{place}</td>
+                                <td><code>{binding.role.clone()}</code></td>
+                                <td>
+                                    <span class="badge">{i18n.t(kind_key(subject.kind))}</span>
+                                    " "
+                                    <code>{subject.oc_name()}</code>
+                                </td>
+                                <td><code>{binding.name.clone()}</code></td>
+                                <td>
+                                    <form method="post" data-change-form=FORM_REVOKE class="inline-form">
+                                        <fieldset class="plain" disabled=denied>
+                                            <input type="hidden" name=FIELD_ROLE value=binding.role.clone() />
+                                            <input type="hidden" name=FIELD_KIND value=subject.kind.as_str() />
+                                            <input type="hidden" name=FIELD_NAME value=subject.name.clone() />
+                                            <input type="hidden" name=FIELD_SA_NAMESPACE value=subject.namespace.clone() />
+                                            <input type="hidden" name=FIELD_SCOPE value=scope />
+                                            <input type="hidden" name=FIELD_PROJECT value=project />
+                                            <label class="field field-check">
+                                                <input type="checkbox" name=FIELD_CONFIRM />
+                                                <span class="help">{i18n.t("access.confirm")}</span>
+                                            </label>
+                                            <ReviewButton label="access.revoke" />
+                                            <ErrorSlot field=FIELD_CONFIRM />
+                                            <ErrorSlot field=FIELD_NAME />
+                                        </fieldset>
+                                    </form>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// Granting a role to a user, group or service account, in a project or cluster-wide.
+#[component]
+fn GrantCard(denied: bool) -> impl IntoView {
+    let i18n = I18n::expect();
+    view! {
+        <section class="card" aria-labelledby="grant-heading">
+            <h2 id="grant-heading">{i18n.t("access.grant.title")}</h2>
+            <p>{i18n.t("access.grant.help")}</p>
+            <form method="post" data-change-form=FORM_GRANT>
+                <fieldset class="plain" disabled=denied>
+                    <ErrorSlot field="form" />
+                    <label class="field" data-field=FIELD_ROLE>
+                        <span class="label">{i18n.t("access.col.role")}</span>
+                        <select name=FIELD_ROLE>
+                            {REGISTRY_ROLES.iter().map(|r| view! { <option value=*r>{*r}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <ErrorSlot field=FIELD_ROLE />
+                    <fieldset class="field" data-field=FIELD_KIND>
+                        <legend class="label">{i18n.t("access.grant.kind")}</legend>
+                        {[SubjectKind::User, SubjectKind::Group, SubjectKind::ServiceAccount]
+                            .into_iter()
+                            .map(|kind| {
+                                view! {
+                                    <label class="choice">
+                                        <input type="radio" name=FIELD_KIND value=kind.as_str() checked=kind == SubjectKind::User />
+                                        {i18n.t(kind_key(kind))}
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </fieldset>
+                    <ErrorSlot field=FIELD_KIND />
+                    <PlainText label="access.grant.name" help=i18n.t("access.grant.name_help").to_string() field=FIELD_NAME placeholder="alice" />
+                    <PlainText label="access.grant.sa_namespace" help=i18n.t("access.grant.sa_namespace_help").to_string() field=FIELD_SA_NAMESPACE />
+                    <fieldset class="field" data-field=FIELD_SCOPE>
+                        <legend class="label">{i18n.t("access.grant.scope")}</legend>
+                        <label class="choice">
+                            <input type="radio" name=FIELD_SCOPE value="project" checked=true />
+                            {i18n.t("access.grant.scope_project")}
+                        </label>
+                        <label class="choice">
+                            <input type="radio" name=FIELD_SCOPE value="cluster" />
+                            {i18n.t("access.grant.scope_cluster")}
+                        </label>
+                    </fieldset>
+                    <PlainText label="access.grant.project" help=i18n.t("access.grant.project_help").to_string() field=FIELD_PROJECT placeholder="team-a" />
+                    <ReviewButton label="access.grant.review" />
+                </fieldset>
+            </form>
+        </section>
+    }
+}
