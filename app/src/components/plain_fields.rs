@@ -3,7 +3,9 @@
 //! into. Values are what the cluster has now; nothing here is reactive.
 
 use crate::api::session::use_session;
+use crate::components::change_forms::ChangeForms;
 use crate::components::language::I18n;
+use crate::domain::change::ChangeArea;
 use leptos::prelude::*;
 
 /// Where the island writes a field's errors.
@@ -118,4 +120,19 @@ pub fn read_only_reason(i18n: I18n, api_denied: Option<String>) -> Option<String
         return Some(i18n.t("forms.not_admin").to_string());
     }
     api_denied
+}
+
+/// A page's forms inside the change-forms island: the region the island refreshes after an
+/// apply, and why the forms are disabled when they are (`denied`, from
+/// [`read_only_reason`]).
+#[component]
+pub fn FormsRegion(area: ChangeArea, denied: Option<String>, children: Children) -> impl IntoView {
+    view! {
+        <ChangeForms area may_change=denied.is_none()>
+            <div data-forms-region="">
+                <ReadOnlyNotice reason=denied />
+                {children()}
+            </div>
+        </ChangeForms>
+    }
 }

@@ -5,12 +5,11 @@
 //! change review.
 
 use crate::api::access::registry_access;
-use crate::components::change_forms::ChangeForms;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
 use crate::components::plain_fields::{
-    ErrorSlot, PlainText, ReadOnlyNotice, ReviewButton, Unreadable, read_only_reason,
+    ErrorSlot, FormsRegion, PlainText, ReviewButton, Unreadable, read_only_reason,
 };
 use crate::domain::access::REGISTRY_ROLES;
 use crate::domain::change::ChangeArea;
@@ -83,12 +82,9 @@ pub fn AccessPage() -> impl IntoView {
                                 let denied = read_only_reason(i18n, view.grant_denied.clone());
                                 view! {
                                     <RolesCard roles=view.roles.clone() />
-                                    <ChangeForms area=ChangeArea::Access may_change=denied.is_none()>
-                                        <div data-forms-region="">
-                                            <ReadOnlyNotice reason=denied.clone() />
-                                            <AccessContent view filters denied=denied.is_some() />
-                                        </div>
-                                    </ChangeForms>
+                                    <FormsRegion area=ChangeArea::Access denied=denied.clone()>
+                                        <AccessContent view filters denied=denied.is_some() />
+                                    </FormsRegion>
                                 }
                                 .into_any()
                             }

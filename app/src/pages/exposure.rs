@@ -6,12 +6,11 @@
 
 use crate::api::exposure::exposure;
 use crate::components::certificate::CertificateFacts;
-use crate::components::change_forms::ChangeForms;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
 use crate::components::plain_fields::{
-    BaseInput, ErrorSlot, PemField, PlainText, ReadOnlyNotice, ReviewButton, Unreadable,
+    BaseInput, ErrorSlot, FormsRegion, PemField, PlainText, ReviewButton, Unreadable,
     read_only_reason,
 };
 use crate::domain::change::ChangeArea;
@@ -42,12 +41,9 @@ pub fn ExposurePage() -> impl IntoView {
                             Ok(view) => {
                                 let denied = read_only_reason(i18n, view.update_denied.clone());
                                 view! {
-                                    <ChangeForms area=ChangeArea::Exposure may_change=denied.is_none()>
-                                        <div data-forms-region="">
-                                            <ReadOnlyNotice reason=denied.clone() />
-                                            <ExposureContent view denied=denied.is_some() />
-                                        </div>
-                                    </ChangeForms>
+                                    <FormsRegion area=ChangeArea::Exposure denied=denied.clone()>
+                                        <ExposureContent view denied=denied.is_some() />
+                                    </FormsRegion>
                                 }
                                 .into_any()
                             }

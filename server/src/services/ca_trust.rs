@@ -4,7 +4,7 @@
 //! `spec.additionalTrustedCA.name` in one audited change; removing the last one may unset
 //! the reference and delete the ConfigMap, also in one.
 
-use super::{change_error, decode_draft, denied_reason, text};
+use super::{change_error, decode_draft, denied_reason, preview_with_warnings, text};
 use crate::change::tls::{self, check_ca_bundle};
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
 use crate::kube::resources::{CONFIG_MAP, IMAGE_CONFIG};
@@ -272,13 +272,7 @@ impl ChangeService for CaTrustService {
     fn preview(&self, draft: String) -> BoxFuture<'_, Result<ChangePreview, ConsoleError>> {
         Box::pin(async move {
             let (request, warnings) = self.request(&draft, String::new()).await?;
-            let mut preview = self
-                .pipeline
-                .preview(self.client.clone(), &request)
-                .await
-                .map_err(change_error)?;
-            preview.warnings.extend(warnings);
-            Ok(preview)
+            preview_with_warnings(&self.pipeline, self.client.clone(), request, warnings).await
         })
     }
 

@@ -8,7 +8,7 @@
 //! never gets it back, the audit trail gets a keyed fingerprint (the pipeline redacts
 //! Secrets by kind), and no log line carries the draft.
 
-use super::{change_error, decode_draft, denied_reason, text};
+use super::{change_error, decode_draft, denied_reason, preview_with_warnings, text};
 use crate::audit::redact::redact;
 use crate::change::rules::secret_data;
 use crate::change::tls::{self, check_tls_material};
@@ -394,13 +394,7 @@ impl ChangeService for ExposureService {
     fn preview(&self, draft: String) -> BoxFuture<'_, Result<ChangePreview, ConsoleError>> {
         Box::pin(async move {
             let (request, warnings) = self.request(&draft, String::new()).await?;
-            let mut preview = self
-                .pipeline
-                .preview(self.client.clone(), &request)
-                .await
-                .map_err(change_error)?;
-            preview.warnings.extend(warnings);
-            Ok(preview)
+            preview_with_warnings(&self.pipeline, self.client.clone(), request, warnings).await
         })
     }
 

@@ -32,6 +32,21 @@ pub fn decode_draft<T: DeserializeOwned>(draft: &str) -> Result<T, ConsoleError>
     serde_json::from_str(draft).map_err(|e| ConsoleError::Invalid(format!("draft: {e}")))
 }
 
+/// Previews `request` as the user, with the page's own warnings beside the pipeline's.
+pub async fn preview_with_warnings(
+    pipeline: &ChangePipeline,
+    client: kube::Client,
+    request: crate::change::ChangeRequest,
+    warnings: Vec<app::domain::violation::Violation>,
+) -> Result<app::domain::change::ChangePreview, ConsoleError> {
+    let mut preview = pipeline
+        .preview(client, &request)
+        .await
+        .map_err(change_error)?;
+    preview.warnings.extend(warnings);
+    Ok(preview)
+}
+
 /// The string at `pointer` in `value` (empty when absent).
 pub fn text(value: &Value, pointer: &str) -> String {
     value

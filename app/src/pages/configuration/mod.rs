@@ -5,12 +5,11 @@
 mod fields;
 
 use crate::api::registry_config::registry_config;
-use crate::components::change_forms::ChangeForms;
 use crate::components::conditions::ConditionsTable;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
-use crate::components::plain_fields::{ReadOnlyNotice, read_only_reason};
+use crate::components::plain_fields::{FormsRegion, read_only_reason};
 use crate::domain::change::ChangeArea;
 use crate::domain::conditions::ConditionView;
 use crate::domain::page::Page;
@@ -39,12 +38,9 @@ pub fn ConfigurationPage() -> impl IntoView {
                                 let denied = read_only_reason(i18n, view.update_denied.clone());
                                 view! {
                                     <StatusCards conditions storage />
-                                    <ChangeForms area=ChangeArea::RegistryConfig may_change=denied.is_none()>
-                                        <div data-forms-region="" class="config-editor">
-                                            <ReadOnlyNotice reason=denied.clone() />
-                                            <ConfigFields view denied=denied.is_some() />
-                                        </div>
-                                    </ChangeForms>
+                                    <FormsRegion area=ChangeArea::RegistryConfig denied=denied.clone()>
+                                        <ConfigFields view denied=denied.is_some() />
+                                    </FormsRegion>
                                 }
                                 .into_any()
                             }
