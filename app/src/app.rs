@@ -15,6 +15,7 @@ use crate::pages::configuration::ConfigurationPage;
 use crate::pages::exposure::ExposurePage;
 use crate::pages::not_found::NotFound;
 use crate::pages::planned::PlannedPage;
+use crate::pages::pruner::PrunerPage;
 use crate::pages::sign_in::{SignInPage, SignedOutPage};
 use crate::pages::storage::StoragePage;
 use crate::pages::your_access::YourAccessPage;
@@ -193,7 +194,10 @@ pub fn App() -> impl IntoView {
                             path=path!("/access")
                             view=|| view! { <Guarded page=Page::Access>{|| view! { <AccessPage /> }}</Guarded> }
                         />
-                        <Route path=path!("/pruner") view=|| planned(Page::Pruner) />
+                        <Route
+                            path=path!("/pruner")
+                            view=|| view! { <Guarded page=Page::Pruner>{|| view! { <PrunerPage /> }}</Guarded> }
+                        />
                         <Route
                             path=path!("/audit")
                             view=|| view! { <Guarded page=Page::Audit>{|| view! { <AuditTrailPage /> }}</Guarded> }

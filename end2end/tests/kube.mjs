@@ -93,3 +93,8 @@ export async function resetProject(name) {
 
 export const getRoleBinding = (namespace, name) =>
   request('GET', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings/${name}`);
+
+const PRUNER = '/apis/imageregistry.operator.openshift.io/v1/imagepruners/cluster';
+export const getPruner = () => request('GET', PRUNER);
+export const resetPruner = () => request('PATCH', `${PRUNER}?fieldManager=kubectl-patch`,
+  { spec: { schedule: '0 0 * * *', suspend: false, keepTagRevisions: 3 } }, 'application/merge-patch+json');

@@ -211,6 +211,23 @@ async fn container_logs(
         )
             .into_response();
     }
+    // A pruner run's pod carries its whole log (`crate::pruner`).
+    if let Some(log) = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(crate::pruner::LOG_ANNOTATION))
+    {
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = query
+            .tail_lines
+            .map(|t| t.max(0) as usize)
+            .unwrap_or(lines.len())
+            .min(lines.len());
+        let mut text = lines[lines.len() - tail..].join("\n");
+        text.push('\n');
+        return text.into_response();
+    }
     let started = pod
         .metadata
         .creation_timestamp

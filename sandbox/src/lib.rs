@@ -9,6 +9,7 @@ pub mod kubelet;
 pub mod oidc_login;
 pub mod operator;
 pub mod processes;
+pub mod pruner;
 pub mod sandbox;
 pub mod volumes;
 

@@ -203,6 +203,7 @@ impl Sandbox {
         );
         tasks.push(tokio::spawn(operator.run()));
         tasks.push(tokio::spawn(crate::volumes::run(client.clone())));
+        tasks.push(tokio::spawn(crate::pruner::run(client.clone())));
 
         // 6. The API server's OIDC authenticator needs a few seconds after start.
         wait_for_oidc_authentication(&provider, &apiserver_url, &apiserver_ca_file).await?;

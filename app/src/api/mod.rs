@@ -13,6 +13,7 @@ pub mod exposure;
 mod guard;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod pruner;
 pub mod registry_config;
 pub mod session;
 pub mod storage;

@@ -8,6 +8,7 @@ use crate::domain::audit::{AuditEventView, AuditPage, AuditQuery, ChainCheck};
 use crate::domain::ca_trust::CaTrustView;
 use crate::domain::change::{Applied, ChangeArea, ChangePreview, FollowUpView};
 use crate::domain::exposure::ExposureView;
+use crate::domain::pruner::PrunerView;
 use crate::domain::registry_access::AccessView;
 use crate::domain::registry_config::form::ConfigView;
 use crate::domain::session::SessionView;
@@ -63,6 +64,11 @@ pub trait AccessBindings: Send + Sync {
     fn load(&self) -> BoxFuture<'_, Result<AccessView, ConsoleError>>;
 }
 
+/// The image pruner as the signed-in user, for the Pruner page.
+pub trait PrunerAccess: Send + Sync {
+    fn load(&self) -> BoxFuture<'_, Result<PrunerView, ConsoleError>>;
+}
+
 /// One area's changes through the change pipeline (SPEC §5). A draft is the page's own
 /// submission as JSON: the shared review component passes it through without knowing it.
 pub trait ChangeService: Send + Sync {
@@ -86,6 +92,7 @@ pub trait Services: Send + Sync {
     fn exposure(&self) -> Result<Arc<dyn ExposureAccess>, ConsoleError>;
     fn ca_trust(&self) -> Result<Arc<dyn CaTrustAccess>, ConsoleError>;
     fn access_bindings(&self) -> Result<Arc<dyn AccessBindings>, ConsoleError>;
+    fn pruner(&self) -> Result<Arc<dyn PrunerAccess>, ConsoleError>;
     fn changes(&self, area: ChangeArea) -> Result<Arc<dyn ChangeService>, ConsoleError>;
     fn follow_ups(&self) -> Result<Arc<dyn FollowUpAccess>, ConsoleError>;
 }

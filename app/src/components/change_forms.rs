@@ -115,6 +115,7 @@ pub fn ChangeForms(
     let refresh = move |keep_edits: bool| {
         leptos::task::spawn_local(async move {
             dom::refresh(keep_edits).await;
+            dom::localize_times();
             if !keep_edits {
                 live.try_set(Vec::new());
                 draft.try_set(String::new());
@@ -123,7 +124,10 @@ pub fn ChangeForms(
     };
 
     let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    Effect::new(move |_| {
+        dom::localize_times();
+        hydrated.set(true);
+    });
     view! {
         <div
             class="change-forms"
@@ -216,6 +220,32 @@ mod dom {
             }
         }
         draft
+    }
+
+    /// Each `<time data-local datetime=…>` also in the browser's time zone and language (the
+    /// server knows neither).
+    pub fn localize_times() {
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let lang = root.get_attribute("lang").unwrap_or_else(|| "en".into());
+            crate::components::form_dom::each(&root, "time[data-local]", |time| {
+                let Some(at) = time.get_attribute("datetime") else {
+                    return;
+                };
+                let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&at));
+                if date.get_time().is_nan() {
+                    return;
+                }
+                let local: String = date
+                    .to_locale_string(&lang, &wasm_bindgen::JsValue::UNDEFINED)
+                    .into();
+                time.set_text_content(Some(&format!("{local} · {at} UTC")));
+                let _ = time.remove_attribute("data-local");
+            });
+        }
     }
 
     /// The errors in the slots of the form named `_form` (the other forms' slots emptied).

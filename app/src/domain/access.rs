@@ -157,6 +157,7 @@ pub const READ_ONLY_SERVER_FNS: &[(&str, Who)] = &[
     ("/api/exposure", Who::AdminsAndViewers),
     ("/api/ca_trust", Who::AdminsAndViewers),
     ("/api/registry_access", Who::AdminsAndViewers),
+    ("/api/pruner", Who::AdminsAndViewers),
 ];
 
 /// The roles that grant access to the registry (guide 5.1: pull, push, build; 5.5: the

@@ -71,6 +71,8 @@ pub enum ChangeArea {
     CaTrust,
     /// Access: the registry roles' RoleBindings and ClusterRoleBindings.
     Access,
+    /// The image pruner's settings.
+    Pruner,
 }
 
 /// What the server watches after a change is applied, until it is healthy or not.

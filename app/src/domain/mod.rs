@@ -14,6 +14,7 @@ pub mod exposure;
 pub mod form_draft;
 pub mod page;
 pub mod podspec;
+pub mod pruner;
 pub mod registry_access;
 pub mod registry_config;
 pub mod return_to;

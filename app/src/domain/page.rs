@@ -53,7 +53,7 @@ impl Page {
     pub fn islands(self) -> &'static [&'static str] {
         match self {
             Page::Storage => &["storage_wizard"],
-            Page::Configuration | Page::Exposure | Page::CaTrust | Page::Access => {
+            Page::Configuration | Page::Exposure | Page::CaTrust | Page::Access | Page::Pruner => {
                 &["change_forms"]
             }
             _ => &[],

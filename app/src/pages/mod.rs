@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod exposure;
 pub mod not_found;
 pub mod planned;
+pub mod pruner;
 pub mod sign_in;
 pub mod storage;
 pub mod your_access;

@@ -127,6 +127,8 @@ pub const CLUSTER_ROLE: Resource = cluster(
     "clusterroles",
 );
 pub const SECRET: Resource = namespaced("", "v1", "Secret", "secrets");
+/// Read only: the image pruner's runs.
+pub const JOB: Resource = namespaced("batch", "v1", "Job", "jobs");
 pub const CONFIG_MAP: Resource = namespaced("", "v1", "ConfigMap", "configmaps");
 pub const PERSISTENT_VOLUME_CLAIM: Resource =
     namespaced("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims");

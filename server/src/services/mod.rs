@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod ca_trust;
 pub mod exposure;
+pub mod pruner;
 pub mod registry_access;
 pub mod registry_config;
 pub mod storage;
@@ -15,7 +16,7 @@ use crate::kube::user::UserClients;
 use app::api::error::ConsoleError;
 use app::api::ports::{
     AccessBindings, AuditAccess, BoxFuture, CaTrustAccess, ChangeService, ClusterAccess,
-    ConfigAccess, ExposureAccess, FollowUpAccess, Services, StorageAccess,
+    ConfigAccess, ExposureAccess, FollowUpAccess, PrunerAccess, Services, StorageAccess,
 };
 use app::domain::access::console_actions;
 use app::domain::change::{ChangeArea, FollowUpView};
@@ -131,6 +132,15 @@ impl RequestServices {
         }))
     }
 
+    fn pruner_service(&self) -> Result<Arc<pruner::PrunerService>, ConsoleError> {
+        Ok(Arc::new(pruner::PrunerService {
+            client: self.client()?,
+            cluster: self.cluster()?,
+            pipeline: self.pipeline.clone(),
+            requester: self.requester.clone(),
+        }))
+    }
+
     fn ca_trust_service(&self) -> Result<Arc<ca_trust::CaTrustService>, ConsoleError> {
         Ok(Arc::new(ca_trust::CaTrustService {
             client: self.client()?,
@@ -175,6 +185,10 @@ impl Services for RequestServices {
         Ok(self.access_service()?)
     }
 
+    fn pruner(&self) -> Result<Arc<dyn PrunerAccess>, ConsoleError> {
+        Ok(self.pruner_service()?)
+    }
+
     fn changes(&self, area: ChangeArea) -> Result<Arc<dyn ChangeService>, ConsoleError> {
         match area {
             ChangeArea::RegistryConfig => Ok(self.registry_config_service()?),
@@ -182,6 +196,7 @@ impl Services for RequestServices {
             ChangeArea::Exposure => Ok(self.exposure_service()?),
             ChangeArea::CaTrust => Ok(self.ca_trust_service()?),
             ChangeArea::Access => Ok(self.access_service()?),
+            ChangeArea::Pruner => Ok(self.pruner_service()?),
         }
     }
 

@@ -12,8 +12,8 @@ use app::api::ports::{BoxFuture, ChangeService, ClusterAccess, ConfigAccess};
 use app::domain::change::{Applied, ChangePreview};
 use app::domain::form_draft::FormDraft;
 use app::domain::registry_config::form::{
-    AdvancedEdit, ConfigSubmission, ConfigView, HttpSecretChange, advanced_fields, apply_form,
-    config_submission, form_from_spec, rollout_view, storage_summary,
+    AdvancedEdit, ConfigSubmission, ConfigView, HttpSecretChange, apply_form, config_submission,
+    form_from_spec, rollout_view, storage_summary,
 };
 use app::domain::registry_config::rules::{RuleContext, validate_config_spec};
 use app::domain::violation::{Severity, Violation};
@@ -43,7 +43,12 @@ pub fn parse_advanced(text: &str) -> Result<Value, Violation> {
 
 /// The advanced fields as the YAML the editor shows (blank when none are set).
 pub fn render_advanced(spec: &Value) -> String {
-    let fields = advanced_fields(spec);
+    render_advanced_of(spec, &app::domain::registry_config::form::ADVANCED_KEYS)
+}
+
+/// The fields `keys` of a spec as YAML (blank when none are set).
+pub fn render_advanced_of(spec: &Value, keys: &[&str]) -> String {
+    let fields = app::domain::registry_config::form::advanced_fields_of(spec, keys);
     if fields.as_object().is_none_or(|m| m.is_empty()) {
         return String::new();
     }
@@ -295,6 +300,7 @@ impl ChangeService for RegistryConfigService {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::domain::registry_config::form::advanced_fields;
 
     #[test]
     fn advanced_yaml_round_trips() {

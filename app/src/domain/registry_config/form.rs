@@ -178,8 +178,13 @@ pub fn form_from_spec(spec: &Value, advanced_yaml: String) -> ConfigForm {
 
 /// The advanced fields of a spec, as one object (what the YAML editor shows).
 pub fn advanced_fields(spec: &Value) -> Value {
+    advanced_fields_of(spec, &ADVANCED_KEYS)
+}
+
+/// The fields `keys` of a spec, as one object (another object's YAML editor).
+pub fn advanced_fields_of(spec: &Value, keys: &[&str]) -> Value {
     let mut out = Map::new();
-    for key in ADVANCED_KEYS {
+    for key in keys {
         if let Some(value) = spec.get(key).filter(|v| !v.is_null()) {
             out.insert(key.to_string(), value.clone());
         }
@@ -197,7 +202,7 @@ fn violation(field: &str, key: &str, value: &str) -> Violation {
 }
 
 /// Sets `key` of `object` to `value`, or removes it when `value` is `None`.
-fn put(object: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+pub fn put(object: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     match value {
         Some(v) => {
             object.insert(key.to_string(), v);
@@ -218,13 +223,13 @@ fn child<'a>(map: &'a mut Map<String, Value>, key: &str) -> Option<&'a mut Map<S
 }
 
 /// Blank → absent; otherwise the trimmed text.
-fn string_value(text: &str) -> Option<Value> {
+pub fn string_value(text: &str) -> Option<Value> {
     let text = text.trim();
     (!text.is_empty()).then(|| Value::String(text.to_string()))
 }
 
 /// Blank → absent; a whole number → the number; anything else is reported on `field`.
-fn integer_value(text: &str, field: &str, out: &mut Vec<Violation>) -> Option<Value> {
+pub fn integer_value(text: &str, field: &str, out: &mut Vec<Violation>) -> Option<Value> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -247,15 +252,38 @@ pub struct AdvancedEdit {
 
 /// Checks the edited Advanced object has only the editor's keys.
 pub fn advanced_key_violations(edited: &Value) -> Vec<Violation> {
+    advanced_key_violations_of(edited, &ADVANCED_KEYS)
+}
+
+/// Writes the Advanced editor's changes (`keys` only) onto `spec`, or names the keys it
+/// may not set.
+pub fn apply_advanced(
+    spec: &mut Map<String, Value>,
+    advanced: &AdvancedEdit,
+    keys: &[&str],
+) -> Vec<Violation> {
+    let problems = advanced_key_violations_of(&advanced.edited, keys);
+    if problems.is_empty() {
+        for key in keys {
+            let before = advanced.original.get(key).filter(|v| !v.is_null());
+            let after = advanced.edited.get(key).filter(|v| !v.is_null());
+            if before != after {
+                put(spec, key, after.cloned());
+            }
+        }
+    }
+    problems
+}
+
+fn advanced_key_violations_of(edited: &Value, keys: &[&str]) -> Vec<Violation> {
     match edited {
         Value::Null => Vec::new(),
         Value::Object(map) => map
             .keys()
-            .filter(|k| !ADVANCED_KEYS.contains(&k.as_str()))
+            .filter(|k| !keys.contains(&k.as_str()))
             .map(|k| {
                 let mut v = violation("advanced", "config.advanced_unknown_key", k);
-                v.params
-                    .push(("allowed".to_string(), ADVANCED_KEYS.join(", ")));
+                v.params.push(("allowed".to_string(), keys.join(", ")));
                 v
             })
             .collect(),
@@ -394,17 +422,7 @@ pub fn apply_form(
             }
         }
     }
-    let key_problems = advanced_key_violations(&advanced.edited);
-    if key_problems.is_empty() {
-        for key in ADVANCED_KEYS {
-            let before = advanced.original.get(key).filter(|v| !v.is_null());
-            let after = advanced.edited.get(key).filter(|v| !v.is_null());
-            if before != after {
-                put(spec, key, after.cloned());
-            }
-        }
-    }
-    out.extend(key_problems);
+    out.extend(apply_advanced(spec, advanced, &ADVANCED_KEYS));
     out
 }
 
