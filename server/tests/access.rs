@@ -9,7 +9,6 @@ mod support;
 
 use app::domain::form_draft::FormDraft;
 use kube::api::{Api, DynamicObject, PostParams};
-use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use support::{Browser, SandboxConsole, admin_kube, start_sandbox_console};
 
@@ -25,12 +24,7 @@ fn api(
     group: &str,
     ns: Option<&str>,
 ) -> Api<DynamicObject> {
-    let resource =
-        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, "v1", kind), plural);
-    match ns {
-        Some(ns) => Api::namespaced_with(kube.clone(), ns, &resource),
-        None => Api::all_with(kube.clone(), &resource),
-    }
+    support::dynamic_api(kube, group, "v1", kind, plural, ns)
 }
 
 fn role_bindings(kube: &kube::Client) -> Api<DynamicObject> {

@@ -15,13 +15,11 @@ mod support;
 use app::domain::form_draft::FormDraft;
 use base64::Engine;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
-use kube::core::{ApiResource, GroupVersionKind};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use serde_json::{Value, json};
-use std::time::Duration;
 use support::{
     Browser, SandboxConsole, admin_kube, capture_logs, captured_log, config_now, configs,
-    start_sandbox_console,
+    eventually, start_sandbox_console, valid, without_status,
 };
 
 static CONFIG_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -36,12 +34,7 @@ fn api(
     plural: &str,
     ns: Option<&str>,
 ) -> Api<DynamicObject> {
-    let resource =
-        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, "v1", kind), plural);
-    match ns {
-        Some(ns) => Api::namespaced_with(client, ns, &resource),
-        None => Api::all_with(client, &resource),
-    }
+    support::dynamic_api(&client, group, "v1", kind, plural, ns)
 }
 
 fn secrets(kube: &kube::Client) -> Api<DynamicObject> {
@@ -175,28 +168,6 @@ fn fields(error: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn without_status(mut object: Value) -> Value {
-    if let Some(map) = object.as_object_mut() {
-        map.remove("status");
-    }
-    object
-}
-
-fn valid(group: &str, kind: &str, object: &Value) {
-    let problems = registry_console::change::crds::validate_object(group, "v1", kind, object);
-    assert!(problems.is_empty(), "{kind} invalid: {problems:?}");
-}
-
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    for _ in 0..150 {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("{what} never happened");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,30 +10,15 @@ mod support;
 use app::domain::form_draft::FormDraft;
 use app::domain::pruner::{FIELD_ORIGINAL, FORM_PRUNER, PrunerView, form_fields};
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
-use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use std::time::Duration;
-use support::{Browser, SandboxConsole, admin_kube, start_sandbox_console};
+use support::{Browser, SandboxConsole, admin_kube, eventually, start_sandbox_console};
 
 const NS: &str = "openshift-image-registry";
 
 static PRUNER_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn api(
-    kube: &kube::Client,
-    group: &str,
-    version: &str,
-    kind: &str,
-    plural: &str,
-    ns: Option<&str>,
-) -> Api<DynamicObject> {
-    let resource =
-        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
-    match ns {
-        Some(ns) => Api::namespaced_with(kube.clone(), ns, &resource),
-        None => Api::all_with(kube.clone(), &resource),
-    }
-}
+use support::dynamic_api as api;
 
 fn pruners(kube: &kube::Client) -> Api<DynamicObject> {
     api(
@@ -108,16 +93,6 @@ async fn submit(
         ],
     )
     .await
-}
-
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    for _ in 0..100 {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("{what} never happened");
 }
 
 #[tokio::test(flavor = "multi_thread")]

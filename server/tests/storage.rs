@@ -9,12 +9,11 @@ mod support;
 
 use app::domain::storage::wizard::{StorageForm, StorageIntent, StorageSubmission, StorageView};
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
-use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::{
     SandboxConsole, admin_kube, capture_logs, captured_log, config_now, configs,
-    start_sandbox_console,
+    start_sandbox_console, valid, without_status,
 };
 
 /// Tests in this file change the one registry Config; one at a time.
@@ -30,13 +29,7 @@ fn api(
     plural: &str,
     ns: Option<&str>,
 ) -> Api<DynamicObject> {
-    let version = "v1";
-    let resource =
-        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
-    match ns {
-        Some(ns) => Api::namespaced_with(client, ns, &resource),
-        None => Api::all_with(client, &resource),
-    }
+    support::dynamic_api(&client, group, "v1", kind, plural, ns)
 }
 
 fn claims(client: kube::Client) -> Api<DynamicObject> {
@@ -129,12 +122,6 @@ fn draft(view: &StorageView, form: StorageForm) -> StorageSubmission {
     }
 }
 
-/// The objects must validate against the real CRDs (`../shared/crds`).
-fn valid(group: &str, kind: &str, object: &Value) {
-    let problems = registry_console::change::crds::validate_object(group, "v1", kind, object);
-    assert!(problems.is_empty(), "{kind} invalid: {problems:?}");
-}
-
 /// Waits until the Config's condition `kind` has `status`; returns the condition.
 async fn condition(kube: &kube::Client, kind: &str, status: &str) -> Value {
     for _ in 0..150 {
@@ -171,13 +158,6 @@ async fn healthy(admin: &User, console: &SandboxConsole, change: &str) -> Value 
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panic!("the rollout never became healthy: {last}");
-}
-
-fn without_status(mut object: Value) -> Value {
-    if let Some(map) = object.as_object_mut() {
-        map.remove("status");
-    }
-    object
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -115,7 +115,7 @@ pub fn ReadOnlyNotice(reason: Option<String>) -> impl IntoView {
 
 /// Why the signed-in user cannot change this page (`None`: they can): the console role,
 /// else the API server's answer.
-pub fn read_only_reason(i18n: I18n, api_denied: Option<String>) -> Option<String> {
+fn read_only_reason(i18n: I18n, api_denied: Option<String>) -> Option<String> {
     if !use_session().is_some_and(|s| s.roles.admin) {
         return Some(i18n.t("forms.not_admin").to_string());
     }
@@ -126,7 +126,7 @@ pub fn read_only_reason(i18n: I18n, api_denied: Option<String>) -> Option<String
 /// apply, and why the forms are disabled when they are (`denied`, from
 /// [`read_only_reason`]).
 #[component]
-pub fn FormsRegion(area: ChangeArea, denied: Option<String>, children: Children) -> impl IntoView {
+fn FormsRegion(area: ChangeArea, denied: Option<String>, children: Children) -> impl IntoView {
     view! {
         <ChangeForms area may_change=denied.is_none()>
             <div data-forms-region="">
@@ -134,5 +134,58 @@ pub fn FormsRegion(area: ChangeArea, denied: Option<String>, children: Children)
                 {children()}
             </div>
         </ChangeForms>
+    }
+}
+
+/// A page of forms (SPEC §6): its frame, what the server loads for it (`load`, once, on
+/// the server), the loading and error states, and the forms region with `content`, which
+/// gets the loaded view and whether the page is read-only. `denied` is the API server's
+/// refusal of the page's changes, as the view carries it.
+#[component]
+pub fn FormsPage<T, Fut, V, C>(
+    page: crate::domain::page::Page,
+    area: ChangeArea,
+    load: fn() -> Fut,
+    denied: fn(&T) -> Option<String>,
+    content: C,
+) -> impl IntoView
+where
+    T: Clone + serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, crate::api::error::ConsoleError>> + Send + 'static,
+    V: IntoView + 'static,
+    C: Fn(T, bool) -> V + Clone + Send + Sync + 'static,
+{
+    let i18n = I18n::expect();
+    let state = Resource::new_blocking(|| (), move |_| load());
+    view! {
+        <crate::components::page_frame::PageFrame
+            title_key=page.title_key()
+            summary_key=page.summary_key()
+            data_page=page.path()
+        >
+            <Suspense fallback=move || view! { <p>{i18n.t("common.loading")}</p> }>
+                {move || {
+                    let content = content.clone();
+                    state
+                        .get()
+                        .map(move |result| match result {
+                            Ok(view) => {
+                                let refused = read_only_reason(i18n, denied(&view));
+                                let read_only = refused.is_some();
+                                view! {
+                                    <FormsRegion area denied=refused>
+                                        {content(view, read_only)}
+                                    </FormsRegion>
+                                }
+                                .into_any()
+                            }
+                            Err(error) => {
+                                view! { <crate::components::error_notice::ErrorNotice error /> }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Suspense>
+        </crate::components::page_frame::PageFrame>
     }
 }

@@ -5,12 +5,8 @@
 //! change review.
 
 use crate::api::access::registry_access;
-use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
-use crate::components::page_frame::PageFrame;
-use crate::components::plain_fields::{
-    ErrorSlot, FormsRegion, PlainText, ReviewButton, Unreadable, read_only_reason,
-};
+use crate::components::plain_fields::{ErrorSlot, FormsPage, PlainText, ReviewButton, Unreadable};
 use crate::domain::access::REGISTRY_ROLES;
 use crate::domain::change::ChangeArea;
 use crate::domain::page::Page;
@@ -58,41 +54,25 @@ fn kind_key(kind: SubjectKind) -> &'static str {
 
 #[component]
 pub fn AccessPage() -> impl IntoView {
-    let i18n = I18n::expect();
     let query = use_query_map();
     let filters = query.with_untracked(|q| Filters {
         project: q.get("project").unwrap_or_default(),
         role: q.get("role").unwrap_or_default(),
         subject: q.get("subject").unwrap_or_default(),
     });
-    let state = Resource::new_blocking(|| (), |_| registry_access());
     view! {
-        <PageFrame
-            title_key=Page::Access.title_key()
-            summary_key=Page::Access.summary_key()
-            data_page=Page::Access.path()
-        >
-            <Suspense fallback=move || view! { <p>{i18n.t("common.loading")}</p> }>
-                {move || {
-                    let filters = filters.clone();
-                    state
-                        .get()
-                        .map(|result| match result {
-                            Ok(view) => {
-                                let denied = read_only_reason(i18n, view.grant_denied.clone());
-                                view! {
-                                    <RolesCard roles=view.roles.clone() />
-                                    <FormsRegion area=ChangeArea::Access denied=denied.clone()>
-                                        <AccessContent view filters denied=denied.is_some() />
-                                    </FormsRegion>
-                                }
-                                .into_any()
-                            }
-                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        })
-                }}
-            </Suspense>
-        </PageFrame>
+        <FormsPage
+            page=Page::Access
+            area=ChangeArea::Access
+            load=registry_access
+            denied=|view| view.grant_denied.clone()
+            content=move |view, denied| {
+                view! {
+                    <RolesCard roles=view.roles.clone() />
+                    <AccessContent view filters=filters.clone() denied />
+                }
+            }
+        />
     }
 }
 

@@ -6,12 +6,9 @@
 
 use crate::api::exposure::ca_trust;
 use crate::components::certificate::CertificateFacts;
-use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
-use crate::components::page_frame::PageFrame;
 use crate::components::plain_fields::{
-    BaseInput, ErrorSlot, FormsRegion, PemField, PlainText, ReviewButton, Unreadable,
-    read_only_reason,
+    BaseInput, ErrorSlot, FormsPage, PemField, PlainText, ReviewButton, Unreadable,
 };
 use crate::domain::ca_trust::{
     CONFIG_NAMESPACE, CaTrustView, DEFAULT_CONFIG_MAP, FIELD_CONFIG_MAP, FIELD_HOST, FIELD_KEY,
@@ -25,33 +22,14 @@ use leptos::prelude::*;
 
 #[component]
 pub fn CaTrustPage() -> impl IntoView {
-    let i18n = I18n::expect();
-    let state = Resource::new_blocking(|| (), |_| ca_trust());
     view! {
-        <PageFrame
-            title_key=Page::CaTrust.title_key()
-            summary_key=Page::CaTrust.summary_key()
-            data_page=Page::CaTrust.path()
-        >
-            <Suspense fallback=move || view! { <p>{i18n.t("common.loading")}</p> }>
-                {move || {
-                    state
-                        .get()
-                        .map(|result| match result {
-                            Ok(view) => {
-                                let denied = read_only_reason(i18n, view.update_denied.clone());
-                                view! {
-                                    <FormsRegion area=ChangeArea::CaTrust denied=denied.clone()>
-                                        <TrustContent view denied=denied.is_some() />
-                                    </FormsRegion>
-                                }
-                                .into_any()
-                            }
-                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        })
-                }}
-            </Suspense>
-        </PageFrame>
+        <FormsPage
+            page=Page::CaTrust
+            area=ChangeArea::CaTrust
+            load=ca_trust
+            denied=|view| view.update_denied.clone()
+            content=|view, denied| view! { <TrustContent view denied /> }
+        />
     }
 }
 

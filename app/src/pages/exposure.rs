@@ -6,12 +6,9 @@
 
 use crate::api::exposure::exposure;
 use crate::components::certificate::CertificateFacts;
-use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
-use crate::components::page_frame::PageFrame;
 use crate::components::plain_fields::{
-    BaseInput, ErrorSlot, FormsRegion, PemField, PlainText, ReviewButton, Unreadable,
-    read_only_reason,
+    BaseInput, ErrorSlot, FormsPage, PemField, PlainText, ReviewButton, Unreadable,
 };
 use crate::domain::change::ChangeArea;
 use crate::domain::exposure::{
@@ -25,33 +22,14 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ExposurePage() -> impl IntoView {
-    let i18n = I18n::expect();
-    let state = Resource::new_blocking(|| (), |_| exposure());
     view! {
-        <PageFrame
-            title_key=Page::Exposure.title_key()
-            summary_key=Page::Exposure.summary_key()
-            data_page=Page::Exposure.path()
-        >
-            <Suspense fallback=move || view! { <p>{i18n.t("common.loading")}</p> }>
-                {move || {
-                    state
-                        .get()
-                        .map(|result| match result {
-                            Ok(view) => {
-                                let denied = read_only_reason(i18n, view.update_denied.clone());
-                                view! {
-                                    <FormsRegion area=ChangeArea::Exposure denied=denied.clone()>
-                                        <ExposureContent view denied=denied.is_some() />
-                                    </FormsRegion>
-                                }
-                                .into_any()
-                            }
-                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        })
-                }}
-            </Suspense>
-        </PageFrame>
+        <FormsPage
+            page=Page::Exposure
+            area=ChangeArea::Exposure
+            load=exposure
+            denied=|view| view.update_denied.clone()
+            content=|view, denied| view! { <ExposureContent view denied /> }
+        />
     }
 }
 

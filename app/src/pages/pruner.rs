@@ -6,11 +6,9 @@
 
 use crate::api::pruner::pruner;
 use crate::components::conditions::ConditionsTable;
-use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
-use crate::components::page_frame::PageFrame;
 use crate::components::plain_fields::{
-    BaseInput, ErrorSlot, FormsRegion, PlainText, ReviewButton, Unreadable, read_only_reason,
+    BaseInput, ErrorSlot, FormsPage, PlainText, ReviewButton, Unreadable,
 };
 use crate::domain::change::ChangeArea;
 use crate::domain::page::Page;
@@ -25,33 +23,14 @@ use leptos::prelude::*;
 
 #[component]
 pub fn PrunerPage() -> impl IntoView {
-    let i18n = I18n::expect();
-    let state = Resource::new_blocking(|| (), |_| pruner());
     view! {
-        <PageFrame
-            title_key=Page::Pruner.title_key()
-            summary_key=Page::Pruner.summary_key()
-            data_page=Page::Pruner.path()
-        >
-            <Suspense fallback=move || view! { <p>{i18n.t("common.loading")}</p> }>
-                {move || {
-                    state
-                        .get()
-                        .map(|result| match result {
-                            Ok(view) => {
-                                let denied = read_only_reason(i18n, view.update_denied.clone());
-                                view! {
-                                    <FormsRegion area=ChangeArea::Pruner denied=denied.clone()>
-                                        <PrunerContent view denied=denied.is_some() />
-                                    </FormsRegion>
-                                }
-                                .into_any()
-                            }
-                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        })
-                }}
-            </Suspense>
-        </PageFrame>
+        <FormsPage
+            page=Page::Pruner
+            area=ChangeArea::Pruner
+            load=pruner
+            denied=|view| view.update_denied.clone()
+            content=|view, denied| view! { <PrunerContent view denied /> }
+        />
     }
 }
 

@@ -4,11 +4,13 @@
 //! `spec.additionalTrustedCA.name` in one audited change; removing the last one may unset
 //! the reference and delete the ConfigMap, also in one.
 
-use super::{change_error, decode_draft, denied_reason, preview_with_warnings, text};
+use super::{
+    change_error, decode_draft, denied_reason, get_object, get_required, preview_with_warnings,
+    text,
+};
 use crate::change::tls::{self, check_ca_bundle};
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
 use crate::kube::resources::{CONFIG_MAP, IMAGE_CONFIG};
-use crate::kube::user::console_error;
 use app::api::error::ConsoleError;
 use app::api::ports::{BoxFuture, CaTrustAccess, ChangeService, ClusterAccess};
 use app::domain::ca_trust::{
@@ -64,22 +66,11 @@ pub fn trusted_cas(
 
 impl CaTrustService {
     async fn image(&self) -> Result<Value, ConsoleError> {
-        let object = IMAGE_CONFIG
-            .api(self.client.clone(), None)
-            .get("cluster")
-            .await
-            .map_err(console_error)?;
-        serde_json::to_value(object).map_err(|e| ConsoleError::Unavailable(e.to_string()))
+        get_required(&self.client, IMAGE_CONFIG, "cluster").await
     }
 
     async fn config_map(&self, name: &str) -> Result<Option<Value>, ConsoleError> {
-        CONFIG_MAP
-            .api(self.client.clone(), Some(CONFIG_NAMESPACE))
-            .get_opt(name)
-            .await
-            .map_err(console_error)?
-            .map(|m| serde_json::to_value(m).map_err(|e| ConsoleError::Unavailable(e.to_string())))
-            .transpose()
+        get_object(&self.client, CONFIG_MAP, Some(CONFIG_NAMESPACE), name).await
     }
 
     async fn load_view(&self) -> Result<CaTrustView, ConsoleError> {

@@ -8,7 +8,10 @@
 //! never gets it back, the audit trail gets a keyed fingerprint (the pipeline redacts
 //! Secrets by kind), and no log line carries the draft.
 
-use super::{change_error, decode_draft, denied_reason, preview_with_warnings, text};
+use super::{
+    change_error, decode_draft, denied_reason, get_object, get_required, preview_with_warnings,
+    text,
+};
 use crate::audit::redact::redact;
 use crate::change::rules::secret_data;
 use crate::change::tls::{self, check_tls_material};
@@ -65,22 +68,11 @@ fn trust_of(
 
 impl ExposureService {
     async fn config(&self) -> Result<Value, ConsoleError> {
-        let object = REGISTRY_CONFIG
-            .api(self.client.clone(), None)
-            .get("cluster")
-            .await
-            .map_err(console_error)?;
-        serde_json::to_value(object).map_err(|e| ConsoleError::Unavailable(e.to_string()))
+        get_required(&self.client, REGISTRY_CONFIG, "cluster").await
     }
 
     async fn secret(&self, name: &str) -> Result<Option<Value>, ConsoleError> {
-        SECRET
-            .api(self.client.clone(), Some(REGISTRY_NAMESPACE))
-            .get_opt(name)
-            .await
-            .map_err(console_error)?
-            .map(|s| serde_json::to_value(s).map_err(|e| ConsoleError::Unavailable(e.to_string())))
-            .transpose()
+        get_object(&self.client, SECRET, Some(REGISTRY_NAMESPACE), name).await
     }
 
     /// The cluster's apps domain (`None`: not set, or no Ingress config).

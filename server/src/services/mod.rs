@@ -48,6 +48,35 @@ pub async fn preview_with_warnings(
     Ok(preview)
 }
 
+/// `name` of `resource` (in `namespace`) as the user, as JSON; `None` when absent.
+pub async fn get_object(
+    client: &kube::Client,
+    resource: crate::kube::resources::Resource,
+    namespace: Option<&str>,
+    name: &str,
+) -> Result<Option<Value>, ConsoleError> {
+    resource
+        .api(client.clone(), namespace)
+        .get_opt(name)
+        .await
+        .map_err(crate::kube::user::console_error)?
+        .map(|o| serde_json::to_value(o).map_err(|e| ConsoleError::Unavailable(e.to_string())))
+        .transpose()
+}
+
+/// `name` of a cluster-scoped `resource` that must exist (the operator's singletons).
+pub async fn get_required(
+    client: &kube::Client,
+    resource: crate::kube::resources::Resource,
+    name: &str,
+) -> Result<Value, ConsoleError> {
+    get_object(client, resource, None, name)
+        .await?
+        .ok_or_else(|| {
+            ConsoleError::Unavailable(format!("{} {name} does not exist", resource.oc_name()))
+        })
+}
+
 /// The string at `pointer` in `value` (empty when absent).
 pub fn text(value: &Value, pointer: &str) -> String {
     value

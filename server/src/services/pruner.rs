@@ -3,7 +3,7 @@
 //! `--prune-registry`), and the last runs from the `image-pruner` CronJob's Jobs with the
 //! tail of a failed run's log; changes to the settings through the change pipeline.
 
-use super::{change_error, decode_draft, denied_reason, text};
+use super::{change_error, decode_draft, denied_reason, get_required, text};
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
 use crate::kube::resources::{IMAGE_PRUNER, JOB, REGISTRY_CONFIG};
 use crate::kube::user::console_error;
@@ -82,12 +82,7 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 
 impl PrunerService {
     async fn pruner(&self) -> Result<Value, ConsoleError> {
-        let object = IMAGE_PRUNER
-            .api(self.client.clone(), None)
-            .get("cluster")
-            .await
-            .map_err(console_error)?;
-        serde_json::to_value(object).map_err(|e| ConsoleError::Unavailable(e.to_string()))
+        get_required(&self.client, IMAGE_PRUNER, "cluster").await
     }
 
     async fn management_state(&self) -> Result<String, String> {

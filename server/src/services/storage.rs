@@ -7,7 +7,7 @@
 //! gets key names, the audit trail keyed fingerprints (the pipeline redacts Secrets by
 //! kind), and no log line carries the draft.
 
-use super::{change_error, decode_draft, denied_reason, text};
+use super::{change_error, decode_draft, denied_reason, get_object, get_required, text};
 use crate::audit::redact::redact;
 use crate::audit::store::{AuditStore, Filter};
 use crate::change::rules::secret_data;
@@ -113,23 +113,18 @@ async fn last_credentials_change(audit: &AuditStore) -> Option<(String, String, 
 
 impl StorageService {
     async fn config(&self) -> Result<Value, ConsoleError> {
-        let object = REGISTRY_CONFIG
-            .api(self.client.clone(), None)
-            .get("cluster")
-            .await
-            .map_err(console_error)?;
-        serde_json::to_value(object).map_err(|e| ConsoleError::Unavailable(e.to_string()))
+        get_required(&self.client, REGISTRY_CONFIG, "cluster").await
     }
 
     /// The credentials Secret as it is (`None`: absent). Its values stay in this process.
     async fn secret(&self) -> Result<Option<Value>, ConsoleError> {
-        SECRET
-            .api(self.client.clone(), Some(REGISTRY_NAMESPACE))
-            .get_opt(CREDENTIALS_SECRET)
-            .await
-            .map_err(console_error)?
-            .map(|s| serde_json::to_value(s).map_err(|e| ConsoleError::Unavailable(e.to_string())))
-            .transpose()
+        get_object(
+            &self.client,
+            SECRET,
+            Some(REGISTRY_NAMESPACE),
+            CREDENTIALS_SECRET,
+        )
+        .await
     }
 
     /// Every object of `resource` (in `namespace`), as the page lists it.

@@ -263,3 +263,47 @@ pub fn capture_logs() {
 pub fn captured_log() -> String {
     String::from_utf8_lossy(&LOG.lock().expect("log")).into_owned()
 }
+
+/// `group/version kind` (`plural`) as `kube`: in `ns`, or across the cluster.
+pub fn dynamic_api(
+    kube: &kube::Client,
+    group: &str,
+    version: &str,
+    kind: &str,
+    plural: &str,
+    ns: Option<&str>,
+) -> kube::Api<kube::api::DynamicObject> {
+    let resource = kube::core::ApiResource::from_gvk_with_plural(
+        &kube::core::GroupVersionKind::gvk(group, version, kind),
+        plural,
+    );
+    match ns {
+        Some(ns) => kube::Api::namespaced_with(kube.clone(), ns, &resource),
+        None => kube::Api::all_with(kube.clone(), &resource),
+    }
+}
+
+/// What `probe` finds, asked every 200 ms for up to 30 s (controllers act in their time).
+pub async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    for _ in 0..150 {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("{what} never happened");
+}
+
+/// An object without its status, as it is validated against its CRD.
+pub fn without_status(mut object: serde_json::Value) -> serde_json::Value {
+    if let Some(map) = object.as_object_mut() {
+        map.remove("status");
+    }
+    object
+}
+
+/// `object` must validate against the real CRD (`../shared/crds`).
+pub fn valid(group: &str, kind: &str, object: &serde_json::Value) {
+    let problems = registry_console::change::crds::validate_object(group, "v1", kind, object);
+    assert!(problems.is_empty(), "{kind} invalid: {problems:?}");
+}

@@ -6,10 +6,8 @@ mod fields;
 
 use crate::api::registry_config::registry_config;
 use crate::components::conditions::ConditionsTable;
-use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
-use crate::components::page_frame::PageFrame;
-use crate::components::plain_fields::{FormsRegion, read_only_reason};
+use crate::components::plain_fields::FormsPage;
 use crate::domain::change::ChangeArea;
 use crate::domain::conditions::ConditionView;
 use crate::domain::page::Page;
@@ -19,36 +17,20 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ConfigurationPage() -> impl IntoView {
-    let i18n = I18n::expect();
-    let config = Resource::new_blocking(|| (), |_| registry_config());
     view! {
-        <PageFrame
-            title_key=Page::Configuration.title_key()
-            summary_key=Page::Configuration.summary_key()
-            data_page=Page::Configuration.path()
-        >
-            <Suspense fallback=move || view! { <p>{i18n.t("common.loading")}</p> }>
-                {move || {
-                    config
-                        .get()
-                        .map(|result| match result {
-                            Ok(view) => {
-                                let (conditions, storage) =
-                                    (view.rollout.conditions.clone(), view.storage.clone());
-                                let denied = read_only_reason(i18n, view.update_denied.clone());
-                                view! {
-                                    <StatusCards conditions storage />
-                                    <FormsRegion area=ChangeArea::RegistryConfig denied=denied.clone()>
-                                        <ConfigFields view denied=denied.is_some() />
-                                    </FormsRegion>
-                                }
-                                .into_any()
-                            }
-                            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        })
-                }}
-            </Suspense>
-        </PageFrame>
+        <FormsPage
+            page=Page::Configuration
+            area=ChangeArea::RegistryConfig
+            load=registry_config
+            denied=|view| view.update_denied.clone()
+            content=|view, denied| {
+                let (conditions, storage) = (view.rollout.conditions.clone(), view.storage.clone());
+                view! {
+                    <StatusCards conditions storage />
+                    <ConfigFields view denied />
+                }
+            }
+        />
     }
 }
 
