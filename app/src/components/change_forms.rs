@@ -1,5 +1,5 @@
 //! The change-forms island: one small controller for pages whose forms the server renders
-//! (exposure, CA trust). It knows nothing of their fields. Each `<form data-change-form>`
+//! (Configuration, Exposure, CA trust, Access, Pruner). It knows nothing of their fields. Each `<form data-change-form>`
 //! inside it is read as a [`FormDraft`] (every named input; checkboxes only when checked;
 //! a chosen file as its text), checked by the server shortly after the last edit, and
 //! handed to the shared change review on submit. The server decodes the draft with the
@@ -9,6 +9,8 @@
 //! `[data-forms-region]` in place (the lists, the forms and their `base` as they are now;
 //! anything typed, keys included, is gone). After a conflict it takes only the fresh
 //! `base` inputs and keeps the user's edits, so the change can be re-applied on top.
+//! It also shows each `<time data-local>` in the browser's time zone, which the server
+//! does not know.
 
 use crate::api::changes::{FieldError, ReviewStep};
 use crate::components::change_review::{ChangeReview, Review, review_change};
