@@ -245,6 +245,7 @@ async fn a_change_through_the_pipeline_is_not_an_outside_change() {
                 confirmations: Confirmations::default(),
                 // Followed by the test itself, through the baseline.
                 follow_up: FollowUpPlan::None,
+                warnings: Vec::new(),
             },
         )
         .await
@@ -452,6 +453,7 @@ async fn access_granted_and_revoked_through_the_pipeline_is_not_an_outside_chang
         steps: vec![step],
         confirmations: Confirmations::default(),
         follow_up: FollowUpPlan::None,
+        warnings: Vec::new(),
     };
     let name = format!("console-viewer-{}", std::process::id());
 

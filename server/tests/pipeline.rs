@@ -123,6 +123,7 @@ fn request(reason: &str, steps: Vec<Step>) -> ChangeRequest {
         steps,
         confirmations: Confirmations::default(),
         follow_up: FollowUpPlan::RegistryRollout,
+        warnings: Vec::new(),
     }
 }
 

@@ -128,6 +128,7 @@ async fn a_failure_after_the_first_object_says_exactly_what_was_applied() {
         ],
         confirmations: Confirmations::default(),
         follow_up: FollowUpPlan::None,
+        warnings: Vec::new(),
     };
     let requester = Requester {
         actor: Actor {
@@ -269,6 +270,7 @@ async fn a_retry_on_the_newest_version_keeps_what_someone_else_wrote() {
         )],
         confirmations: Confirmations::default(),
         follow_up: FollowUpPlan::None,
+        warnings: Vec::new(),
     };
     let requester = Requester {
         actor: Actor {

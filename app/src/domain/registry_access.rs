@@ -98,7 +98,8 @@ impl Subject {
         }
     }
 
-    fn same(&self, other: &Subject) -> bool {
+    /// The same subject (a service account also by namespace).
+    pub fn same(&self, other: &Subject) -> bool {
         self.kind == other.kind
             && self.name == other.name
             && (self.kind != SubjectKind::ServiceAccount || self.namespace == other.namespace)

@@ -180,6 +180,9 @@ pub struct ChangeRequest {
     pub steps: Vec<Step>,
     pub confirmations: Confirmations,
     pub follow_up: FollowUpPlan,
+    /// What the page's own checks warn about (a CA that is not a CA, a certificate close to
+    /// its expiry): shown and recorded with the pipeline's warnings.
+    pub warnings: Vec<Violation>,
 }
 
 /// Who is asking, for the audit trail.
@@ -532,10 +535,11 @@ impl ChangePipeline {
         let facts = rules::gather(client, request, &currents)
             .await
             .map_err(|e| PipelineError::Kubernetes(e.to_string()))?;
-        let (errors, warnings): (Vec<Violation>, Vec<Violation>) =
+        let (errors, mut warnings): (Vec<Violation>, Vec<Violation>) =
             rules::check(request, &currents, &facts, chrono::Utc::now())
                 .into_iter()
                 .partition(|v| v.severity == Severity::Error);
+        warnings.extend(request.warnings.iter().cloned());
         if !errors.is_empty() {
             return Err(PipelineError::Invalid(errors));
         }

@@ -488,6 +488,7 @@ mod tests {
             steps,
             confirmations: Confirmations::default(),
             follow_up: super::super::pipeline::FollowUpPlan::None,
+            warnings: Vec::new(),
         }
     }
 

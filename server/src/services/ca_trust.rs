@@ -4,10 +4,7 @@
 //! `spec.additionalTrustedCA.name` in one audited change; removing the last one may unset
 //! the reference and delete the ConfigMap, also in one.
 
-use super::{
-    change_error, decode_draft, denied_reason, get_object, get_required, preview_with_warnings,
-    text,
-};
+use super::{change_error, decode_draft, denied_reason, get_object, get_required, text};
 use crate::change::tls::{self, check_ca_bundle};
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
 use crate::kube::resources::{CONFIG_MAP, IMAGE_CONFIG};
@@ -121,12 +118,8 @@ impl CaTrustService {
         out
     }
 
-    /// The draft as a pipeline request, and the warnings the review shows with it.
-    async fn request(
-        &self,
-        draft: &str,
-        reason: String,
-    ) -> Result<(ChangeRequest, Vec<Violation>), ConsoleError> {
+    /// The draft as a pipeline request, with the warnings the review shows.
+    async fn request(&self, draft: &str, reason: String) -> Result<ChangeRequest, ConsoleError> {
         let draft: FormDraft = decode_draft(draft)?;
         let submission =
             read_submission(&draft).map_err(|v| change_error(PipelineError::Invalid(v)))?;
@@ -221,15 +214,13 @@ impl CaTrustService {
                 desired,
             ));
         }
-        Ok((
-            ChangeRequest {
-                reason,
-                steps,
-                confirmations: Default::default(),
-                follow_up: FollowUpPlan::None,
-            },
+        Ok(ChangeRequest {
+            reason,
+            steps,
+            confirmations: Default::default(),
+            follow_up: FollowUpPlan::None,
             warnings,
-        ))
+        })
     }
 }
 
@@ -262,14 +253,17 @@ impl ChangeService for CaTrustService {
 
     fn preview(&self, draft: String) -> BoxFuture<'_, Result<ChangePreview, ConsoleError>> {
         Box::pin(async move {
-            let (request, warnings) = self.request(&draft, String::new()).await?;
-            preview_with_warnings(&self.pipeline, self.client.clone(), request, warnings).await
+            let request = self.request(&draft, String::new()).await?;
+            self.pipeline
+                .preview(self.client.clone(), &request)
+                .await
+                .map_err(change_error)
         })
     }
 
     fn apply(&self, draft: String, reason: String) -> BoxFuture<'_, Result<Applied, ConsoleError>> {
         Box::pin(async move {
-            let (request, _) = self.request(&draft, reason).await?;
+            let request = self.request(&draft, reason).await?;
             self.pipeline
                 .apply(self.client.clone(), &self.requester, request)
                 .await

@@ -8,10 +8,7 @@
 //! never gets it back, the audit trail gets a keyed fingerprint (the pipeline redacts
 //! Secrets by kind), and no log line carries the draft.
 
-use super::{
-    change_error, decode_draft, denied_reason, get_object, get_required, preview_with_warnings,
-    text,
-};
+use super::{change_error, decode_draft, denied_reason, get_object, get_required, text};
 use crate::audit::redact::redact;
 use crate::change::rules::secret_data;
 use crate::change::tls::{self, check_tls_material};
@@ -174,13 +171,17 @@ impl ExposureService {
                 trust: Trust::IngressDefault,
             });
         }
-        for route in &routes {
-            let (certificates, trust) = if route.secret_name.is_empty() {
+        // Each route's Secret, read at once.
+        let read = futures::future::join_all(routes.iter().map(|route| async move {
+            if route.secret_name.is_empty() {
                 (None, Trust::IngressDefault)
             } else {
                 let (certificates, trust) = self.certificate(&route.secret_name).await;
                 (Some(certificates), trust)
-            };
+            }
+        }))
+        .await;
+        for (route, (certificates, trust)) in routes.iter().zip(read) {
             let configured = (!route.hostname.is_empty()).then(|| route.hostname.clone());
             hosts.push(ExposedHost {
                 route: route.name.clone(),
@@ -264,14 +265,10 @@ impl ExposureService {
         out
     }
 
-    /// The draft as a pipeline request, and the warnings the review shows with it. The
+    /// The draft as a pipeline request, with the warnings the review shows. The
     /// checks run again here (against the cluster as it is now), so a draft built by hand
     /// gets the same answers.
-    async fn request(
-        &self,
-        draft: &str,
-        reason: String,
-    ) -> Result<(ChangeRequest, Vec<Violation>), ConsoleError> {
+    async fn request(&self, draft: &str, reason: String) -> Result<ChangeRequest, ConsoleError> {
         let draft: FormDraft = decode_draft(draft)?;
         let submission =
             read_submission(&draft).map_err(|v| change_error(PipelineError::Invalid(v)))?;
@@ -341,15 +338,13 @@ impl ExposureService {
             true,
             desired,
         ));
-        Ok((
-            ChangeRequest {
-                reason,
-                steps,
-                confirmations: Default::default(),
-                follow_up: FollowUpPlan::RegistryRollout,
-            },
+        Ok(ChangeRequest {
+            reason,
+            steps,
+            confirmations: Default::default(),
+            follow_up: FollowUpPlan::RegistryRollout,
             warnings,
-        ))
+        })
     }
 }
 
@@ -385,14 +380,17 @@ impl ChangeService for ExposureService {
 
     fn preview(&self, draft: String) -> BoxFuture<'_, Result<ChangePreview, ConsoleError>> {
         Box::pin(async move {
-            let (request, warnings) = self.request(&draft, String::new()).await?;
-            preview_with_warnings(&self.pipeline, self.client.clone(), request, warnings).await
+            let request = self.request(&draft, String::new()).await?;
+            self.pipeline
+                .preview(self.client.clone(), &request)
+                .await
+                .map_err(change_error)
         })
     }
 
     fn apply(&self, draft: String, reason: String) -> BoxFuture<'_, Result<Applied, ConsoleError>> {
         Box::pin(async move {
-            let (request, _) = self.request(&draft, reason).await?;
+            let request = self.request(&draft, reason).await?;
             self.pipeline
                 .apply(self.client.clone(), &self.requester, request)
                 .await

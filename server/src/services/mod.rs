@@ -33,19 +33,19 @@ pub fn decode_draft<T: DeserializeOwned>(draft: &str) -> Result<T, ConsoleError>
     serde_json::from_str(draft).map_err(|e| ConsoleError::Invalid(format!("draft: {e}")))
 }
 
-/// Previews `request` as the user, with the page's own warnings beside the pipeline's.
-pub async fn preview_with_warnings(
-    pipeline: &ChangePipeline,
-    client: kube::Client,
-    request: crate::change::ChangeRequest,
-    warnings: Vec<app::domain::violation::Violation>,
-) -> Result<app::domain::change::ChangePreview, ConsoleError> {
-    let mut preview = pipeline
-        .preview(client, &request)
-        .await
-        .map_err(change_error)?;
-    preview.warnings.extend(warnings);
-    Ok(preview)
+/// A live check's answer from an attempt to build a page's request: the broken rules when
+/// it was refused as invalid, none when it could be built; other failures stay failures.
+pub fn refused_rules<T>(
+    attempt: Result<T, ConsoleError>,
+) -> Result<Vec<app::domain::violation::Violation>, ConsoleError> {
+    match attempt {
+        Ok(_) => Ok(Vec::new()),
+        Err(ConsoleError::Change(e)) => match *e {
+            PipelineError::Invalid(found) => Ok(found),
+            other => Err(ConsoleError::Change(Box::new(other))),
+        },
+        Err(e) => Err(e),
+    }
 }
 
 /// `name` of `resource` (in `namespace`) as the user, as JSON; `None` when absent.

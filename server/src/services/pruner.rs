@@ -3,7 +3,7 @@
 //! `--prune-registry`), and the last runs from the `image-pruner` CronJob's Jobs with the
 //! tail of a failed run's log; changes to the settings through the change pipeline.
 
-use super::{change_error, decode_draft, denied_reason, get_required, text};
+use super::{change_error, decode_draft, denied_reason, get_required, refused_rules, text};
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
 use crate::kube::resources::{IMAGE_PRUNER, JOB, REGISTRY_CONFIG};
 use crate::kube::user::console_error;
@@ -19,7 +19,7 @@ use app::domain::pruner::{
     apply_pruner_form, form_from_spec, read_submission,
 };
 use app::domain::registry_config::form::{AdvancedEdit, SeenConfig};
-use app::domain::violation::{Severity, Violation};
+use app::domain::violation::Violation;
 use chrono::{DateTime, SecondsFormat, Utc};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, LogParams};
@@ -258,6 +258,7 @@ impl PrunerService {
             )],
             confirmations: Default::default(),
             follow_up: FollowUpPlan::None,
+            warnings: Vec::new(),
         })
     }
 }
@@ -279,21 +280,10 @@ impl PrunerAccess for PrunerService {
 impl ChangeService for PrunerService {
     fn check(&self, draft: String) -> BoxFuture<'_, Result<Vec<Violation>, ConsoleError>> {
         Box::pin(async move {
-            let checked = match submission(&draft) {
-                Ok(s) => self.request(&s, String::new()).await.map(|_| ()),
+            refused_rules(match submission(&draft) {
+                Ok(s) => self.request(&s, String::new()).await,
                 Err(e) => Err(e),
-            };
-            match checked {
-                Ok(()) => Ok(Vec::new()),
-                Err(ConsoleError::Change(e)) => match *e {
-                    PipelineError::Invalid(found) => Ok(found
-                        .into_iter()
-                        .filter(|v| v.severity == Severity::Error)
-                        .collect()),
-                    other => Err(ConsoleError::Change(Box::new(other))),
-                },
-                Err(e) => Err(e),
-            }
+            })
         })
     }
 

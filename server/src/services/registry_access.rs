@@ -63,7 +63,7 @@ fn with_subjects(object: &Value, subject: &Subject, add: bool) -> Value {
     if add {
         subjects.push(subject.to_value());
     } else {
-        subjects.retain(|s| Subject::from_value(s).is_none_or(|s| s != *subject));
+        subjects.retain(|s| Subject::from_value(s).is_none_or(|s| !s.same(subject)));
     }
     desired["subjects"] = json!(subjects);
     desired
@@ -116,15 +116,12 @@ impl RegistryAccessService {
     }
 
     async fn load_view(&self) -> Result<AccessView, ConsoleError> {
-        let (bindings, cluster_bindings, grant_denied) = tokio::join!(
+        let (bindings, cluster_bindings, grant_denied, roles) = tokio::join!(
             self.registry_bindings(ROLE_BINDING),
             self.registry_bindings(CLUSTER_ROLE_BINDING),
             denied_reason(self.cluster.as_ref(), "action.grant_access"),
+            futures::future::join_all(REGISTRY_ROLES.iter().map(|role| self.explanation(role))),
         );
-        let mut roles = Vec::new();
-        for role in REGISTRY_ROLES {
-            roles.push(self.explanation(role).await);
-        }
         Ok(AccessView {
             bindings,
             cluster_bindings,
@@ -236,6 +233,7 @@ impl RegistryAccessService {
             steps,
             confirmations: Default::default(),
             follow_up: FollowUpPlan::None,
+            warnings: Vec::new(),
         })
     }
 

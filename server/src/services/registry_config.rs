@@ -1,7 +1,7 @@
 //! The Configuration page's service: the registry `Config` as the signed-in user, and
 //! changes to it through the change pipeline (SPEC §5).
 
-use super::{change_error, decode_draft};
+use super::{change_error, decode_draft, refused_rules};
 use crate::audit::redact::redact;
 use crate::change::pipeline::Confirmations;
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
@@ -220,6 +220,7 @@ impl RegistryConfigService {
                 removal: submission.confirm_removed,
             },
             follow_up: FollowUpPlan::RegistryRollout,
+            warnings: Vec::new(),
         })
     }
 }
@@ -236,6 +237,24 @@ fn submission(draft: &str) -> Result<ConfigSubmission, ConsoleError> {
     config_submission(&draft, render_advanced).map_err(|v| change_error(PipelineError::Invalid(v)))
 }
 
+/// The Config's rules of SPEC §4 on the spec `request` would write (the claim-dependent
+/// rule and the schema wait for the preview).
+fn config_rules(request: &ChangeRequest) -> Vec<Violation> {
+    let Some(step) = request.steps.first() else {
+        return Vec::new();
+    };
+    let at = |object: &Option<Value>, pointer: &str| {
+        object.as_ref().and_then(|o| o.pointer(pointer)).cloned()
+    };
+    let context = RuleContext {
+        claim_access_modes: None,
+        removal_confirmed: request.confirmations.removal,
+        current_state: at(&step.base, "/spec/managementState")
+            .and_then(|s| s.as_str().map(str::to_string)),
+    };
+    validate_config_spec(&at(&step.desired, "/spec").unwrap_or_default(), &context)
+}
+
 impl ChangeService for RegistryConfigService {
     /// The checks as the user types: the form's own (numbers, YAML, proxy fingerprints, an
     /// empty secret), then the Config's rules of SPEC §4 on the spec the form would write
@@ -248,30 +267,8 @@ impl ChangeService for RegistryConfigService {
                 Err(e) => Err(e),
             };
             match request {
-                Ok(request) => Ok(request
-                    .steps
-                    .first()
-                    .map(|step| {
-                        let at = |object: &Option<Value>, pointer: &str| {
-                            object.as_ref().and_then(|o| o.pointer(pointer)).cloned()
-                        };
-                        let context = RuleContext {
-                            claim_access_modes: None,
-                            removal_confirmed: request.confirmations.removal,
-                            current_state: at(&step.base, "/spec/managementState")
-                                .and_then(|s| s.as_str().map(str::to_string)),
-                        };
-                        validate_config_spec(
-                            &at(&step.desired, "/spec").unwrap_or_default(),
-                            &context,
-                        )
-                    })
-                    .unwrap_or_default()),
-                Err(ConsoleError::Change(e)) => match *e {
-                    PipelineError::Invalid(found) => Ok(found),
-                    other => Err(ConsoleError::Change(Box::new(other))),
-                },
-                Err(e) => Err(e),
+                Ok(request) => Ok(config_rules(&request)),
+                Err(e) => refused_rules::<()>(Err(e)),
             }
         })
     }

@@ -325,6 +325,7 @@ impl StorageService {
             steps,
             confirmations: Default::default(),
             follow_up,
+            warnings: Vec::new(),
         })
     }
 }
