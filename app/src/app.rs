@@ -13,8 +13,9 @@ use crate::pages::audit::AuditTrailPage;
 use crate::pages::ca_trust::CaTrustPage;
 use crate::pages::configuration::ConfigurationPage;
 use crate::pages::exposure::ExposurePage;
+use crate::pages::logs::LogsPage;
 use crate::pages::not_found::NotFound;
-use crate::pages::planned::PlannedPage;
+use crate::pages::overview::OverviewPage;
 use crate::pages::pruner::PrunerPage;
 use crate::pages::sign_in::{SignInPage, SignedOutPage};
 use crate::pages::storage::StoragePage;
@@ -36,6 +37,7 @@ fn request_path() -> String {
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use crate::api::session::RequestSession;
+    use crate::domain::page::LIVE_SCRIPT;
     use crate::domain::session::{CSRF_META_NAME, SESSION_ELEMENT_ID, script_json};
     use crate::i18n::{CATALOGUE_ELEMENT_ID, RequestLang};
     use leptos_meta::MetaTags;
@@ -50,6 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .map(Page::islands)
         .unwrap_or_default();
     let interactive = !islands.is_empty();
+    let live = Page::from_path(&request_path()).is_some_and(Page::is_live);
     let session_json = session.as_ref().filter(|_| interactive).map(script_json);
     let catalogue = interactive.then(|| crate::i18n::island_catalogue(lang, islands));
     let preloads = interactive.then(|| island_preloads(&options, islands));
@@ -78,6 +81,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     })}
                 {preloads}
                 {interactive.then(|| view! { <HydrationScripts options=options.clone() islands=true /> })}
+                {live.then(|| view! { <script type="module" src=LIVE_SCRIPT></script> })}
                 <MetaTags />
             </head>
             <body>
@@ -172,8 +176,14 @@ pub fn App() -> impl IntoView {
                             path=path!("/your-access")
                             view=|| view! { <Guarded page=Page::Overview>{|| view! { <YourAccessPage /> }}</Guarded> }
                         />
-                        <Route path=path!("/") view=|| planned(Page::Overview) />
-                        <Route path=path!("/logs") view=|| planned(Page::Logs) />
+                        <Route
+                            path=path!("/")
+                            view=|| view! { <Guarded page=Page::Overview>{|| view! { <OverviewPage /> }}</Guarded> }
+                        />
+                        <Route
+                            path=path!("/logs")
+                            view=|| view! { <Guarded page=Page::Logs>{|| view! { <LogsPage /> }}</Guarded> }
+                        />
                         <Route
                             path=path!("/configuration")
                             view=|| view! { <Guarded page=Page::Configuration>{|| view! { <ConfigurationPage /> }}</Guarded> }
@@ -206,14 +216,5 @@ pub fn App() -> impl IntoView {
                 </main>
             </div>
         </Router>
-    }
-}
-
-/// A page that is not built yet, behind the role guard like every page.
-fn planned(page: Page) -> impl IntoView {
-    view! {
-        <Guarded page>
-            {move || view! { <PlannedPage page /> }}
-        </Guarded>
     }
 }

@@ -251,6 +251,13 @@ pub async fn install_objects(client: &Client) -> Result<()> {
         namespace_reader_role(),
     )
     .await?;
+    apply(
+        client,
+        &rbac("Role", "roles"),
+        Some(NAMESPACE),
+        overview_cache_role(),
+    )
+    .await?;
     // The console's own identity reads the ConfigMaps of openshift-config, where the trusted
     // registry CAs are (guide 2.5), to record changes made to them outside the console.
     let (role, binding) = trusted_ca_watcher();
@@ -463,6 +470,12 @@ pub fn cluster_roles() -> Vec<Value> {
                     &["images"],
                     &["get", "list", "watch"],
                 ),
+                // The Overview's shared cache of the operator's status.
+                rule(
+                    &["config.openshift.io"],
+                    &["clusteroperators"],
+                    &["list", "watch"],
+                ),
                 // Who was granted or lost registry access (bindings only; never secrets).
                 rule(
                     &["rbac.authorization.k8s.io"],
@@ -495,6 +508,21 @@ pub fn cluster_roles() -> Vec<Value> {
             ],
         ),
     ]
+}
+
+/// The console's own identity watches what the Overview shows in the registry's namespace
+/// (list and watch only, no secrets, no logs): its shared caches (server/src/kube/cache.rs).
+fn overview_cache_role() -> Value {
+    json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": { "name": "registry-console-overview-cache", "namespace": NAMESPACE },
+        "rules": [
+            rule(&[""], &["pods", "persistentvolumeclaims", "events"], &["list", "watch"]),
+            rule(&["apps"], &["deployments"], &["list", "watch"]),
+            rule(&["route.openshift.io"], &["routes"], &["list", "watch"]),
+        ]
+    })
 }
 
 /// Read access to the registry's namespace without secrets.
@@ -548,6 +576,12 @@ pub fn bindings() -> Vec<Value> {
         }),
         json!({
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": { "name": "registry-console-overview-cache", "namespace": NAMESPACE },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "registry-console-overview-cache" },
+            "subjects": [{ "kind": "ServiceAccount", "name": CONSOLE_SERVICE_ACCOUNT, "namespace": CONSOLE_NAMESPACE }]
+        }),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
             "metadata": { "name": "sandbox-registry-viewers-read", "namespace": NAMESPACE },
             "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "registry-console-namespace-reader" },
             "subjects": [group("registry-viewers")]
@@ -563,6 +597,7 @@ mod tests {
     fn viewer_roles_never_grant_secrets() {
         let mut all = cluster_roles();
         all.push(namespace_reader_role());
+        all.push(overview_cache_role());
         for role in all
             .iter()
             .filter(|r| r["metadata"]["name"] != "registry-editor")

@@ -95,6 +95,8 @@ struct Shared {
     client: Client,
     /// When the endpoints started: metrics move from here while no registry pod runs.
     started: u64,
+    /// The registry pods' address (see [`pod_address`]), when the machine has one.
+    pod_ip: Option<std::net::IpAddr>,
 }
 
 /// Serves the kubelet API on `kubelet_addr` and registry metrics on `registry_addr`.
@@ -103,6 +105,7 @@ pub async fn serve(
     tls: &Tls,
     kubelet: std::net::TcpListener,
     registry: std::net::TcpListener,
+    pod: Option<std::net::TcpListener>,
 ) -> Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let config = axum_server::tls_rustls::RustlsConfig::from_pem(
@@ -111,9 +114,14 @@ pub async fn serve(
     )
     .await
     .map_err(|e| Error::Setup(format!("kubelet TLS: {e}")))?;
+    let pod_ip = pod
+        .as_ref()
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.ip());
     let shared = Arc::new(Shared {
         client,
         started: unix_now(),
+        pod_ip,
     });
     let kubelet_app = axum::Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -130,9 +138,22 @@ pub async fn serve(
     registry.set_nonblocking(true)?;
     let kubelet_server = axum_server::from_tcp_rustls(kubelet, config.clone())?
         .serve(kubelet_app.into_make_service());
-    let registry_server =
-        axum_server::from_tcp_rustls(registry, config)?.serve(registry_app.into_make_service());
-    tokio::try_join!(kubelet_server, registry_server)?;
+    let registry_server = axum_server::from_tcp_rustls(registry, config.clone())?.serve(
+        registry_app
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    );
+    match pod {
+        Some(pod) => {
+            pod.set_nonblocking(true)?;
+            let pod_server = axum_server::from_tcp_rustls(pod, config)?
+                .serve(registry_app.into_make_service_with_connect_info::<SocketAddr>());
+            tokio::try_join!(kubelet_server, registry_server, pod_server)?;
+        }
+        None => {
+            tokio::try_join!(kubelet_server, registry_server)?;
+        }
+    }
     Ok(())
 }
 
@@ -425,7 +446,11 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// The registry's metrics, moving with time since the pod started.
-async fn registry_metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+async fn registry_metrics(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
     let configs: Api<DynamicObject> = Api::all_with(shared.client.clone(), &config_resource());
     let secret = match configs.get_opt("cluster").await {
         Ok(Some(c)) => c
@@ -436,7 +461,16 @@ async fn registry_metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap)
             .to_string(),
         _ => String::new(),
     };
-    if secret.is_empty() || !basic_auth_password_is(&headers, &secret) {
+    // Two ways in, as in the guide §5.5: the metrics secret (`curl -u <user>:<secret>`), or
+    // a request the API server's service proxy forwarded, which it authorized first
+    // (`services/proxy`) and which the console sends only for users a
+    // SelfSubjectAccessReview allows `get` on `registry/metrics` (prometheus-scraper). The
+    // real registry checks a bearer token there, which the API server does not pass on.
+    // Only from this machine (the API server runs here), never from the network.
+    let local = peer.ip().is_loopback() || Some(peer.ip()) == shared.pod_ip;
+    let proxied =
+        local && headers.contains_key("x-forwarded-for") && !headers.contains_key("authorization");
+    if !proxied && (secret.is_empty() || !basic_auth_password_is(&headers, &secret)) {
         return (
             StatusCode::UNAUTHORIZED,
             [("www-authenticate", "Basic realm=\"registry\"")],
@@ -532,13 +566,32 @@ pub fn ca_path(dir: &std::path::Path) -> PathBuf {
     dir.join("kubelet-ca.crt")
 }
 
-/// Binds the two listeners now, so their ports are known before the API server starts.
-pub fn bind() -> Result<(std::net::TcpListener, std::net::TcpListener)> {
+/// The kubelet's, the registry's and (when the machine has a non-loopback address) the
+/// registry pods' listeners, bound now so their ports are known before the API server
+/// starts.
+pub struct Listeners {
+    pub kubelet: std::net::TcpListener,
+    pub registry: std::net::TcpListener,
+    pub pod: Option<std::net::TcpListener>,
+}
+
+pub fn bind() -> Result<Listeners> {
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
-    Ok((
-        std::net::TcpListener::bind(any)?,
-        std::net::TcpListener::bind(any)?,
-    ))
+    Ok(Listeners {
+        kubelet: std::net::TcpListener::bind(any)?,
+        registry: std::net::TcpListener::bind(any)?,
+        pod: pod_address().and_then(|ip| std::net::TcpListener::bind((ip, 0)).ok()),
+    })
+}
+
+/// This machine's address on its default route: the registry pods' IP. The API server's
+/// service proxy needs one (Endpoints may not point into 127.0.0.0/8); it is only the
+/// address the kernel would send from, nothing is sent.
+pub fn pod_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("198.51.100.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
 }
 
 #[cfg(test)]

@@ -136,9 +136,10 @@ impl Sandbox {
         let tls = kubelet::make_tls()?;
         let kubelet_ca = kubelet::ca_path(dir);
         std::fs::write(&kubelet_ca, &tls.ca_pem)?;
-        let (kubelet_listener, registry_listener) = kubelet::bind()?;
-        let kubelet_port = kubelet_listener.local_addr()?.port();
-        let registry_port = registry_listener.local_addr()?.port();
+        let listeners = kubelet::bind()?;
+        let kubelet_port = listeners.kubelet.local_addr()?.port();
+        let registry_port = listeners.registry.local_addr()?.port();
+        let pod_endpoint = listeners.pod.as_ref().and_then(|l| l.local_addr().ok());
 
         // 3. etcd + kube-apiserver.
         let cluster_dir = dir.join("cluster");
@@ -186,8 +187,14 @@ impl Sandbox {
         {
             let client = client.clone();
             tasks.push(tokio::spawn(async move {
-                if let Err(e) =
-                    kubelet::serve(client, &tls, kubelet_listener, registry_listener).await
+                if let Err(e) = kubelet::serve(
+                    client,
+                    &tls,
+                    listeners.kubelet,
+                    listeners.registry,
+                    listeners.pod,
+                )
+                .await
                 {
                     tracing::error!(error = %e, "sandbox kubelet stopped");
                 }
@@ -199,6 +206,7 @@ impl Sandbox {
             Settings {
                 domain: INGRESS_DOMAIN.to_string(),
                 node_name: kubelet::NODE_NAME.to_string(),
+                pod_endpoint,
             },
         );
         tasks.push(tokio::spawn(operator.run()));

@@ -43,6 +43,10 @@ pub struct AppState {
     pub sessions: SqliteStore,
     /// Every write to the cluster goes through it (SPEC §5).
     pub pipeline: Arc<change::ChangePipeline>,
+    /// The Overview's and Logs page's shared watch-backed caches (`None` without a cluster).
+    pub caches: Option<Arc<crate::kube::cache::Caches>>,
+    /// The registry's metrics, a short rolling window.
+    pub registry_metrics: Arc<services::registry_metrics::MetricsWindow>,
 }
 
 impl FromRef<AppState> for Auth {
@@ -153,6 +157,9 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
             audit::outside::WATCHED,
         );
     }
+    let caches = kube.as_ref().map(|k| {
+        crate::kube::cache::Caches::spawn(k.client.clone(), &crate::kube::cache::OVERVIEW_KINDS)
+    });
     let users = kube.as_ref().map(|k| {
         Arc::new(UserClients::new(
             k.config.clone(),
@@ -170,6 +177,8 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
         users,
         sessions,
         pipeline,
+        caches,
+        registry_metrics: Default::default(),
     })
 }
 

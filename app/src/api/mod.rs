@@ -11,6 +11,7 @@ pub mod error;
 pub mod exposure;
 #[cfg(feature = "ssr")]
 mod guard;
+pub mod overview;
 #[cfg(feature = "ssr")]
 pub mod ports;
 pub mod pruner;

@@ -8,6 +8,8 @@ use crate::domain::audit::{AuditEventView, AuditPage, AuditQuery, ChainCheck};
 use crate::domain::ca_trust::CaTrustView;
 use crate::domain::change::{Applied, ChangeArea, ChangePreview, FollowUpView};
 use crate::domain::exposure::ExposureView;
+use crate::domain::logs::{LogsQuery, LogsView};
+use crate::domain::overview::OverviewView;
 use crate::domain::pruner::PrunerView;
 use crate::domain::registry_access::AccessView;
 use crate::domain::registry_config::form::ConfigView;
@@ -69,6 +71,16 @@ pub trait PrunerAccess: Send + Sync {
     fn load(&self) -> BoxFuture<'_, Result<PrunerView, ConsoleError>>;
 }
 
+/// The registry's health as the signed-in user, for the Overview (each part on its own).
+pub trait OverviewAccess: Send + Sync {
+    fn load(&self) -> BoxFuture<'_, Result<OverviewView, ConsoleError>>;
+}
+
+/// The registry pods' logs as the signed-in user, for the Logs page.
+pub trait LogsAccess: Send + Sync {
+    fn load(&self, query: LogsQuery) -> BoxFuture<'_, Result<LogsView, ConsoleError>>;
+}
+
 /// One area's changes through the change pipeline (SPEC §5). A draft is the page's own
 /// submission as JSON: the shared review component passes it through without knowing it.
 pub trait ChangeService: Send + Sync {
@@ -93,6 +105,8 @@ pub trait Services: Send + Sync {
     fn ca_trust(&self) -> Result<Arc<dyn CaTrustAccess>, ConsoleError>;
     fn access_bindings(&self) -> Result<Arc<dyn AccessBindings>, ConsoleError>;
     fn pruner(&self) -> Result<Arc<dyn PrunerAccess>, ConsoleError>;
+    fn overview(&self) -> Result<Arc<dyn OverviewAccess>, ConsoleError>;
+    fn logs(&self) -> Result<Arc<dyn LogsAccess>, ConsoleError>;
     fn changes(&self, area: ChangeArea) -> Result<Arc<dyn ChangeService>, ConsoleError>;
     fn follow_ups(&self) -> Result<Arc<dyn FollowUpAccess>, ConsoleError>;
 }

@@ -10,6 +10,7 @@ pub mod diff_table;
 pub mod error_notice;
 pub mod form_dom;
 pub mod guard;
+pub mod health;
 pub mod language;
 pub mod page_frame;
 pub mod plain_fields;

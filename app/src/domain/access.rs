@@ -81,7 +81,7 @@ pub fn landing_path(roles: Roles) -> &'static str {
 }
 
 /// One question for the API server: may the signed-in user do `verb` on `resource`?
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AccessCheck {
     /// Catalogue key describing the action for people ("change the registry configuration").
     pub action_key: String,
@@ -158,6 +158,8 @@ pub const READ_ONLY_SERVER_FNS: &[(&str, Who)] = &[
     ("/api/ca_trust", Who::AdminsAndViewers),
     ("/api/registry_access", Who::AdminsAndViewers),
     ("/api/pruner", Who::AdminsAndViewers),
+    ("/api/overview", Who::AdminsAndViewers),
+    ("/api/logs", Who::AdminsAndViewers),
 ];
 
 /// The roles that grant access to the registry (guide 5.1: pull, push, build; 5.5: the
@@ -172,7 +174,7 @@ pub const REGISTRY_ROLES: [&str; 4] = [
 /// Registry namespace (the operator's fixed namespace in OpenShift).
 pub const REGISTRY_NAMESPACE: &str = "openshift-image-registry";
 
-fn check(
+pub fn check(
     action_key: &str,
     verb: &str,
     group: &str,

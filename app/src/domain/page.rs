@@ -60,6 +60,13 @@ impl Page {
         }
     }
 
+    /// Whether the page updates live: it loads [`LIVE_SCRIPT`] (a few kilobytes) instead
+    /// of the WASM bundle, which it does not need: it is rendered whole on the server and
+    /// its live part only fetches itself again or appends log lines.
+    pub fn is_live(self) -> bool {
+        matches!(self, Page::Overview | Page::Logs)
+    }
+
     /// Catalogue key of the page's name in the navigation and its heading.
     pub fn title_key(self) -> &'static str {
         match self {
@@ -90,6 +97,9 @@ impl Page {
         }
     }
 }
+
+/// The live pages' script (`public/live.js`).
+pub const LIVE_SCRIPT: &str = "/live.js";
 
 /// The split step's manifest in the site's `pkg/` (see [`island_chunks`]).
 pub const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";

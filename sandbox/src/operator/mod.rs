@@ -11,7 +11,7 @@ pub mod rules;
 use crate::{Error, Result};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret, Service};
+use k8s_openapi::api::core::v1::{Endpoints, PersistentVolumeClaim, Pod, Secret, Service};
 use kube::Client;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -56,6 +56,10 @@ pub struct Settings {
     pub domain: String,
     /// The Node that the sandbox's pods are "scheduled" to.
     pub node_name: String,
+    /// Where the registry pods' endpoint (metrics) listens, when the machine has a
+    /// non-loopback address: the pods' IP, and the Service's Endpoints point there, so the
+    /// API server's service proxy reaches it.
+    pub pod_endpoint: Option<std::net::SocketAddr>,
 }
 
 #[derive(Clone)]
@@ -67,6 +71,14 @@ pub struct Operator {
 impl Operator {
     pub fn new(client: Client, settings: Settings) -> Self {
         Operator { client, settings }
+    }
+
+    /// The registry pods' IP: the endpoint's, else 127.0.0.1.
+    fn pod_ip(&self) -> String {
+        self.settings
+            .pod_endpoint
+            .map(|e| e.ip().to_string())
+            .unwrap_or_else(|| "127.0.0.1".into())
     }
 
     fn configs(&self) -> Api<DynamicObject> {
@@ -348,7 +360,7 @@ impl Operator {
         for name in &current {
             let pod = pods.get(name).await?;
             let status = if claim_bound {
-                (!pod_is_ready(&pod)).then(|| running_status(&pod))
+                (!pod_is_ready(&pod)).then(|| running_status(&pod, self.pod_ip()))
             } else {
                 Some(unschedulable_status())
             };
@@ -394,6 +406,31 @@ impl Operator {
         });
         services
             .patch("image-registry", &apply, &Patch::Apply(&service))
+            .await?;
+        // No endpoints controller runs in the sandbox: the operator writes what it would,
+        // one ready pod at the registry endpoint's address (the API server's service proxy
+        // accepts an address only with a pod that has that IP).
+        let endpoints: Api<Endpoints> = Api::namespaced(self.client.clone(), NAMESPACE);
+        let ready_pod = if ready > 0 { current.first() } else { None };
+        let subsets = match (ready_pod, self.settings.pod_endpoint) {
+            (Some(pod), Some(endpoint)) => json!([{
+                "addresses": [{ "ip": endpoint.ip().to_string(), "nodeName": self.settings.node_name,
+                    "targetRef": { "kind": "Pod", "name": pod, "namespace": NAMESPACE } }],
+                "ports": [{ "name": "5000-tcp", "port": endpoint.port(), "protocol": "TCP" }]
+            }]),
+            _ => json!([]),
+        };
+        endpoints
+            .patch(
+                "image-registry",
+                &apply,
+                &Patch::Apply(&json!({
+                    "apiVersion": "v1",
+                    "kind": "Endpoints",
+                    "metadata": { "name": "image-registry", "namespace": NAMESPACE, "labels": { APP_LABEL.0: APP_LABEL.1, OWNED_LABEL: "true" } },
+                    "subsets": subsets
+                })),
+            )
             .await?;
 
         self.reconcile_routes(plan).await?;
@@ -483,6 +520,12 @@ impl Operator {
         let services: Api<Service> = Api::namespaced(self.client.clone(), NAMESPACE);
         if services.get_opt("image-registry").await?.is_some() {
             services
+                .delete("image-registry", &DeleteParams::default())
+                .await?;
+        }
+        let endpoints: Api<Endpoints> = Api::namespaced(self.client.clone(), NAMESPACE);
+        if endpoints.get_opt("image-registry").await?.is_some() {
+            endpoints
                 .delete("image-registry", &DeleteParams::default())
                 .await?;
         }
@@ -863,7 +906,7 @@ fn pod_is_ready(pod: &Pod) -> bool {
         .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-fn running_status(pod: &Pod) -> Value {
+fn running_status(pod: &Pod, ip: String) -> Value {
     let started = pod
         .metadata
         .creation_timestamp
@@ -875,8 +918,8 @@ fn running_status(pod: &Pod) -> Value {
     json!({
         "status": {
             "phase": "Running",
-            "hostIP": "127.0.0.1",
-            "podIP": "127.0.0.1",
+            "hostIP": ip,
+            "podIP": ip,
             "startTime": started,
             "conditions": [condition("Initialized"), condition("Ready"), condition("ContainersReady"), condition("PodScheduled")],
             "containerStatuses": [{

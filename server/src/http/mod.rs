@@ -5,6 +5,7 @@
 pub mod body_limit;
 pub mod health;
 pub mod language;
+pub mod live;
 pub mod metrics;
 pub mod observe;
 pub mod security_headers;
@@ -90,6 +91,9 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth::routes::logout))
         .route("/audit/export.jsonl", get(crate::audit::export::json_lines))
         .route("/audit/export.csv", get(crate::audit::export::csv))
+        .route("/live/overview", get(live::overview))
+        .route("/logs/follow", get(live::follow))
+        .route("/logs/download", get(live::download))
         .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
@@ -159,6 +163,8 @@ fn request_context(state: &AppState) {
         users: state.users.clone(),
         pipeline: state.pipeline.clone(),
         requester: requester(user, &parts),
+        caches: state.caches.clone(),
+        registry_metrics: state.registry_metrics.clone(),
     };
     provide_context(RequestUser {
         session: view,

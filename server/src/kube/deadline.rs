@@ -48,9 +48,19 @@ pub struct Deadline<S> {
 
 /// `?watch=true` (or `=1`): a watch stream, which has no deadline.
 fn is_watch(uri: &http::Uri) -> bool {
+    has_flag(uri, "watch")
+}
+
+/// `?follow=true`: a followed pod log, whose answer must start in time but whose body
+/// streams for as long as the reader follows.
+fn is_follow(uri: &http::Uri) -> bool {
+    has_flag(uri, "follow")
+}
+
+fn has_flag(uri: &http::Uri, flag: &str) -> bool {
     uri.query().is_some_and(|query| {
         form_urlencoded::parse(query.as_bytes())
-            .any(|(key, value)| key == "watch" && (value == "true" || value == "1"))
+            .any(|(key, value)| key == flag && (value == "true" || value == "1"))
     })
 }
 
@@ -75,6 +85,7 @@ where
             after: self.after,
         };
         let deadline = (!is_watch(request.uri())).then(|| tokio::time::Instant::now() + self.after);
+        let follow = is_follow(request.uri());
         let call = self.inner.call(request);
         Box::pin(async move {
             let response = match deadline {
@@ -86,7 +97,9 @@ where
             .map_err(Into::into)?;
             Ok(response.map(|body| DeadlineBody {
                 inner: Box::pin(body),
-                deadline: deadline.map(|at| Box::pin(tokio::time::sleep_until(at))),
+                deadline: deadline
+                    .filter(|_| !follow)
+                    .map(|at| Box::pin(tokio::time::sleep_until(at))),
                 exceeded,
             }))
         })
@@ -192,7 +205,10 @@ mod tests {
         assert_eq!(
             run(ms(150), ms(150), watch).await.as_deref(),
             Ok(&b"{}"[..])
-        );
+        ); // A followed log must answer in time, then streams without an end.
+        let follow = "/api/v1/namespaces/n/pods/p/log?follow=true";
+        assert_eq!(run(ms(0), ms(300), follow).await.as_deref(), Ok(&b"{}"[..]));
+        assert!(run(ms(300), ms(0), follow).await.is_err());
     }
 
     #[test]
@@ -204,6 +220,15 @@ mod tests {
         assert!(!is_watch(&uri("/api/v1/pods")));
         assert!(!is_watch(&uri(
             "/api/v1/pods?fieldSelector=metadata.name%3Dwatch"
+        )));
+        assert!(is_follow(&uri(
+            "/api/v1/namespaces/x/pods/p/log?follow=true&tailLines=0"
+        )));
+        assert!(!is_follow(&uri(
+            "/api/v1/namespaces/x/pods/p/log?tailLines=10"
+        )));
+        assert!(!is_watch(&uri(
+            "/api/v1/namespaces/x/pods/p/log?follow=true"
         )));
     }
 }

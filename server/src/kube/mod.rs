@@ -2,6 +2,7 @@
 //! user, one catalogue of the resources the console touches, and the deadline every call
 //! of a request carries.
 
+pub mod cache;
 pub mod connect;
 pub mod deadline;
 pub mod resources;

@@ -127,6 +127,10 @@ pub const CLUSTER_ROLE: Resource = cluster(
     "clusterroles",
 );
 pub const SECRET: Resource = namespaced("", "v1", "Secret", "secrets");
+/// Read only, for the Overview and Logs pages.
+pub const POD: Resource = namespaced("", "v1", "Pod", "pods");
+pub const DEPLOYMENT: Resource = namespaced("apps", "v1", "Deployment", "deployments");
+pub const EVENT: Resource = namespaced("", "v1", "Event", "events");
 /// Read only: the image pruner's runs.
 pub const JOB: Resource = namespaced("batch", "v1", "Job", "jobs");
 pub const CONFIG_MAP: Resource = namespaced("", "v1", "ConfigMap", "configmaps");

@@ -32,8 +32,16 @@ pub const ACCESS_CACHE_TTL: Duration = Duration::from_secs(30);
 const MAX_CACHED_CLIENTS: usize = 1000;
 
 type Key = [u8; 32];
-/// Permission answers per user, with when they were given.
-type DecisionCache = Arc<Mutex<HashMap<Key, (Instant, Vec<AccessDecision>)>>>;
+/// Permission answers per user and set of questions (its hash), with when they were given:
+/// each page asks its own set, and one must not evict another's.
+type DecisionCache = Arc<Mutex<HashMap<(Key, u64), (Instant, Vec<AccessDecision>)>>>;
+
+fn checks_hash(checks: &[AccessCheck]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    checks.hash(&mut hasher);
+    hasher.finish()
+}
 
 pub struct UserClients {
     base: kube::Config,
@@ -212,8 +220,9 @@ fn review_for(check: &AccessCheck) -> SelfSubjectAccessReview {
 
 impl UserCluster {
     async fn ask(&self, checks: Vec<AccessCheck>) -> Result<Vec<AccessDecision>, ConsoleError> {
+        let key = (self.key, checks_hash(&checks));
         if let Ok(cache) = self.decisions.lock()
-            && let Some((at, decisions)) = cache.get(&self.key)
+            && let Some((at, decisions)) = cache.get(&key)
             && at.elapsed() < ACCESS_CACHE_TTL
             && decisions.iter().map(|d| &d.check).eq(checks.iter())
         {
@@ -239,7 +248,7 @@ impl UserCluster {
         }
         if let Ok(mut cache) = self.decisions.lock() {
             cache.retain(|_, (at, _)| at.elapsed() < ACCESS_CACHE_TTL);
-            cache.insert(self.key, (Instant::now(), decisions.clone()));
+            cache.insert(key, (Instant::now(), decisions.clone()));
         }
         Ok(decisions)
     }

@@ -5,9 +5,12 @@
 pub mod audit;
 pub mod ca_trust;
 pub mod exposure;
+pub mod logs;
+pub mod overview;
 pub mod pruner;
 pub mod registry_access;
 pub mod registry_config;
+pub mod registry_metrics;
 pub mod storage;
 
 use crate::auth::session::SignedIn;
@@ -16,7 +19,8 @@ use crate::kube::user::UserClients;
 use app::api::error::ConsoleError;
 use app::api::ports::{
     AccessBindings, AuditAccess, BoxFuture, CaTrustAccess, ChangeService, ClusterAccess,
-    ConfigAccess, ExposureAccess, FollowUpAccess, PrunerAccess, Services, StorageAccess,
+    ConfigAccess, ExposureAccess, FollowUpAccess, LogsAccess, OverviewAccess, PrunerAccess,
+    Services, StorageAccess,
 };
 use app::domain::access::console_actions;
 use app::domain::change::{ChangeArea, FollowUpView};
@@ -106,6 +110,9 @@ pub struct RequestServices {
     pub users: Option<Arc<UserClients>>,
     pub pipeline: Arc<ChangePipeline>,
     pub requester: Requester,
+    /// The shared watch-backed caches (`None` without a cluster).
+    pub caches: Option<Arc<crate::kube::cache::Caches>>,
+    pub registry_metrics: Arc<registry_metrics::MetricsWindow>,
 }
 
 impl RequestServices {
@@ -216,6 +223,23 @@ impl Services for RequestServices {
 
     fn pruner(&self) -> Result<Arc<dyn PrunerAccess>, ConsoleError> {
         Ok(self.pruner_service()?)
+    }
+
+    fn overview(&self) -> Result<Arc<dyn OverviewAccess>, ConsoleError> {
+        Ok(Arc::new(overview::OverviewService {
+            client: self.client()?,
+            cluster: self.cluster()?,
+            caches: self.caches.clone(),
+            metrics: self.registry_metrics.clone(),
+        }))
+    }
+
+    fn logs(&self) -> Result<Arc<dyn LogsAccess>, ConsoleError> {
+        Ok(Arc::new(logs::LogsService {
+            client: self.client()?,
+            cluster: self.cluster()?,
+            caches: self.caches.clone(),
+        }))
     }
 
     fn changes(&self, area: ChangeArea) -> Result<Arc<dyn ChangeService>, ConsoleError> {

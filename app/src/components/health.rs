@@ -1,0 +1,234 @@
+//! Widgets of the pages that show the registry's health (Overview, Logs): why a part is
+//! missing, how long ago something happened, conditions with their explanations, and
+//! charts drawn on the server as SVG with the same numbers as a table.
+
+use crate::components::language::I18n;
+use crate::domain::metrics::{Chart, plot};
+use crate::domain::overview::{
+    PanelProblem, TimedCondition, age_parts, explanation_key, fixing_page, seconds_between,
+};
+use leptos::prelude::*;
+
+/// Why a part of the page is missing: the permission the user lacks (and `grant_key`, the
+/// catalogue key of which role grants it and how), or why it cannot be read now.
+#[component]
+pub fn PanelNotice(
+    problem: PanelProblem,
+    /// What is missing ("the registry's pods").
+    what: &'static str,
+    #[prop(optional)] grant_key: Option<&'static str>,
+) -> impl IntoView {
+    let i18n = I18n::expect();
+    match problem {
+        PanelProblem::Forbidden { permission, reason } => view! {
+            <div class="notice notice-warning" role="status" data-panel-problem="forbidden">
+                <p>{i18n.t(what)} " — " {i18n.t("panel.forbidden")}</p>
+                <p><code>{permission}</code></p>
+                {grant_key.map(|key| view! { <p>{i18n.t(key)}</p> })}
+                {reason.map(|r| view! { <p><small>{r}</small></p> })}
+            </div>
+        }
+        .into_any(),
+        PanelProblem::Unavailable(why) => view! {
+            <div class="notice notice-warning" role="status" data-panel-problem="unavailable">
+                <p>{i18n.t(what)} " — " {i18n.t("panel.unavailable")}</p>
+                <p><small>{why}</small></p>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+/// "4 minutes ago", with the exact time as the element's `datetime` and title.
+#[component]
+pub fn Ago(at: Option<String>, now: String) -> impl IntoView {
+    let i18n = I18n::expect();
+    at.map(|at| {
+        let relative = seconds_between(&at, &now)
+            .map(|seconds| {
+                let (unit, count) = age_parts(seconds);
+                let count = count.to_string();
+                let amount = crate::i18n::text(i18n.lang(), unit, &[("count", &count)]);
+                crate::i18n::text(i18n.lang(), "age.ago", &[("age", &amount)])
+            })
+            .unwrap_or_else(|| at.clone());
+        view! { <time datetime=at.clone() title=at>{relative}</time> }
+    })
+}
+
+/// Conditions with what each means and, for a problem, the page that fixes it.
+#[component]
+pub fn ExplainedConditions(conditions: Vec<TimedCondition>, now: String) -> impl IntoView {
+    let i18n = I18n::expect();
+    if conditions.is_empty() {
+        return view! { <p class="empty">{i18n.t("condition.none")}</p> }.into_any();
+    }
+    view! {
+        <table class="table conditions">
+            <thead>
+                <tr>
+                    <th scope="col">{i18n.t("condition.type")}</th>
+                    <th scope="col">{i18n.t("condition.status")}</th>
+                    <th scope="col">{i18n.t("condition.reason")}</th>
+                    <th scope="col">{i18n.t("condition.since")}</th>
+                    <th scope="col">{i18n.t("condition.meaning")}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {conditions
+                    .into_iter()
+                    .map(|c| {
+                        let problem = c.is_problem();
+                        let fix = fixing_page(&c);
+                        let explanation = crate::i18n::translate(
+                            i18n.lang(),
+                            &explanation_key(&c.kind, &c.status),
+                        );
+                        view! {
+                            <tr
+                                data-condition=c.kind.clone()
+                                data-status=c.status.clone()
+                                class=problem.then_some("problem")
+                            >
+                                <th scope="row">{c.kind.clone()}</th>
+                                <td>{c.status.clone()}</td>
+                                <td>{c.reason.clone()}</td>
+                                <td><Ago at=c.last_transition.clone() now=now.clone() /></td>
+                                <td>
+                                    {(!c.message.is_empty()).then(|| view! { <p class="condition-message">{c.message.clone()}</p> })}
+                                    <p class="help">{explanation}</p>
+                                    {fix.map(|page| {
+                                        view! {
+                                            <p>
+                                                <a href=page.path() data-fix=page.path()>
+                                                    {i18n.t("condition.fix")} " " {i18n.t(page.title_key())}
+                                                </a>
+                                            </p>
+                                        }
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+const CHART_WIDTH: f64 = 560.0;
+const CHART_HEIGHT: f64 = 160.0;
+/// Line colours, one per series (the legend names them too, so colour is never alone).
+const SERIES_CLASSES: [&str; 4] = ["series-0", "series-1", "series-2", "series-3"];
+
+fn clock(at: i64) -> String {
+    let seconds = at.rem_euclid(86_400);
+    format!(
+        "{:02}:{:02}:{:02} UTC",
+        seconds / 3_600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+/// A line chart as SVG: each point is focusable and names its exact value (hover or
+/// focus), and the same numbers follow as a table.
+#[component]
+pub fn LineChart(chart: Chart) -> impl IntoView {
+    let i18n = I18n::expect();
+    let kind = chart.kind;
+    let title = i18n.t(kind.title_key());
+    let heading_id = format!("chart-{}", kind.id());
+    let (placed, top) = plot(&chart, CHART_WIDTH, CHART_HEIGHT);
+    let has_points = chart.series.iter().any(|s| !s.points.is_empty());
+    let lines = chart
+        .series
+        .iter()
+        .zip(placed)
+        .enumerate()
+        .map(|(i, (series, points))| {
+            let class = SERIES_CLASSES[i % SERIES_CLASSES.len()];
+            let path = points
+                .iter()
+                .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let dots = series
+                .points
+                .iter()
+                .zip(points)
+                .map(|((at, value), (x, y))| {
+                    let label = format!("{}: {} at {}", series.label, kind.format(*value), clock(*at));
+                    let aria = label.clone();
+                    view! {
+                        <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r="3" tabindex="0" aria-label=aria>
+                            <title>{label}</title>
+                        </circle>
+                    }
+                })
+                .collect_view();
+            view! {
+                <g class=format!("series {class}")>
+                    <polyline points=path fill="none" />
+                    {dots}
+                </g>
+            }
+        })
+        .collect_view();
+    let legend = chart
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let class = SERIES_CLASSES[i % SERIES_CLASSES.len()];
+            view! { <li class=format!("legend {class}")>{s.label.clone()}</li> }
+        })
+        .collect_view();
+    let rows = chart
+        .series
+        .iter()
+        .flat_map(|s| {
+            s.points
+                .iter()
+                .map(move |(at, value)| (s.label.clone(), *at, kind.format(*value)))
+        })
+        .map(|(label, at, value)| view! { <tr><td>{label}</td><td>{clock(at)}</td><td>{value}</td></tr> })
+        .collect_view();
+    view! {
+        <figure class="chart" data-chart=kind.id()>
+            <figcaption id=heading_id.clone()>{title}</figcaption>
+            {if has_points {
+                view! {
+                    <svg
+                        viewBox=format!("-4 -8 {} {}", CHART_WIDTH + 8.0, CHART_HEIGHT + 16.0)
+                        role="img"
+                        aria-labelledby=heading_id
+                        preserveAspectRatio="none"
+                    >
+                        <line class="axis" x1="0" y1=CHART_HEIGHT.to_string() x2=CHART_WIDTH.to_string() y2=CHART_HEIGHT.to_string() />
+                        <text class="axis-label" x="0" y="-1">{kind.format(top)}</text>
+                        {lines}
+                    </svg>
+                    <ul class="legend-list">{legend}</ul>
+                }
+                .into_any()
+            } else {
+                view! { <p class="empty">{i18n.t("metrics.chart.collecting")}</p> }.into_any()
+            }}
+            <details class="chart-table">
+                <summary>{i18n.t("metrics.table")}</summary>
+                <table class="table">
+                    <thead>
+                        <tr>
+                            <th scope="col">{i18n.t("metrics.col.series")}</th>
+                            <th scope="col">{i18n.t("metrics.col.time")}</th>
+                            <th scope="col">{i18n.t("metrics.col.value")}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </details>
+        </figure>
+    }
+}

@@ -1,0 +1,253 @@
+//! The Logs page's choices (guide §5.4: `oc logs deployments/image-registry`): which pod
+//! and container, how many lines, since when, with timestamps or not, and a text filter.
+//! Read from the page's query string; a value that is not one of the choices is an error
+//! naming the field, never silently replaced.
+
+use crate::domain::overview::{Panel, PodRow};
+use serde::{Deserialize, Serialize};
+
+/// Lines shown from the end of the log.
+pub const TAIL_CHOICES: [u32; 4] = [100, 500, 1_000, 5_000];
+pub const DEFAULT_TAIL: u32 = 500;
+/// Lines the browser keeps while following; older ones are dropped, and the page says so.
+pub const FOLLOW_LINES_KEPT: usize = 5_000;
+/// `since` choices: (query value, seconds); the empty value is the whole log.
+pub const SINCE_CHOICES: [(&str, Option<i64>); 5] = [
+    ("", None),
+    ("5m", Some(300)),
+    ("1h", Some(3_600)),
+    ("6h", Some(21_600)),
+    ("24h", Some(86_400)),
+];
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogsQuery {
+    pub pod: String,
+    pub container: String,
+    pub tail: u32,
+    /// One of [`SINCE_CHOICES`]' values.
+    pub since: String,
+    pub timestamps: bool,
+    pub filter: String,
+}
+
+/// A query field that is not one of its choices: the field and the message key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueryProblem {
+    pub field: String,
+    pub key: String,
+    pub value: String,
+}
+
+/// A pod name as Kubernetes allows it (DNS subdomain): lower-case letters, digits, `-`
+/// and `.`, starting and ending with a letter or digit, at most 253 characters.
+fn is_object_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !name.is_empty()
+        && name.len() <= 253
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'.')
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+}
+
+impl LogsQuery {
+    /// The query from the page's parameters (`get(name)`), checked.
+    pub fn from_pairs(get: impl Fn(&str) -> Option<String>) -> Result<LogsQuery, QueryProblem> {
+        let problem = |field: &str, key: &str, value: &str| QueryProblem {
+            field: field.into(),
+            key: key.into(),
+            value: value.into(),
+        };
+        let pod = get("pod").unwrap_or_default();
+        if !pod.is_empty() && !is_object_name(&pod) {
+            return Err(problem("pod", "logs.problem.pod", &pod));
+        }
+        let container = get("container").unwrap_or_default();
+        if !container.is_empty() && !is_object_name(&container) {
+            return Err(problem("container", "logs.problem.container", &container));
+        }
+        let tail = match get("tail").filter(|t| !t.is_empty()) {
+            None => DEFAULT_TAIL,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|n| TAIL_CHOICES.contains(n))
+                .ok_or_else(|| problem("tail", "logs.problem.tail", &text))?,
+        };
+        let since = get("since").unwrap_or_default();
+        if !SINCE_CHOICES.iter().any(|(value, _)| *value == since) {
+            return Err(problem("since", "logs.problem.since", &since));
+        }
+        Ok(LogsQuery {
+            pod,
+            container,
+            tail,
+            since,
+            timestamps: get("timestamps").is_some_and(|v| v == "on" || v == "true"),
+            filter: get("filter").unwrap_or_default(),
+        })
+    }
+
+    /// The same checks for a query that did not come from a query string (a server
+    /// function's argument); a tail of 0 (absent) is the default.
+    pub fn checked(&self) -> Result<LogsQuery, QueryProblem> {
+        let tail = (self.tail != 0).then(|| self.tail.to_string());
+        LogsQuery::from_pairs(|name| match name {
+            "pod" => Some(self.pod.clone()),
+            "container" => Some(self.container.clone()),
+            "tail" => tail.clone(),
+            "since" => Some(self.since.clone()),
+            "timestamps" => self.timestamps.then(|| "on".to_string()),
+            "filter" => Some(self.filter.clone()),
+            _ => None,
+        })
+    }
+
+    pub fn since_seconds(&self) -> Option<i64> {
+        SINCE_CHOICES
+            .iter()
+            .find(|(value, _)| *value == self.since)
+            .and_then(|(_, seconds)| *seconds)
+    }
+}
+
+/// One log line: its API timestamp (RFC 3339 with nanoseconds, always read so following
+/// can start exactly after it) and its text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    pub at: String,
+    pub text: String,
+}
+
+/// Splits a line the API server gave with `timestamps=true`.
+pub fn split_timestamp(line: &str) -> LogLine {
+    match line.split_once(' ') {
+        Some((at, text)) if at.len() >= 20 && at.as_bytes().get(4) == Some(&b'-') => LogLine {
+            at: at.to_string(),
+            text: text.to_string(),
+        },
+        _ => LogLine {
+            at: String::new(),
+            text: line.to_string(),
+        },
+    }
+}
+
+/// The parts of `text` split where `filter` occurs (case-insensitively, ASCII), each with
+/// whether it is a match: for highlighting.
+pub fn highlight<'t>(text: &'t str, filter: &str) -> Vec<(&'t str, bool)> {
+    if filter.is_empty() {
+        return vec![(text, false)];
+    }
+    let haystack = text.to_ascii_lowercase();
+    let needle = filter.to_ascii_lowercase();
+    let mut parts = Vec::new();
+    let mut from = 0;
+    while let Some(found) = haystack[from..].find(&needle) {
+        let start = from + found;
+        let end = start + needle.len();
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            break;
+        }
+        if start > from {
+            parts.push((&text[from..start], false));
+        }
+        parts.push((&text[start..end], true));
+        from = end;
+    }
+    if from < text.len() {
+        parts.push((&text[from..], false));
+    }
+    parts
+}
+
+pub fn matches(text: &str, filter: &str) -> bool {
+    filter.is_empty()
+        || text
+            .to_ascii_lowercase()
+            .contains(&filter.to_ascii_lowercase())
+}
+
+/// The Logs page's data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogsView {
+    pub query: LogsQuery,
+    pub pods: Panel<Vec<PodRow>>,
+    /// The pod and container shown (the query's, or the first pod's first container).
+    pub pod: Option<String>,
+    pub container: Option<String>,
+    /// The lines, oldest first; `Ok(empty)` when there is no pod.
+    pub lines: Panel<Vec<LogLine>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn query(pairs: &[(&str, &str)]) -> Result<LogsQuery, QueryProblem> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        LogsQuery::from_pairs(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn the_query_takes_only_its_choices() {
+        let q = query(&[
+            ("pod", "image-registry-1-x"),
+            ("tail", "100"),
+            ("since", "1h"),
+            ("timestamps", "on"),
+        ])
+        .expect("valid");
+        assert_eq!(q.tail, 100);
+        assert_eq!(q.since_seconds(), Some(3_600));
+        assert!(q.timestamps);
+        assert_eq!(query(&[]).expect("defaults").tail, DEFAULT_TAIL);
+        for (pairs, field) in [
+            (vec![("tail", "7")], "tail"),
+            (vec![("tail", "-1")], "tail"),
+            (vec![("since", "2d")], "since"),
+            (vec![("pod", "../etc")], "pod"),
+            (vec![("pod", "Pod")], "pod"),
+            (vec![("container", "a b")], "container"),
+        ] {
+            assert_eq!(
+                query(&pairs).expect_err("refused").field,
+                field,
+                "{pairs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn timestamps_split_off_the_line() {
+        let line = split_timestamp("2026-01-01T00:00:01.123456789Z time=\"x\" level=info");
+        assert_eq!(line.at, "2026-01-01T00:00:01.123456789Z");
+        assert_eq!(line.text, "time=\"x\" level=info");
+        assert_eq!(
+            split_timestamp("no timestamp here").text,
+            "no timestamp here"
+        );
+    }
+
+    #[test]
+    fn highlighting_marks_every_match_case_insensitively() {
+        assert_eq!(
+            highlight("GET /v2/ get", "get"),
+            [("GET", true), (" /v2/ ", false), ("get", true)]
+        );
+        assert_eq!(highlight("abc", ""), [("abc", false)]);
+        assert_eq!(
+            highlight("日本 level=info", "info"),
+            [("日本 level=", false), ("info", true)]
+        );
+        assert!(matches("Level=INFO", "info"));
+        assert!(!matches("level=warn", "info"));
+    }
+}
