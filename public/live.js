@@ -106,6 +106,7 @@ function logs(log) {
   const follow = document.querySelector("[data-log-follow]");
   const filterInput = document.querySelector("[data-log-filter]");
   const dropped = document.querySelector("[data-log-dropped]");
+  const count = document.querySelector("[data-log-count]");
   const keep = Number(log.dataset.keep) || 5000;
   const timestamps = log.dataset.timestamps === "true";
   let filter = (filterInput?.value ?? "").toLowerCase();
@@ -133,6 +134,16 @@ function logs(log) {
     }
     target.append(text.slice(from));
     line.hidden = filter !== "" && !lower.includes(filter);
+  };
+  // "3 of 5 lines shown", from the page's two plural forms.
+  const recount = () => {
+    if (!count) return;
+    const lines = log.querySelectorAll(".line");
+    const shown = [...lines].filter((line) => !line.hidden).length;
+    const total = lines.length + droppedCount;
+    count.textContent = (total === 1 ? count.dataset.one : count.dataset.other)
+      .replace("{shown}", String(shown))
+      .replace("{count}", String(total));
   };
   const append = (entry) => {
     const line = document.createElement("span");
@@ -164,6 +175,7 @@ function logs(log) {
         .replace("{keep}", String(keep));
     }
     if (atBottom) log.scrollTop = log.scrollHeight;
+    recount();
   };
 
   const url = () => {
@@ -217,6 +229,7 @@ function logs(log) {
   filterInput?.addEventListener("input", () => {
     filter = filterInput.value.toLowerCase();
     for (const line of log.querySelectorAll(".line")) render(line);
+    recount();
   });
   document.querySelector('[data-download="shown"]')?.addEventListener("click", (event) => {
     event.preventDefault();

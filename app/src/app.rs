@@ -23,7 +23,7 @@ use crate::pages::your_access::YourAccessPage;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The path of the request being rendered.
 #[cfg(feature = "ssr")]
@@ -176,13 +176,17 @@ pub fn App() -> impl IntoView {
                             path=path!("/your-access")
                             view=|| view! { <Guarded page=Page::Overview>{|| view! { <YourAccessPage /> }}</Guarded> }
                         />
+                        // Whole documents, in order: complete without JavaScript, and the
+                        // live script finds the fresh region in the page it fetches.
                         <Route
                             path=path!("/")
                             view=|| view! { <Guarded page=Page::Overview>{|| view! { <OverviewPage /> }}</Guarded> }
+                            ssr=SsrMode::Async
                         />
                         <Route
                             path=path!("/logs")
                             view=|| view! { <Guarded page=Page::Logs>{|| view! { <LogsPage /> }}</Guarded> }
+                            ssr=SsrMode::Async
                         />
                         <Route
                             path=path!("/configuration")

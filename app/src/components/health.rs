@@ -1,5 +1,5 @@
-//! Widgets of the pages that show the registry's health (Overview, Logs): why a part is
-//! missing, how long ago something happened, conditions with their explanations, and
+//! Widgets of the pages that show the registry's health (Overview, Logs): whether live
+//! updates flow, why a part is missing, how long ago something happened, conditions with their explanations, and
 //! charts drawn on the server as SVG with the same numbers as a table.
 
 use crate::components::language::I18n;
@@ -36,6 +36,27 @@ pub fn PanelNotice(
             </div>
         }
         .into_any(),
+    }
+}
+
+/// Where `/live.js` says whether live updates flow ("live", "paused, reconnecting"); the
+/// words come from the page, so the script carries none. Without JavaScript it stays empty.
+#[component]
+pub fn LiveStatus(
+    source: &'static str,
+    /// What "live" means on this page.
+    on_key: &'static str,
+) -> impl IntoView {
+    let i18n = I18n::expect();
+    view! {
+        <p
+            class="live-status"
+            role="status"
+            aria-live="polite"
+            data-live-source=source
+            data-live-on=i18n.t(on_key)
+            data-live-paused=i18n.t("live.paused")
+        ></p>
     }
 }
 

@@ -206,6 +206,19 @@ pub fn text(lang: Lang, key: &str, params: &[(&str, &str)]) -> String {
     fill(template, params)
 }
 
+/// The unfilled template of `key` in the plural form `lang` uses for `count`, for a
+/// script that fills in numbers it counts itself (server only, like the catalogues).
+#[cfg(not(feature = "hydrate"))]
+pub fn plural_template(lang: Lang, key: &str, count: u64) -> &'static str {
+    let catalogue = lang.catalogue();
+    let form = plural_category(lang, count);
+    catalogue
+        .get(format!("{key}.{form}").as_str())
+        .or_else(|| catalogue.get(format!("{key}.other").as_str()))
+        .copied()
+        .unwrap_or_else(|| missing(key))
+}
+
 /// Replaces each `{name}` in `template` with its value.
 pub fn fill(template: &str, params: &[(&str, &str)]) -> String {
     let mut out = template.to_string();

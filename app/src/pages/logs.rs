@@ -6,14 +6,13 @@
 //! JavaScript the form does the same on the server.
 
 use crate::api::overview::logs;
-use crate::components::health::PanelNotice;
+use crate::components::health::{LiveStatus, PanelNotice};
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
 use crate::domain::logs::{
     FOLLOW_LINES_KEPT, LogsQuery, LogsView, SINCE_CHOICES, TAIL_CHOICES, highlight, matches,
 };
 use crate::domain::page::Page;
-use crate::pages::overview::LiveStatus;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -169,10 +168,14 @@ fn LogsContent(view: LogsView) -> impl IntoView {
                 i18n.lang(),
                 "logs.count",
                 &[
-                    ("count", &shown.len().to_string()),
-                    ("total", &total.to_string()),
+                    ("count", &total.to_string()),
+                    ("shown", &shown.len().to_string()),
                 ],
             );
+            // For the live script, which counts followed lines: the forms for one line and
+            // for more, unfilled ("1 of 1 line" / "3 of 5 lines"; Japanese has one form).
+            let count_one = crate::i18n::plural_template(i18n.lang(), "logs.count", 1);
+            let count_other = crate::i18n::plural_template(i18n.lang(), "logs.count", 2);
             let timestamps = query.timestamps;
             let rendered = shown
                 .into_iter()
@@ -197,7 +200,7 @@ fn LogsContent(view: LogsView) -> impl IntoView {
                 })
                 .collect_view();
             view! {
-                <p class="help" data-log-count="">{count}</p>
+                <p class="help" data-log-count="" data-one=count_one data-other=count_other>{count}</p>
                 <p class="notice notice-info" data-log-dropped="" hidden=true data-template=i18n.t("logs.dropped")></p>
                 <pre
                     class="log"
@@ -238,7 +241,7 @@ fn LogsContent(view: LogsView) -> impl IntoView {
                     <span class="label">{i18n.t("logs.since")}</span>
                     <select name="since">{since_options}</select>
                 </label>
-                <label class="field checkbox">
+                <label class="field field-check">
                     <input type="checkbox" name="timestamps" value="on" checked=query.timestamps />
                     <span class="label">{i18n.t("logs.timestamps")}</span>
                 </label>
@@ -259,7 +262,7 @@ fn LogsContent(view: LogsView) -> impl IntoView {
                 <a class="button" href=shown_download data-download="shown">{i18n.t("logs.download.shown")}</a>
                 <a class="button" href=full_download data-download="all">{i18n.t("logs.download.all")}</a>
             </div>
-            <LiveStatus source="/logs/follow" />
+            <LiveStatus source="/logs/follow" on_key="live.following" />
         </section>
         <section class="card" aria-labelledby="log-heading">
             <h2 id="log-heading">{pod.clone()}</h2>

@@ -5,7 +5,7 @@
 //! `[data-live-region]` in place; without JavaScript the page is complete as it is.
 
 use crate::api::overview::overview;
-use crate::components::health::{Ago, ExplainedConditions, LineChart, PanelNotice};
+use crate::components::health::{Ago, ExplainedConditions, LineChart, LiveStatus, PanelNotice};
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
 use crate::domain::metrics::MetricsView;
@@ -27,7 +27,7 @@ pub fn OverviewPage() -> impl IntoView {
             summary_key=Page::Overview.summary_key()
             data_page=Page::Overview.path()
         >
-            <LiveStatus source="/live/overview" />
+            <LiveStatus source="/live/overview" on_key="live.on" />
             <Suspense fallback=move || view! { <p>{i18n.t("common.loading")}</p> }>
                 {move || {
                     state
@@ -42,23 +42,6 @@ pub fn OverviewPage() -> impl IntoView {
                 }}
             </Suspense>
         </PageFrame>
-    }
-}
-
-/// Where `/live.js` says whether live updates flow ("live", "paused, reconnecting"); the
-/// words come from the page, so the script carries none. Without JavaScript it stays empty.
-#[component]
-pub fn LiveStatus(source: &'static str) -> impl IntoView {
-    let i18n = I18n::expect();
-    view! {
-        <p
-            class="live-status"
-            role="status"
-            aria-live="polite"
-            data-live-source=source
-            data-live-on=i18n.t("live.on")
-            data-live-paused=i18n.t("live.paused")
-        ></p>
     }
 }
 
