@@ -207,8 +207,7 @@ pub fn text(lang: Lang, key: &str, params: &[(&str, &str)]) -> String {
 }
 
 /// The unfilled template of `key` in the plural form `lang` uses for `count`, for a
-/// script that fills in numbers it counts itself (server only, like the catalogues).
-#[cfg(not(feature = "hydrate"))]
+/// script that fills in numbers it counts itself.
 pub fn plural_template(lang: Lang, key: &str, count: u64) -> &'static str {
     let catalogue = lang.catalogue();
     let form = plural_category(lang, count);
