@@ -470,12 +470,6 @@ pub fn cluster_roles() -> Vec<Value> {
                     &["images"],
                     &["get", "list", "watch"],
                 ),
-                // The Overview's shared cache of the operator's status.
-                rule(
-                    &["config.openshift.io"],
-                    &["clusteroperators"],
-                    &["list", "watch"],
-                ),
                 // Who was granted or lost registry access (bindings only; never secrets).
                 rule(
                     &["rbac.authorization.k8s.io"],
@@ -483,6 +477,16 @@ pub fn cluster_roles() -> Vec<Value> {
                     &["get", "list", "watch"],
                 ),
             ],
+        ),
+        // The console's own identity: the Overview's shared cache of the operator's status
+        // (server/src/kube/cache.rs); the namespace's part is a Role.
+        role(
+            "registry-console-overview-cache",
+            vec![rule(
+                &["config.openshift.io"],
+                &["clusteroperators"],
+                &["list", "watch"],
+            )],
         ),
         // Sandbox only: what a registry viewer needs cluster-wide to watch the registry's
         // health (no secrets anywhere).
@@ -566,6 +570,12 @@ pub fn bindings() -> Vec<Value> {
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
             "metadata": { "name": "registry-console-impersonator" },
             "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "registry-console-impersonator" },
+            "subjects": [{ "kind": "ServiceAccount", "name": CONSOLE_SERVICE_ACCOUNT, "namespace": CONSOLE_NAMESPACE }]
+        }),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": { "name": "registry-console-overview-cache" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "registry-console-overview-cache" },
             "subjects": [{ "kind": "ServiceAccount", "name": CONSOLE_SERVICE_ACCOUNT, "namespace": CONSOLE_NAMESPACE }]
         }),
         json!({

@@ -371,3 +371,46 @@ async fn metrics_come_through_the_service_proxy_for_prometheus_scrapers_only() {
     }
     assert!(html.contains("<svg"), "charts are drawn on the server");
 }
+
+/// In impersonate mode the caches watch with the console's service account, which may only
+/// impersonate, record outside changes and list what the Overview shows (no secrets, no
+/// logs): every part is there for the viewer, and logs are still read as the viewer.
+#[tokio::test]
+async fn the_caches_work_with_the_impersonating_service_account() {
+    let kube = admin_kube().await;
+    running_registry(&kube).await;
+    let sandbox = registry_console_sandbox::harness::shared();
+    let kubeconfig = registry_console_sandbox::sandbox::impersonator_kubeconfig(sandbox)
+        .await
+        .expect("sa kubeconfig")
+        .display()
+        .to_string();
+    let console = start_sandbox_console(&[
+        "--kubeconfig",
+        &kubeconfig,
+        "--kube-auth-mode",
+        "impersonate",
+        "--kube-impersonation-prefix",
+        "oidc:",
+    ])
+    .await;
+    let viewer = Browser::open(&console, "viewer", "/").await;
+    let pod = registry_pod(&viewer, &console).await;
+    let view = overview(&viewer, &console).await;
+    for (part, ok) in [
+        ("operator", view.operator.is_ok()),
+        ("registry", view.registry.is_ok()),
+        ("deployment", view.deployment.is_ok()),
+        ("claims", view.claims.is_ok()),
+        ("events", view.events.is_ok()),
+        ("routes", view.routes.is_ok()),
+        ("pruner", view.pruner.is_ok()),
+    ] {
+        assert!(ok, "{part}: {view:?}");
+    }
+    let html = page(&viewer, &console, &format!("/logs?pod={pod}")).await;
+    assert!(
+        html.contains("listening on :5000"),
+        "the viewer reads the log"
+    );
+}

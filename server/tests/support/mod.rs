@@ -42,6 +42,19 @@ pub struct SandboxConsole {
     _dir: tempfile::TempDir,
 }
 
+impl SandboxConsole {
+    /// A console started elsewhere (its own process) on a reserved port of the sandbox,
+    /// keeping its data directory alive.
+    pub fn external(base: String, dir: tempfile::TempDir) -> SandboxConsole {
+        SandboxConsole {
+            database: dir.path().join("registry-console.db"),
+            base,
+            sandbox: registry_console_sandbox::harness::shared(),
+            _dir: dir,
+        }
+    }
+}
+
 /// Starts a console with sign-in configured for the shared sandbox, plus `extra` flags.
 pub async fn start_sandbox_console(extra: &[&str]) -> SandboxConsole {
     let sandbox = registry_console_sandbox::harness::shared();
