@@ -107,6 +107,9 @@ async fn main() {
     })
     .await;
 
+    // Started and connected, nothing served yet but the health check.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let at_start = rss_mib(pid);
     let viewer = support::Browser::open(&console, "viewer", "/").await;
     let overview = format!("{base}/");
     // Warm: the caches are synced and the registry has a pod.
@@ -223,5 +226,7 @@ async fn main() {
         ms(c50),
         ms(c99)
     );
-    println!("  console RSS idle {idle:.1} MiB, with {streams} live streams {with_streams:.1} MiB");
+    println!(
+        "  console RSS at start {at_start:.1} MiB, idle after the load {idle:.1} MiB, with {streams} live streams {with_streams:.1} MiB"
+    );
 }

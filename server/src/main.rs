@@ -1,6 +1,10 @@
 use registry_console::config::{self, Command};
 use std::process::ExitCode;
 
+/// See server/Cargo.toml: page renders make many small allocations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let (command, loaded) = match config::load(std::env::args_os(), std::env::vars_os()) {
         Ok(loaded) => loaded,
