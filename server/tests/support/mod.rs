@@ -99,6 +99,8 @@ pub fn browser(sandbox: &registry_console_sandbox::sandbox::Info) -> reqwest::Cl
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // A console that never answers fails the test instead of hanging it.
+        .read_timeout(std::time::Duration::from_secs(60))
         .tls_built_in_root_certs(false)
         .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("CA"))
         .build()
