@@ -50,7 +50,7 @@ function liveEvents(url, handlers) {
 }
 
 // Overview: on each change, fetch the page again and put its fresh region in place.
-function overview(region) {
+function overview() {
   let busy = false;
   let again = false;
   const refresh = async () => {
@@ -97,7 +97,6 @@ function overview(region) {
     }
   };
   liveEvents(() => status.dataset.liveSource, { changed: refresh, tick: refresh });
-  void region;
 }
 
 // Logs: follow (pause, resume, a bounded number of lines), filter as one types, and
@@ -245,7 +244,6 @@ function logs(log) {
   });
 }
 
-const region = document.querySelector("[data-live-region]");
 const log = document.querySelector("[data-log]");
-if (region && status) overview(region);
+if (document.querySelector("[data-live-region]") && status) overview();
 if (log) logs(log);

@@ -103,7 +103,7 @@ async fn next_event(
     found.unwrap_or_else(|_| panic!("no `{wanted}` event from {path}; got {text}"))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn admins_and_viewers_see_every_part_or_why_not() {
     let kube = admin_kube().await;
     running_registry(&kube).await;
@@ -174,7 +174,7 @@ async fn admins_and_viewers_see_every_part_or_why_not() {
     assert!(japanese.contains("Operator の状態"), "Japanese page");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_part_the_users_rbac_denies_says_why_and_never_shows_the_shared_copy() {
     let kube = admin_kube().await;
     running_registry(&kube).await;
@@ -238,7 +238,7 @@ async fn a_part_the_users_rbac_denies_says_why_and_never_shows_the_shared_copy()
     assert_eq!(download.status(), 403);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn changes_reach_an_open_live_stream() {
     let kube = admin_kube().await;
     running_registry(&kube).await;
@@ -271,7 +271,7 @@ async fn changes_reach_an_open_live_stream() {
     assert_eq!(refused.status(), 403);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn logs_show_tail_and_follow_new_lines() {
     let kube = admin_kube().await;
     running_registry(&kube).await;
@@ -350,7 +350,7 @@ fn urlencode(value: &str) -> String {
     value.replace(':', "%3A").replace('+', "%2B")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn metrics_come_through_the_service_proxy_for_prometheus_scrapers_only() {
     let kube = admin_kube().await;
     running_registry(&kube).await;
@@ -375,7 +375,7 @@ async fn metrics_come_through_the_service_proxy_for_prometheus_scrapers_only() {
 /// In impersonate mode the caches watch with the console's service account, which may only
 /// impersonate, record outside changes and list what the Overview shows (no secrets, no
 /// logs): every part is there for the viewer, and logs are still read as the viewer.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_caches_work_with_the_impersonating_service_account() {
     let kube = admin_kube().await;
     running_registry(&kube).await;
