@@ -5,6 +5,7 @@
 pub mod certificate;
 pub mod change_forms;
 pub mod change_review;
+pub mod claims;
 pub mod conditions;
 pub mod diff_table;
 pub mod error_notice;

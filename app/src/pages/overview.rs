@@ -5,6 +5,7 @@
 //! `[data-live-region]` in place; without JavaScript the page is complete as it is.
 
 use crate::api::overview::overview;
+use crate::components::claims::ClaimsTable;
 use crate::components::health::{Ago, ExplainedConditions, LineChart, LiveStatus, PanelNotice};
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
@@ -314,34 +315,7 @@ fn WorkloadCard(
         Ok(rows) if rows.is_empty() => {
             view! { <p class="empty">{i18n.t("overview.claims.none")}</p> }.into_any()
         }
-        Ok(rows) => view! {
-            <table class="table" data-claims="">
-                <thead>
-                    <tr>
-                        <th scope="col">{i18n.t("overview.col.name")}</th>
-                        <th scope="col">{i18n.t("overview.col.phase")}</th>
-                        <th scope="col">{i18n.t("overview.col.capacity")}</th>
-                        <th scope="col">{i18n.t("overview.col.access_modes")}</th>
-                        <th scope="col">{i18n.t("overview.col.class")}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {rows
-                        .into_iter()
-                        .map(|c| view! {
-                            <tr>
-                                <td>{c.name}</td>
-                                <td>{c.phase}</td>
-                                <td>{c.capacity}</td>
-                                <td>{c.access_modes.join(", ")}</td>
-                                <td>{c.storage_class}</td>
-                            </tr>
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any(),
+        Ok(rows) => view! { <ClaimsTable claims=rows /> }.into_any(),
     };
     view! {
         <section class="card" aria-labelledby="workload-heading" data-panel="workload">

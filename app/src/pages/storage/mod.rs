@@ -7,6 +7,7 @@ mod paths;
 mod wizard;
 
 use crate::api::storage::storage;
+use crate::components::claims::ClaimsTable;
 use crate::components::conditions::ConditionsTable;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
@@ -176,36 +177,7 @@ fn ClaimsCard(
         Ok(list) if list.is_empty() => {
             view! { <p data-claims="none">{i18n.t("storage.claims.none")}</p> }.into_any()
         }
-        Ok(list) => view! {
-            <table class="table" data-claims="">
-                <thead>
-                    <tr>
-                        <th scope="col">{i18n.t("storage.claims.name")}</th>
-                        <th scope="col">{i18n.t("storage.claims.phase")}</th>
-                        <th scope="col">{i18n.t("storage.claims.capacity")}</th>
-                        <th scope="col">{i18n.t("storage.claims.modes")}</th>
-                        <th scope="col">{i18n.t("storage.claims.class")}</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list
-                        .into_iter()
-                        .map(|c| {
-                            let (name, phase) = (c.name.clone(), c.phase.clone());
-                            view! {
-                            <tr data-claim=name data-phase=phase>
-                                <td>{c.name}</td>
-                                <td>{c.phase}</td>
-                                <td>{c.capacity}</td>
-                                <td>{c.access_modes.join(", ")}</td>
-                                <td>{c.storage_class}</td>
-                            </tr>
-                        }})
-                        .collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any(),
+        Ok(list) => view! { <ClaimsTable claims=list /> }.into_any(),
     };
     let classes = match classes {
         Err(why) => view! { <Unreadable what="storage.classes.unreadable" why /> }.into_any(),
