@@ -136,6 +136,18 @@ async fn admins_and_viewers_see_every_part_or_why_not() {
     }
     assert!(html.contains(&format!("data-pod=\"{pod}\"")));
     assert!(html.contains("src=\"/live.js\""), "the live script");
+    // The Config's httpSecret (the registry's secret, filled by the operator) is in the
+    // object the cache holds; it never reaches the page or the server function's answer.
+    let secret = support::config_now(&kube).await["spec"]["httpSecret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(secret.len() > 8, "the operator set an httpSecret");
+    let (_, _, json) = admin.call(&console, "overview", &[]).await;
+    assert!(
+        !html.contains(&secret) && !json.contains(&secret),
+        "httpSecret leaked"
+    );
     assert!(
         !html.contains("registry_console.js"),
         "no WASM bundle on the Overview"
