@@ -7,7 +7,7 @@ use super::{change_error, decode_draft, denied_reason, get_required, refused_rul
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
 use crate::kube::resources::{IMAGE_PRUNER, JOB, REGISTRY_CONFIG};
 use crate::kube::user::console_error;
-use crate::services::registry_config::{parse_advanced, render_advanced_of};
+use crate::services::registry_config::{advanced_edit, render_advanced_of};
 use app::api::error::ConsoleError;
 use app::api::ports::{BoxFuture, ChangeService, ClusterAccess, PrunerAccess};
 use app::domain::access::REGISTRY_NAMESPACE;
@@ -18,7 +18,7 @@ use app::domain::pruner::{
     FIELD_SCHEDULE, PRUNER_ADVANCED_KEYS, PrunerRun, PrunerSubmission, PrunerView, RunOutcome,
     apply_pruner_form, form_from_spec, read_submission,
 };
-use app::domain::registry_config::form::{AdvancedEdit, SeenConfig};
+use app::domain::registry_config::form::SeenConfig;
 use app::domain::violation::Violation;
 use chrono::{DateTime, SecondsFormat, Utc};
 use k8s_openapi::api::core::v1::Pod;
@@ -213,16 +213,11 @@ impl PrunerService {
     ) -> Result<ChangeRequest, ConsoleError> {
         let current = self.pruner().await?;
         let mut problems = Vec::new();
-        let advanced = match (
-            parse_advanced(&submission.original.advanced_yaml),
-            parse_advanced(&submission.edited.advanced_yaml),
-        ) {
-            (Ok(original), Ok(edited)) => AdvancedEdit { original, edited },
-            (_, Err(problem)) | (Err(problem), _) => {
-                problems.push(problem);
-                AdvancedEdit::default()
-            }
-        };
+        let advanced = advanced_edit(
+            &submission.original.advanced_yaml,
+            &submission.edited.advanced_yaml,
+            &mut problems,
+        );
         let mut desired = current.clone();
         let mut spec = desired.get("spec").cloned().unwrap_or_else(|| json!({}));
         problems.extend(apply_pruner_form(

@@ -41,6 +41,18 @@ pub fn parse_advanced(text: &str) -> Result<Value, Violation> {
     })
 }
 
+/// Both sides of the Advanced editor (as loaded, as typed) parsed; a side that does not
+/// parse is a problem in `problems`, and the edit is then empty (nothing applied).
+pub fn advanced_edit(original: &str, edited: &str, problems: &mut Vec<Violation>) -> AdvancedEdit {
+    match (parse_advanced(original), parse_advanced(edited)) {
+        (Ok(original), Ok(edited)) => AdvancedEdit { original, edited },
+        (_, Err(problem)) | (Err(problem), _) => {
+            problems.push(problem);
+            AdvancedEdit::default()
+        }
+    }
+}
+
 /// The advanced fields as the YAML the editor shows (blank when none are set).
 pub fn render_advanced(spec: &Value) -> String {
     render_advanced_of(spec, &app::domain::registry_config::form::ADVANCED_KEYS)
@@ -145,16 +157,11 @@ impl RegistryConfigService {
     ) -> Result<ChangeRequest, ConsoleError> {
         let current = self.current().await?;
         let mut problems = Vec::new();
-        let advanced = match (
-            parse_advanced(&submission.original.advanced_yaml),
-            parse_advanced(&submission.edited.advanced_yaml),
-        ) {
-            (Ok(original), Ok(edited)) => AdvancedEdit { original, edited },
-            (_, Err(problem)) | (Err(problem), _) => {
-                problems.push(problem);
-                AdvancedEdit::default()
-            }
-        };
+        let advanced = advanced_edit(
+            &submission.original.advanced_yaml,
+            &submission.edited.advanced_yaml,
+            &mut problems,
+        );
         let mut desired = current.clone();
         let mut spec = desired.get("spec").cloned().unwrap_or(json!({}));
         problems.extend(apply_form(
