@@ -456,3 +456,73 @@ async fn free_text_finds_substrings_in_japanese_and_short_words() {
     assert_eq!(find("replicas HA").await, ["c2"]);
     assert!(find("nowhere-to-be-found").await.is_empty());
 }
+
+/// Group commit: 200 changes appended at once, by two stores on one file (as two console
+/// processes would), give one intact chain with every event exactly once; a refused event
+/// in the middle of a group fails alone, and the events around it are kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_appends_keep_one_chain_and_fail_alone() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (first, file) = store(dir.path()).await;
+    let second = AuditStore::new(
+        registry_console::db::open(&format!("sqlite://{}", file.display()))
+            .await
+            .expect("open"),
+    );
+    let mut appends = Vec::new();
+    for i in 0..200 {
+        let store = if i % 2 == 0 {
+            first.clone()
+        } else {
+            second.clone()
+        };
+        appends.push(tokio::spawn(async move {
+            let change = format!("c{i}");
+            let intent = store
+                .append(event(&change, EventKind::Intent, "admin", "load", None))
+                .await?;
+            let refused = store
+                .append(event(
+                    &format!("never-{i}"),
+                    EventKind::Result,
+                    "admin",
+                    "",
+                    Some("applied"),
+                ))
+                .await;
+            assert!(refused.is_err(), "a result without an intent was recorded");
+            let result = store
+                .append(event(
+                    &change,
+                    EventKind::Result,
+                    "admin",
+                    "",
+                    Some("applied"),
+                ))
+                .await?;
+            assert!(result.seq > intent.seq);
+            Ok::<_, registry_console::audit::store::AuditError>(())
+        }));
+    }
+    for append in appends {
+        append.await.expect("task").expect("append");
+    }
+    assert_eq!(first.verify().await.expect("read"), Ok(400));
+    let mut seen = std::collections::HashMap::<String, Vec<EventKind>>::new();
+    let mut events = std::pin::pin!(first.events());
+    while let Some(event) = events.next().await {
+        let event = event.expect("event");
+        seen.entry(event.change_id).or_default().push(event.kind);
+    }
+    assert_eq!(seen.len(), 200);
+    assert!(
+        seen.values()
+            .all(|kinds| kinds == &[EventKind::Intent, EventKind::Result])
+    );
+    let rows = first
+        .list(&Filter::default(), None, 500)
+        .await
+        .expect("list");
+    assert_eq!(rows.len(), 200);
+    assert!(rows.iter().all(|row| row.outcome == "applied"));
+}

@@ -1,4 +1,5 @@
-//! The audit trail in SQLite: append (one writer at a time, each event chained to the last),
+//! The audit trail in SQLite: append (group commit: one writer at a time, each event chained
+//! to the last, appends that arrive together in one durable transaction),
 //! verify (streamed, constant memory), list changes with filters and keyset pagination,
 //! and export (streamed).
 
@@ -86,11 +87,23 @@ pub fn timestamp(now: chrono::DateTime<chrono::Utc>) -> String {
     now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
+/// An append waiting for the next group commit, and where its answer goes.
+struct Waiting {
+    new: NewEvent,
+    now: chrono::DateTime<chrono::Utc>,
+    reply: tokio::sync::oneshot::Sender<Result<Event>>,
+}
+
 #[derive(Clone)]
 pub struct AuditStore {
     pool: SqlitePool,
-    /// One appender at a time within this process; the transaction guards the rest.
-    append_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Appends not yet committed. Whoever holds `commit_lock` takes them all and writes
+    /// them in one durable transaction (group commit): under concurrent load one fsync
+    /// serves many events, and each is still answered only after its commit.
+    waiting: Arc<std::sync::Mutex<Vec<Waiting>>>,
+    /// One committer at a time within this process; `BEGIN IMMEDIATE` guards against
+    /// other processes on the same file.
+    commit_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn like(text: &str) -> String {
@@ -130,11 +143,6 @@ macro_rules! event_columns {
         "seq, change_id, kind, at, actor_subject, actor_name, actor_email, actor_groups, client_addr, request_id, reason, objects, outcome, payload, prev_hash, hash"
     };
 }
-const INSERT_EVENT: &str = concat!(
-    "INSERT INTO audit_events (",
-    event_columns!(),
-    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-);
 const SELECT_EVENTS: &str = concat!(
     "SELECT ",
     event_columns!(),
@@ -243,13 +251,14 @@ impl AuditStore {
     pub fn new(pool: SqlitePool) -> Self {
         AuditStore {
             pool,
-            append_lock: Arc::new(tokio::sync::Mutex::new(())),
+            waiting: Arc::default(),
+            commit_lock: Arc::default(),
         }
     }
 
     /// Appends `new` to the chain and updates the change's row in the list, in one
     /// transaction: either both are written or neither (and the caller must then not
-    /// apply anything: the audit trail is fail-closed).
+    /// apply anything: the audit trail is fail-closed). Returns once the event is durable.
     pub async fn append(&self, new: NewEvent) -> Result<Event> {
         self.append_at(new, chrono::Utc::now()).await
     }
@@ -259,8 +268,70 @@ impl AuditStore {
         new: NewEvent,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Event> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Waiting { new, now, reply });
+        // The commit runs in its own task, so a caller that goes away (a cancelled request)
+        // cannot leave its event, or those it was to commit for others, sitting in the queue.
+        // The caller waits for its answer only, not for that task: a task whose event an
+        // earlier holder committed still queues for the lock, and waiting for it would
+        // make every caller wait for the one before it (one event per commit again).
+        let store = self.clone();
+        tokio::spawn(async move {
+            // Appends that arrive while a commit runs queue up behind this lock, and the
+            // first of them to get it commits them all. When this caller gets it, its own
+            // event may already have been committed by an earlier holder: then the queue
+            // is empty, or holds only later arrivals, which it commits for them.
+            let _committer = store.commit_lock.lock().await;
+            // A push cannot panic half-way, so a poisoned queue is still whole: take it.
+            let batch = std::mem::take(
+                &mut *store
+                    .waiting
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            if !batch.is_empty() {
+                store.commit(batch).await;
+            }
+        });
+        answer
+            .await
+            .map_err(|_| AuditError::Write("the append's commit failed".into()))?
+    }
+
+    /// Writes `batch` in one transaction with a FULL sync and answers every waiter, each
+    /// only after the commit. One refused event (e.g. a result without an intent) fails
+    /// alone: the group is first written straight through, and only if an event is refused
+    /// is it written again with a savepoint per event, so the chain goes on from the event
+    /// before the refused one. If the commit fails, every waiter gets the error.
+    async fn commit(&self, batch: Vec<Waiting>) {
+        let committed = match self.commit_on(&batch, false).await {
+            Ok(events) => Ok(events),
+            Err(_) => self.commit_on(&batch, true).await,
+        };
+        match committed {
+            Ok(outcomes) => {
+                for (waiting, outcome) in batch.into_iter().zip(outcomes) {
+                    // A waiter that has gone away (a cancelled request) needs no answer.
+                    let _ = waiting.reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                for waiting in batch {
+                    let _ = waiting.reply.send(Err(AuditError::Write(e.to_string())));
+                }
+            }
+        }
+    }
+
+    /// One transaction for `batch`. Straight through (`per_event` false), any refused event
+    /// fails the whole transaction; with `per_event`, each event has its own savepoint and
+    /// its own outcome.
+    async fn commit_on(&self, batch: &[Waiting], per_event: bool) -> Result<Vec<Result<Event>>> {
+        use sqlx::Connection;
         let write = |e: sqlx::Error| AuditError::Write(e.to_string());
-        let _guard = self.append_lock.lock().await;
         let mut conn = self.pool.acquire().await.map_err(write)?;
         // The database runs synchronous=NORMAL (fast session writes); an audit event must
         // be on disk before the change it records is applied, so this commit is FULL.
@@ -268,52 +339,57 @@ impl AuditStore {
             .execute(&mut *conn)
             .await
             .map_err(write)?;
-        let result = Self::append_on(&mut conn, new, now).await;
+        let committed = async {
+            // IMMEDIATE: take the write lock before reading the chain's head. A deferred
+            // transaction would fail at once with SQLITE_BUSY (no waiting) if another
+            // connection or process wrote between the read and the insert.
+            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(write)?;
+            let last: Option<(i64, String)> =
+                sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(write)?;
+            let (mut last_seq, mut prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
+            let mut outcomes = Vec::with_capacity(batch.len());
+            if per_event {
+                for waiting in batch {
+                    let event = chained(&waiting.new, waiting.now, last_seq + 1, &prev_hash);
+                    let mut savepoint = tx.begin().await.map_err(write)?;
+                    match write_events(&mut savepoint, std::slice::from_ref(&event)).await {
+                        Ok(()) => {
+                            savepoint.commit().await.map_err(write)?;
+                            last_seq = event.seq;
+                            prev_hash = event.hash.clone();
+                            outcomes.push(Ok(event));
+                        }
+                        Err(refused) => {
+                            savepoint.rollback().await.map_err(write)?;
+                            outcomes.push(Err(refused));
+                        }
+                    }
+                }
+            } else {
+                let events: Vec<Event> = batch
+                    .iter()
+                    .map(|waiting| {
+                        let event = chained(&waiting.new, waiting.now, last_seq + 1, &prev_hash);
+                        last_seq = event.seq;
+                        prev_hash = event.hash.clone();
+                        event
+                    })
+                    .collect();
+                // Refused: dropping `tx` rolls everything back.
+                write_events(&mut tx, &events).await?;
+                outcomes.extend(events.into_iter().map(Ok));
+            }
+            tx.commit().await.map_err(write)?;
+            Ok(outcomes)
+        }
+        .await;
         let _ = sqlx::query("PRAGMA synchronous = NORMAL")
             .execute(&mut *conn)
             .await;
-        result
-    }
-
-    async fn append_on(
-        conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
-        new: NewEvent,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Event> {
-        use sqlx::Connection;
-        let write = |e: sqlx::Error| AuditError::Write(e.to_string());
-        // IMMEDIATE: take the write lock before reading the chain's head. A deferred
-        // transaction would fail at once with SQLITE_BUSY (no waiting) if another connection
-        // (a session save, the outside-change watcher) wrote between the read and the insert.
-        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(write)?;
-        let last: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(write)?;
-        let (last_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
-        let mut event = Event {
-            seq: last_seq + 1,
-            change_id: new.change_id.clone(),
-            kind: new.kind,
-            at: timestamp(now),
-            actor_subject: new.actor.subject.clone(),
-            actor_name: new.actor.name.clone(),
-            actor_email: new.actor.email.clone(),
-            actor_groups: to_json(&new.actor.groups),
-            client_addr: new.client_addr.clone(),
-            request_id: new.request_id.clone(),
-            reason: new.reason.clone(),
-            objects: to_json(&new.objects),
-            outcome: new.outcome.clone(),
-            payload: new.payload.to_string(),
-            prev_hash,
-            hash: String::new(),
-        };
-        event.hash = event_hash(&event);
-        write_event(&mut tx, &event).await?;
-        tx.commit().await.map_err(write)?;
-        Ok(event)
+        committed
     }
 
     /// Every event, in order, streamed (the stream owns its pool handle, so it can be an
@@ -536,76 +612,72 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-/// Writes `event` (hashed already) and its change's row in the list, on `conn` inside the
-/// caller's transaction. Shared by [`AuditStore::append`] and the benchmark's bulk fill, so
-/// both produce the same rows.
-pub async fn write_event(conn: &mut sqlx::SqliteConnection, event: &Event) -> Result<()> {
-    let write = |e: sqlx::Error| AuditError::Write(e.to_string());
-    sqlx::query(INSERT_EVENT)
-        .bind(event.seq)
-        .bind(&event.change_id)
-        .bind(event.kind.as_str())
-        .bind(&event.at)
-        .bind(&event.actor_subject)
-        .bind(&event.actor_name)
-        .bind(&event.actor_email)
-        .bind(&event.actor_groups)
-        .bind(&event.client_addr)
-        .bind(&event.request_id)
-        .bind(&event.reason)
-        .bind(&event.objects)
-        .bind(&event.outcome)
-        .bind(&event.payload)
-        .bind(&event.prev_hash)
-        .bind(&event.hash)
-        .execute(&mut *conn)
-        .await
-        .map_err(write)?;
-    match event.kind {
-        EventKind::Intent | EventKind::Outside => {
-            let outcome = event.outcome.clone().unwrap_or_else(|| {
-                if event.kind == EventKind::Outside {
-                    "outside".to_string()
-                } else {
-                    PENDING.to_string()
+/// Writes `events` (hashed already) in one INSERT, on `conn` inside the caller's
+/// transaction; triggers (migrations/) keep each change's row in the list. Shared by
+/// [`AuditStore::append`] and the benchmark's bulk fill, so both produce the same rows.
+/// A result or follow-up whose change has no intent fails the whole statement.
+pub async fn write_events(conn: &mut sqlx::SqliteConnection, events: &[Event]) -> Result<()> {
+    // 16 parameters a row; SQLite allows 32,766 in one statement.
+    for chunk in events.chunks(1_000) {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(concat!(
+            "INSERT INTO audit_events (",
+            event_columns!(),
+            ") "
+        ));
+        insert.push_values(chunk, |mut row, event| {
+            row.push_bind(event.seq)
+                .push_bind(&event.change_id)
+                .push_bind(event.kind.as_str())
+                .push_bind(&event.at)
+                .push_bind(&event.actor_subject)
+                .push_bind(&event.actor_name)
+                .push_bind(&event.actor_email)
+                .push_bind(&event.actor_groups)
+                .push_bind(&event.client_addr)
+                .push_bind(&event.request_id)
+                .push_bind(&event.reason)
+                .push_bind(&event.objects)
+                .push_bind(&event.outcome)
+                .push_bind(&event.payload)
+                .push_bind(&event.prev_hash)
+                .push_bind(&event.hash);
+        });
+        insert
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match chunk {
+                [one] if e.to_string().contains("no intent recorded") => {
+                    AuditError::Write(format!("no intent recorded for change {}", one.change_id))
                 }
-            });
-            sqlx::query(
-                    "INSERT INTO audit_changes (first_seq, change_id, kind, at, actor_subject, actor_name, reason, objects, outcome, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(event.seq)
-                .bind(&event.change_id)
-                .bind(event.kind.as_str())
-                .bind(&event.at)
-                .bind(&event.actor_subject)
-                .bind(&event.actor_name)
-                .bind(&event.reason)
-                .bind(&event.objects)
-                .bind(outcome)
-                .bind(event.seq)
-                .execute(&mut *conn)
-                .await
-                .map_err(write)?;
-        }
-        EventKind::Result | EventKind::FollowUp => {
-            let updated = sqlx::query(
-                    "UPDATE audit_changes SET outcome = COALESCE(?, outcome), last_seq = ? WHERE change_id = ?",
-                )
-                .bind(&event.outcome)
-                .bind(event.seq)
-                .bind(&event.change_id)
-                .execute(&mut *conn)
-                .await
-                .map_err(write)?;
-            if updated.rows_affected() != 1 {
-                return Err(AuditError::Write(format!(
-                    "no intent recorded for change {}",
-                    event.change_id
-                )));
-            }
-        }
+                _ => AuditError::Write(e.to_string()),
+            })?;
     }
     Ok(())
+}
+
+/// `new` as the event after `prev_hash`, numbered `seq` and hashed.
+fn chained(new: &NewEvent, now: chrono::DateTime<chrono::Utc>, seq: i64, prev_hash: &str) -> Event {
+    let mut event = Event {
+        seq,
+        change_id: new.change_id.clone(),
+        kind: new.kind,
+        at: timestamp(now),
+        actor_subject: new.actor.subject.clone(),
+        actor_name: new.actor.name.clone(),
+        actor_email: new.actor.email.clone(),
+        actor_groups: to_json(&new.actor.groups),
+        client_addr: new.client_addr.clone(),
+        request_id: new.request_id.clone(),
+        reason: new.reason.clone(),
+        objects: to_json(&new.objects),
+        outcome: new.outcome.clone(),
+        payload: new.payload.to_string(),
+        prev_hash: prev_hash.to_string(),
+        hash: String::new(),
+    };
+    event.hash = event_hash(&event);
+    event
 }
 
 /// The JSON text stored in a list column.
