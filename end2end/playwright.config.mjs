@@ -9,7 +9,8 @@ const port = process.env.E2E_PORT || '18080';
 // A second console with a 3 s idle timeout, for the idle-timeout test.
 const idlePort = process.env.E2E_IDLE_PORT || '18081';
 const server = process.env.E2E_SERVER || '../target/debug/registry-console';
-const site = process.env.E2E_SITE || '../target/site';
+// Without E2E_SITE, the console serves the site embedded in it (as `./dev test` runs it).
+const site = process.env.E2E_SITE ? `--site-root ${process.env.E2E_SITE}` : '';
 const dataDir = mkdtempSync(join(tmpdir(), 'registry-console-e2e-'));
 const idleDataDir = mkdtempSync(join(tmpdir(), 'registry-console-e2e-idle-'));
 // The sandbox (cluster and OIDC provider) that `./dev test` started, from its sandbox.env.
@@ -20,7 +21,7 @@ const sandbox = [
   env.OIDC_CLIENT_ID ? `--oidc-client-id ${env.OIDC_CLIENT_ID} --oidc-client-secret-file ${env.OIDC_CLIENT_SECRET_FILE}` : '',
 ].join(' ');
 const consoleCommand = (p, dir, extra = '') =>
-  `${server} --listen-addr 127.0.0.1:${p} --site-root ${site} --data-dir ${dir} --log-level warn ${sandbox} ${extra}`;
+  `${server} --listen-addr 127.0.0.1:${p} ${site} --data-dir ${dir} --log-level warn ${sandbox} ${extra}`;
 
 export default defineConfig({
   testDir: './tests',

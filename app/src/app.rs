@@ -63,7 +63,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
-                <link rel="stylesheet" href="/pkg/registry_console.css" />
+                <link
+                    rel="stylesheet"
+                    href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
+                />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 {csrf.map(|token| view! { <meta name=CSRF_META_NAME content=token /> })}
                 {session_json
@@ -81,7 +84,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                     })}
                 {preloads}
                 {interactive.then(|| view! { <HydrationScripts options=options.clone() islands=true /> })}
-                {live.then(|| view! { <script type="module" src=LIVE_SCRIPT></script> })}
+                {live.then(|| view! { <script type="module" src=site_file(&options, LIVE_SCRIPT)></script> })}
                 <MetaTags />
             </head>
             <body>
@@ -91,25 +94,28 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The URL of `file` at the site's root: the parent of the (hashed) `site_pkg_dir`.
+#[cfg(feature = "ssr")]
+fn site_file(options: &LeptosOptions, file: &str) -> String {
+    match options.site_pkg_dir.rsplit_once('/') {
+        Some((root, _)) => format!("/{root}/{file}"),
+        None => format!("/{file}"),
+    }
+}
+
+/// The split step's manifest (lazy function → the chunk files it needs), which the server
+/// reads once from the site and provides to every render.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Default)]
+pub struct SplitManifest(pub std::sync::Arc<std::collections::HashMap<String, Vec<String>>>);
+
 /// Preload links for the chunks of `islands` and their shared chunks: Leptos preloads the
 /// main module only, and would otherwise fetch an island's chunks one after another once
 /// the main module runs.
 #[cfg(feature = "ssr")]
 fn island_preloads(options: &LeptosOptions, islands: &[&str]) -> impl IntoView + use<> {
-    use std::collections::HashMap;
-    use std::sync::OnceLock;
-    // Written by `./dev build` beside the bundle: lazy function → the chunk files it needs.
-    static MANIFEST: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
-    let manifest = MANIFEST.get_or_init(|| {
-        let path = std::path::Path::new(options.site_root.as_ref())
-            .join(options.site_pkg_dir.as_ref())
-            .join(crate::domain::page::SPLIT_MANIFEST);
-        std::fs::read_to_string(path)
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or_default()
-    });
-    let files = crate::domain::page::island_chunks(manifest, islands);
+    let manifest = use_context::<SplitManifest>().unwrap_or_default();
+    let files = crate::domain::page::island_chunks(&manifest.0, islands);
     let pkg = options.site_pkg_dir.clone();
     files
         .into_iter()

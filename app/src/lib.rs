@@ -22,7 +22,7 @@ pub mod pages;
 
 pub use app::App;
 #[cfg(feature = "ssr")]
-pub use app::shell;
+pub use app::{SplitManifest, shell};
 
 /// Entry point of the WASM bundle: hydrates the islands of the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -121,8 +121,8 @@ pub const SETTINGS: &[Setting] = &[
         "REGISTRY_CONSOLE_SITE_ROOT",
         "site-root",
         Path,
-        Some("target/site"),
-        "Directory holding the built WASM bundle, CSS and public files"
+        None,
+        "Directory holding the built WASM bundle, CSS and public files (default: the site embedded in the binary; target/site in a build without one)"
     ),
     setting!(
         "kube.kubeconfig",
@@ -350,7 +350,7 @@ pub struct Config {
     pub public_url: String,
     pub data_dir: PathBuf,
     pub database_url: String,
-    pub site_root: PathBuf,
+    pub site_root: Option<PathBuf>,
     pub kube: KubeSettings,
     pub log: LogSettings,
     pub oidc: OidcSettings,

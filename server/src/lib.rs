@@ -47,6 +47,10 @@ pub struct AppState {
     pub caches: Option<Arc<crate::kube::cache::Caches>>,
     /// The registry's metrics, a short rolling window.
     pub registry_metrics: Arc<services::registry_metrics::MetricsWindow>,
+    /// The WASM bundle, CSS and public files (embedded, or `--site-root`).
+    pub site: Arc<http::assets::Site>,
+    /// Which WASM chunks each island needs (from the site), for the shell's preloads.
+    pub split_manifest: app::SplitManifest,
 }
 
 impl FromRef<AppState> for Auth {
@@ -167,8 +171,21 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
             metrics.clone(),
         ))
     });
+    let site = Arc::new(http::assets::Site::open(config.site_root.as_deref()));
+    let split_manifest = app::SplitManifest(Arc::new(
+        site.read(&format!(
+            "{}/{}",
+            http::assets::PKG_DIR,
+            app::domain::page::SPLIT_MANIFEST
+        ))
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default(),
+    ));
+    tracing::info!(site = %site.describe(), hash = site.hash(), "site");
     Ok(AppState {
-        leptos_options: leptos_options(&config),
+        leptos_options: leptos_options(&config, &site),
+        site,
+        split_manifest,
         config: Arc::new(config),
         db,
         kube,

@@ -20,20 +20,26 @@ fn main() -> ExitCode {
             print!("{}", config::render(&loaded));
             ExitCode::SUCCESS
         }
-        Command::SiteSizes => match registry_console::site_sizes::measure(&loaded.config.site_root)
-        {
-            Ok(pages) => {
-                print!("{}", registry_console::site_sizes::report(&pages));
-                ExitCode::SUCCESS
+        Command::SiteSizes => {
+            let site_root = loaded
+                .config
+                .site_root
+                .clone()
+                .unwrap_or_else(|| registry_console::http::assets::DEFAULT_SITE_ROOT.into());
+            match registry_console::site_sizes::measure(&site_root) {
+                Ok(pages) => {
+                    print!("{}", registry_console::site_sizes::report(&pages));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!(
+                        "registry-console: cannot measure the site in {}: {e}",
+                        site_root.display()
+                    );
+                    ExitCode::FAILURE
+                }
             }
-            Err(e) => {
-                eprintln!(
-                    "registry-console: cannot measure the site in {}: {e}",
-                    loaded.config.site_root.display()
-                );
-                ExitCode::FAILURE
-            }
-        },
+        }
         Command::AuditVerify => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(runtime) => runtime,

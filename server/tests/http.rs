@@ -398,8 +398,11 @@ async fn https_public_url_adds_hsts_and_secure_cookies() {
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
 
+/// With `--site-root`, pages name the site's files under `/assets/<hash>/`, and they are
+/// served from that directory, never cached long (they may change while the console
+/// runs); another hash, or a path out of the directory, is 404.
 #[tokio::test]
-async fn static_bundle_files_are_served_from_the_site_root() {
+async fn site_files_are_served_from_the_site_root_under_its_hash() {
     let server = start_with(&[], |dir| {
         let site = dir.join("site");
         std::fs::create_dir_all(site.join("pkg")).expect("mkdir");
@@ -408,17 +411,44 @@ async fn static_bundle_files_are_served_from_the_site_root() {
             b"\0asm\x01\0\0\0",
         )
         .expect("write");
+        std::fs::write(site.join("pkg/registry_console.css"), b"body {}").expect("write");
+        std::fs::write(dir.join("secret.txt"), b"outside the site").expect("write");
         vec!["--site-root".into(), site.display().to_string()]
     })
     .await;
-    let response = client()
-        .get(format!("{}/pkg/registry_console_bg.wasm", server.base))
+    let page = client()
+        .get(format!("{}/sign-in", server.base))
         .send()
         .await
-        .expect("get");
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    let css = page
+        .split('"')
+        .find(|part| part.starts_with("/assets/") && part.ends_with("/pkg/registry_console.css"))
+        .unwrap_or_else(|| panic!("no stylesheet link in {page}"))
+        .to_string();
+    let get = |path: String| {
+        let url = format!("{}{path}", server.base);
+        async move { client().get(url).send().await.expect("get") }
+    };
+    let response = get(css.clone()).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "application/wasm");
-    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["content-type"], "text/css");
+    assert_eq!(response.headers()["cache-control"], "no-cache");
+    let wasm = get(css.replace("registry_console.css", "registry_console_bg.wasm")).await;
+    assert_eq!(wasm.status(), 200);
+    assert_eq!(wasm.headers()["content-type"], "application/wasm");
+    assert_eq!(wasm.headers()["x-content-type-options"], "nosniff");
+    let hash = css.split('/').nth(2).expect("hash");
+    for path in [
+        css.replace(hash, "0000000000000000"),
+        css.replace("pkg/registry_console.css", "..%2Fsecret.txt"),
+        css.replace("pkg/registry_console.css", "pkg/%2E%2E/%2E%2E/secret.txt"),
+    ] {
+        assert_eq!(get(path.clone()).await.status(), 404, "{path}");
+    }
 }
 
 /// A submission larger than the console accepts gets 413 with the limit, as the error a

@@ -270,3 +270,97 @@ fn config_subcommand_prints_values_and_sources() {
         "{stdout}"
     );
 }
+
+/// One binary: copied alone into an empty directory and started there (no checkout, no
+/// `--site-root`), it serves the sign-in page and every file the page names, under the
+/// site's hash, immutable, precompressed with brotli or gzip as the browser accepts, and
+/// revalidated with its ETag. `./dev test` builds the binary with the release site
+/// embedded (`EMBED_SITE_ROOT`).
+#[tokio::test]
+async fn the_binary_alone_serves_the_whole_console() {
+    assert!(
+        registry_console::http::assets::Site::open(None)
+            .describe()
+            .starts_with("embedded"),
+        "this build has no site embedded: build it with EMBED_SITE_ROOT=target/site (./dev test does)"
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let alone = dir.path().join("registry-console");
+    std::fs::copy(BINARY, &alone).expect("copy the binary");
+    let port = free_port();
+    let mut child = Command::new(&alone)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .current_dir(dir.path())
+        .args(["--listen-addr", &format!("127.0.0.1:{port}")])
+        .args(["--data-dir", &dir.path().join("data").display().to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    wait_until_serving(port, &mut child);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let base = format!("http://127.0.0.1:{port}");
+    let page = client
+        .get(format!("{base}/sign-in"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    let assets: Vec<&str> = page
+        .split('"')
+        .filter(|part| part.starts_with("/assets/"))
+        .collect();
+    assert!(
+        assets
+            .iter()
+            .any(|a| a.ends_with("/pkg/registry_console.css")),
+        "{page}"
+    );
+    for (asset, encoding) in [
+        ("pkg/registry_console.css", "br"),
+        ("pkg/registry_console.js", "gzip"),
+        ("pkg/registry_console_bg.wasm", "br"),
+        ("live.js", "br"),
+    ] {
+        let url = format!(
+            "{base}{}",
+            assets[0].replace("pkg/registry_console.css", asset)
+        );
+        let response = client
+            .get(&url)
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(response.status(), 200, "{url}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(response.headers()["content-encoding"], encoding, "{url}");
+        let etag = response.headers()["etag"].clone();
+        let again = client
+            .get(&url)
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(again.status(), 304, "{url}");
+    }
+    let favicon = client
+        .get(format!("{base}/favicon.svg"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(favicon.status(), 200);
+    signal(&child, "TERM");
+    assert!(wait_exit(&mut child).success());
+}

@@ -98,8 +98,8 @@ impl Page {
     }
 }
 
-/// The live pages' script (`public/live.js`).
-pub const LIVE_SCRIPT: &str = "/live.js";
+/// The live pages' script (`public/live.js`), relative to the site's root.
+pub const LIVE_SCRIPT: &str = "live.js";
 
 /// The split step's manifest in the site's `pkg/` (see [`island_chunks`]).
 pub const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";

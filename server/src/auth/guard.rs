@@ -35,7 +35,7 @@ pub fn is_public(path: &str) -> bool {
     matches!(
         path,
         "/healthz" | "/readyz" | "/metrics" | "/sign-in" | "/signed-out" | "/favicon.svg"
-    ) || ["/auth/", "/lang/", "/pkg/"]
+    ) || ["/auth/", "/lang/", "/assets/"]
         .iter()
         .any(|prefix| path.starts_with(prefix))
 }
@@ -290,7 +290,7 @@ mod tests {
             "/auth/login",
             "/auth/callback",
             "/lang/ja",
-            "/pkg/registry_console.wasm",
+            "/assets/0123abcd/pkg/registry_console.wasm",
             "/favicon.svg",
         ] {
             assert!(is_public(p), "{p}");
@@ -302,7 +302,8 @@ mod tests {
             "/api/my_access",
             "/your-access",
             "/authx",
-            "/pkgx",
+            "/assetsx",
+            "/pkg/registry_console.wasm",
             "/sign-in/x",
         ] {
             assert!(!is_public(p), "{p}");

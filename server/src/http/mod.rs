@@ -2,6 +2,7 @@
 //! request ids and metrics, sessions, authentication, CSRF), health, the language switch,
 //! and the context every page render and server function gets.
 
+pub mod assets;
 pub mod body_limit;
 pub mod health;
 pub mod language;
@@ -38,11 +39,10 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// `registry_console_bg.wasm`) and of the stylesheet.
 pub const BUNDLE_NAME: &str = "registry_console";
 
-pub fn leptos_options(config: &Config) -> LeptosOptions {
+pub fn leptos_options(config: &Config, site: &assets::Site) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name(BUNDLE_NAME)
-        .site_root(config.site_root.to_string_lossy().to_string())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(site.pkg_url_dir())
         .site_addr(config.listen_addr)
         .build()
 }
@@ -95,11 +95,11 @@ pub fn router(state: AppState) -> Router {
         .route("/logs/follow", get(live::follow))
         .route("/logs/download", get(live::download))
         .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
-        .leptos_routes_with_context(&state, routes, context.clone(), shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, app::shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), shell.clone())
+        // Unknown paths get the app's "not found" page; files are served by `assets` only.
+        .fallback(leptos_axum::render_app_to_stream_with_context(
+            context, shell,
+        ))
         // Innermost first: CSRF runs after the user is known, authentication after the
         // session is loaded.
         .layer(axum::middleware::from_fn_with_state(
@@ -115,10 +115,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(body_limit::limit))
         // Static files are public and need no session: added after the session layer, so
         // a page load's assets do not each load and re-save the session row.
-        .nest_service(
-            "/pkg",
-            tower_http::services::ServeDir::new(state.config.site_root.join("pkg")),
-        )
+        .merge(assets::routes(state.site.clone()))
         .layer(axum::middleware::from_fn_with_state(
             HeaderPolicy::from_ref(&state),
             security_headers::security_headers,
@@ -149,6 +146,7 @@ fn request_context(state: &AppState) {
         header(header::ACCEPT_LANGUAGE),
     );
     provide_context(RequestLang(lang));
+    provide_context(state.split_manifest.clone());
     if let Some(nonce) = parts.extensions.get::<CspNonce>() {
         provide_context(leptos::nonce::Nonce::from_value(nonce.0.clone()));
     }
