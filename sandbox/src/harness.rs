@@ -132,6 +132,49 @@ pub fn shared() -> &'static Info {
     }
 }
 
+/// One PostgreSQL server per test process, started on first use on a dedicated thread that
+/// lives as long as the process (as the sandbox above); each test makes its own database
+/// with [`postgres_database`].
+fn shared_postgres() -> &'static Result<crate::postgres::Postgres, String> {
+    static POSTGRES: OnceLock<Result<crate::postgres::Postgres, String>> = OnceLock::new();
+    POSTGRES.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("postgres".into())
+            .spawn(move || {
+                let dir = std::env::temp_dir()
+                    .join(format!("registry-console-postgres-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&dir);
+                let _ = tx.send(crate::postgres::Postgres::start(&dir).map_err(|e| e.to_string()));
+                // The server's parent-death signal is tied to this thread: keep it.
+                loop {
+                    std::thread::park();
+                }
+            });
+        match spawned {
+            Ok(_) => rx
+                .recv()
+                .unwrap_or_else(|_| Err("the postgres thread ended".into())),
+            Err(e) => Err(format!("cannot start the postgres thread: {e}")),
+        }
+    })
+}
+
+/// A new, empty database on the test process's PostgreSQL server: its URL. Panics with the
+/// reason if the server cannot start.
+pub fn postgres_database(name: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let server = match shared_postgres() {
+        Ok(server) => server,
+        Err(e) => panic!("PostgreSQL did not start: {e}"),
+    };
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    match server.create_database(&format!("{name}_{n}")) {
+        Ok(url) => url,
+        Err(e) => panic!("{e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ pub mod harness;
 pub mod kubelet;
 pub mod oidc_login;
 pub mod operator;
+pub mod postgres;
 pub mod processes;
 pub mod pruner;
 pub mod sandbox;

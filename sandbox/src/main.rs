@@ -1,12 +1,12 @@
 //! `registry-console-sandbox up`: starts the sandbox and keeps it running until Ctrl-C or
-//! SIGTERM, printing what a developer needs to use it.
+//! SIGTERM, printing what a developer needs to use it. With `--postgres`, also a PostgreSQL
+//! server for the console's database (its URL goes into sandbox.env as `DATABASE_URL`).
 
 use registry_console_sandbox::sandbox::{Options, Sandbox};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: registry-console-sandbox up [--dir DIR] [--console-url URL]… [--oidc-port PORT]";
+const USAGE: &str = "usage: registry-console-sandbox up [--dir DIR] [--console-url URL]… [--oidc-port PORT] [--postgres]";
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -24,7 +24,12 @@ fn main() -> ExitCode {
     let mut dir = PathBuf::from(".cache/sandbox");
     let mut console_urls = Vec::new();
     let mut oidc_port = None;
+    let mut postgres = false;
     while let Some(arg) = args.next() {
+        if arg == "--postgres" {
+            postgres = true;
+            continue;
+        }
         let value = args.next();
         match (arg.as_str(), value) {
             ("--dir", Some(v)) => dir = PathBuf::from(v),
@@ -63,6 +68,29 @@ fn main() -> ExitCode {
             }
         };
         let info = &sandbox.info;
+        // Kept until the sandbox stops (dropping it stops the server).
+        let _database = if postgres {
+            let started = registry_console_sandbox::postgres::Postgres::start(&info.dir.join("postgres"))
+                .and_then(|server| {
+                    let url = server.create_database("registry_console")?;
+                    use std::io::Write;
+                    let mut env = std::fs::OpenOptions::new()
+                        .append(true)
+                        .open(info.dir.join("sandbox.env"))?;
+                    writeln!(env, "DATABASE_URL={url}")?;
+                    println!("  PostgreSQL      {url}");
+                    Ok(server)
+                });
+            match started {
+                Ok(server) => Some(server),
+                Err(e) => {
+                    eprintln!("registry-console-sandbox: PostgreSQL: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        } else {
+            None
+        };
         println!("sandbox ready in {:.1} s", info.startup_seconds);
         println!("  API server      {}", info.apiserver_url);
         println!("  admin kubeconfig {}", info.kubeconfig.display());

@@ -79,6 +79,18 @@ impl Child {
         self.child.try_wait().ok().flatten()
     }
 
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (e.g. a server's own shutdown signal before [`Self::stop`]).
+    pub fn signal(&self, signal: libc::c_int) {
+        // SAFETY: plain kill(2) on our own child's PID.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, signal);
+        }
+    }
+
     /// SIGTERM, then SIGKILL after `grace`.
     pub fn stop(&mut self, grace: Duration) {
         if self.exited().is_some() {

@@ -137,8 +137,11 @@ async fn main() {
         .unwrap_or(if benchmarking { 1_000_000 } else { 3_000 });
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("audit.db").display());
-    let pool = registry_console::db::open(&url).await.expect("open");
-    let store = AuditStore::new(pool.clone());
+    let db = registry_console::db::open(&url).await.expect("open");
+    let store = AuditStore::new(db.clone());
+    let registry_console::db::Db::Sqlite(pool) = db else {
+        unreachable!("a sqlite:// URL opens SQLite")
+    };
     println!(
         "audit benchmark: {total} events in {}",
         dir.path().display()

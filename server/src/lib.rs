@@ -24,23 +24,21 @@ use config::Config;
 use http::metrics::Metrics;
 use http::security_headers::HeaderPolicy;
 use leptos::prelude::*;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use tower_sessions::session_store::ExpiredDeletion;
-use tower_sessions_sqlx_store::SqliteStore;
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
-    pub db: SqlitePool,
+    pub db: db::Db,
     pub kube: Option<KubeAccess>,
     pub metrics: Metrics,
     pub auth: Auth,
     /// Clients acting as each signed-in user (`None` without a cluster).
     pub users: Option<Arc<UserClients>>,
-    pub sessions: SqliteStore,
+    pub sessions: auth::session_store::ConsoleSessionStore,
     /// Every write to the cluster goes through it (SPEC §5).
     pub pipeline: Arc<change::ChangePipeline>,
     /// The Overview's and Logs page's shared watch-backed caches (`None` without a cluster).
@@ -136,7 +134,8 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
     let kube = crate::kube::connect(&config.kube, &metrics).await?;
     let auth = Auth::from_config(&config).map_err(error::Error::Config)?;
     // Its table comes from migrations/ (applied by db::open), not from the store.
-    let sessions = SqliteStore::new(db.clone());
+    let sessions =
+        auth::session_store::ConsoleSessionStore::new(&db).map_err(error::Error::Config)?;
     let key_file = config.data_dir.join("audit-fingerprint.key");
     let fingerprints = audit::redact::FingerprintKey::load_or_create(&key_file).map_err(|e| {
         error::Error::Config(format!("audit fingerprint key {}: {e}", key_file.display()))

@@ -1,4 +1,4 @@
-//! The audit store on real SQLite files: appending, the change list with filters and
+//! The audit store on real SQLite files and a real PostgreSQL server: appending, the change list with filters and
 //! keyset pages, streamed exports, tamper detection at the right event (through the store
 //! and the `audit verify` command), and refusing to write when the database is read-only.
 
@@ -44,6 +44,41 @@ fn event(
         payload: serde_json::json!({ "diff": [{ "path": "spec.managementState", "before": "Removed", "after": "Managed" }] }),
     }
 }
+
+async fn store_at(url: &str) -> AuditStore {
+    AuditStore::new(registry_console::db::open(url).await.expect("open"))
+}
+
+/// Each check runs on SQLite (a file) and on PostgreSQL (a database of its own on the test
+/// process's real server), with two stores on the same database (as two consoles).
+macro_rules! on_both_engines {
+    ($($check:ident),* $(,)?) => {$(
+        mod $check {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let dir = tempfile::tempdir().expect("dir");
+                let (first, file) = super::store(dir.path()).await;
+                let second = super::store_at(&format!("sqlite://{}", file.display())).await;
+                super::$check(first, second).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let url = registry_console_sandbox::harness::postgres_database("audit");
+                super::$check(super::store_at(&url).await, super::store_at(&url).await).await;
+            }
+        }
+    )*};
+}
+
+on_both_engines!(
+    appended_events_form_an_intact_chain_and_one_row_per_change,
+    a_result_without_an_intent_is_refused,
+    filters_and_keyset_pages,
+    exports_stream_every_event,
+    free_text_finds_substrings_in_japanese_and_short_words,
+    concurrent_appends_keep_one_chain_and_fail_alone,
+);
 
 async fn store(dir: &Path) -> (AuditStore, PathBuf) {
     let file = dir.join("audit.db");
@@ -97,10 +132,10 @@ async fn fill(store: &AuditStore) {
     }
 }
 
-#[tokio::test]
-async fn appended_events_form_an_intact_chain_and_one_row_per_change() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (store, _) = store(dir.path()).await;
+async fn appended_events_form_an_intact_chain_and_one_row_per_change(
+    store: AuditStore,
+    _second: AuditStore,
+) {
     fill(&store).await;
     assert_eq!(store.verify().await.expect("read"), Ok(6));
     let all = store
@@ -117,10 +152,7 @@ async fn appended_events_form_an_intact_chain_and_one_row_per_change() {
     );
 }
 
-#[tokio::test]
-async fn a_result_without_an_intent_is_refused() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (store, _) = store(dir.path()).await;
+async fn a_result_without_an_intent_is_refused(store: AuditStore, _second: AuditStore) {
     let refused = store
         .append(event(
             "ghost",
@@ -138,10 +170,7 @@ async fn a_result_without_an_intent_is_refused() {
     );
 }
 
-#[tokio::test]
-async fn filters_and_keyset_pages() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (store, _) = store(dir.path()).await;
+async fn filters_and_keyset_pages(store: AuditStore, _second: AuditStore) {
     fill(&store).await;
     let ids = |rows: Vec<registry_console::audit::store::ChangeRow>| {
         rows.into_iter().map(|r| r.change_id).collect::<Vec<_>>()
@@ -269,10 +298,7 @@ async fn filters_and_keyset_pages() {
     assert_eq!(ids(rest), ["c3"]);
 }
 
-#[tokio::test]
-async fn exports_stream_every_event() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (store, _) = store(dir.path()).await;
+async fn exports_stream_every_event(store: AuditStore, _second: AuditStore) {
     fill(&store).await;
     let lines: Vec<String> = store
         .export_json_lines(&Filter::default())
@@ -406,10 +432,10 @@ async fn a_read_only_database_refuses_to_record() {
 
 /// Free text goes through the trigram index: substrings in any language, any case; words
 /// shorter than three characters still match (checked with LIKE); quotes are plain text.
-#[tokio::test]
-async fn free_text_finds_substrings_in_japanese_and_short_words() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (store, _) = store(dir.path()).await;
+async fn free_text_finds_substrings_in_japanese_and_short_words(
+    store: AuditStore,
+    _second: AuditStore,
+) {
     fill(&store).await;
     store
         .append(event(
@@ -460,15 +486,7 @@ async fn free_text_finds_substrings_in_japanese_and_short_words() {
 /// Group commit: 200 changes appended at once, by two stores on one file (as two console
 /// processes would), give one intact chain with every event exactly once; a refused event
 /// in the middle of a group fails alone, and the events around it are kept.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_appends_keep_one_chain_and_fail_alone() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (first, file) = store(dir.path()).await;
-    let second = AuditStore::new(
-        registry_console::db::open(&format!("sqlite://{}", file.display()))
-            .await
-            .expect("open"),
-    );
+async fn concurrent_appends_keep_one_chain_and_fail_alone(first: AuditStore, second: AuditStore) {
     let mut appends = Vec::new();
     for i in 0..200 {
         let store = if i % 2 == 0 {

@@ -227,11 +227,13 @@ async fn session_cookie_is_rotated_http_only_and_lax() {
         page.headers().get("set-cookie").is_some(),
         "a page extends the session"
     );
-    let asset = get(
-        &browser,
-        format!("{}/pkg/registry_console.css", console.base),
-    )
-    .await;
+    let html = page.text().await.expect("page");
+    let stylesheet = html
+        .split('"')
+        .find(|part| part.starts_with("/assets/") && part.ends_with(".css"))
+        .expect("the page links its stylesheet")
+        .to_string();
+    let asset = get(&browser, format!("{}{stylesheet}", console.base)).await;
     assert!(
         asset.headers().get("set-cookie").is_none(),
         "static files do not touch the session: {:?}",

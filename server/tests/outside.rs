@@ -16,7 +16,6 @@ use registry_console::change::pipeline::Confirmations;
 use registry_console::change::{ChangePipeline, ChangeRequest, FollowUpPlan, Requester, Step};
 use registry_console::kube::resources::REGISTRY_CONFIG;
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
 use std::time::Duration;
 
 /// Tests in this file change the one registry Config; one at a time.
@@ -96,7 +95,7 @@ where
     }
 }
 
-async fn open(path: &std::path::Path) -> SqlitePool {
+async fn open(path: &std::path::Path) -> registry_console::db::Db {
     registry_console::db::open(&format!("sqlite://{}", path.display()))
         .await
         .expect("db")
@@ -104,7 +103,7 @@ async fn open(path: &std::path::Path) -> SqlitePool {
 
 /// Waits until the watcher's baseline of the Config has reached `generation`: everything
 /// up to it has been decided (an outside event is written before the baseline moves).
-async fn baseline_reaches(db: &SqlitePool, generation: i64) {
+async fn baseline_reaches(db: &registry_console::db::Db, generation: i64) {
     poll("the baseline", || async {
         let key = outside::BaselineKey {
             resource: WATCHED[0].resource(),

@@ -176,9 +176,12 @@ fn an_edited_applied_migration_is_refused() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let url = format!("sqlite://{}/registry-console.db", dir.path().display());
     rt.block_on(async {
-        let pool = registry_console::db::open(&url)
+        let registry_console::db::Db::Sqlite(pool) = registry_console::db::open(&url)
             .await
-            .expect("fresh database migrates");
+            .expect("fresh database migrates")
+        else {
+            unreachable!("a sqlite:// URL opens SQLite")
+        };
         sqlx::query("UPDATE _sqlx_migrations SET checksum = x'00'")
             .execute(&pool)
             .await
@@ -200,7 +203,10 @@ fn fresh_database_is_migrated_in_wal_mode() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let url = format!("sqlite://{}/nested/dir/console.db", dir.path().display());
-        let pool = registry_console::db::open(&url).await.expect("open");
+        let db = registry_console::db::open(&url).await.expect("open");
+        let registry_console::db::Db::Sqlite(pool) = db.clone() else {
+            unreachable!("a sqlite:// URL opens SQLite")
+        };
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(&pool)
             .await
@@ -213,12 +219,12 @@ fn fresh_database_is_migrated_in_wal_mode() {
                 .expect("migrations table");
         assert_eq!(
             applied as usize,
-            registry_console::db::MIGRATOR.iter().count()
+            registry_console::db::SQLITE_MIGRATOR.iter().count()
         );
-        registry_console::db::probe_write(&pool)
+        registry_console::db::probe_write(&db)
             .await
             .expect("writable");
-        registry_console::db::probe_write(&pool)
+        registry_console::db::probe_write(&db)
             .await
             .expect("idempotent");
         let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM health_probe")

@@ -4,9 +4,9 @@
 //! and export (streamed).
 
 use super::chain::{BrokenLink, ChainVerifier, Event, EventKind, GENESIS, event_hash};
-use futures::{Stream, StreamExt, TryStreamExt};
+use crate::db::{Bind, Db};
+use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqlitePool};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +49,7 @@ pub struct NewEvent {
 }
 
 /// One change in the auditor's list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct ChangeRow {
     pub first_seq: i64,
     pub change_id: String,
@@ -96,13 +96,14 @@ struct Waiting {
 
 #[derive(Clone)]
 pub struct AuditStore {
-    pool: SqlitePool,
+    db: Db,
     /// Appends not yet committed. Whoever holds `commit_lock` takes them all and writes
     /// them in one durable transaction (group commit): under concurrent load one fsync
     /// serves many events, and each is still answered only after its commit.
     waiting: Arc<std::sync::Mutex<Vec<Waiting>>>,
-    /// One committer at a time within this process; `BEGIN IMMEDIATE` guards against
-    /// other processes on the same file.
+    /// One committer at a time within this process. Other processes (other replicas, or
+    /// a second console on the same SQLite file) are kept out by the database: `BEGIN
+    /// IMMEDIATE` on SQLite, a transaction-scoped advisory lock on PostgreSQL.
     commit_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -114,28 +115,58 @@ fn like(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-fn event_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Event> {
-    let read = |e: sqlx::Error| AuditError::Read(e.to_string());
-    let kind: String = row.try_get("kind").map_err(read)?;
-    Ok(Event {
-        seq: row.try_get("seq").map_err(read)?,
-        change_id: row.try_get("change_id").map_err(read)?,
-        kind: EventKind::parse(&kind)
-            .ok_or_else(|| AuditError::Read(format!("unknown event kind `{kind}`")))?,
-        at: row.try_get("at").map_err(read)?,
-        actor_subject: row.try_get("actor_subject").map_err(read)?,
-        actor_name: row.try_get("actor_name").map_err(read)?,
-        actor_email: row.try_get("actor_email").map_err(read)?,
-        actor_groups: row.try_get("actor_groups").map_err(read)?,
-        client_addr: row.try_get("client_addr").map_err(read)?,
-        request_id: row.try_get("request_id").map_err(read)?,
-        reason: row.try_get("reason").map_err(read)?,
-        objects: row.try_get("objects").map_err(read)?,
-        outcome: row.try_get("outcome").map_err(read)?,
-        payload: row.try_get("payload").map_err(read)?,
-        prev_hash: row.try_get("prev_hash").map_err(read)?,
-        hash: row.try_get("hash").map_err(read)?,
-    })
+/// An event as stored (both engines decode it).
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    change_id: String,
+    kind: String,
+    at: String,
+    actor_subject: String,
+    actor_name: String,
+    actor_email: Option<String>,
+    actor_groups: String,
+    client_addr: Option<String>,
+    request_id: Option<String>,
+    reason: Option<String>,
+    objects: String,
+    outcome: Option<String>,
+    payload: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = AuditError;
+    fn try_from(row: EventRow) -> Result<Event> {
+        Ok(Event {
+            seq: row.seq,
+            change_id: row.change_id,
+            kind: EventKind::parse(&row.kind)
+                .ok_or_else(|| AuditError::Read(format!("unknown event kind `{}`", row.kind)))?,
+            at: row.at,
+            actor_subject: row.actor_subject,
+            actor_name: row.actor_name,
+            actor_email: row.actor_email,
+            actor_groups: row.actor_groups,
+            client_addr: row.client_addr,
+            request_id: row.request_id,
+            reason: row.reason,
+            objects: row.objects,
+            outcome: row.outcome,
+            payload: row.payload,
+            prev_hash: row.prev_hash,
+            hash: row.hash,
+        })
+    }
+}
+
+fn read_error(e: sqlx::Error) -> AuditError {
+    AuditError::Read(e.to_string())
+}
+
+fn write_error(e: sqlx::Error) -> AuditError {
+    AuditError::Write(e.to_string())
 }
 
 macro_rules! event_columns {
@@ -149,6 +180,9 @@ const SELECT_EVENTS: &str = concat!(
     " FROM audit_events ORDER BY seq"
 );
 
+/// What PostgreSQL's free-text filter searches: the expression its trigram index is on.
+const TEXT_COLUMNS: &str = "COALESCE(reason, '') || ' ' || actor_name || ' ' || objects";
+
 /// An FTS5 query matching rows that contain every word (each quoted, so operators and
 /// punctuation in the words are plain text).
 fn text_match(words: &[&str]) -> String {
@@ -161,21 +195,25 @@ fn text_match(words: &[&str]) -> String {
 
 /// The SQL conditions (` AND …`, on `audit_changes`) of `filter` and their parameters, in
 /// order. A bound that is not a time is an error naming the field.
-fn filter_clause(filter: &Filter) -> Result<(String, Vec<String>)> {
+fn filter_clause(filter: &Filter, postgres: bool) -> Result<(String, Vec<Bind>)> {
     let mut sql = String::new();
-    let mut binds: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE is the same match.
+    let like_op = if postgres { "ILIKE" } else { "LIKE" };
     if let Some(actor) = &filter.actor {
-        sql.push_str(" AND (actor_subject = ? OR actor_name LIKE ? ESCAPE '\\')");
-        binds.push(actor.clone());
-        binds.push(like(actor));
+        sql.push_str(&format!(
+            " AND (actor_subject = ? OR actor_name {like_op} ? ESCAPE '\\')"
+        ));
+        binds.push(actor.into());
+        binds.push(like(actor).into());
     }
     if let Some(object) = &filter.object {
-        sql.push_str(" AND objects LIKE ? ESCAPE '\\'");
-        binds.push(like(object));
+        sql.push_str(&format!(" AND objects {like_op} ? ESCAPE '\\'"));
+        binds.push(like(object).into());
     }
     if let Some(outcome) = &filter.outcome {
         sql.push_str(" AND outcome = ?");
-        binds.push(outcome.clone());
+        binds.push(outcome.into());
     }
     // Stored times all have the same shape, so text order is time order; bounds are
     // brought to that shape first (`…:00Z` and `…:00.000Z` would not compare right).
@@ -190,13 +228,21 @@ fn filter_clause(filter: &Filter) -> Result<(String, Vec<String>)> {
     };
     if let Some(from) = &filter.from {
         sql.push_str(" AND at >= ?");
-        binds.push(bound("from", from)?);
+        binds.push(bound("from", from)?.into());
     }
     if let Some(to) = &filter.to {
         sql.push_str(" AND at < ?");
-        binds.push(bound("to", to)?);
+        binds.push(bound("to", to)?.into());
     }
-    if let Some(text) = &filter.text {
+    if let Some(text) = &filter.text
+        && postgres
+    {
+        // Every word through the pg_trgm index on the three columns (migrations/postgres).
+        for word in text.split_whitespace() {
+            sql.push_str(&format!(" AND ({TEXT_COLUMNS}) ILIKE ? ESCAPE '\\'"));
+            binds.push(like(word).into());
+        }
+    } else if let Some(text) = &filter.text {
         // Words of three or more characters go through the trigram index (a substring
         // match, like LIKE, without scanning); shorter ones, which a trigram index cannot
         // hold, are checked with LIKE on the rows the index found.
@@ -205,14 +251,14 @@ fn filter_clause(filter: &Filter) -> Result<(String, Vec<String>)> {
             .partition(|w| w.chars().count() >= 3);
         if !indexed.is_empty() {
             sql.push_str(" AND first_seq IN (SELECT rowid FROM audit_changes_text WHERE audit_changes_text MATCH ?)");
-            binds.push(text_match(&indexed));
+            binds.push(text_match(&indexed).into());
         }
         for word in short {
             sql.push_str(
                 " AND (reason LIKE ? ESCAPE '\\' OR actor_name LIKE ? ESCAPE '\\' OR objects LIKE ? ESCAPE '\\')",
             );
             for _ in 0..3 {
-                binds.push(like(word));
+                binds.push(like(word).into());
             }
         }
     }
@@ -221,24 +267,12 @@ fn filter_clause(filter: &Filter) -> Result<(String, Vec<String>)> {
 
 /// The events `sql` selects (with `binds`), streamed row by row: memory stays flat.
 fn event_stream(
-    pool: SqlitePool,
+    db: &Db,
     sql: String,
-    binds: Vec<String>,
+    binds: Vec<Bind>,
 ) -> impl Stream<Item = Result<Event>> + Send + 'static {
-    async_stream::try_stream! {
-        let mut query = sqlx::query(&sql);
-        for value in &binds {
-            query = query.bind(value);
-        }
-        let mut rows = query.fetch(&pool);
-        while let Some(row) = rows
-            .try_next()
-            .await
-            .map_err(|e| AuditError::Read(e.to_string()))?
-        {
-            yield event_from_row(&row)?;
-        }
-    }
+    db.fetch_stream::<EventRow>(sql, binds)
+        .map(|row| row.map_err(read_error).and_then(Event::try_from))
 }
 
 const SELECT_CHANGE_EVENTS: &str = concat!(
@@ -247,10 +281,61 @@ const SELECT_CHANGE_EVENTS: &str = concat!(
     " FROM audit_events WHERE change_id = ? ORDER BY seq"
 );
 
+/// PostgreSQL advisory lock key of the audit chain's appenders ("audit" in ASCII).
+const AUDIT_CHAIN_LOCK: i64 = 0x0061_7564_6974;
+
+/// Inside the open transaction `$tx`: reads the chain's head, chains `$batch` onto it and
+/// writes it with `$write` (straight through, or with a savepoint per event), then commits.
+/// A macro, not a function, because it is the same text for each engine's types.
+macro_rules! chain_batch {
+    ($tx:ident, $batch:expr, $per_event:expr, $write:path) => {{
+        let last: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *$tx)
+                .await
+                .map_err(write_error)?;
+        let (mut last_seq, mut prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
+        let mut outcomes = Vec::with_capacity($batch.len());
+        if $per_event {
+            for waiting in $batch {
+                let event = chained(&waiting.new, waiting.now, last_seq + 1, &prev_hash);
+                let mut savepoint = $tx.begin().await.map_err(write_error)?;
+                match $write(&mut savepoint, std::slice::from_ref(&event)).await {
+                    Ok(()) => {
+                        savepoint.commit().await.map_err(write_error)?;
+                        last_seq = event.seq;
+                        prev_hash = event.hash.clone();
+                        outcomes.push(Ok(event));
+                    }
+                    Err(refused) => {
+                        savepoint.rollback().await.map_err(write_error)?;
+                        outcomes.push(Err(refused));
+                    }
+                }
+            }
+        } else {
+            let events: Vec<Event> = $batch
+                .iter()
+                .map(|waiting| {
+                    let event = chained(&waiting.new, waiting.now, last_seq + 1, &prev_hash);
+                    last_seq = event.seq;
+                    prev_hash = event.hash.clone();
+                    event
+                })
+                .collect();
+            // Refused: dropping the transaction rolls everything back.
+            $write(&mut $tx, &events).await?;
+            outcomes.extend(events.into_iter().map(Ok));
+        }
+        $tx.commit().await.map_err(write_error)?;
+        Ok(outcomes)
+    }};
+}
+
 impl AuditStore {
-    pub fn new(pool: SqlitePool) -> Self {
+    pub fn new(db: Db) -> Self {
         AuditStore {
-            pool,
+            db,
             waiting: Arc::default(),
             commit_lock: Arc::default(),
         }
@@ -331,81 +416,65 @@ impl AuditStore {
     /// its own outcome.
     async fn commit_on(&self, batch: &[Waiting], per_event: bool) -> Result<Vec<Result<Event>>> {
         use sqlx::Connection;
-        let write = |e: sqlx::Error| AuditError::Write(e.to_string());
-        let mut conn = self.pool.acquire().await.map_err(write)?;
-        // The database runs synchronous=NORMAL (fast session writes); an audit event must
-        // be on disk before the change it records is applied, so this commit is FULL.
-        sqlx::query("PRAGMA synchronous = FULL")
-            .execute(&mut *conn)
-            .await
-            .map_err(write)?;
-        let committed = async {
-            // IMMEDIATE: take the write lock before reading the chain's head. A deferred
-            // transaction would fail at once with SQLITE_BUSY (no waiting) if another
-            // connection or process wrote between the read and the insert.
-            let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(write)?;
-            let last: Option<(i64, String)> =
-                sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-                    .fetch_optional(&mut *tx)
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let mut conn = pool.acquire().await.map_err(write_error)?;
+                // The database runs synchronous=NORMAL (fast session writes); an audit event
+                // must be on disk before the change it records is applied: this commit is FULL.
+                sqlx::query("PRAGMA synchronous = FULL")
+                    .execute(&mut *conn)
                     .await
-                    .map_err(write)?;
-            let (mut last_seq, mut prev_hash) = last.unwrap_or((0, GENESIS.to_string()));
-            let mut outcomes = Vec::with_capacity(batch.len());
-            if per_event {
-                for waiting in batch {
-                    let event = chained(&waiting.new, waiting.now, last_seq + 1, &prev_hash);
-                    let mut savepoint = tx.begin().await.map_err(write)?;
-                    match write_events(&mut savepoint, std::slice::from_ref(&event)).await {
-                        Ok(()) => {
-                            savepoint.commit().await.map_err(write)?;
-                            last_seq = event.seq;
-                            prev_hash = event.hash.clone();
-                            outcomes.push(Ok(event));
-                        }
-                        Err(refused) => {
-                            savepoint.rollback().await.map_err(write)?;
-                            outcomes.push(Err(refused));
-                        }
-                    }
+                    .map_err(write_error)?;
+                let committed = async {
+                    // IMMEDIATE: take the write lock before reading the chain's head. A
+                    // deferred transaction would fail at once with SQLITE_BUSY (no waiting)
+                    // if another connection or process wrote between the read and the insert.
+                    let mut tx = conn
+                        .begin_with("BEGIN IMMEDIATE")
+                        .await
+                        .map_err(write_error)?;
+                    chain_batch!(tx, batch, per_event, write_events)
                 }
-            } else {
-                let events: Vec<Event> = batch
-                    .iter()
-                    .map(|waiting| {
-                        let event = chained(&waiting.new, waiting.now, last_seq + 1, &prev_hash);
-                        last_seq = event.seq;
-                        prev_hash = event.hash.clone();
-                        event
-                    })
-                    .collect();
-                // Refused: dropping `tx` rolls everything back.
-                write_events(&mut tx, &events).await?;
-                outcomes.extend(events.into_iter().map(Ok));
+                .await;
+                let _ = sqlx::query("PRAGMA synchronous = NORMAL")
+                    .execute(&mut *conn)
+                    .await;
+                committed
             }
-            tx.commit().await.map_err(write)?;
-            Ok(outcomes)
+            Db::Postgres(pool) => {
+                // Several replicas append to one chain. Each appender takes this
+                // transaction-scoped advisory lock before reading the head, so appends are
+                // serialised across every process and the head it reads is the true one.
+                // Chosen over SERIALIZABLE, which would abort and retry under exactly this
+                // contention, and over a sequence, which numbers events but cannot give
+                // each the hash of the one before without the same ordering. Group commit
+                // makes one hold of the lock cover every append waiting in this replica.
+                // The commit waits for the WAL flush (synchronous_commit, on by default).
+                let mut tx = pool.begin().await.map_err(write_error)?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(AUDIT_CHAIN_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(write_error)?;
+                chain_batch!(tx, batch, per_event, write_events_postgres)
+            }
         }
-        .await;
-        let _ = sqlx::query("PRAGMA synchronous = NORMAL")
-            .execute(&mut *conn)
-            .await;
-        committed
     }
 
     /// Every event, in order, streamed (the stream owns its pool handle, so it can be an
     /// HTTP response body).
     pub fn events(&self) -> impl Stream<Item = Result<Event>> + Send + 'static {
-        event_stream(self.pool.clone(), SELECT_EVENTS.to_string(), Vec::new())
+        event_stream(&self.db, SELECT_EVENTS.to_string(), Vec::new())
     }
 
     /// Every event of one change, in order (the entry's detail view).
     pub async fn change_events(&self, change_id: &str) -> Result<Vec<Event>> {
-        let rows = sqlx::query(SELECT_CHANGE_EVENTS)
-            .bind(change_id)
-            .fetch_all(&self.pool)
+        let rows: Vec<EventRow> = self
+            .db
+            .fetch_all(SELECT_CHANGE_EVENTS, &[change_id.into()])
             .await
-            .map_err(|e| AuditError::Read(e.to_string()))?;
-        rows.iter().map(event_from_row).collect()
+            .map_err(read_error)?;
+        rows.into_iter().map(Event::try_from).collect()
     }
 
     /// Whether a change applied through the console since `since` deleted `object` (so
@@ -416,22 +485,20 @@ impl AuditStore {
         object: &ObjectRef,
         since: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool> {
-        let read = |e: sqlx::Error| AuditError::Read(e.to_string());
-        let rows = sqlx::query(
-            "SELECT change_id, kind, objects, payload FROM audit_events WHERE kind IN ('intent', 'result') AND at >= ? AND objects LIKE ? ESCAPE '\\' ORDER BY seq",
-        )
-        .bind(timestamp(since))
-        .bind(like(&format!("\"name\":\"{}\"", object.name)))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(read)?;
+        let rows: Vec<(String, String, String, String)> = self
+            .db
+            .fetch_all(
+                "SELECT change_id, kind, objects, payload FROM audit_events WHERE kind IN ('intent', 'result') AND at >= ? AND objects LIKE ? ESCAPE '\\' ORDER BY seq",
+                &[
+                    timestamp(since).into(),
+                    like(&format!("\"name\":\"{}\"", object.name)).into(),
+                ],
+            )
+            .await
+            .map_err(read_error)?;
         let wanted = serde_json::to_value(object).unwrap_or_default();
         let mut intended: Vec<String> = Vec::new();
-        for row in &rows {
-            let change_id: String = row.try_get("change_id").map_err(read)?;
-            let kind: String = row.try_get("kind").map_err(read)?;
-            let objects: String = row.try_get("objects").map_err(read)?;
-            let payload: String = row.try_get("payload").map_err(read)?;
+        for (change_id, kind, objects, payload) in rows {
             let objects: Vec<serde_json::Value> =
                 serde_json::from_str(&objects).unwrap_or_default();
             let payload: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
@@ -479,7 +546,7 @@ impl AuditStore {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<ChangeRow>> {
-        let (clause, binds) = filter_clause(filter)?;
+        let (clause, mut binds) = filter_clause(filter, self.db.is_postgres())?;
         let mut sql = format!(
             "SELECT first_seq, change_id, kind, at, actor_subject, actor_name, reason, objects, outcome FROM audit_changes WHERE 1 = 1{clause}"
         );
@@ -495,34 +562,11 @@ impl AuditStore {
         } else {
             " ORDER BY first_seq DESC LIMIT ?"
         });
-        let mut query = sqlx::query(&sql);
-        for value in &binds {
-            query = query.bind(value);
-        }
         if let Some(cursor) = before {
-            query = query.bind(cursor);
+            binds.push(cursor.into());
         }
-        let rows = query
-            .bind(i64::from(limit.clamp(1, 500)))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| AuditError::Read(e.to_string()))?;
-        rows.iter()
-            .map(|row| {
-                let read = |e: sqlx::Error| AuditError::Read(e.to_string());
-                Ok(ChangeRow {
-                    first_seq: row.try_get("first_seq").map_err(read)?,
-                    change_id: row.try_get("change_id").map_err(read)?,
-                    kind: row.try_get("kind").map_err(read)?,
-                    at: row.try_get("at").map_err(read)?,
-                    actor_subject: row.try_get("actor_subject").map_err(read)?,
-                    actor_name: row.try_get("actor_name").map_err(read)?,
-                    reason: row.try_get("reason").map_err(read)?,
-                    objects: row.try_get("objects").map_err(read)?,
-                    outcome: row.try_get("outcome").map_err(read)?,
-                })
-            })
-            .collect()
+        binds.push(i64::from(limit.clamp(1, 500)).into());
+        self.db.fetch_all(&sql, &binds).await.map_err(read_error)
     }
 
     /// Every event as JSON Lines, streamed.
@@ -532,7 +576,7 @@ impl AuditStore {
         &self,
         filter: &Filter,
     ) -> Result<impl Stream<Item = Result<Event>> + Send + 'static> {
-        let (clause, binds) = filter_clause(filter)?;
+        let (clause, binds) = filter_clause(filter, self.db.is_postgres())?;
         let sql = if clause.is_empty() {
             SELECT_EVENTS.to_string()
         } else {
@@ -541,7 +585,7 @@ impl AuditStore {
                 event_columns!()
             )
         };
-        Ok(event_stream(self.pool.clone(), sql, binds))
+        Ok(event_stream(&self.db, sql, binds))
     }
 
     /// JSON Lines of [`Self::matching_events`].
@@ -612,48 +656,61 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
+/// The multi-row INSERT of `$events` for database `$db`, run on `$conn` (the same text for
+/// each engine's types, hence a macro).
+macro_rules! insert_events {
+    ($db:ty, $conn:expr, $events:expr) => {{
+        // 16 parameters a row; SQLite allows 32,766 in one statement, PostgreSQL 65,535.
+        for chunk in $events.chunks(1_000) {
+            let mut insert = sqlx::QueryBuilder::<$db>::new(concat!(
+                "INSERT INTO audit_events (",
+                event_columns!(),
+                ") "
+            ));
+            insert.push_values(chunk, |mut row, event| {
+                row.push_bind(event.seq)
+                    .push_bind(&event.change_id)
+                    .push_bind(event.kind.as_str())
+                    .push_bind(&event.at)
+                    .push_bind(&event.actor_subject)
+                    .push_bind(&event.actor_name)
+                    .push_bind(&event.actor_email)
+                    .push_bind(&event.actor_groups)
+                    .push_bind(&event.client_addr)
+                    .push_bind(&event.request_id)
+                    .push_bind(&event.reason)
+                    .push_bind(&event.objects)
+                    .push_bind(&event.outcome)
+                    .push_bind(&event.payload)
+                    .push_bind(&event.prev_hash)
+                    .push_bind(&event.hash);
+            });
+            insert
+                .build()
+                .execute(&mut *$conn)
+                .await
+                .map_err(|e| match chunk {
+                    [one] if e.to_string().contains("no intent recorded") => AuditError::Write(
+                        format!("no intent recorded for change {}", one.change_id),
+                    ),
+                    _ => AuditError::Write(e.to_string()),
+                })?;
+        }
+        Ok(())
+    }};
+}
+
 /// Writes `events` (hashed already) in one INSERT, on `conn` inside the caller's
 /// transaction; triggers (migrations/) keep each change's row in the list. Shared by
 /// [`AuditStore::append`] and the benchmark's bulk fill, so both produce the same rows.
 /// A result or follow-up whose change has no intent fails the whole statement.
 pub async fn write_events(conn: &mut sqlx::SqliteConnection, events: &[Event]) -> Result<()> {
-    // 16 parameters a row; SQLite allows 32,766 in one statement.
-    for chunk in events.chunks(1_000) {
-        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(concat!(
-            "INSERT INTO audit_events (",
-            event_columns!(),
-            ") "
-        ));
-        insert.push_values(chunk, |mut row, event| {
-            row.push_bind(event.seq)
-                .push_bind(&event.change_id)
-                .push_bind(event.kind.as_str())
-                .push_bind(&event.at)
-                .push_bind(&event.actor_subject)
-                .push_bind(&event.actor_name)
-                .push_bind(&event.actor_email)
-                .push_bind(&event.actor_groups)
-                .push_bind(&event.client_addr)
-                .push_bind(&event.request_id)
-                .push_bind(&event.reason)
-                .push_bind(&event.objects)
-                .push_bind(&event.outcome)
-                .push_bind(&event.payload)
-                .push_bind(&event.prev_hash)
-                .push_bind(&event.hash);
-        });
-        insert
-            .build()
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| match chunk {
-                [one] if e.to_string().contains("no intent recorded") => {
-                    AuditError::Write(format!("no intent recorded for change {}", one.change_id))
-                }
-                _ => AuditError::Write(e.to_string()),
-            })?;
-    }
-    Ok(())
+    insert_events!(sqlx::Sqlite, conn, events)
+}
+
+/// [`write_events`] on PostgreSQL.
+pub async fn write_events_postgres(conn: &mut sqlx::PgConnection, events: &[Event]) -> Result<()> {
+    insert_events!(sqlx::Postgres, conn, events)
 }
 
 /// `new` as the event after `prev_hash`, numbered `seq` and hashed.

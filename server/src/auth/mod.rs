@@ -17,6 +17,7 @@ pub mod refresh;
 pub mod revoked;
 pub mod routes;
 pub mod session;
+pub mod session_store;
 
 use crate::config::{Config, whole_seconds};
 use app::domain::access::RoleMapping;

@@ -4,8 +4,8 @@
 use super::OutsideError;
 use super::decide::{Seen, Stamp};
 use crate::audit::store::timestamp;
+use crate::db::{Bind, Db};
 use serde_json::Value;
-use sqlx::{Row, SqlitePool};
 
 /// What the console last saw of an object.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,79 +41,79 @@ pub struct BaselineKey {
 }
 
 /// The stored baseline of an object, if any.
-pub async fn load_baseline(
-    db: &SqlitePool,
-    key: &BaselineKey,
-) -> Result<Option<Baseline>, OutsideError> {
-    let row = sqlx::query(
-        "SELECT uid, generation, managed_fields, object FROM outside_baseline WHERE resource = ? AND namespace = ? AND name = ?",
-    )
-    .bind(&key.resource)
-    .bind(&key.namespace)
-    .bind(&key.name)
-    .fetch_optional(db)
-    .await?;
-    let Some(row) = row else {
+pub async fn load_baseline(db: &Db, key: &BaselineKey) -> Result<Option<Baseline>, OutsideError> {
+    let row: Option<(String, i64, String, String)> = db
+        .fetch_optional(
+            "SELECT uid, generation, managed_fields, object FROM outside_baseline WHERE resource = ? AND namespace = ? AND name = ?",
+            &key_binds(key),
+        )
+        .await?;
+    let Some((uid, generation, stamps, object)) = row else {
         return Ok(None);
     };
-    let object: String = row.try_get("object")?;
-    let stamps: String = row.try_get("managed_fields")?;
     Ok(Some(Baseline {
-        seen: Seen {
-            uid: row.try_get("uid")?,
-            generation: row.try_get("generation")?,
-        },
+        seen: Seen { uid, generation },
         stamps: serde_json::from_str(&stamps)?,
         object: serde_json::from_str(&object)?,
     }))
 }
 
+fn key_binds(key: &BaselineKey) -> [Bind; 3] {
+    [
+        (&key.resource).into(),
+        (&key.namespace).into(),
+        (&key.name).into(),
+    ]
+}
+
 pub async fn save_baseline(
-    db: &SqlitePool,
+    db: &Db,
     key: &BaselineKey,
     baseline: &Baseline,
 ) -> Result<(), OutsideError> {
-    sqlx::query(
+    let [resource, namespace, name] = key_binds(key);
+    db.execute(
         "INSERT INTO outside_baseline (resource, namespace, name, uid, generation, managed_fields, object, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (resource, namespace, name) DO UPDATE SET uid = excluded.uid, generation = excluded.generation, managed_fields = excluded.managed_fields, object = excluded.object, seen_at = excluded.seen_at",
+        &[
+            resource,
+            namespace,
+            name,
+            (&baseline.seen.uid).into(),
+            baseline.seen.generation.into(),
+            serde_json::to_string(&baseline.stamps)?.into(),
+            baseline.object.to_string().into(),
+            timestamp(chrono::Utc::now()).into(),
+        ],
     )
-    .bind(&key.resource)
-    .bind(&key.namespace)
-    .bind(&key.name)
-    .bind(&baseline.seen.uid)
-    .bind(baseline.seen.generation)
-    .bind(serde_json::to_string(&baseline.stamps)?)
-    .bind(baseline.object.to_string())
-    .bind(timestamp(chrono::Utc::now()))
-    .execute(db)
     .await?;
     Ok(())
 }
 
 /// Forgets an object's baseline (it was deleted).
-pub async fn remove_baseline(db: &SqlitePool, key: &BaselineKey) -> Result<(), OutsideError> {
-    sqlx::query("DELETE FROM outside_baseline WHERE resource = ? AND namespace = ? AND name = ?")
-        .bind(&key.resource)
-        .bind(&key.namespace)
-        .bind(&key.name)
-        .execute(db)
-        .await?;
+pub async fn remove_baseline(db: &Db, key: &BaselineKey) -> Result<(), OutsideError> {
+    db.execute(
+        "DELETE FROM outside_baseline WHERE resource = ? AND namespace = ? AND name = ?",
+        &key_binds(key),
+    )
+    .await?;
     Ok(())
 }
 
 /// The keys of every stored baseline of `resource` (as `oc` names it).
-pub async fn keys_of(db: &SqlitePool, resource: &str) -> Result<Vec<BaselineKey>, OutsideError> {
-    let rows = sqlx::query("SELECT namespace, name FROM outside_baseline WHERE resource = ?")
-        .bind(resource)
-        .fetch_all(db)
+pub async fn keys_of(db: &Db, resource: &str) -> Result<Vec<BaselineKey>, OutsideError> {
+    let rows: Vec<(String, String)> = db
+        .fetch_all(
+            "SELECT namespace, name FROM outside_baseline WHERE resource = ?",
+            &[resource.into()],
+        )
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(BaselineKey {
-                resource: resource.to_string(),
-                namespace: row.try_get("namespace")?,
-                name: row.try_get("name")?,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|(namespace, name)| BaselineKey {
+            resource: resource.to_string(),
+            namespace,
+            name,
         })
-        .collect()
+        .collect())
 }

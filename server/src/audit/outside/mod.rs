@@ -38,7 +38,6 @@ use app::domain::access::REGISTRY_ROLES;
 use app::domain::diff::{field_diff, strip_noise};
 use kube::api::{Api, DynamicObject};
 use serde_json::{Value, json};
-use sqlx::SqlitePool;
 use tracing::instrument;
 
 /// Namespace of the ConfigMap the image config names for trusted registry CAs (guide 2.5).
@@ -179,7 +178,7 @@ pub enum OutsideError {
 /// console.
 #[derive(Clone)]
 pub struct OutsideRecorder {
-    pub db: SqlitePool,
+    pub db: crate::db::Db,
     pub audit: AuditStore,
     pub fingerprints: FingerprintKey,
 }
