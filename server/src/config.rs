@@ -912,14 +912,18 @@ fn parse_text(setting: &Setting, text: &str, source: &Source) -> Result<Value> {
             }
         }
         Kind::DatabaseUrl => {
-            if text.starts_with("sqlite:") {
+            if ["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|scheme| text.starts_with(scheme))
+            {
                 string(text)
             } else {
                 Err(invalid(
                     setting,
                     source,
                     &format!(
-                        "`{text}` is not supported; use a sqlite:// URL, e.g. sqlite://data/registry-console.db"
+                        "`{}` is not supported; use a sqlite:// URL (one console, e.g. sqlite://data/registry-console.db) or a postgres:// URL (several replicas, e.g. postgres://console@db:5432/console)",
+                        crate::db::redacted_url(text)
                     ),
                 ))
             }
@@ -1003,6 +1007,13 @@ pub fn render(loaded: &Loaded) -> String {
         }
         match lookup(&loaded.config, setting.key) {
             Some(value) => {
+                // A database URL may carry a password: never printed.
+                let value = match (setting.kind, value) {
+                    (Kind::DatabaseUrl, toml::Value::String(url)) => {
+                        toml::Value::String(crate::db::redacted_url(&url))
+                    }
+                    (_, value) => value,
+                };
                 let source = loaded
                     .sources
                     .get(setting.key)
@@ -1050,6 +1061,30 @@ mod tests {
 
     fn load_ok(a: &[&str], e: &[(&str, &str)]) -> Loaded {
         load(args(a), env(e)).expect("loads").1
+    }
+
+    #[test]
+    fn postgres_urls_are_accepted_and_their_passwords_never_printed() {
+        let loaded = load_ok(
+            &[
+                "--database-url",
+                "postgres://console:hunter2-canary@db:5432/console",
+            ],
+            &[],
+        );
+        assert_eq!(
+            loaded.config.database_url,
+            "postgres://console:hunter2-canary@db:5432/console"
+        );
+        let shown = render(&loaded);
+        assert!(!shown.contains("hunter2-canary"), "{shown}");
+        assert!(
+            shown.contains("postgres://console:***@db:5432/console"),
+            "{shown}"
+        );
+        let refused = load_err(&["--database-url", "mysql://u:hunter2-canary@db/c"], &[]);
+        assert!(refused.contains("postgres://"), "{refused}");
+        assert!(!refused.contains("hunter2-canary"), "{refused}");
     }
 
     fn load_err(a: &[&str], e: &[(&str, &str)]) -> String {
