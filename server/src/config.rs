@@ -40,7 +40,7 @@ pub enum Kind {
     SocketAddr,
     /// An absolute `http://` or `https://` URL.
     HttpUrl,
-    /// A `sqlite:` URL (PostgreSQL comes with the HA work).
+    /// A `sqlite:` or `postgres://` URL.
     DatabaseUrl,
     /// Comma-separated in the environment and on the command line; an array in TOML.
     List,
@@ -340,6 +340,22 @@ pub const SETTINGS: &[Setting] = &[
         Some("true"),
         "Watch the registry's objects and record changes made outside the console"
     ),
+    setting!(
+        "tls.cert_file",
+        "REGISTRY_CONSOLE_TLS_CERT_FILE",
+        "tls-cert-file",
+        Path,
+        None,
+        "PEM certificate chain to serve HTTPS with (with tls.key_file; e.g. the service CA's serving certificate behind a reencrypt Route)"
+    ),
+    setting!(
+        "tls.key_file",
+        "REGISTRY_CONSOLE_TLS_KEY_FILE",
+        "tls-key-file",
+        Path,
+        None,
+        "PEM private key of tls.cert_file"
+    ),
 ];
 
 /// The effective configuration.
@@ -356,6 +372,17 @@ pub struct Config {
     pub oidc: OidcSettings,
     pub session: SessionSettings,
     pub audit: AuditSettings,
+    /// Absent unless one of its files is set.
+    #[serde(default)]
+    pub tls: TlsSettings,
+}
+
+/// HTTPS on the listener itself: both files, or neither (plain HTTP).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSettings {
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -723,6 +750,11 @@ fn finish(figment: Figment) -> Result<Loaded> {
             source("audit.max_reason_length"),
             source("audit.min_reason_length"),
         )));
+    }
+    if config.tls.cert_file.is_some() != config.tls.key_file.is_some() {
+        return Err(Error::Config(
+            "tls.cert_file and tls.key_file go together: set both to serve HTTPS, or neither for plain HTTP".into(),
+        ));
     }
     Ok(Loaded { config, sources })
 }

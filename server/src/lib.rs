@@ -85,6 +85,24 @@ impl FromRef<AppState> for HeaderPolicy {
 /// Starts everything from a loaded configuration and serves until SIGINT/SIGTERM.
 pub async fn serve(config: Config) -> error::Result<()> {
     let shutdown = shutdown_signal();
+    // Read before anything else starts, so a bad certificate stops the console at once.
+    let tls = match (&config.tls.cert_file, &config.tls.key_file) {
+        (Some(cert), Some(key)) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            Some(
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                    .await
+                    .map_err(|e| {
+                        error::Error::Config(format!(
+                            "tls.cert_file {} / tls.key_file {}: {e}",
+                            cert.display(),
+                            key.display()
+                        ))
+                    })?,
+            )
+        }
+        _ => None,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen_addr)
         .await
         .map_err(|source| error::Error::Listen {
@@ -114,14 +132,32 @@ pub async fn serve(config: Config) -> error::Result<()> {
     tracing::info!(
         listen = %state.config.listen_addr,
         public_url = %state.config.public_url,
+        https = tls.is_some(),
         "Registry Console is serving"
     );
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    match tls {
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            tokio::spawn({
+                let handle = handle.clone();
+                async move {
+                    shutdown.await;
+                    // Stop accepting; requests in flight get 10 s (live streams never end).
+                    handle.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                }
+            });
+            axum_server::from_tcp_rustls(listener.into_std()?, tls)?
+                .handle(handle)
+                .serve(app)
+                .await?;
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await?
+        }
+    }
     cleanup.abort();
     tracing::info!("stopped");
     Ok(())

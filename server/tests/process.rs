@@ -370,3 +370,56 @@ async fn the_binary_alone_serves_the_whole_console() {
     signal(&child, "TERM");
     assert!(wait_exit(&mut child).success());
 }
+
+/// With tls.cert_file and tls.key_file the console serves HTTPS itself (a reencrypt
+/// Route's backend), and still stops cleanly on SIGTERM; one file without the other is a
+/// configuration error.
+#[tokio::test]
+async fn serves_https_with_its_own_certificate() {
+    let dir = tempfile::tempdir().expect("dir");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("cert");
+    let cert_file = dir.path().join("tls.crt");
+    let key_file = dir.path().join("tls.key");
+    std::fs::write(&cert_file, cert.pem()).expect("write");
+    std::fs::write(&key_file, key.serialize_pem()).expect("write");
+
+    let alone = console(dir.path(), free_port())
+        .args(["--tls-cert-file", &cert_file.display().to_string()])
+        .output()
+        .expect("run");
+    assert!(!alone.status.success());
+    assert!(
+        String::from_utf8_lossy(&alone.stderr)
+            .contains("tls.cert_file and tls.key_file go together"),
+        "{}",
+        String::from_utf8_lossy(&alone.stderr)
+    );
+
+    let port = free_port();
+    let mut child = console(dir.path(), port)
+        .args(["--tls-cert-file", &cert_file.display().to_string()])
+        .args(["--tls-key-file", &key_file.display().to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    wait_until_serving(port, &mut child);
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.pem().as_bytes()).expect("ca"))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let response = client
+        .get(format!("https://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .expect("https");
+    assert_eq!(response.status(), 200);
+    signal(&child, "TERM");
+    assert!(wait_exit(&mut child).success());
+}
