@@ -269,7 +269,40 @@ pub async fn install_objects(client: &Client) -> Result<()> {
         binding,
     )
     .await?;
+    let (role, binding) = outside_lease();
+    apply(
+        client,
+        &rbac("Role", "roles"),
+        Some(CONSOLE_NAMESPACE),
+        role,
+    )
+    .await?;
+    apply(
+        client,
+        &rbac("RoleBinding", "rolebindings"),
+        Some(CONSOLE_NAMESPACE),
+        binding,
+    )
+    .await?;
     Ok(())
+}
+
+/// The console's own identity holds the Lease that lets one replica record outside
+/// changes (server/src/audit/outside/lease.rs), in its own namespace only.
+fn outside_lease() -> (Value, Value) {
+    (
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": { "name": "registry-console-outside-lease", "namespace": CONSOLE_NAMESPACE },
+            "rules": [rule(&["coordination.k8s.io"], &["leases"], &["get", "create", "update", "patch"])]
+        }),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": { "name": "registry-console-outside-lease", "namespace": CONSOLE_NAMESPACE },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "registry-console-outside-lease" },
+            "subjects": [{ "kind": "ServiceAccount", "name": CONSOLE_SERVICE_ACCOUNT, "namespace": CONSOLE_NAMESPACE }]
+        }),
+    )
 }
 
 /// The platform of a bare-metal install (`infrastructures.config.openshift.io/cluster`, read

@@ -341,6 +341,14 @@ pub const SETTINGS: &[Setting] = &[
         "Watch the registry's objects and record changes made outside the console"
     ),
     setting!(
+        "audit.lease_namespace",
+        "REGISTRY_CONSOLE_AUDIT_LEASE_NAMESPACE",
+        "audit-lease-namespace",
+        Text,
+        Some("registry-console"),
+        "Namespace of the Lease that lets exactly one console (of several replicas) record outside changes"
+    ),
+    setting!(
         "tls.cert_file",
         "REGISTRY_CONSOLE_TLS_CERT_FILE",
         "tls-cert-file",
@@ -394,6 +402,7 @@ pub struct AuditSettings {
     #[serde(with = "setting_duration")]
     pub follow_up_timeout: Duration,
     pub record_outside_changes: bool,
+    pub lease_namespace: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

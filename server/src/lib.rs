@@ -185,16 +185,18 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
     if config.audit.record_outside_changes
         && let Some(k) = &kube
     {
-        // Detached: the watchers live as long as the runtime; they only read the cluster.
-        audit::outside::spawn(
+        // Detached: lives as long as the runtime. Of several replicas, only the holder of
+        // the Lease records (its watchers only read the cluster).
+        tokio::spawn(audit::outside::lease::record_while_holding(
             k.client.clone(),
+            audit::outside::lease::LeaseOptions::for_this_process(&config.audit.lease_namespace),
             audit::outside::OutsideRecorder {
                 db: db.clone(),
                 audit: pipeline.audit.clone(),
                 fingerprints: pipeline.fingerprints.clone(),
             },
             audit::outside::WATCHED,
-        );
+        ));
     }
     let caches = kube.as_ref().map(|k| {
         crate::kube::cache::Caches::spawn(k.client.clone(), &crate::kube::cache::OVERVIEW_KINDS)

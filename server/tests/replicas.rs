@@ -185,3 +185,135 @@ async fn a_database_outage_refuses_changes_and_recovers() {
         .expect("append after the outage");
     assert_eq!(store.verify().await.expect("read"), Ok(2));
 }
+
+/// Two console processes on one database: exactly one holds the Lease and records a change
+/// made outside the console; the holder killed (SIGKILL, no release), the other takes the
+/// Lease within its 15 s and records the next change; each change is recorded once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_replica_records_outside_changes_and_another_takes_over() {
+    use kube::api::{Api, Patch, PatchParams, PostParams};
+    let sandbox = registry_console_sandbox::harness::shared();
+    let admin = support::admin_kube().await;
+    // A namespace of its own, so no other console of this test process holds its Lease.
+    let namespace = "registry-console-takeover";
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(admin.clone());
+    let _ = namespaces
+        .create(
+            &PostParams::default(),
+            &serde_json::from_value(serde_json::json!({ "metadata": { "name": namespace } }))
+                .expect("namespace"),
+        )
+        .await;
+    let url = registry_console_sandbox::harness::postgres_database("takeover");
+    let dir = tempfile::tempdir().expect("dir");
+    let start = |name: &str| {
+        let data = dir.path().join(name);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_registry-console"))
+            .env_clear()
+            .args(["--listen-addr", &format!("127.0.0.1:{port}")])
+            .args(["--data-dir", &data.display().to_string()])
+            .args(["--database-url", &url])
+            .args(["--kubeconfig", &sandbox.kubeconfig.display().to_string()])
+            .args(["--audit-lease-namespace", namespace])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("console");
+        KillOnDrop(child)
+    };
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(admin.clone(), namespace);
+    let holder = async || {
+        leases
+            .get_opt(registry_console::audit::outside::lease::LEASE_NAME)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|lease| lease.spec?.holder_identity)
+    };
+    let mut first = start("first");
+    let first_holds = support::eventually("the first console holds the Lease", async || {
+        holder()
+            .await
+            .filter(|h| h.ends_with(&format!("-{}", first.0.id())))
+    })
+    .await;
+    let second = start("second");
+    let store = AuditStore::new(registry_console::db::open(&url).await.expect("open"));
+    let recorded = async || {
+        store
+            .list(
+                &registry_console::audit::store::Filter {
+                    actor: Some("takeover-test".into()),
+                    ..Default::default()
+                },
+                None,
+                50,
+            )
+            .await
+            .expect("list")
+            .len()
+    };
+    // Give the holder's watchers their first listing (the baseline) before the change.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let patch = async |level: &str| {
+        support::configs(admin.clone())
+            .patch(
+                "cluster",
+                &PatchParams {
+                    field_manager: Some("takeover-test".into()),
+                    ..Default::default()
+                },
+                &Patch::Merge(serde_json::json!({ "spec": { "logLevel": level } })),
+            )
+            .await
+            .expect("patch");
+    };
+    patch("Debug").await;
+    support::eventually("the holder records the change", async || {
+        (recorded().await == 1).then_some(())
+    })
+    .await;
+
+    // Killed: it never releases the Lease, which must expire first.
+    let _ = first.0.kill();
+    let _ = first.0.wait();
+    let takeover = std::time::Instant::now();
+    let second_holds = support::eventually("the second console takes the Lease", async || {
+        holder()
+            .await
+            .filter(|h| h.ends_with(&format!("-{}", second.0.id())))
+    })
+    .await;
+    assert_ne!(first_holds, second_holds);
+    assert!(
+        takeover.elapsed() < std::time::Duration::from_secs(30),
+        "took over in {:?}",
+        takeover.elapsed()
+    );
+    patch("Trace").await;
+    support::eventually("the new holder records the next change", async || {
+        (recorded().await == 2).then_some(())
+    })
+    .await;
+    // Nothing recorded twice: the new holder started from the shared baselines.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(recorded().await, 2);
+    assert!(store.verify().await.expect("read").is_ok());
+    patch("Normal").await;
+}
+
+/// A console process killed (SIGKILL) when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

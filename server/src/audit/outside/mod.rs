@@ -26,6 +26,7 @@ mod watch;
 pub use baseline::{Baseline, BaselineKey, load_baseline};
 pub use decide::{Decision, Seen, Stamp, Writer, decide, last_writer, outside_writer, stamps};
 pub use watch::spawn;
+pub mod lease;
 
 use super::chain::EventKind;
 use super::redact::{FingerprintKey, redact};
