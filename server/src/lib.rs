@@ -169,6 +169,7 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
     let db = db::open(&config.database_url).await?;
     let kube = crate::kube::connect(&config.kube, &metrics).await?;
     let auth = Auth::from_config(&config).map_err(error::Error::Config)?;
+    auth.revoked.share_through(&db);
     // Its table comes from migrations/ (applied by db::open), not from the store.
     let sessions =
         auth::session_store::ConsoleSessionStore::new(&db).map_err(error::Error::Config)?;

@@ -317,3 +317,18 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// A session id revoked through one replica (sign-out, or sign-in replacing it) is revoked
+/// in the others too, so a request still running in one cannot write it back for good.
+#[tokio::test(flavor = "multi_thread")]
+async fn revocation_is_shared_by_replicas() {
+    use registry_console::auth::revoked::RevokedSessions;
+    let url = registry_console_sandbox::harness::postgres_database("revoked");
+    let (here, there) = (RevokedSessions::new(1800), RevokedSessions::new(1800));
+    here.share_through(&registry_console::db::open(&url).await.expect("open"));
+    there.share_through(&registry_console::db::open(&url).await.expect("open"));
+    assert!(!there.is_revoked("session-a").await);
+    here.revoke("session-a").await;
+    assert!(there.is_revoked("session-a").await);
+    assert!(!there.is_revoked("session-b").await);
+}

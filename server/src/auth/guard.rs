@@ -115,7 +115,7 @@ pub async fn authenticate(
     };
     if signed_in.is_some()
         && let Some(id) = session.id()
-        && auth.revoked.is_revoked(&id.to_string())
+        && auth.revoked.is_revoked(&id.to_string()).await
     {
         // Signed out (or replaced at sign-in) while a request was running; it wrote the
         // session back when it ended. End it again.

@@ -161,7 +161,7 @@ pub async fn callback(
     // A new session id at the privilege change (no session fixation). The old id is
     // revoked, so a request still in flight cannot bring it back.
     if let Some(id) = session.id() {
-        auth.revoked.revoke(&id.to_string());
+        auth.revoked.revoke(&id.to_string()).await;
     }
     if let Err(e) = session.cycle_id().await {
         return session_failed(e);
@@ -199,7 +199,7 @@ pub async fn callback(
 pub async fn logout(State(auth): State<Auth>, session: Session) -> Response {
     let signed_in = session.get::<SignedIn>(SIGNED_IN_KEY).await.ok().flatten();
     if let Some(id) = session.id() {
-        auth.revoked.revoke(&id.to_string());
+        auth.revoked.revoke(&id.to_string()).await;
     }
     if let Err(e) = session.flush().await {
         return session_failed(e);
