@@ -4,15 +4,18 @@
 //! chain verification time. Figures are also given as ratios against a baseline measured
 //! in the same process, because this machine's absolute speed varies.
 //!
-//! `cargo bench -p registry-console --bench audit` (AUDIT_BENCH_EVENTS to change the size).
+//! `cargo bench -p registry-console --bench audit` (AUDIT_BENCH_EVENTS to change the size;
+//! AUDIT_BENCH_ENGINES=sqlite or =postgres for one engine). Each engine runs the same
+//! steps; PostgreSQL is a real server of Debian's started for the run, fsync on.
 //! `cargo test --all-targets` runs it too (without `--bench`): then as a quick smoke run of
 //! 3,000 events, so the benchmark cannot rot unnoticed.
 
 use futures::StreamExt;
 use registry_console::audit::chain::{Event, EventKind, event_hash};
 use registry_console::audit::store::{
-    Actor, AuditStore, Filter, NewEvent, ObjectRef, timestamp, write_events,
+    Actor, AuditStore, Filter, NewEvent, ObjectRef, timestamp, write_events, write_events_postgres,
 };
+use registry_console::db::Db;
 use std::time::{Duration, Instant};
 
 fn rss_kib() -> u64 {
@@ -81,13 +84,12 @@ fn new_event(i: u64, kind: EventKind) -> NewEvent {
 
 /// Writes `count` chained events in large transactions, with the store's own hashing, so the
 /// table looks exactly as if they had been appended one by one (much faster to build).
-async fn bulk_fill(pool: &sqlx::SqlitePool, start: u64, count: u64, mut prev: String) -> String {
+async fn bulk_fill(db: &Db, start: u64, count: u64, mut prev: String) -> String {
     let base = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
         .expect("time")
         .with_timezone(&chrono::Utc);
     let mut i = start;
     while i < start + count {
-        let mut tx = pool.begin().await.expect("tx");
         let mut events = Vec::with_capacity(20_000);
         for _ in 0..20_000 {
             if i >= start + count {
@@ -122,10 +124,71 @@ async fn bulk_fill(pool: &sqlx::SqlitePool, start: u64, count: u64, mut prev: St
             events.push(e);
             i += 1;
         }
-        write_events(&mut tx, &events).await.expect("insert");
-        tx.commit().await.expect("commit");
+        match db {
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin().await.expect("tx");
+                write_events(&mut tx, &events).await.expect("insert");
+                tx.commit().await.expect("commit");
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await.expect("tx");
+                write_events_postgres(&mut tx, &events)
+                    .await
+                    .expect("insert");
+                tx.commit().await.expect("commit");
+            }
+        }
     }
     prev
+}
+
+/// A durable single-row INSERT per transaction, `count` times: the baseline of appends
+/// (the same durability, no chain, no list row): SQLite with synchronous=FULL,
+/// PostgreSQL with synchronous_commit on (its default).
+async fn baseline_inserts_per_second(db: &Db, count: u64) -> f64 {
+    let payload = |i| new_event(i, EventKind::Intent).payload.to_string();
+    let started;
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query("CREATE TABLE baseline (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
+                .execute(pool)
+                .await
+                .expect("baseline table");
+            let mut conn = pool.acquire().await.expect("conn");
+            sqlx::query("PRAGMA synchronous = FULL")
+                .execute(&mut *conn)
+                .await
+                .expect("pragma");
+            started = Instant::now();
+            for i in 0..count {
+                sqlx::query("INSERT INTO baseline (payload) VALUES (?)")
+                    .bind(payload(i))
+                    .execute(&mut *conn)
+                    .await
+                    .expect("insert");
+            }
+            sqlx::query("PRAGMA synchronous = NORMAL")
+                .execute(&mut *conn)
+                .await
+                .expect("pragma");
+        }
+        Db::Postgres(pool) => {
+            sqlx::query("CREATE TABLE baseline (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)")
+                .execute(pool)
+                .await
+                .expect("baseline table");
+            let mut conn = pool.acquire().await.expect("conn");
+            started = Instant::now();
+            for i in 0..count {
+                sqlx::query("INSERT INTO baseline (payload) VALUES ($1)")
+                    .bind(payload(i))
+                    .execute(&mut *conn)
+                    .await
+                    .expect("insert");
+            }
+        }
+    }
+    count as f64 / started.elapsed().as_secs_f64()
 }
 
 #[tokio::main]
@@ -135,44 +198,38 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if benchmarking { 1_000_000 } else { 3_000 });
+    let engines = std::env::var("AUDIT_BENCH_ENGINES").unwrap_or("sqlite,postgres".into());
     let dir = tempfile::tempdir().expect("dir");
-    let url = format!("sqlite://{}", dir.path().join("audit.db").display());
-    let db = registry_console::db::open(&url).await.expect("open");
-    let store = AuditStore::new(db.clone());
-    let registry_console::db::Db::Sqlite(pool) = db else {
-        unreachable!("a sqlite:// URL opens SQLite")
-    };
-    println!(
-        "audit benchmark: {total} events in {}",
-        dir.path().display()
-    );
-
-    // Baseline for appends: a plain single-row INSERT per transaction with the same
-    // durability (synchronous=FULL), no chain and no list row.
-    sqlx::query("CREATE TABLE baseline (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")
-        .execute(&pool)
-        .await
-        .expect("baseline table");
-    let appends = total.min(2_000);
-    let mut conn = pool.acquire().await.expect("conn");
-    sqlx::query("PRAGMA synchronous = FULL")
-        .execute(&mut *conn)
-        .await
-        .expect("pragma");
-    let started = Instant::now();
-    for i in 0..appends {
-        sqlx::query("INSERT INTO baseline (payload) VALUES (?)")
-            .bind(new_event(i, EventKind::Intent).payload.to_string())
-            .execute(&mut *conn)
-            .await
-            .expect("insert");
+    // PostgreSQL: a real server of its own (Debian's), on this machine, fsync on.
+    let postgres = engines.contains("postgres").then(|| {
+        registry_console_sandbox::postgres::Postgres::start(&dir.path().join("pg"))
+            .expect("postgres")
+    });
+    for engine in engines.split(',') {
+        let urls = match engine {
+            "sqlite" => [
+                format!("sqlite://{}", dir.path().join("audit.db").display()),
+                format!("sqlite://{}", dir.path().join("concurrent.db").display()),
+            ],
+            "postgres" => {
+                let server = postgres.as_ref().expect("postgres");
+                [
+                    server.create_database("audit").expect("database"),
+                    server.create_database("concurrent").expect("database"),
+                ]
+            }
+            other => panic!("AUDIT_BENCH_ENGINES: unknown engine `{other}` (sqlite, postgres)"),
+        };
+        println!("\n== {engine}: {total} events");
+        run(total, benchmarking, &urls).await;
     }
-    let baseline_rate = appends as f64 / started.elapsed().as_secs_f64();
-    sqlx::query("PRAGMA synchronous = NORMAL")
-        .execute(&mut *conn)
-        .await
-        .expect("pragma");
-    drop(conn);
+}
+
+async fn run(total: u64, benchmarking: bool, [url, concurrent_url]: &[String; 2]) {
+    let db = registry_console::db::open(url).await.expect("open");
+    let store = AuditStore::new(db.clone());
+    let appends = total.min(2_000);
+    let baseline_rate = baseline_inserts_per_second(&db, appends).await;
 
     // The real append path: intent, result and follow-up of each change, one at a time.
     let started = Instant::now();
@@ -194,12 +251,9 @@ async fn main() {
     // numbering: 64 tasks, each appending the intent and then the result of its changes,
     // as 64 admins applying changes at once would.
     let concurrent_store = AuditStore::new(
-        registry_console::db::open(&format!(
-            "sqlite://{}",
-            dir.path().join("concurrent.db").display()
-        ))
-        .await
-        .expect("open"),
+        registry_console::db::open(concurrent_url)
+            .await
+            .expect("open"),
     );
     const WRITERS: u64 = 64;
     let per_writer = if benchmarking { 320 } else { 10 };
@@ -237,21 +291,27 @@ async fn main() {
     );
 
     // Fill to the total with the same chain.
-    let last: (String,) = sqlx::query_as("SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-        .fetch_one(&pool)
+    let last: Option<(String,)> = db
+        .fetch_optional(
+            "SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+            &[],
+        )
         .await
         .expect("last");
     let started = Instant::now();
-    bulk_fill(&pool, appends, total.saturating_sub(appends), last.0).await;
+    bulk_fill(
+        &db,
+        appends,
+        total.saturating_sub(appends),
+        last.expect("appended").0,
+    )
+    .await;
     println!(
         "filled {} more events in {:.1} s (bulk, same hashing)",
         total.saturating_sub(appends),
         started.elapsed().as_secs_f64()
     );
-    sqlx::query("ANALYZE")
-        .execute(&pool)
-        .await
-        .expect("analyze");
+    db.execute("ANALYZE", &[]).await.expect("analyze");
 
     // Page queries (50 rows), each filter 40 times at random depths.
     let mut deep_cursor = None;
