@@ -77,24 +77,12 @@ async fn sessions_work_across_replicas_and_sign_out_ends_them_everywhere() {
                 let change = format!("w{writer}-{n}");
                 for (kind, outcome) in [
                     (EventKind::Intent, None),
-                    (EventKind::Result, Some("applied")),
+                    (EventKind::Result, Some("applied".to_string())),
                 ] {
                     store
                         .append(NewEvent {
-                            change_id: change.clone(),
-                            kind,
-                            actor: Actor {
-                                subject: format!("admin-{writer}"),
-                                name: "admin".into(),
-                                email: None,
-                                groups: vec![],
-                            },
-                            client_addr: None,
-                            request_id: None,
-                            reason: Some("replicas".into()),
-                            objects: vec![],
-                            outcome: outcome.map(str::to_string),
-                            payload: serde_json::json!({}),
+                            outcome,
+                            ..event(&change, kind)
                         })
                         .await
                         .expect("append");
