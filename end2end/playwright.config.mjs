@@ -56,7 +56,8 @@ export default defineConfig({
       stderr: 'pipe',
     },
     {
-      command: consoleCommand(idlePort, idleDataDir, '--session-idle-timeout 3s'),
+      // Not recording outside changes: the Lease stays with the main console.
+      command: consoleCommand(idlePort, idleDataDir, '--session-idle-timeout 3s --audit-record-outside-changes=false'),
       url: `http://127.0.0.1:${idlePort}/healthz`,
       timeout: 60_000,
       reuseExistingServer: false,
