@@ -896,11 +896,13 @@ async fn three_consoles_on_postgres_racing_give_one_apply_and_one_chain() {
         )));
     }
     let base = current(&admin).await;
+    // Every admin's value differs from the current one (no "no change").
+    let first = base["spec"]["logging"].as_u64().unwrap_or(0) + 1;
     let tasks: Vec<_> = (0..60)
         .map(|i| {
             let (p, admin, base) = (consoles[i % 3].clone(), admin.clone(), base.clone());
             tokio::spawn(async move {
-                let change = step(&base, |c| c["spec"]["logging"] = json!(i));
+                let change = step(&base, |c| c["spec"]["logging"] = json!(first + i as u64));
                 p.apply(
                     admin,
                     &requester(&format!("admin-{i}")),
