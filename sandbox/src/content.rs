@@ -307,7 +307,7 @@ fn outside_lease() -> (Value, Value) {
 
 /// The platform of a bare-metal install (`infrastructures.config.openshift.io/cluster`, read
 /// by the storage wizard) and the cluster's ingress domain (`ingresses.config.openshift.io/
-/// cluster`). Their CRDs are the read-only ones of `shared/crds/read-only`.
+/// cluster`). Their CRDs are the read-only ones of the repository's `crds/read-only`.
 pub async fn install_platform(client: &Client, ingress_domain: &str) -> Result<()> {
     let infrastructure = resource(
         "config.openshift.io",

@@ -1,4 +1,5 @@
-//! Installs the real CRDs of `shared/crds` on a Kubernetes 1.20 API server.
+//! Installs the real CRDs (the repository's `crds/`, copies of `shared/crds`) on a
+//! Kubernetes 1.20 API server.
 //!
 //! 1.20 rejects three constructs that newer openshift/api schemas use; they are removed
 //! here (the console enforces the corresponding rules itself):
@@ -91,10 +92,10 @@ mod tests {
     fn the_shipped_configs_crd_parses_and_loses_only_what_1_20_rejects() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/crds/00_configs.crd.yaml"
+            "/../crds/00_configs.crd.yaml"
         );
         let Ok(text) = std::fs::read_to_string(path) else {
-            panic!("{path} is missing: the sandbox needs shared/crds beside the checkout");
+            panic!("{path} is missing");
         };
         let mut crd = parse(&text).expect("parses");
         let mut stripped = Stripped::default();

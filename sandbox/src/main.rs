@@ -1,12 +1,13 @@
 //! `registry-console-sandbox up`: starts the sandbox and keeps it running until Ctrl-C or
-//! SIGTERM, printing what a developer needs to use it. With `--postgres`, also a PostgreSQL
+//! SIGTERM, printing what a developer needs to use it. `--root` names the checkout whose
+//! scripts and CRDs it uses (default: the one it was built from). With `--postgres`, also a PostgreSQL
 //! server for the console's database (its URL goes into sandbox.env as `DATABASE_URL`).
 
 use registry_console_sandbox::sandbox::{Options, Sandbox};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: registry-console-sandbox up [--dir DIR] [--console-url URL]… [--oidc-port PORT] [--postgres]";
+const USAGE: &str = "usage: registry-console-sandbox up [--dir DIR] [--root CHECKOUT] [--console-url URL]… [--oidc-port PORT] [--postgres]";
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
     let mut console_urls = Vec::new();
     let mut oidc_port = None;
     let mut postgres = false;
+    let mut root = registry_console_sandbox::sandbox::checkout_root();
     while let Some(arg) = args.next() {
         if arg == "--postgres" {
             postgres = true;
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         let value = args.next();
         match (arg.as_str(), value) {
             ("--dir", Some(v)) => dir = PathBuf::from(v),
+            ("--root", Some(v)) => root = PathBuf::from(v),
             ("--console-url", Some(v)) => console_urls.push(v),
             ("--oidc-port", Some(v)) => match v.parse() {
                 Ok(port) => oidc_port = Some(port),
@@ -58,7 +61,7 @@ fn main() -> ExitCode {
         if console_urls.is_empty() {
             console_urls.push("http://127.0.0.1:8080".to_string());
         }
-        let mut options = Options::for_checkout(dir, console_urls);
+        let mut options = Options::for_root(&root, dir, console_urls);
         options.oidc_port = oidc_port;
         let sandbox = match Sandbox::start(options).await {
             Ok(s) => s,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// The sandbox cluster's apps domain (`ingresses.config.openshift.io/cluster` `spec.domain`).
 pub const INGRESS_DOMAIN: &str = "apps.sandbox.example";
 
-/// Where the sandbox's scripts and the CRDs are.
+/// Where the sandbox keeps its state, and where its scripts and the CRDs are.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// State directory (certificates, logs, kubeconfig, `sandbox.env`).
@@ -30,20 +30,29 @@ pub struct Options {
 }
 
 impl Options {
-    /// Defaults for a checkout: scripts beside this crate, CRDs in `../shared/crds`.
+    /// Defaults for this checkout: the repository this binary was built from.
     pub fn for_checkout(dir: PathBuf, console_urls: Vec<String>) -> Self {
-        let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let crds_dir = std::env::var_os("REGISTRY_CONSOLE_CRDS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| here.join("../../shared/crds"));
+        Self::for_root(&checkout_root(), dir, console_urls)
+    }
+
+    /// The sandbox of the repository at `root`: its scripts in `root/sandbox`, the CRDs in
+    /// `root/crds` (the same files the console is built with). A clone alone has both.
+    pub fn for_root(root: &Path, dir: PathBuf, console_urls: Vec<String>) -> Self {
         Options {
             dir,
             console_urls,
-            crds_dir,
-            scripts_dir: here,
+            crds_dir: root.join("crds"),
+            scripts_dir: root.join("sandbox"),
             oidc_port: None,
         }
     }
+}
+
+/// The repository this crate was built from (`REGISTRY_CONSOLE_ROOT` overrides it).
+pub fn checkout_root() -> PathBuf {
+    std::env::var_os("REGISTRY_CONSOLE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")))
 }
 
 /// What a client of the sandbox needs (also written to `<dir>/sandbox.env`).
@@ -75,7 +84,7 @@ impl Sandbox {
         std::fs::create_dir_all(dir)?;
         if !options.crds_dir.is_dir() {
             return Err(Error::Setup(format!(
-                "the CRDs directory {} is missing: the sandbox installs the real CRDs from shared/crds beside the checkout (or set REGISTRY_CONSOLE_CRDS)",
+                "the CRDs directory {} is missing: the sandbox installs the repository's crds/ (is this a whole checkout?)",
                 options.crds_dir.display()
             )));
         }

@@ -57,19 +57,19 @@ async fn reset(admin: &kube::Client) {
         .expect("reset");
 }
 
-/// The written object is valid against the real CRD in `shared/crds` (read from there, not
-/// from the console's copy), including what the 1.20 API server does not check (unknown
-/// fields it would prune, CEL rules).
+/// The written object is valid against the real CRD in the repository's `crds/` (read from
+/// the file, not the compiled-in copy), including what the 1.20 API server does not check
+/// (unknown fields it would prune, CEL rules).
 fn assert_valid_against_shared_crd(object: &Value) {
     assert_valid_against(object, "00_configs.crd.yaml");
 }
 
 fn assert_valid_against(object: &Value, crd_file: &str) {
     let path = format!(
-        "{}/../../shared/crds/{crd_file}",
+        "{}/../crds/{crd_file}",
         env!("CARGO_MANIFEST_DIR")
     );
-    let text = std::fs::read_to_string(path).expect("shared/crds beside the checkout");
+    let text = std::fs::read_to_string(path).expect("the repository's crds/");
     let schema = registry_console::change::crds::load_crd_schema(&text, "v1").expect("schema");
     let problems = registry_console::change::schema::validate(
         schema.pointer("/properties/spec").expect("spec schema"),

@@ -1,9 +1,11 @@
 //! The CRD schemas of the objects the console writes (SPEC §3) and the check of an
 //! object's `spec` against them (SPEC §5: validation before the diff and the dry run).
 //!
-//! The CRDs are compiled in from `server/crds`, byte-identical copies of `shared/crds` (a
-//! test keeps them so), so the product builds without the shared directory. They are parsed
-//! once, on first use.
+//! The CRDs are compiled in from the repository's `crds/` (the one place for them: the
+//! sandbox installs the same files), byte-identical copies of `shared/crds` (a test keeps
+//! them so when that directory is beside the checkout), so a clone alone builds and runs.
+//! They are parsed once, on first use. `crds/read-only/` holds CRDs the console only reads;
+//! they are not validated against.
 
 use std::sync::LazyLock;
 
@@ -14,23 +16,23 @@ use serde_json::Value;
 const CRD_FILES: [(&str, &str); 5] = [
     (
         "0000_00_cluster-version-operator_01_clusteroperators.crd.yaml",
-        include_str!("../../crds/0000_00_cluster-version-operator_01_clusteroperators.crd.yaml"),
+        include_str!("../../../crds/0000_00_cluster-version-operator_01_clusteroperators.crd.yaml"),
     ),
     (
         "0000_10_config-operator_01_images.crd.yaml",
-        include_str!("../../crds/0000_10_config-operator_01_images.crd.yaml"),
+        include_str!("../../../crds/0000_10_config-operator_01_images.crd.yaml"),
     ),
     (
         "00_configs.crd.yaml",
-        include_str!("../../crds/00_configs.crd.yaml"),
+        include_str!("../../../crds/00_configs.crd.yaml"),
     ),
     (
         "01_imagepruners.crd.yaml",
-        include_str!("../../crds/01_imagepruners.crd.yaml"),
+        include_str!("../../../crds/01_imagepruners.crd.yaml"),
     ),
     (
         "routes.crd.yaml",
-        include_str!("../../crds/routes.crd.yaml"),
+        include_str!("../../../crds/routes.crd.yaml"),
     ),
 ];
 
@@ -252,34 +254,56 @@ mod tests {
         assert!(schema_for(GROUP, "v1", "Registry").is_none());
     }
 
+    /// Every file under `dir`, relative to it, sorted.
+    fn files_under(dir: &std::path::Path) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut pending = vec![PathBuf::new()];
+        while let Some(relative) = pending.pop() {
+            for entry in std::fs::read_dir(dir.join(&relative))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let path = relative.join(entry.file_name());
+                if entry.path().is_dir() {
+                    pending.push(path);
+                } else {
+                    out.push(path.to_string_lossy().into_owned());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
     #[test]
     fn the_copies_are_identical_to_shared_crds() {
-        let Some(shared) = shared_crds() else { return };
-        let mut names: Vec<String> = std::fs::read_dir(&shared)
-            .map(|dir| {
-                dir.filter_map(Result::ok)
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| n.ends_with(".yaml"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
+        let copies = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../crds"));
         let mut shipped: Vec<&str> = CRD_FILES.iter().map(|(name, _)| *name).collect();
         shipped.sort();
-        assert_eq!(
-            names, shipped,
-            "server/crds must list the same files as shared/crds"
-        );
-        let copies = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/crds"));
+        let top_level: Vec<String> = files_under(&copies)
+            .into_iter()
+            .filter(|n| !n.contains('/'))
+            .collect();
+        assert_eq!(top_level, shipped, "crds/ holds exactly the compiled-in CRDs");
         for (name, compiled_in) in CRD_FILES {
-            let original = std::fs::read(shared.join(name)).unwrap_or_default();
             let copy = std::fs::read(copies.join(name)).unwrap_or_default();
+            assert_eq!(copy, compiled_in.as_bytes(), "{name}");
+        }
+        let Some(shared) = shared_crds() else { return };
+        assert_eq!(
+            files_under(&shared),
+            files_under(&copies),
+            "crds/ must hold the same files as shared/crds"
+        );
+        for name in files_under(&shared) {
+            let original = std::fs::read(shared.join(&name)).unwrap_or_default();
             assert!(!original.is_empty(), "{name}");
             assert_eq!(
-                original, copy,
-                "server/crds/{name} differs from shared/crds"
+                original,
+                std::fs::read(copies.join(&name)).unwrap_or_default(),
+                "crds/{name} differs from shared/crds"
             );
-            assert_eq!(original, compiled_in.as_bytes(), "{name}");
         }
     }
 
