@@ -101,21 +101,6 @@ async fn open(path: &std::path::Path) -> registry_console::db::Db {
         .expect("db")
 }
 
-/// Waits until the watcher's baseline of the Config has reached `generation`: everything
-/// up to it has been decided (an outside event is written before the baseline moves).
-async fn baseline_reaches(db: &registry_console::db::Db, generation: i64) {
-    poll("the baseline", || async {
-        let key = outside::BaselineKey {
-            resource: WATCHED[0].resource(),
-            namespace: String::new(),
-            name: "cluster".into(),
-        };
-        let baseline = outside::load_baseline(db, &key).await.expect("baseline");
-        baseline.filter(|b| b.seen.generation >= generation)
-    })
-    .await;
-}
-
 fn generation(config: &Value) -> i64 {
     config["metadata"]["generation"]
         .as_i64()
@@ -155,7 +140,7 @@ async fn a_kubectl_patch_is_recorded_with_its_manager_and_diff() {
     let db = open(&console.database).await;
     let store = AuditStore::new(db.clone());
     let before = current(&admin).await;
-    baseline_reaches(&db, generation(&before)).await;
+    support::baseline_reaches(&db, generation(&before)).await;
 
     patch_as(
         &admin,
@@ -208,7 +193,7 @@ async fn a_change_through_the_pipeline_is_not_an_outside_change() {
     let console = support::start_sandbox_console(&[]).await;
     let db = open(&console.database).await;
     let base = current(&admin).await;
-    baseline_reaches(&db, generation(&base)).await;
+    support::baseline_reaches(&db, generation(&base)).await;
 
     let pipeline = std::sync::Arc::new(ChangePipeline::new(
         AuditStore::new(db.clone()),
@@ -254,7 +239,7 @@ async fn a_change_through_the_pipeline_is_not_an_outside_change() {
         .expect("generation");
     assert!(!applied.change_id.is_empty());
     assert!(applied_generation > generation(&base));
-    baseline_reaches(&db, applied_generation).await;
+    support::baseline_reaches(&db, applied_generation).await;
 
     let outside = outside_events(&pipeline.audit).await;
     assert!(
@@ -287,7 +272,7 @@ async fn a_change_made_while_no_console_runs_is_recorded_at_the_next_start() {
     };
     let before = current(&admin).await;
     let watchers = outside::spawn(admin.clone(), recorder, &WATCHED[..1]);
-    baseline_reaches(&db, generation(&before)).await;
+    support::baseline_reaches(&db, generation(&before)).await;
     for watcher in watchers {
         watcher.abort();
         let _ = watcher.await;

@@ -137,6 +137,20 @@ pub fn redact(object: &Value, key: &FingerprintKey) -> Value {
     out
 }
 
+/// The spec of the registry Config `config` with its secrets redacted by the Config's own
+/// rules, whatever the object carries as its kind: every view of a Config goes through
+/// here, so no page can show a spec that only looks redacted.
+pub fn redacted_registry_spec(config: &Value, key: &FingerprintKey) -> Value {
+    let object = serde_json::json!({
+        "kind": "Config",
+        "spec": config.get("spec").cloned().unwrap_or_else(|| serde_json::json!({})),
+    });
+    redact(&object, key)
+        .get_mut("spec")
+        .map(Value::take)
+        .unwrap_or_default()
+}
+
 /// The secret values in `object` (as [`redact`] finds them), for scrubbing texts that may
 /// quote them, such as the API server's validation messages.
 pub fn secret_values(object: &Value) -> Vec<String> {

@@ -9,7 +9,7 @@
 //! Secrets by kind), and no log line carries the draft.
 
 use super::{change_error, decode_draft, denied_reason, get_object, get_required, text};
-use crate::audit::redact::redact;
+use crate::audit::redact::redacted_registry_spec;
 use crate::change::rules::secret_data;
 use crate::change::tls::{self, check_tls_material};
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
@@ -203,7 +203,7 @@ impl ExposureService {
         Ok(ExposureView {
             base: SeenConfig {
                 version: text(&config, "/metadata/resourceVersion"),
-                spec: redact(&raw_spec, &self.pipeline.fingerprints),
+                spec: redacted_registry_spec(&config, &self.pipeline.fingerprints),
             },
             default_route,
             apps_domain: domain,

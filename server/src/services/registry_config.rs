@@ -2,7 +2,7 @@
 //! changes to it through the change pipeline (SPEC §5).
 
 use super::{change_error, decode_draft, refused_rules};
-use crate::audit::redact::redact;
+use crate::audit::redact::redacted_registry_spec;
 use crate::change::pipeline::Confirmations;
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
 use crate::kube::resources::REGISTRY_CONFIG;
@@ -120,8 +120,7 @@ impl RegistryConfigService {
 
     async fn load_view(&self) -> Result<ConfigView, ConsoleError> {
         let current = self.current().await?;
-        let redacted = redact(&current, &self.pipeline.fingerprints);
-        let spec = redacted.get("spec").cloned().unwrap_or(json!({}));
+        let spec = redacted_registry_spec(&current, &self.pipeline.fingerprints);
         let generation = current
             .pointer("/metadata/generation")
             .and_then(Value::as_i64)

@@ -8,7 +8,7 @@
 //! kind), and no log line carries the draft.
 
 use super::{change_error, decode_draft, denied_reason, get_object, get_required, text};
-use crate::audit::redact::redact;
+use crate::audit::redact::redacted_registry_spec;
 use crate::audit::store::{AuditStore, Filter};
 use crate::change::rules::secret_data;
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
@@ -191,10 +191,7 @@ impl StorageService {
 
     async fn load_view(&self) -> Result<StorageView, ConsoleError> {
         let config = self.config().await?;
-        let spec = redact(
-            config.get("spec").unwrap_or(&json!({})),
-            &self.pipeline.fingerprints,
-        );
+        let spec = redacted_registry_spec(&config, &self.pipeline.fingerprints);
         // Each part on its own: one the user may not read says why, the rest still shows.
         let (platform, credentials, claims, classes, update_denied) = tokio::join!(
             self.platform(),

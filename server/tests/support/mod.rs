@@ -322,3 +322,20 @@ pub fn valid(group: &str, kind: &str, object: &serde_json::Value) {
     let problems = registry_console::change::crds::validate_object(group, "v1", kind, object);
     assert!(problems.is_empty(), "{kind} invalid: {problems:?}");
 }
+
+/// Waits until the outside-change recorder's baseline of the registry Config has reached
+/// `generation`: everything up to it has been decided (an outside event is written before
+/// the baseline moves).
+pub async fn baseline_reaches(db: &registry_console::db::Db, generation: i64) {
+    use registry_console::audit::outside;
+    eventually("the outside-change baseline", async || {
+        let key = outside::BaselineKey {
+            resource: outside::WATCHED[0].resource(),
+            namespace: String::new(),
+            name: "cluster".into(),
+        };
+        let baseline = outside::load_baseline(db, &key).await.expect("baseline");
+        baseline.filter(|b| b.seen.generation >= generation)
+    })
+    .await;
+}
