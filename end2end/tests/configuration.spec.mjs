@@ -4,7 +4,7 @@ import { test, expect } from '@playwright/test';
 import { signIn, hydrated } from './sign-in.mjs';
 import { getConfig, patchConfig } from './kube.mjs';
 
-const GUIDE_PATCH = `oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"managementState":"Managed"}}'`;
+const GUIDE_PATCH = `oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"managementState":"Managed"}}'`;
 
 test.describe('configuration', () => {
   test.afterEach(async () => {

@@ -43,11 +43,11 @@ test.describe('exposure and CA trust', () => {
     await expect(form.locator('[data-errors-for="certificate"]')).toHaveCount(0);
     await form.locator('[data-action="preview"]').click();
     await expect(page.locator('[data-review="preview"] [data-oc-command]').first()).toHaveText(
-      "oc create secret generic 'public-routes-tls' -n 'openshift-image-registry' --type=kubernetes.io/tls --from-file=tls.crt=tls.crt --from-file=tls.key=tls.key --from-file=tls.cacrt=ca.crt");
+      "oc create secret generic public-routes-tls -n openshift-image-registry --type=kubernetes.io/tls --from-file=tls.crt=tls.crt --from-file=tls.key=tls.key --from-file=tls.cacrt=ca.crt");
     await applyWithReason(page, 'Guide 6.1: expose the registry at its own host');
     // The page shows the registry as it is now, and nothing that was typed.
     await expect(page.locator('tr[data-route="public-routes"] td').first()).toHaveText(HOST);
-    await expect(page.locator(`[data-commands-for="${HOST}"]`)).toContainText(`podman login -u $(oc whoami) -p $(oc whoami -t) ${HOST}`);
+    await expect(page.locator(`[data-commands-for="${HOST}"]`)).toContainText(`podman login -u "$(oc whoami)" -p "$(oc whoami -t)" ${HOST}`);
     // A private CA: trusted on the client, not --tls-verify=false.
     await expect(page.locator(`[data-commands-for="${HOST}"]`)).toContainText(`/etc/containers/certs.d/${HOST}/ca.crt`);
     await expect(page.locator(`[data-commands-for="${HOST}"]`)).toHaveAttribute('data-insecure', 'false');
@@ -74,7 +74,7 @@ test.describe('exposure and CA trust', () => {
     await form.locator('input[name="pem.file"]').setInputFiles(join(SAMPLE, 'ca.crt'));
     await form.locator('[data-action="preview"]').click();
     await expect(page.locator('[data-review="preview"] [data-oc-command]').first()).toHaveText(
-      "oc create configmap 'registry-config' --from-file='registry.example.com..5000=ca.crt' -n 'openshift-config'");
+      "oc create configmap registry-config --from-file=registry.example.com..5000=ca.crt -n openshift-config");
     await applyWithReason(page, 'Guide 2.5: trust the registry CA');
     const entry = page.locator('[data-ca-key="registry.example.com..5000"]');
     await expect(entry).toContainText('registry.example.com:5000');

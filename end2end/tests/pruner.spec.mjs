@@ -25,7 +25,7 @@ test.describe('pruner', () => {
     await form.locator('[data-action="preview"]').click();
     const review = page.locator('[data-review="preview"]');
     await expect(review.locator('[data-oc-command]')).toHaveText(
-      `oc patch imagepruners.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"suspend":true}}'`);
+      `oc patch imagepruners.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"suspend":true}}'`);
     await expect(review.locator('[data-dry-run="accepted"]')).toBeVisible();
     const reason = `Pause pruning during the migration (e2e ${Date.now()})`;
     await review.locator('textarea[name="reason"]').fill(reason);

@@ -34,7 +34,7 @@ test.describe('storage wizard', () => {
     await expect(page.locator('[data-from-removed]')).toBeVisible();
     await page.locator('[data-action="preview"]').click();
     await expect(page.locator('[data-review="preview"] [data-oc-command]')).toHaveText(
-      `oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"managementState":"Managed","storage":{"pvc":{}}}}'`);
+      `oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"managementState":"Managed","storage":{"pvc":{}}}}'`);
     await applyWithReason(page, 'Guide 3.4.2 + 3.4.4: registry on shared storage');
     await expect(page.locator('[data-follow-up="healthy"]')).toBeVisible({ timeout: 60_000 });
     await expect(page.locator('[data-follow-up="healthy"] [data-claim-phase]')).toHaveAttribute('data-claim-phase', 'Bound');

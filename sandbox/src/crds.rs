@@ -90,10 +90,7 @@ mod tests {
 
     #[test]
     fn the_shipped_configs_crd_parses_and_loses_only_what_1_20_rejects() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../crds/00_configs.crd.yaml"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../crds/00_configs.crd.yaml");
         let Ok(text) = std::fs::read_to_string(path) else {
             panic!("{path} is missing");
         };

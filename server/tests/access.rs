@@ -144,7 +144,7 @@ async fn grants_and_revokes_are_what_oc_policy_does() {
     assert_eq!(status, 200, "{text}");
     assert_eq!(
         preview["steps"][0]["oc_command"],
-        "oc policy add-role-to-user registry-viewer 'alice' -n 'team-a'"
+        "oc policy add-role-to-user registry-viewer alice -n team-a"
     );
     let (status, _, text) = submit(
         &admin,
@@ -236,7 +236,7 @@ async fn grants_and_revokes_are_what_oc_policy_does() {
     assert_eq!(status, 200, "{text}");
     assert_eq!(
         applied["steps"][0]["oc_command"],
-        "oc policy remove-role-from-user registry-viewer 'alice' -n 'team-a'"
+        "oc policy remove-role-from-user registry-viewer alice -n team-a"
     );
     assert_eq!(
         names(binding(

@@ -111,7 +111,7 @@ async fn two_admins_at_once_one_conflict_then_reapplied_on_top_and_nothing_lost(
     assert_eq!(preview["steps"][0]["diff"][0]["path"], "spec.logLevel");
     assert_eq!(
         preview["steps"][0]["oc_command"],
-        r#"oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"logLevel":"Debug"}}'"#
+        r#"oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"logLevel":"Debug"}}'"#
     );
     let (status, _, text) = first.submit(&console, "apply_change", &change).await;
     assert_eq!(status, 200, "{text}");

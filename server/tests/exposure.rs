@@ -218,8 +218,8 @@ async fn a_custom_route_is_the_guides_secret_and_routes_entry_and_its_key_never_
     assert_eq!(
         commands,
         vec![
-            "oc create secret tls 'public-route-tls' -n 'openshift-image-registry' --cert=tls.crt --key=tls.key",
-            r#"oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"routes":[{"hostname":"myregistry.mycorp.organization","name":"public-routes","secretName":"public-route-tls"}]}}'"#,
+            "oc create secret tls public-route-tls -n openshift-image-registry --cert=tls.crt --key=tls.key",
+            r#"oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"routes":[{"hostname":"myregistry.mycorp.organization","name":"public-routes","secretName":"public-route-tls"}]}}'"#,
         ]
     );
 
@@ -299,7 +299,7 @@ async fn a_custom_route_is_the_guides_secret_and_routes_entry_and_its_key_never_
         .expect("html");
     assert!(
         html.contains(&format!(
-            "podman login -u $(oc whoami) -p $(oc whoami -t) {HOST}"
+            r#"podman login -u "$(oc whoami)" -p "$(oc whoami -t)" {HOST}"#
         )),
         "podman commands"
     );
@@ -487,7 +487,7 @@ async fn the_default_route_gets_the_apps_domain_host_and_podman_needs_tls_verify
     // Guide 6.1, step 1.
     assert_eq!(
         applied["steps"][0]["oc_command"],
-        r#"oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"defaultRoute":true}}'"#
+        r#"oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"defaultRoute":true}}'"#
     );
     let host = "default-route-openshift-image-registry.apps.sandbox.example";
     let route = eventually("the default route", async || {
@@ -511,7 +511,7 @@ async fn the_default_route_gets_the_apps_domain_host_and_podman_needs_tls_verify
         .expect("html");
     assert!(
         html.contains(&format!(
-            "podman login -u $(oc whoami) -p $(oc whoami -t) --tls-verify=false {host}"
+            r#"podman login -u "$(oc whoami)" -p "$(oc whoami -t)" --tls-verify=false {host}"#
         )),
         "guide 6.1 step 2"
     );
@@ -622,8 +622,8 @@ async fn a_trusted_ca_is_the_guides_config_map_and_reference_in_one_change() {
     assert_eq!(
         commands,
         vec![
-            "oc create configmap 'registry-config' --from-file='registry.example.com..5000=ca.crt' -n 'openshift-config'",
-            r#"oc patch images.config.openshift.io 'cluster' --type merge -p '{"spec":{"additionalTrustedCA":{"name":"registry-config"}}}'"#,
+            "oc create configmap registry-config --from-file=registry.example.com..5000=ca.crt -n openshift-config",
+            r#"oc patch images.config.openshift.io cluster --type merge -p '{"spec":{"additionalTrustedCA":{"name":"registry-config"}}}'"#,
         ]
     );
     let expected = json!({

@@ -65,10 +65,7 @@ fn assert_valid_against_shared_crd(object: &Value) {
 }
 
 fn assert_valid_against(object: &Value, crd_file: &str) {
-    let path = format!(
-        "{}/../crds/{crd_file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../crds/{crd_file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).expect("the repository's crds/");
     let schema = registry_console::change::crds::load_crd_schema(&text, "v1").expect("schema");
     let problems = registry_console::change::schema::validate(
@@ -154,7 +151,7 @@ async fn the_guides_switch_to_managed_is_previewed_applied_and_audited() {
     let preview = &applied.steps[0];
     assert_eq!(
         preview.oc_command,
-        r#"oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"managementState":"Managed","storage":{"pvc":{"claim":""}}}}'"#
+        r#"oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"managementState":"Managed","storage":{"pvc":{"claim":""}}}}'"#
     );
     let paths: Vec<&str> = preview.diff.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(paths, vec!["spec.managementState", "spec.storage.pvc"]);
@@ -574,13 +571,13 @@ async fn a_configmap_and_the_image_config_are_created_patched_and_deleted_as_one
     assert_eq!(
         preview.steps[0].oc_command,
         format!(
-            "oc create configmap '{name}' --from-file='registry.example.com..5000=ca.crt' -n 'openshift-config'"
+            "oc create configmap {name} --from-file=registry.example.com..5000=ca.crt -n openshift-config"
         )
     );
     assert_eq!(
         preview.steps[1].oc_command,
         format!(
-            r#"oc patch images.config.openshift.io 'cluster' --type merge -p '{{"spec":{{"additionalTrustedCA":{{"name":"{name}"}}}}}}'"#
+            r#"oc patch images.config.openshift.io cluster --type merge -p '{{"spec":{{"additionalTrustedCA":{{"name":"{name}"}}}}}}'"#
         )
     );
     let applied = p
@@ -669,7 +666,7 @@ async fn a_configmap_and_the_image_config_are_created_patched_and_deleted_as_one
     );
     assert_eq!(
         removed.steps[1].oc_command,
-        format!("oc delete configmaps '{name}' -n '{TRUST_NAMESPACE}'")
+        format!("oc delete configmaps {name} -n {TRUST_NAMESPACE}")
     );
     assert!(
         CONFIG_MAP

@@ -157,7 +157,7 @@ async fn settings_are_one_patch_the_cronjob_follows_and_a_bad_schedule_changes_n
     assert_eq!(status, 200, "{text}");
     assert_eq!(
         applied["steps"][0]["oc_command"],
-        r#"oc patch imagepruners.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"keepTagRevisions":5,"schedule":"30 2 * * *","suspend":true}}'"#
+        r#"oc patch imagepruners.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"keepTagRevisions":5,"schedule":"30 2 * * *","suspend":true}}'"#
     );
     let pruner =
         serde_json::to_value(pruners(&kube).get("cluster").await.expect("pruner")).expect("json");

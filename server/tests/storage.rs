@@ -190,7 +190,7 @@ async fn bare_metal_from_removed_is_the_guides_procedure_in_one_change() {
     // claim:` left empty) as one merge patch.
     assert_eq!(
         applied["steps"][0]["oc_command"],
-        r#"oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"managementState":"Managed","storage":{"pvc":{}}}}'"#
+        r#"oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"managementState":"Managed","storage":{"pvc":{}}}}'"#
     );
     let spec = config_now(&kube).await["spec"].clone();
     assert_eq!(spec["managementState"], "Managed");
@@ -270,7 +270,7 @@ async fn block_storage_creates_its_claim_with_one_replica_and_recreate() {
     );
     assert_eq!(
         commands[1],
-        r#"oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"managementState":"Managed","replicas":1,"rolloutStrategy":"Recreate","storage":{"pvc":{"claim":"registry-block"}}}}'"#
+        r#"oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"managementState":"Managed","replicas":1,"rolloutStrategy":"Recreate","storage":{"pvc":{"claim":"registry-block"}}}}'"#
     );
     // Guide 3.5.5's pvc.yaml, in the registry's namespace, with the class picked.
     let expected_claim = json!({

@@ -460,7 +460,22 @@ pub mod render {
             <DiffTable changes=step.diff />
             <p>{i18n.t("review.oc_command")}</p>
             <pre class="code" data-oc-command="">{step.oc_command}</pre>
+            <PlaceholdersNote placeholders=step.placeholders />
         }
+    }
+
+    /// Where the values of a command's secret placeholders go: the console never shows
+    /// them, so the user fills them in before running it.
+    #[component]
+    fn PlaceholdersNote(placeholders: Vec<String>) -> impl IntoView {
+        let i18n = I18n::expect();
+        (!placeholders.is_empty()).then(|| {
+            let text = i18n.fill(
+                "review.placeholders",
+                &[("names", &placeholders.join(", "))],
+            );
+            view! { <p class="help" data-placeholders="">{text}</p> }
+        })
     }
 
     /// The preview: warnings, each object's diff and command, the dry run, the reason box
@@ -504,7 +519,12 @@ pub mod render {
                 {applied
                     .steps
                     .into_iter()
-                    .map(|step| view! { <pre class="code" data-oc-command="">{step.oc_command}</pre> })
+                    .map(|step| {
+                        view! {
+                            <pre class="code" data-oc-command="">{step.oc_command}</pre>
+                            <PlaceholdersNote placeholders=step.placeholders />
+                        }
+                    })
                     .collect_view()}
             </section>
             <div data-slot="follow-up" aria-live="polite"></div>

@@ -48,6 +48,10 @@ pub struct StepPreview {
     pub diff: Vec<FieldChange>,
     /// The equivalent `oc` command, secret values replaced by placeholders.
     pub oc_command: String,
+    /// The placeholders in [`Self::oc_command`] that stand for secret values
+    /// (`<httpSecret>`): the user fills them in; the console never shows the values.
+    #[serde(default)]
+    pub placeholders: Vec<String>,
 }
 
 /// A change that passed every check up to and including the API server's dry run.

@@ -153,26 +153,21 @@ pub fn merge_patch(before: &Value, after: &Value) -> Value {
     }
 }
 
-/// Quotes `text` for a POSIX shell.
-pub fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "'\\''"))
-}
-
-/// `oc patch <resource> <name> [-n <ns>] --type merge -p '<patch>'`.
+/// `oc patch <resource> <name> [-n <ns>] --type merge -p '<patch>'`, each value one shell
+/// word.
 pub fn oc_patch_command(
     resource: &str,
     name: &str,
     namespace: Option<&str>,
     patch: &Value,
 ) -> String {
-    let namespace = namespace
-        .map(|ns| format!(" -n {}", shell_quote(ns)))
-        .unwrap_or_default();
-    format!(
-        "oc patch {resource} {}{namespace} --type merge -p {}",
-        shell_quote(name),
-        shell_quote(&patch.to_string())
-    )
+    let patch = patch.to_string();
+    let mut parts = vec!["oc", "patch", resource, name];
+    if let Some(ns) = namespace {
+        parts.extend(["-n", ns]);
+    }
+    parts.extend(["--type", "merge", "-p", &patch]);
+    crate::domain::shell::command(&parts)
 }
 
 #[cfg(test)]
@@ -237,7 +232,7 @@ mod tests {
                 None,
                 &patch
             ),
-            r#"oc patch configs.imageregistry.operator.openshift.io 'cluster' --type merge -p '{"spec":{"managementState":"Managed","storage":{"pvc":{"claim":""}}}}'"#
+            r#"oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"managementState":"Managed","storage":{"pvc":{"claim":""}}}}'"#
         );
     }
 
@@ -284,7 +279,7 @@ mod tests {
             command.ends_with(r#"-p '{"spec":{"note":"it'\''s"}}'"#),
             "{command}"
         );
-        assert!(command.contains(" -n 'ns' "));
+        assert!(command.contains(" -n ns "));
     }
 
     #[test]

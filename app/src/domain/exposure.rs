@@ -369,6 +369,89 @@ fn with_newline(pem: &str) -> String {
     format!("{}\n", pem.trim_end())
 }
 
+/// The image the push commands name: the local image to tag, and where it goes in the
+/// registry (`<host>/<project>/<image>:<tag>`). The page takes them from its address, so
+/// the commands can be run as they are shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageTarget {
+    pub local: String,
+    pub project: String,
+    pub image: String,
+    pub tag: String,
+}
+
+impl Default for ImageTarget {
+    fn default() -> Self {
+        ImageTarget {
+            local: "myimage:latest".into(),
+            project: "myproject".into(),
+            image: "myimage".into(),
+            tag: "latest".into(),
+        }
+    }
+}
+
+impl ImageTarget {
+    /// The target from the page's query parameters (`local`, `project`, `image`, `tag`);
+    /// an absent or empty one keeps its default.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+        let default = ImageTarget::default();
+        let pick = |name: &str, fallback: String| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .unwrap_or(fallback)
+        };
+        ImageTarget {
+            local: pick("local", default.local),
+            project: pick("project", default.project),
+            image: pick("image", default.image),
+            tag: pick("tag", default.tag),
+        }
+    }
+
+    /// What is wrong with the names (a project is a DNS label; an image name is lowercase
+    /// path components; a tag is at most 128 word characters, dots and dashes): the message
+    /// keys with the field they are about. The commands are shown anyway, quoted.
+    pub fn problems(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        let label = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 63
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !s.starts_with('-')
+                && !s.ends_with('-')
+        };
+        if !label(&self.project) {
+            out.push(("project", "exposure.image.project_invalid"));
+        }
+        let component = |c: &str| {
+            !c.is_empty()
+                && c.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "._-".contains(ch))
+                && c.starts_with(|ch: char| ch.is_ascii_alphanumeric())
+                && c.ends_with(|ch: char| ch.is_ascii_alphanumeric())
+        };
+        if !self.image.split('/').all(component) {
+            out.push(("image", "exposure.image.image_invalid"));
+        }
+        let tag_ok = !self.tag.is_empty()
+            && self.tag.len() <= 128
+            && self
+                .tag
+                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && self
+                .tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !tag_ok {
+            out.push(("tag", "exposure.image.tag_invalid"));
+        }
+        out
+    }
+}
+
 /// The commands to log in to `host` and push an image there (guide 6.1, 5.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodmanCommands {
@@ -383,19 +466,37 @@ pub struct PodmanCommands {
 
 /// The user name and token are the guide's `$(oc whoami)` and `$(oc whoami -t)`: the name
 /// the cluster knows the user by can differ from the one the console shows (an
-/// identity-provider prefix), and the token is never the console's to print.
-pub fn podman_commands(host: &str, trust: &Trust) -> PodmanCommands {
+/// identity-provider prefix), and the token is never the console's to print. They are in
+/// double quotes so each is one word whatever it holds; every value is one word
+/// ([`crate::domain::shell`]).
+pub fn podman_commands(host: &str, trust: &Trust, image: &ImageTarget) -> PodmanCommands {
+    use crate::domain::shell::{command, word};
     let insecure = *trust == Trust::IngressDefault;
-    let flag = if insecure { " --tls-verify=false" } else { "" };
-    let target = format!("{host}/<project>/<image>:<tag>");
+    let flag: &[&str] = if insecure {
+        &["--tls-verify=false"]
+    } else {
+        &[]
+    };
+    let target = format!("{host}/{}/{}:{}", image.project, image.image, image.tag);
+    let mut login = String::from(r#"podman login -u "$(oc whoami)" -p "$(oc whoami -t)""#);
+    for part in flag.iter().copied().chain([host]) {
+        login.push(' ');
+        login.push_str(&word(part));
+    }
+    let mut push = vec!["podman", "push"];
+    push.extend_from_slice(flag);
+    push.push(&target);
     PodmanCommands {
         insecure,
-        login: format!("podman login -u $(oc whoami) -p $(oc whoami -t){flag} {host}"),
-        tag: format!("podman tag <local-image> {target}"),
-        push: format!("podman push{flag} {target}"),
+        login,
+        tag: command(&["podman", "tag", &image.local, &target]),
+        push: command(&push),
         trust_ca: (*trust == Trust::PrivateCa).then(|| {
+            let dir = format!("/etc/containers/certs.d/{host}");
             format!(
-                "sudo mkdir -p /etc/containers/certs.d/{host} && sudo cp ca.crt /etc/containers/certs.d/{host}/ca.crt"
+                "{} && {}",
+                command(&["sudo", "mkdir", "-p", &dir]),
+                command(&["sudo", "cp", "ca.crt", &format!("{dir}/ca.crt")])
             )
         }),
     }
@@ -604,30 +705,69 @@ mod tests {
     #[test]
     fn podman_needs_tls_verify_false_only_for_the_ingress_default_certificate() {
         let host = "default-route-openshift-image-registry.apps.example.com";
-        let default = podman_commands(host, &Trust::IngressDefault);
+        let image = ImageTarget::default();
+        let default = podman_commands(host, &Trust::IngressDefault, &image);
         assert_eq!(
             default.login,
-            format!("podman login -u $(oc whoami) -p $(oc whoami -t) --tls-verify=false {host}")
+            format!(
+                r#"podman login -u "$(oc whoami)" -p "$(oc whoami -t)" --tls-verify=false {host}"#
+            )
         );
         assert!(default.push.contains("--tls-verify=false"));
         assert_eq!(
             default.tag,
-            format!("podman tag <local-image> {host}/<project>/<image>:<tag>")
+            format!("podman tag myimage:latest {host}/myproject/myimage:latest")
         );
-        let private = podman_commands("r.example.com", &Trust::PrivateCa);
+        let private = podman_commands("r.example.com", &Trust::PrivateCa, &image);
         assert!(!private.insecure && !private.login.contains("tls-verify"));
-        assert!(
-            private
-                .trust_ca
-                .unwrap()
-                .contains("/etc/containers/certs.d/r.example.com/ca.crt")
+        assert_eq!(
+            private.trust_ca.as_deref(),
+            Some(
+                "sudo mkdir -p /etc/containers/certs.d/r.example.com && sudo cp ca.crt /etc/containers/certs.d/r.example.com/ca.crt"
+            )
         );
-        let issued = podman_commands("r.example.com", &Trust::IssuedCa);
+        let issued = podman_commands("r.example.com", &Trust::IssuedCa, &image);
         assert!(!issued.login.contains("tls-verify"));
         assert!(issued.trust_ca.is_none());
         assert_eq!(
             generated_host("public", "apps.example.com"),
             "public-openshift-image-registry.apps.example.com"
         );
+    }
+
+    #[test]
+    fn a_hostile_host_is_one_quoted_word() {
+        let host = "r.example.com$(touch${IFS}/tmp/x)";
+        let commands = podman_commands(host, &Trust::IngressDefault, &ImageTarget::default());
+        assert!(
+            commands
+                .login
+                .ends_with("--tls-verify=false 'r.example.com$(touch${IFS}/tmp/x)'"),
+            "{}",
+            commands.login
+        );
+        assert!(
+            commands
+                .push
+                .ends_with("'r.example.com$(touch${IFS}/tmp/x)/myproject/myimage:latest'")
+        );
+    }
+
+    #[test]
+    fn image_names_come_from_the_query_and_are_checked() {
+        let query = |name: &str| match name {
+            "project" => Some("team-a".to_string()),
+            "tag" => Some("  ".to_string()),
+            "image" => Some("Bad Name".to_string()),
+            _ => None,
+        };
+        let image = ImageTarget::from_query(query);
+        assert_eq!(image.project, "team-a");
+        assert_eq!(image.tag, "latest", "an empty value keeps the default");
+        assert_eq!(
+            image.problems(),
+            vec![("image", "exposure.image.image_invalid")]
+        );
+        assert!(ImageTarget::default().problems().is_empty());
     }
 }

@@ -183,6 +183,21 @@ pub struct LogsView {
     pub lines: Panel<Vec<LogLine>>,
 }
 
+/// `oc logs -n openshift-image-registry <pod> [-c <container>]`, each value one shell word.
+pub fn oc_logs_command(pod: &str, container: &str) -> String {
+    let mut parts = vec![
+        "oc",
+        "logs",
+        "-n",
+        crate::domain::access::REGISTRY_NAMESPACE,
+        pod,
+    ];
+    if !container.is_empty() {
+        parts.extend(["-c", container]);
+    }
+    crate::domain::shell::command(&parts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,5 +22,6 @@ pub mod registry_access;
 pub mod registry_config;
 pub mod return_to;
 pub mod session;
+pub mod shell;
 pub mod storage;
 pub mod violation;

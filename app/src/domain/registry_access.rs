@@ -338,14 +338,21 @@ pub fn oc_command(grant: bool, role: &str, subject: &Subject, scope: &Scope) -> 
     } else {
         "user"
     };
-    let name = crate::domain::diff::shell_quote(&subject.oc_name());
+    let name = subject.oc_name();
+    let action = format!(
+        "{verb}-{}role-{direction}-{who}",
+        if *scope == Scope::Cluster {
+            "cluster-"
+        } else {
+            ""
+        }
+    );
     match scope {
-        Scope::Project(ns) => format!(
-            "oc policy {verb}-role-{direction}-{who} {role} {name} -n {}",
-            crate::domain::diff::shell_quote(ns)
-        ),
+        Scope::Project(ns) => {
+            crate::domain::shell::command(&["oc", "policy", &action, role, &name, "-n", ns])
+        }
         Scope::Cluster => {
-            format!("oc adm policy {verb}-cluster-role-{direction}-{who} {role} {name}")
+            crate::domain::shell::command(&["oc", "adm", "policy", &action, role, &name])
         }
     }
 }
@@ -592,7 +599,7 @@ mod tests {
         let project = Scope::Project("team-a".into());
         assert_eq!(
             oc_command(true, "registry-viewer", &user("alice"), &project),
-            "oc policy add-role-to-user registry-viewer 'alice' -n 'team-a'"
+            "oc policy add-role-to-user registry-viewer alice -n team-a"
         );
         let group = Subject {
             kind: SubjectKind::Group,
@@ -600,7 +607,7 @@ mod tests {
         };
         assert_eq!(
             oc_command(false, "registry-editor", &group, &project),
-            "oc policy remove-role-from-group registry-editor 'devs' -n 'team-a'"
+            "oc policy remove-role-from-group registry-editor devs -n team-a"
         );
         let robot = Subject {
             kind: SubjectKind::ServiceAccount,
@@ -609,7 +616,7 @@ mod tests {
         };
         assert_eq!(
             oc_command(true, "prometheus-scraper", &robot, &Scope::Cluster),
-            "oc adm policy add-cluster-role-to-user prometheus-scraper 'system:serviceaccount:ci:builder'"
+            "oc adm policy add-cluster-role-to-user prometheus-scraper system:serviceaccount:ci:builder"
         );
         assert_eq!(
             new_binding(

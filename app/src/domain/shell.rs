@@ -10,7 +10,8 @@
 /// Characters no POSIX shell (nor bash or zsh in their default modes) gives a meaning to in
 /// the middle or at the start of a word.
 fn is_plain(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | '%' | '+' | ',' | '=')
+    c.is_ascii_alphanumeric()
+        || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | '%' | '+' | ',' | '=')
 }
 
 /// `text` as one shell word: unchanged when every character is plain (so `oc get pods`
@@ -53,7 +54,10 @@ mod tests {
 
     #[test]
     fn plain_values_stay_as_they_are_and_the_rest_is_quoted() {
-        assert_eq!(word("registry.example.com:5000"), "registry.example.com:5000");
+        assert_eq!(
+            word("registry.example.com:5000"),
+            "registry.example.com:5000"
+        );
         assert_eq!(word("--type"), "--type");
         assert_eq!(word(""), "''");
         assert_eq!(word("a b"), "'a b'");
@@ -70,7 +74,10 @@ mod tests {
 
     #[test]
     fn a_heredoc_is_never_ended_by_its_body() {
-        assert_eq!(heredoc("oc create -f -", "a: 1"), "oc create -f - <<'EOF'\na: 1\nEOF");
+        assert_eq!(
+            heredoc("oc create -f -", "a: 1"),
+            "oc create -f - <<'EOF'\na: 1\nEOF"
+        );
         let text = heredoc("cat", "EOF\nEOF_1\nx");
         assert!(text.starts_with("cat <<'EOF_2'\n"), "{text}");
         assert!(text.ends_with("\nEOF_2"), "{text}");

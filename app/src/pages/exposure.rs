@@ -14,7 +14,8 @@ use crate::domain::change::ChangeArea;
 use crate::domain::exposure::{
     ExposedHost, ExposureView, FIELD_CA, FIELD_CERTIFICATE, FIELD_DEFAULT_ROUTE,
     FIELD_DELETE_SECRET, FIELD_HOSTNAME, FIELD_KEY, FIELD_NAME, FIELD_ROUTE, FIELD_SECRET,
-    FORM_ADD_ROUTE, FORM_DEFAULT_ROUTE, FORM_REMOVE_ROUTE, Trust, generated_host, podman_commands,
+    FORM_ADD_ROUTE, FORM_DEFAULT_ROUTE, FORM_REMOVE_ROUTE, ImageTarget, Trust, generated_host,
+    podman_commands,
 };
 use crate::domain::page::Page;
 use crate::domain::registry_config::rules::DEFAULT_ROUTE;
@@ -98,7 +99,7 @@ fn ExposureContent(view: ExposureView, denied: bool) -> impl IntoView {
                     <PemField label="exposure.certificate" help="exposure.certificate.help" field=FIELD_CERTIFICATE />
                     <PemField label="exposure.key" help="exposure.key.help" field=FIELD_KEY secret=true />
                     <PemField label="exposure.ca" help="exposure.ca.help" field=FIELD_CA />
-                    <PlainText label="exposure.secret" help=i18n.t("exposure.secret.help").to_string() field=FIELD_SECRET placeholder="public-route-tls" />
+                    <PlainText label="exposure.secret" help=i18n.t("exposure.secret.help").to_string() field=FIELD_SECRET placeholder="public-routes-tls" />
                     <ReviewButton label="exposure.review" />
                 </fieldset>
             </form>
@@ -218,16 +219,25 @@ fn RoutesCard(view: ExposureView, base: String, denied: bool) -> impl IntoView {
     }
 }
 
-/// Afterwards (guide 6.1, 5.2): logging in to each host and pushing an image there.
+/// Afterwards (guide 6.1, 5.2): logging in to each host and pushing an image there. The
+/// image's names come from the page's address (a plain GET form sets them), so the commands
+/// can be pasted as they are.
 #[component]
 fn CommandsCard(hosts: Vec<ExposedHost>) -> impl IntoView {
     let i18n = I18n::expect();
+    let query = leptos_router::hooks::use_query_map();
+    let image = query.with_untracked(|q| ImageTarget::from_query(|name| q.get(name)));
+    let problems: Vec<String> = image
+        .problems()
+        .into_iter()
+        .map(|(field, key)| format!("{field}: {}", i18n.t(key)))
+        .collect();
     let blocks = hosts
         .into_iter()
         .filter_map(|h| {
             let host = h.host.clone()?;
             let host_attr = host.clone();
-            let commands = podman_commands(&host, &h.trust);
+            let commands = podman_commands(&host, &h.trust, &image);
             let why = match &h.trust {
                 Trust::IngressDefault => i18n.t("exposure.trust.ingress_default").to_string(),
                 Trust::PrivateCa => i18n.t("exposure.trust.private_ca").to_string(),
@@ -249,10 +259,38 @@ fn CommandsCard(hosts: Vec<ExposedHost>) -> impl IntoView {
         })
         .collect::<Vec<_>>();
     let empty = blocks.is_empty();
+    let image_field = |name: &'static str, label: &'static str, value: String| {
+        view! {
+            <label class="field">
+                <span class="label">{i18n.t(label)}</span>
+                <input type="text" name=name value=value autocomplete="off" spellcheck="false" />
+            </label>
+        }
+    };
+    let image_form = view! {
+        <form method="get" action="/exposure" class="inline-form" data-image-target="">
+            <fieldset class="plain">
+                <legend class="label">{i18n.t("exposure.image.title")}</legend>
+                {image_field("local", "exposure.image.local", image.local.clone())}
+                {image_field("project", "exposure.image.project", image.project.clone())}
+                {image_field("image", "exposure.image.image", image.image.clone())}
+                {image_field("tag", "exposure.image.tag", image.tag.clone())}
+                <div class="actions">
+                    <button type="submit" class="button">{i18n.t("exposure.image.show")}</button>
+                </div>
+            </fieldset>
+        </form>
+        {(!problems.is_empty()).then(|| view! {
+            <ul class="notice notice-warning" data-image-problems="">
+                {problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+            </ul>
+        })}
+    };
     view! {
         <section class="card" aria-labelledby="commands-heading">
             <h2 id="commands-heading">{i18n.t("exposure.commands.title")}</h2>
             <p>{i18n.t("exposure.commands.help")}</p>
+            {image_form}
             {empty.then(|| view! { <p>{i18n.t("exposure.commands.none")}</p> })}
             {blocks}
         </section>

@@ -222,7 +222,7 @@ fn LogsContent(view: LogsView) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="logs-heading">
             <h2 id="logs-heading">{i18n.t("logs.choose")}</h2>
-            <p class="help"><code>{format!("oc logs -n openshift-image-registry {pod}{}", if container.is_empty() { String::new() } else { format!(" -c {container}") })}</code></p>
+            <p class="help"><code>{crate::domain::logs::oc_logs_command(&pod, &container)}</code></p>
             {pods_notice}
             <form method="get" action=Page::Logs.path() class="logs-controls" data-logs-form="">
                 <label class="field">

@@ -285,7 +285,10 @@ mod tests {
             .into_iter()
             .filter(|n| !n.contains('/'))
             .collect();
-        assert_eq!(top_level, shipped, "crds/ holds exactly the compiled-in CRDs");
+        assert_eq!(
+            top_level, shipped,
+            "crds/ holds exactly the compiled-in CRDs"
+        );
         for (name, compiled_in) in CRD_FILES {
             let copy = std::fs::read(copies.join(name)).unwrap_or_default();
             assert_eq!(copy, compiled_in.as_bytes(), "{name}");

@@ -356,7 +356,7 @@ impl ChangePipeline {
     /// patch of a patch step (which never leaves the server).
     fn step_preview(&self, step: &Step, current: Option<&Value>) -> (StepPreview, Option<Value>) {
         let ns = step.namespace.as_deref();
-        let (diff, oc_command, patch) = match (step.operation, &step.desired, current) {
+        let (diff, shown, patch) = match (step.operation, &step.desired, current) {
             (Operation::Create, Some(desired), _) => (
                 field_diff(&json!({}), &self.shown(desired)),
                 super::oc::create_command(&step.resource, desired),
@@ -365,13 +365,12 @@ impl ChangePipeline {
             (Operation::Patch, Some(desired), Some(current)) => {
                 let (now, wanted) = (strip_noise(current), strip_noise(desired));
                 let patch = merge_patch(&now, &wanted);
-                let shown_patch = redacted_patch(&patch, step.resource.kind, &self.fingerprints);
                 (
                     field_diff(
                         &redact(&now, &self.fingerprints),
                         &redact(&wanted, &self.fingerprints),
                     ),
-                    super::oc::patch_command(&step.resource, ns, &step.name, &shown_patch),
+                    super::oc::patch_command(&step.resource, ns, &step.name, &patch),
                     Some(patch),
                 )
             }
@@ -384,12 +383,19 @@ impl ChangePipeline {
                 None,
             ),
         };
-        let oc_command = step.command.clone().unwrap_or(oc_command);
+        let shown = match &step.command {
+            Some(command) => super::oc::Shown {
+                command: command.clone(),
+                placeholders: Vec::new(),
+            },
+            None => shown,
+        };
         let preview = StepPreview {
             object: step.object_ref(),
             operation: step.operation,
             diff,
-            oc_command,
+            oc_command: shown.command,
+            placeholders: shown.placeholders,
         };
         (preview, patch)
     }
@@ -886,18 +892,4 @@ impl ChangePipeline {
             tracing::error!(change_id, outcome, error = %e, "the result of a change could not be recorded");
         }
     }
-}
-
-/// The patch with secret values replaced (`redact` needs the object's kind to know where
-/// they are), for the `oc` command shown to the user.
-fn redacted_patch(patch: &Value, kind: &str, key: &FingerprintKey) -> Value {
-    let mut object = patch.clone();
-    if let Some(map) = object.as_object_mut() {
-        map.insert("kind".into(), Value::String(kind.to_string()));
-    }
-    let mut out = redact(&object, key);
-    if let Some(map) = out.as_object_mut() {
-        map.remove("kind");
-    }
-    out
 }
