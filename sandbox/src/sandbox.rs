@@ -55,6 +55,18 @@ pub fn checkout_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/..")))
 }
 
+/// Debian's kubectl (v1.20.2, the API server's version) that `./dev deps` unpacks into the
+/// cache: tests run the `oc` commands the console shows with it.
+pub fn kubectl() -> PathBuf {
+    let cache = std::env::var_os("REGISTRY_CONSOLE_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/registry-console"))
+        })
+        .unwrap_or_else(|| PathBuf::from(".cache/registry-console"));
+    cache.join("kubectl-v1.20.2/kubectl")
+}
+
 /// What a client of the sandbox needs (also written to `<dir>/sandbox.env`).
 #[derive(Clone, Debug)]
 pub struct Info {
@@ -452,6 +464,7 @@ OIDC_CLIENT_ID={}\n\
 OIDC_CLIENT_SECRET_FILE={}\n\
 REGISTRY_METRICS_URL={}\n\
 REGISTRY_CA_FILE={}\n\
+KUBECTL={}\n\
 STARTUP_SECONDS={:.1}\n",
         info.dir.display(),
         info.kubeconfig.display(),
@@ -463,6 +476,7 @@ STARTUP_SECONDS={:.1}\n",
         info.oidc.client_secret_file.display(),
         info.registry_metrics_url,
         info.registry_ca_file.display(),
+        kubectl().display(),
         info.startup_seconds,
     );
     std::fs::write(info.dir.join("sandbox.env"), text)?;
