@@ -150,7 +150,7 @@ async fn a_kubectl_patch_is_recorded_with_its_manager_and_diff() {
     .await;
 
     let event = outside_event_by(&store, "kubectl-patch").await;
-    assert_eq!(event.actor_name, "kubectl-patch (Update)");
+    assert_eq!(event.actor_name, "kubectl patch");
     assert_eq!(
         diff(&event),
         vec![json!({ "path": "spec.logLevel", "before": "Normal", "after": "Debug" })]
@@ -251,6 +251,125 @@ async fn a_change_through_the_pipeline_is_not_an_outside_change() {
         Ok(2),
         "intent and result only"
     );
+    reset(&admin).await;
+}
+
+/// The console's change and the operator's defaults (a new `httpSecret`, written by the
+/// operator in the same second) are no outside change; a `kubectl patch` made at the same
+/// moment is, with only its own field in the diff, named plainly.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_operator_writing_in_the_same_second_gives_no_phantom_outside_change() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let admin = admin().await;
+    reset(&admin).await;
+    let console = support::start_sandbox_console(&[]).await;
+    let db = open(&console.database).await;
+    let base = current(&admin).await;
+    support::baseline_reaches(&db, generation(&base)).await;
+    let pipeline = std::sync::Arc::new(ChangePipeline::new(
+        AuditStore::new(db.clone()),
+        FingerprintKey([3u8; 32]),
+        10..=200,
+        Duration::from_secs(60),
+    ));
+    let requester = Requester {
+        actor: Actor {
+            subject: "admin".into(),
+            name: "admin".into(),
+            email: None,
+            groups: vec!["registry-admins".into()],
+        },
+        client_addr: None,
+        request_id: None,
+    };
+    let old_secret = base["spec"]["httpSecret"].clone();
+    for round in 0..5 {
+        let base = current(&admin).await;
+        let mut desired = base.clone();
+        desired["spec"]["logLevel"] = json!(if round % 2 == 0 { "Debug" } else { "Normal" });
+        // A new httpSecret, which the operator generates (its default) at once.
+        if let Some(spec) = desired["spec"].as_object_mut() {
+            spec.remove("httpSecret");
+        }
+        pipeline
+            .apply(
+                admin.clone(),
+                &requester,
+                ChangeRequest {
+                    reason: "rotate the http secret".into(),
+                    steps: vec![Step::patch(
+                        REGISTRY_CONFIG,
+                        None,
+                        "cluster",
+                        base,
+                        false,
+                        desired,
+                    )],
+                    confirmations: Confirmations::default(),
+                    follow_up: FollowUpPlan::None,
+                    warnings: Vec::new(),
+                },
+            )
+            .await
+            .expect("applied");
+        let refilled = poll("the operator's new httpSecret", || async {
+            let now = current(&admin).await;
+            let set = now["spec"]["httpSecret"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty());
+            set.then_some(now)
+        })
+        .await;
+        assert_ne!(refilled["spec"]["httpSecret"], old_secret, "a new secret");
+        support::baseline_reaches(&db, generation(&refilled)).await;
+    }
+    let outside: Vec<Event> = outside_events(&pipeline.audit)
+        .await
+        .into_iter()
+        .filter(|e| e.objects.contains("\"kind\":\"Config\""))
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "the console's change and the operator's default are no outside change: {outside:#?}"
+    );
+
+    // A kubectl patch right after the console's change (the same second, likely seen in
+    // one sighting): recorded, with only its own field.
+    let base = current(&admin).await;
+    let mut desired = base.clone();
+    desired["spec"]["operatorLogLevel"] = json!("Debug");
+    pipeline
+        .apply(
+            admin.clone(),
+            &requester,
+            ChangeRequest {
+                reason: "operator debug logs".into(),
+                steps: vec![Step::patch(
+                    REGISTRY_CONFIG,
+                    None,
+                    "cluster",
+                    base,
+                    false,
+                    desired,
+                )],
+                confirmations: Confirmations::default(),
+                follow_up: FollowUpPlan::None,
+                warnings: Vec::new(),
+            },
+        )
+        .await
+        .expect("applied");
+    patch_as(
+        &admin,
+        "kubectl-patch",
+        json!({ "spec": { "replicas": 2 } }),
+    )
+    .await;
+    let event = outside_event_by(&pipeline.audit, "kubectl-patch").await;
+    assert_eq!(event.actor_name, "kubectl patch");
+    let paths: Vec<Value> = diff(&event).iter().map(|c| c["path"].clone()).collect();
+    assert_eq!(paths, vec![json!("spec.replicas")], "{event:#?}");
+    patch_as(&admin, "test-reset", json!({ "spec": { "replicas": 1 } })).await;
     reset(&admin).await;
 }
 

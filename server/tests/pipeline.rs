@@ -267,6 +267,103 @@ async fn read_write_once_is_refused_first_and_the_follow_up_records_the_operator
     let _ = claims.delete("pipeline-rwo", &Default::default()).await;
 }
 
+/// A follow-up ends when a newer change of the Config comes before it settled: the older
+/// change is recorded "superseded by" the newer one, never credited with its health.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_newer_change_supersedes_a_follow_up_that_has_not_settled() {
+    use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+    let _lock = CONFIG_LOCK.lock().await;
+    let admin = client_for("admin").await;
+    reset(&admin).await;
+    // A claim that can never bind (its class does not exist): the registry stays Pending.
+    let claims: Api<PersistentVolumeClaim> =
+        Api::namespaced(admin.clone(), "openshift-image-registry");
+    let claim: PersistentVolumeClaim = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": { "name": "pipeline-unbindable" },
+        "spec": { "accessModes": ["ReadWriteMany"], "storageClassName": "no-such-class", "resources": { "requests": { "storage": "10Gi" } } }
+    }))
+    .expect("claim");
+    let _ = claims.create(&Default::default(), &claim).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let p = pipeline(dir.path()).await;
+    let base = current(&admin).await;
+    let stuck = step(&base, |c| {
+        c["spec"]["managementState"] = json!("Managed");
+        c["spec"]["storage"] = json!({ "pvc": { "claim": "pipeline-unbindable" } });
+    });
+    let first = p
+        .apply(
+            admin.clone(),
+            &requester("admin"),
+            request("shared claim for the registry", vec![stuck]),
+        )
+        .await
+        .expect("applied");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        p.follow_ups.get(&first.change_id).map(|v| v.state),
+        Some(FollowUpState::Pending),
+        "the claim cannot bind"
+    );
+    let base = current(&admin).await;
+    let fix = step(&base, |c| {
+        c["spec"]["storage"] = json!({ "emptyDir": {} });
+    });
+    let second = p
+        .apply(
+            admin.clone(),
+            &requester("admin"),
+            request("emptyDir until the claim binds", vec![fix]),
+        )
+        .await
+        .expect("applied");
+    let view = followed_until(&p, &first.change_id, |v| v.state.is_final()).await;
+    assert_eq!(view.state, FollowUpState::Superseded);
+    assert_eq!(
+        view.superseded_by.as_deref(),
+        Some(second.change_id.as_str())
+    );
+    let healthy = followed_until(&p, &second.change_id, |v| v.state.is_final()).await;
+    assert_eq!(healthy.state, FollowUpState::Healthy);
+    let rows = p
+        .audit
+        .list(&Filter::default(), None, 10)
+        .await
+        .expect("list");
+    let outcome = |id: &str| {
+        rows.iter()
+            .find(|r| r.change_id == id)
+            .map(|r| r.outcome.clone())
+    };
+    assert_eq!(outcome(&first.change_id).as_deref(), Some("superseded"));
+    assert_eq!(outcome(&second.change_id).as_deref(), Some("healthy"));
+    reset(&admin).await;
+    let _ = claims
+        .delete("pipeline-unbindable", &Default::default())
+        .await;
+}
+
+/// The follow-up of `change_id` once `done` holds (the pipeline follows it in the
+/// background), asked every 200 ms for up to 60 s.
+async fn followed_until(
+    p: &ChangePipeline,
+    change_id: &str,
+    done: impl Fn(&app::domain::change::FollowUpView) -> bool,
+) -> app::domain::change::FollowUpView {
+    for _ in 0..300 {
+        if let Some(view) = p.follow_ups.get(change_id)
+            && done(&view)
+        {
+            // The outcome is recorded right after the last state is kept.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            return view;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("the follow-up of {change_id} did not end");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_admin_working_from_an_old_copy_gets_a_conflict_and_nothing_is_lost() {
     let _lock = CONFIG_LOCK.lock().await;

@@ -539,7 +539,22 @@ pub mod render {
             FollowUpState::Degraded => ("notice notice-error", "review.follow.degraded"),
             FollowUpState::TimedOut => ("notice notice-warning", "review.follow.timeout"),
             FollowUpState::Pending => ("notice notice-warning", "review.follow.pending"),
+            FollowUpState::Superseded => ("notice notice-info", "review.follow.superseded"),
         };
+        let superseded = view.superseded_by.clone().map(|id| {
+            let href = format!(
+                "/audit?change={}",
+                crate::domain::return_to::encode_query_value(&id)
+            );
+            let attr = id.clone();
+            view! {
+                <p data-superseded-by=attr>
+                    {i18n.t("review.follow.superseded_by")}
+                    " "
+                    <a href=href>{id}</a>
+                </p>
+            }
+        });
         let progress = match &view.kind {
             FollowUpKind::RegistryRollout { generation } => Some(i18n.fill(
                 "review.follow.rollout",
@@ -569,6 +584,7 @@ pub mod render {
             <section class=class data-follow-up=view.state.outcome()>
                 <h2>{i18n.t(key)}</h2>
                 {progress.map(|p| view! { <p>{p}</p> })}
+                {superseded}
                 {claim.map(|c| view! { <p data-claim-phase=view.claim_phase.clone().unwrap_or_default()>{c}</p> })}
                 {claim_event.map(|e| view! { <p><small data-claim-event="">{e}</small></p> })}
                 {(!message.is_empty()).then(|| view! { <p><strong>{message}</strong></p> })}

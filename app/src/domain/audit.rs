@@ -163,17 +163,53 @@ pub fn payload_diffs(payload: &serde_json::Value) -> Vec<Vec<crate::domain::diff
 pub const PAGE_SIZE: u32 = 50;
 
 /// Outcomes the filter offers, with their catalogue keys.
-pub const OUTCOMES: [(&str, &str); 9] = [
+pub const OUTCOMES: [(&str, &str); 10] = [
     ("pending", "outcome.pending"),
     ("applied", "outcome.applied"),
     ("healthy", "outcome.healthy"),
     ("degraded", "outcome.degraded"),
     ("timeout", "outcome.timeout"),
+    ("superseded", "outcome.superseded"),
     ("conflict", "outcome.conflict"),
     ("failed", "outcome.failed"),
     ("partial", "outcome.partial"),
     ("outside", "outcome.outside"),
 ];
+
+/// A field manager (who wrote an object, from `metadata.managedFields`) as people say it:
+/// `kubectl-patch` is "kubectl patch", the operator's manager "the registry operator", a
+/// write that named no manager "a client that named no field manager". Others as they are.
+pub fn manager_label(lang: crate::i18n::Lang, manager: &str) -> String {
+    let key = match manager {
+        "kubectl-patch" => "audit.manager.kubectl_patch",
+        "kubectl-edit" => "audit.manager.kubectl_edit",
+        "kubectl-client-side-apply" => "audit.manager.kubectl_apply",
+        "kubectl" => "audit.manager.kubectl_server_side_apply",
+        "kubectl-create" => "audit.manager.kubectl_create",
+        "kubectl-replace" => "audit.manager.kubectl_replace",
+        "kubectl-label" => "audit.manager.kubectl_label",
+        "kubectl-annotate" => "audit.manager.kubectl_annotate",
+        "kubectl-set" => "audit.manager.kubectl_set",
+        "kubectl-rollout" => "audit.manager.kubectl_rollout",
+        "oc" => "audit.manager.oc",
+        "cluster-image-registry-operator" => "audit.manager.operator",
+        "" | "unknown" => "audit.manager.unknown",
+        "deleted" => "audit.manager.deleted",
+        other => return other.to_string(),
+    };
+    crate::i18n::text(lang, key, &[])
+}
+
+/// The actor as a page shows it in `lang`: a field manager stored under its English label
+/// ([`manager_label`]) in the page's language, anyone else as stored.
+pub fn actor_label(lang: crate::i18n::Lang, subject: &str, stored_name: &str) -> String {
+    let english = manager_label(crate::i18n::Lang::En, subject);
+    if english != subject && stored_name == english {
+        manager_label(lang, subject)
+    } else {
+        stored_name.to_string()
+    }
+}
 
 pub fn outcome_key(outcome: &str) -> &'static str {
     OUTCOMES

@@ -109,6 +109,9 @@ pub enum FollowUpState {
     Healthy,
     Degraded,
     TimedOut,
+    /// A newer change of the same object (through the console or outside it) came before
+    /// this one settled: what follows is that change's outcome, not this one's.
+    Superseded,
 }
 
 impl FollowUpState {
@@ -119,6 +122,7 @@ impl FollowUpState {
             FollowUpState::Healthy => "healthy",
             FollowUpState::Degraded => "degraded",
             FollowUpState::TimedOut => "timeout",
+            FollowUpState::Superseded => "superseded",
         }
     }
 
@@ -145,6 +149,8 @@ pub struct FollowUpView {
     /// Why the claim is not bound yet: its latest warning event.
     pub claim_event: Option<String>,
     pub conditions: Vec<crate::domain::conditions::ConditionView>,
+    /// [`FollowUpState::Superseded`]: the newer change (its audit trail id).
+    pub superseded_by: Option<String>,
 }
 
 /// Why a change conflicts with the cluster as it is now.

@@ -20,7 +20,16 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 pub const NAMESPACE: &str = "openshift-image-registry";
-pub const FIELD_MANAGER: &str = "sandbox-image-registry-operator";
+/// The real operator's field manager: the console tells the operator's writes (its
+/// defaults, its status) from other writers by it.
+pub const FIELD_MANAGER: &str = "cluster-image-registry-operator";
+fn operator_params() -> PatchParams {
+    PatchParams {
+        field_manager: Some(FIELD_MANAGER.to_string()),
+        ..Default::default()
+    }
+}
+
 /// The Secret the admin puts storage credentials in (guide 2.6).
 const USER_CREDENTIALS: &str = "image-registry-private-configuration-user";
 const APP_LABEL: (&str, &str) = ("docker-registry", "default");
@@ -180,7 +189,7 @@ impl Operator {
         self.configs()
             .patch(
                 "cluster",
-                &PatchParams::default(),
+                &operator_params(),
                 &Patch::Merge(json!({ "spec": patch })),
             )
             .await?;
@@ -365,7 +374,7 @@ impl Operator {
                 Some(unschedulable_status())
             };
             if let Some(status) = status {
-                pods.patch_status(name, &PatchParams::default(), &Patch::Merge(status))
+                pods.patch_status(name, &operator_params(), &Patch::Merge(status))
                     .await?;
             }
         }
@@ -377,7 +386,7 @@ impl Operator {
         deployments
             .patch_status(
                 "image-registry",
-                &PatchParams::default(),
+                &operator_params(),
                 &Patch::Merge(json!({
                     "status": {
                         "observedGeneration": applied.metadata.generation,
@@ -610,7 +619,7 @@ impl Operator {
             != Some(status_without_times(&status["status"]))
         {
             self.configs()
-                .patch_status("cluster", &PatchParams::default(), &Patch::Merge(&status))
+                .patch_status("cluster", &operator_params(), &Patch::Merge(&status))
                 .await?;
         }
 
@@ -644,11 +653,7 @@ impl Operator {
                 != Some(status_without_times(&status["status"]))
             {
                 operators
-                    .patch_status(
-                        "image-registry",
-                        &PatchParams::default(),
-                        &Patch::Merge(&status),
-                    )
+                    .patch_status("image-registry", &operator_params(), &Patch::Merge(&status))
                     .await?;
             }
         }

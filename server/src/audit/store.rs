@@ -525,6 +525,96 @@ impl AuditStore {
         Ok(false)
     }
 
+    /// The objects as the console's applied changes of `object` since `since` wanted them
+    /// (redacted, without server noise), oldest first: what the console itself wrote.
+    pub async fn console_writes(
+        &self,
+        object: &ObjectRef,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<serde_json::Value>> {
+        let rows: Vec<(String, String, String, String)> = self
+            .db
+            .fetch_all(
+                "SELECT change_id, kind, objects, payload FROM audit_events WHERE kind IN ('intent', 'result') AND at >= ? AND objects LIKE ? ESCAPE '\\' ORDER BY seq",
+                &[
+                    timestamp(since).into(),
+                    like(&format!("\"name\":\"{}\"", object.name)).into(),
+                ],
+            )
+            .await
+            .map_err(read_error)?;
+        let wanted = serde_json::to_value(object).unwrap_or_default();
+        let mut intended: Vec<(String, serde_json::Value)> = Vec::new();
+        let mut written = Vec::new();
+        for (change_id, kind, objects, payload) in rows {
+            let objects: Vec<serde_json::Value> =
+                serde_json::from_str(&objects).unwrap_or_default();
+            let payload: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+            match kind.as_str() {
+                "intent" => {
+                    if let Some(i) = objects.iter().position(|o| *o == wanted)
+                        && let Some(after) =
+                            payload["objects"][i].get("after").filter(|a| !a.is_null())
+                    {
+                        intended.push((change_id, after.clone()));
+                    }
+                }
+                _ => {
+                    let applied = payload["applied"]
+                        .as_array()
+                        .is_some_and(|list| list.contains(&wanted));
+                    if applied
+                        && let Some(at) = intended.iter().position(|(id, _)| *id == change_id)
+                    {
+                        written.push(intended.remove(at).1);
+                    }
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    /// The first change of `object` after the change `change_id` began: an applied console
+    /// change (partly applied counts) or one made outside the console. Its id.
+    pub async fn newer_change_of(
+        &self,
+        object: &ObjectRef,
+        change_id: &str,
+    ) -> Result<Option<String>> {
+        let rows: Vec<(String, String, String, Option<String>)> = self
+            .db
+            .fetch_all(
+                "SELECT change_id, kind, objects, outcome FROM audit_events WHERE seq > (SELECT COALESCE(MIN(seq), 0) FROM audit_events WHERE change_id = ?) AND change_id <> ? AND kind IN ('intent', 'result', 'outside') AND objects LIKE ? ESCAPE '\\' ORDER BY seq",
+                &[
+                    change_id.to_string().into(),
+                    change_id.to_string().into(),
+                    like(&format!("\"name\":\"{}\"", object.name)).into(),
+                ],
+            )
+            .await
+            .map_err(read_error)?;
+        let wanted = serde_json::to_value(object).unwrap_or_default();
+        let mut intended: Vec<String> = Vec::new();
+        for (id, kind, objects, outcome) in rows {
+            let objects: Vec<serde_json::Value> =
+                serde_json::from_str(&objects).unwrap_or_default();
+            if !objects.contains(&wanted) {
+                continue;
+            }
+            match kind.as_str() {
+                "outside" => return Ok(Some(id)),
+                "intent" => intended.push(id),
+                _ if intended.contains(&id)
+                    && matches!(outcome.as_deref(), Some("applied" | "partial")) =>
+                {
+                    return Ok(Some(id));
+                }
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
     /// Walks the whole chain; `Ok(Err(link))` names the first broken link.
     pub async fn verify(&self) -> Result<std::result::Result<u64, BrokenLink>> {
         let mut verifier = ChainVerifier::default();

@@ -825,8 +825,21 @@ impl ChangePipeline {
         applied: &Applied,
     ) -> FollowUpState {
         let deadline = tokio::time::Instant::now() + self.follow_up_timeout;
+        // A follow-up watches the registry Config: a newer change of it ends this one.
+        let followed = applied
+            .objects
+            .iter()
+            .find(|o| o.group == REGISTRY_CONFIG.group && o.kind == REGISTRY_CONFIG.kind)
+            .cloned();
         let view = loop {
             let mut view = observe(&client, &applied.change_id, &applied.follow_up).await;
+            if let Some(object) = &followed
+                && let Ok(Some(newer)) =
+                    self.audit.newer_change_of(object, &applied.change_id).await
+            {
+                view.state = FollowUpState::Superseded;
+                view.superseded_by = Some(newer);
+            }
             if !view.state.is_final() && tokio::time::Instant::now() >= deadline {
                 view.state = FollowUpState::TimedOut;
             }
@@ -855,6 +868,7 @@ impl ChangePipeline {
                     "generation": generation,
                     "claim_phase": view.claim_phase,
                     "message": view.message,
+                    "superseded_by": view.superseded_by,
                 }),
             })
             .await;

@@ -5,7 +5,7 @@ use crate::api::audit::audit_change;
 use crate::components::diff_table::DiffTable;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
-use crate::domain::audit::{AuditEventView, outcome_key, payload_diffs};
+use crate::domain::audit::{AuditEventView, actor_label, outcome_key, payload_diffs};
 use leptos::prelude::*;
 
 /// One change in full: every event with who, from where, why, the diff, the `oc`
@@ -76,7 +76,11 @@ fn AuditEvent(event: AuditEventView) -> impl IntoView {
     let facts = [
         (
             "audit.detail.actor",
-            Some(format!("{} ({})", event.actor_name, event.actor_subject)),
+            Some(format!(
+                "{} ({})",
+                actor_label(i18n.lang(), &event.actor_subject, &event.actor_name),
+                event.actor_subject
+            )),
         ),
         ("audit.detail.email", event.actor_email.clone()),
         (

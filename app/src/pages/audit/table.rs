@@ -1,7 +1,7 @@
 //! One page of changes, newest (or oldest) first, with the link to the next page.
 
 use crate::components::language::I18n;
-use crate::domain::audit::{AuditPage, AuditQuery, outcome_key};
+use crate::domain::audit::{AuditPage, AuditQuery, actor_label, outcome_key};
 use crate::domain::return_to::encode_query_value;
 use leptos::prelude::*;
 
@@ -53,7 +53,7 @@ pub fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
                                         <time datetime=row.at.clone()>{row.at.clone()}</time>
                                     </a>
                                 </td>
-                                <td title=row.actor_subject.clone()>{row.actor_name.clone()}</td>
+                                <td title=row.actor_subject.clone()>{actor_label(i18n.lang(), &row.actor_subject, &row.actor_name)}</td>
                                 <td>{row.objects.join(", ")}</td>
                                 // An outside change has no reason of its own; its badge says what it is.
                                 <td>{(row.outcome != "outside").then(|| row.reason.as_deref().map(shortened)).flatten()}</td>

@@ -3,8 +3,10 @@
 
 use super::baseline::Baseline;
 use crate::change::FIELD_MANAGER;
+use app::domain::diff::{FieldChange, field_diff};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, Time};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// Which version of which object: uid (empty when unknown) and generation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,12 +71,9 @@ impl Writer {
         }
     }
 
-    /// `kubectl-patch (Update)`, for the actor's name.
+    /// `kubectl patch`, the registry operator: the writer as the actor's name.
     pub fn label(&self) -> String {
-        match &self.operation {
-            Some(op) => format!("{} ({op})", self.manager),
-            None => self.manager.clone(),
-        }
+        plain_manager(&self.manager)
     }
 }
 
@@ -256,6 +255,126 @@ pub fn decide(
     }
 }
 
+/// Field managers of the Image Registry Operator: the real one, and the sandbox's stand-in
+/// (which writes under the real one's name).
+pub const OPERATOR_MANAGERS: &[&str] = &["cluster-image-registry-operator"];
+
+/// The fields of the registry Config's spec the operator fills in itself when they are
+/// empty (its defaults: a generated `httpSecret`, the claim it created, the storage it
+/// provisioned and whether it manages it): writing them is the operator doing its job,
+/// not a change anyone made.
+const OPERATOR_DEFAULTS: &[&str] = &[
+    "spec.httpSecret",
+    "spec.storage.managementState",
+    "spec.storage.pvc.claim",
+    "spec.storage.s3.bucket",
+    "spec.storage.s3.region",
+    "spec.storage.gcs.bucket",
+    "spec.storage.gcs.region",
+    "spec.storage.gcs.projectID",
+    "spec.storage.azure.accountName",
+    "spec.storage.azure.container",
+    "spec.storage.swift.container",
+    "spec.storage.ibmcos.bucket",
+];
+
+/// What a change since the baseline consists of: the fields nobody but an outside writer
+/// explains, and those the console's own writes or the operator's defaults explain.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Explained {
+    pub outside: Vec<FieldChange>,
+    pub console: Vec<FieldChange>,
+    pub operator: Vec<FieldChange>,
+}
+
+/// `a` is `b`, inside it, or holds it (diff paths: `spec.proxy.http`, `spec.routes[name=x]`).
+fn overlaps(a: &str, b: &str) -> bool {
+    let within = |inner: &str, outer: &str| {
+        inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    };
+    a == b || within(a, b) || within(b, a)
+}
+
+/// Whether the managedFields entry `entry` owns the field at the dot path `path` (objects
+/// only: the operator's defaults sit in none of the spec's lists).
+fn owns(entry: &ManagedFieldsEntry, path: &str) -> bool {
+    let Some(fields) = entry.fields_v1.as_ref() else {
+        return false;
+    };
+    let mut node = &fields.0;
+    for segment in path.split('.') {
+        match node.get(format!("f:{segment}")) {
+            Some(next) => node = next,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Splits `changes` (baseline → `now`, both redacted and without noise) into what the
+/// console wrote itself (`console_writes`: the objects its applied changes wanted; a field
+/// is the console's when `now` still has the value the console gave it), what the operator
+/// filled in as its default (a default field, empty before, owned now by an operator
+/// manager in `entries`), and the rest: the outside change.
+pub fn explain(
+    kind: &str,
+    changes: Vec<FieldChange>,
+    console_writes: &[Value],
+    now: &Value,
+    entries: &[ManagedFieldsEntry],
+) -> Explained {
+    let differs_from_console: Vec<Vec<String>> = console_writes
+        .iter()
+        .map(|wanted| {
+            field_diff(wanted, now)
+                .into_iter()
+                .map(|c| c.path)
+                .collect()
+        })
+        .collect();
+    let mut out = Explained::default();
+    for change in changes {
+        let console = differs_from_console
+            .iter()
+            .any(|paths| !paths.iter().any(|p| overlaps(p, &change.path)));
+        let empty = |value: Option<&Value>| match value {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.is_empty(),
+            Some(_) => false,
+        };
+        // Empty in the baseline, or as the console's own write left it (the console cleared
+        // it, the operator filled it in again, both seen at once).
+        let pointer = format!("/{}", change.path.replace('.', "/"));
+        let empty_before = empty(change.before.as_ref())
+            || console_writes.iter().any(|w| empty(w.pointer(&pointer)));
+        let operator = kind == "Config"
+            && empty_before
+            && OPERATOR_DEFAULTS.contains(&change.path.as_str())
+            && entries.iter().any(|e| {
+                is_main_resource(e)
+                    && OPERATOR_MANAGERS.contains(&manager_of(e))
+                    && owns(e, &change.path)
+            });
+        if console {
+            out.console.push(change);
+        } else if operator {
+            out.operator.push(change);
+        } else {
+            out.outside.push(change);
+        }
+    }
+    out
+}
+
+/// The field manager as people say it: `kubectl patch`, `the registry operator`; never a
+/// bare "unknown". (English: the audit trail stores it; pages show it translated by
+/// [`app::domain::audit::manager_label`].)
+pub fn plain_manager(manager: &str) -> String {
+    app::domain::audit::manager_label(app::i18n::Lang::En, manager)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,7 +437,7 @@ mod tests {
         let writer = last_writer(&entries, &[]).expect("writer");
         assert_eq!(writer.manager, "kubectl-patch");
         assert_eq!(writer.operation.as_deref(), Some("Update"));
-        assert_eq!(writer.label(), "kubectl-patch (Update)");
+        assert_eq!(writer.label(), "kubectl patch");
         assert_eq!(writer.entry, Some(entries[1].clone()));
         assert_eq!(
             writer.also,
@@ -331,7 +450,7 @@ mod tests {
         let apply = [entry("ci-pipeline", "Apply", T2, Some(""))];
         assert_eq!(
             last_writer(&apply, &[]).expect("writer").label(),
-            "ci-pipeline (Apply)",
+            "ci-pipeline",
             "an empty subresource is the object itself"
         );
     }
@@ -522,7 +641,7 @@ mod tests {
             Decision::Outside { writer, recreated } => {
                 assert!(!recreated);
                 assert_eq!(writer.manager, "kubectl-patch");
-                assert_eq!(writer.label(), "kubectl-patch (Update)");
+                assert_eq!(writer.label(), "kubectl patch");
                 assert_eq!(writer.entry, Some(now[1].clone()));
                 assert_eq!(
                     writer.also,
@@ -604,7 +723,9 @@ mod tests {
         let decision = decide(Some(&base("u1", 4)), &seen("u1", 5), &status_only, false);
         assert_eq!(manager(&decision), Some(UNKNOWN_MANAGER));
         match decision {
-            Decision::Outside { writer, .. } => assert_eq!(writer.label(), "unknown"),
+            Decision::Outside { writer, .. } => {
+                assert_eq!(writer.label(), "a client that named no field manager")
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -669,5 +790,57 @@ mod tests {
             decide(Some(&baseline), &seen("u1", 0), &own, true),
             Decision::Own
         );
+    }
+
+    fn operator_entry(fields: Value) -> ManagedFieldsEntry {
+        serde_json::from_value(json!({
+            "manager": "cluster-image-registry-operator", "operation": "Update",
+            "apiVersion": "imageregistry.operator.openshift.io/v1", "time": T2,
+            "fieldsType": "FieldsV1", "fieldsV1": fields
+        }))
+        .expect("entry")
+    }
+
+    #[test]
+    fn the_consoles_own_fields_and_the_operators_defaults_are_explained() {
+        let baseline = json!({ "spec": { "logLevel": "Normal", "httpSecret": "fingerprint:a", "replicas": 1 } });
+        let console = json!({ "spec": { "logLevel": "Debug", "replicas": 1 } });
+        let now = json!({ "spec": { "logLevel": "Debug", "httpSecret": "fingerprint:b", "replicas": 3 } });
+        let entries = [operator_entry(json!({ "f:spec": { "f:httpSecret": {} } }))];
+        let parts = explain(
+            "Config",
+            field_diff(&baseline, &now),
+            &[console],
+            &now,
+            &entries,
+        );
+        let paths = |list: &[FieldChange]| list.iter().map(|c| c.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(&parts.console), vec!["spec.logLevel"]);
+        assert_eq!(
+            paths(&parts.operator),
+            vec!["spec.httpSecret"],
+            "the console cleared it, the operator filled it in"
+        );
+        assert_eq!(paths(&parts.outside), vec!["spec.replicas"]);
+        // Without the operator owning it, a new secret is somebody's change.
+        let parts = explain("Config", field_diff(&baseline, &now), &[], &now, &[]);
+        assert_eq!(
+            paths(&parts.outside),
+            vec!["spec.httpSecret", "spec.logLevel", "spec.replicas"]
+        );
+        // A default the operator owns but that was set before is an edit, not a default.
+        let parts = explain("Config", field_diff(&baseline, &now), &[], &now, &entries);
+        assert!(paths(&parts.outside).contains(&"spec.httpSecret".to_string()));
+    }
+
+    #[test]
+    fn a_console_write_explains_only_what_still_has_its_value() {
+        let baseline = json!({ "spec": { "proxy": {} } });
+        let console = json!({ "spec": { "proxy": { "http": "http://p" } } });
+        let now = json!({ "spec": { "proxy": { "http": "http://p", "https": "https://q" } } });
+        let parts = explain("Config", field_diff(&baseline, &now), &[console], &now, &[]);
+        assert_eq!(parts.console.len(), 1);
+        assert_eq!(parts.outside.len(), 1);
+        assert_eq!(parts.outside[0].path, "spec.proxy.https");
     }
 }

@@ -24,7 +24,10 @@ mod decide;
 mod watch;
 
 pub use baseline::{Baseline, BaselineKey, load_baseline};
-pub use decide::{Decision, Seen, Stamp, Writer, decide, last_writer, outside_writer, stamps};
+pub use decide::{
+    Decision, Explained, OPERATOR_MANAGERS, Seen, Stamp, Writer, decide, explain, last_writer,
+    outside_writer, plain_manager, stamps,
+};
 pub use watch::spawn;
 pub mod lease;
 
@@ -276,11 +279,52 @@ impl OutsideRecorder {
         if decision == Decision::Unchanged {
             return Ok(decision);
         }
+        // What the console wrote itself (a write of its own coalesced with the operator's in
+        // one sighting) and what the operator filled in as its defaults is no outside change.
+        let mut explained = None;
+        if let Decision::Outside {
+            recreated: false, ..
+        } = &decision
+            && interest == Interest::Record
+        {
+            let before = baseline
+                .as_ref()
+                .map(|b| b.object.clone())
+                .unwrap_or(json!({}));
+            let since = chrono::Utc::now() - chrono::Duration::minutes(30);
+            let console = self.audit.console_writes(&object_ref, since).await?;
+            let parts = explain(
+                watched.resource.kind,
+                field_diff(&before, &after),
+                &console,
+                &after,
+                entries,
+            );
+            if parts.outside.is_empty() {
+                tracing::debug!(
+                    console = parts.console.len(),
+                    operator = parts.operator.len(),
+                    "a write explained by the console's own change and the operator's defaults"
+                );
+                decision = Decision::Own;
+            } else {
+                explained = Some(parts);
+            }
+        }
         if let Decision::Outside { writer, recreated } = &decision
             && interest == Interest::Record
         {
             let before = baseline.as_ref().map(|b| b.object.clone());
-            let diff = field_diff(before.as_ref().unwrap_or(&json!({})), &after);
+            let (diff, also_explained) = match explained {
+                Some(parts) => (
+                    parts.outside,
+                    json!({ "by_console": parts.console, "operator_defaults": parts.operator }),
+                ),
+                None => (
+                    field_diff(before.as_ref().unwrap_or(&json!({})), &after),
+                    Value::Null,
+                ),
+            };
             let event = self
                 .record(
                     Actor {
@@ -299,6 +343,7 @@ impl OutsideRecorder {
                         "resource_version": object.metadata.resource_version,
                         "managed_fields": writer.entry,
                         "also_written_by": writer.also,
+                        "explained": also_explained,
                     }),
                 )
                 .await?;
@@ -372,8 +417,8 @@ impl OutsideRecorder {
         } else {
             self.record(
                 Actor {
-                    subject: decide::UNKNOWN_MANAGER.into(),
-                    name: format!("{} (deleted)", decide::UNKNOWN_MANAGER),
+                    subject: "deleted".into(),
+                    name: plain_manager("deleted"),
                     email: None,
                     groups: Vec::new(),
                 },
@@ -717,7 +762,7 @@ mod tests {
         assert_eq!(events.len(), 1);
         let e = &events[0];
         assert_eq!(e.actor_subject, "kubectl-patch");
-        assert_eq!(e.actor_name, "kubectl-patch (Update)");
+        assert_eq!(e.actor_name, "kubectl patch");
         assert!(!e.payload.contains("s3cr3t-http-secret"), "{}", e.payload);
         let payload: Value = serde_json::from_str(&e.payload).expect("payload");
         assert_eq!(
