@@ -267,6 +267,77 @@ async fn read_write_once_is_refused_first_and_the_follow_up_records_the_operator
     let _ = claims.delete("pipeline-rwo", &Default::default()).await;
 }
 
+/// Removed deletes the claim the operator created, but the Config still names it: going
+/// back to Managed is refused, naming the claim and the fix, instead of a pod that stays
+/// Pending ("PVC does not exist").
+#[tokio::test(flavor = "multi_thread")]
+async fn managed_with_a_claim_that_does_not_exist_is_refused() {
+    use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+    let _lock = CONFIG_LOCK.lock().await;
+    let admin = client_for("admin").await;
+    reset(&admin).await;
+    let claims: Api<PersistentVolumeClaim> =
+        Api::namespaced(admin.clone(), "openshift-image-registry");
+    let _ = claims
+        .delete("image-registry-storage", &Default::default())
+        .await;
+    for _ in 0..100 {
+        if claims
+            .get_opt("image-registry-storage")
+            .await
+            .expect("get")
+            .is_none()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // The state Removed leaves: the claim gone, its name still in the spec.
+    configs(&admin)
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(&json!({ "spec": { "managementState": "Removed", "storage": { "pvc": { "claim": "image-registry-storage" } } } })),
+        )
+        .await
+        .expect("patch");
+    let dir = tempfile::tempdir().expect("dir");
+    let p = pipeline(dir.path()).await;
+    let base = current(&admin).await;
+    let change = step(&base, |c| c["spec"]["managementState"] = json!("Managed"));
+    match p
+        .preview(
+            admin.clone(),
+            &request("back to Managed after Removed", vec![change.clone()]),
+        )
+        .await
+    {
+        Err(PipelineError::Invalid(violations)) => assert!(
+            violations
+                .iter()
+                .any(|v| v.field == "spec.storage.pvc.claim"
+                    && v.key == "rule.pvc.claim_missing"
+                    && v.params
+                        .iter()
+                        .any(|(k, val)| k == "claim" && val == "image-registry-storage")),
+            "{violations:?}"
+        ),
+        other => panic!("expected the missing claim, got {other:?}"),
+    }
+    // With the claim left empty, the operator creates its claim again: accepted.
+    let fixed = step(&base, |c| {
+        c["spec"]["managementState"] = json!("Managed");
+        c["spec"]["storage"] = json!({ "pvc": { "claim": "" } });
+    });
+    p.preview(
+        admin.clone(),
+        &request("back to Managed, the operator's own claim", vec![fixed]),
+    )
+    .await
+    .expect("an empty claim is the operator's own");
+    reset(&admin).await;
+}
+
 /// A follow-up ends when a newer change of the Config comes before it settled: the older
 /// change is recorded "superseded by" the newer one, never credited with its health.
 #[tokio::test(flavor = "multi_thread")]

@@ -48,6 +48,9 @@ pub struct Facts {
     pub config_spec: Option<Value>,
     /// Access modes of the claim a PVC storage names (`None`: no such claim yet).
     pub claim_access_modes: Option<Vec<String>>,
+    /// The claim a PVC storage names by name does not exist, and the request does not
+    /// create it (an empty name is the operator's own claim, which it creates).
+    pub claim_missing: bool,
     /// Secrets in the registry's namespace the change refers to, by name.
     pub secrets: BTreeMap<String, SecretFact>,
 }
@@ -192,15 +195,23 @@ pub async fn gather(
                         .collect()
                 })
         };
+        let named = pvc
+            .get("claim")
+            .and_then(Value::as_str)
+            .is_some_and(|c| !c.is_empty());
         facts.claim_access_modes = match step_for(request, &PERSISTENT_VOLUME_CLAIM, name) {
             Some(step) => step.desired.as_ref().and_then(modes),
-            None => PERSISTENT_VOLUME_CLAIM
-                .api(client.clone(), Some(REGISTRY_NAMESPACE))
-                .get_opt(name)
-                .await
-                .map_err(console_error)?
-                .and_then(|claim| serde_json::to_value(claim).ok())
-                .and_then(|claim| modes(&claim)),
+            None => {
+                let claim = PERSISTENT_VOLUME_CLAIM
+                    .api(client.clone(), Some(REGISTRY_NAMESPACE))
+                    .get_opt(name)
+                    .await
+                    .map_err(console_error)?;
+                facts.claim_missing = named && claim.is_none();
+                claim
+                    .and_then(|claim| serde_json::to_value(claim).ok())
+                    .and_then(|claim| modes(&claim))
+            }
         };
     }
 
@@ -276,6 +287,7 @@ pub fn check(
             let current_spec = current.as_ref().and_then(|c| c.get("spec"));
             let context = RuleContext {
                 claim_access_modes: facts.claim_access_modes.clone(),
+                claim_missing: facts.claim_missing,
                 removal_confirmed: request.confirmations.removal,
                 current_state: current_spec
                     .and_then(|s| s.get("managementState"))

@@ -254,6 +254,7 @@ fn config_rules(request: &ChangeRequest) -> Vec<Violation> {
     };
     let context = RuleContext {
         claim_access_modes: None,
+        claim_missing: false,
         removal_confirmed: request.confirmations.removal,
         current_state: at(&step.base, "/spec/managementState")
             .and_then(|s| s.as_str().map(str::to_string)),

@@ -19,6 +19,9 @@ pub struct RuleContext {
     pub removal_confirmed: bool,
     /// `managementState` before this change.
     pub current_state: Option<String>,
+    /// `spec.storage.pvc.claim` names a claim that does not exist (and the change does not
+    /// create it): typically the operator's own, which `Removed` deleted.
+    pub claim_missing: bool,
 }
 
 /// `managementState` values (SPEC §3).
@@ -158,6 +161,16 @@ fn storage_rules(spec: &Value, ctx: &RuleContext, out: &mut Vec<Violation>) {
     {
         read_write_once_rules(replicas, strategy, modes, out);
     }
+    if set == ["pvc"] && state == "Managed" && ctx.claim_missing {
+        let claim = spec
+            .pointer("/storage/pvc/claim")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        out.push(
+            Violation::error("spec.storage.pvc.claim", "rule.pvc.claim_missing")
+                .with("claim", claim),
+        );
+    }
     if let Some(storage) = storage {
         storage_field_rules(storage, out);
     }
@@ -291,7 +304,7 @@ pub fn management_state_help_key(state: &str) -> Option<&'static str> {
 }
 
 /// Every message key the rules can produce (tests check both catalogues have them).
-pub const MESSAGE_KEYS: [&str; 79] = [
+pub const MESSAGE_KEYS: [&str; 80] = [
     "rule.one_of",
     "rule.non_negative",
     "rule.http_secret_empty",
@@ -301,6 +314,7 @@ pub const MESSAGE_KEYS: [&str; 79] = [
     "rule.emptydir.not_production",
     "rule.pvc.rwo_replicas",
     "rule.pvc.rwo_strategy",
+    "rule.pvc.claim_missing",
     "rule.s3.bucket",
     "rule.url",
     "rule.s3.key_without_encrypt",

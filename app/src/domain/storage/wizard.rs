@@ -481,9 +481,18 @@ pub struct WizardState {
 }
 
 impl WizardState {
-    /// The form for this registry: its current storage's path and fields filled in.
+    /// The form for this registry: its current storage's path and fields filled in. A
+    /// claim the spec names that does not exist (the operator's own, deleted by `Removed`)
+    /// is not offered: the form leaves it empty, so the operator creates its claim again.
     pub fn form(&self) -> StorageForm {
-        form_from_spec(&self.spec)
+        let mut form = form_from_spec(&self.spec);
+        if form.path == "pvc"
+            && !form.claim.is_empty()
+            && !self.claims.iter().any(|c| c.name == form.claim)
+        {
+            form.claim.clear();
+        }
+        form
     }
 
     pub fn management_state(&self) -> &str {
@@ -653,6 +662,15 @@ pub fn validate_submission(sub: &StorageSubmission, facts: &WizardFacts) -> Vec<
     }
     if path == StoragePath::BlockClaim {
         out.extend(block_claim_rules(form, facts));
+    }
+    if path == StoragePath::SharedClaim
+        && !form.claim.is_empty()
+        && !facts.claims.iter().any(|c| c.name == form.claim)
+    {
+        out.push(
+            Violation::error("spec.storage.pvc.claim", "rule.pvc.claim_missing")
+                .with("claim", &form.claim),
+        );
     }
     if path == StoragePath::EmptyDir && !sub.confirm_empty_dir {
         out.push(Violation::error(
@@ -1073,5 +1091,41 @@ mod tests {
                 assert!(crate::i18n::has_key(lang, key), "{lang:?} {key}");
             }
         }
+    }
+
+    #[test]
+    fn a_claim_that_no_longer_exists_is_not_offered() {
+        let state = |claims: Vec<ClaimRow>| WizardState {
+            platform: None,
+            config_version: "1".into(),
+            spec: json!({ "managementState": "Removed", "storage": { "pvc": { "claim": "image-registry-storage" } } }),
+            secret_version: None,
+            existing_keys: Vec::new(),
+            claims,
+            storage_classes: None,
+            update_denied: None,
+        };
+        assert_eq!(state(Vec::new()).form().claim, "", "Removed deleted it");
+        let kept = state(vec![ClaimRow {
+            name: "image-registry-storage".into(),
+            phase: "Bound".into(),
+            capacity: "100Gi".into(),
+            access_modes: vec!["ReadWriteMany".into()],
+            storage_class: "sandbox-shared".into(),
+        }]);
+        assert_eq!(kept.form().claim, "image-registry-storage");
+        let mut sub = StorageSubmission {
+            form: state(Vec::new()).form(),
+            ..Default::default()
+        };
+        sub.form.claim = "gone".into();
+        let found: Vec<String> = validate_submission(&sub, &WizardFacts::default())
+            .into_iter()
+            .map(|v| format!("{} {}", v.field, v.key))
+            .collect();
+        assert!(
+            found.contains(&"spec.storage.pvc.claim rule.pvc.claim_missing".to_string()),
+            "{found:?}"
+        );
     }
 }
