@@ -181,9 +181,12 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/your-access")
                             view=|| view! { <Guarded page=Page::Overview>{|| view! { <YourAccessPage /> }}</Guarded> }
+                            ssr=SsrMode::Async
                         />
-                        // Whole documents, in order: complete without JavaScript, and the
-                        // live script finds the fresh region in the page it fetches.
+                        // Every page is a whole document, in order: complete without
+                        // JavaScript (a viewer gets every read-only part), and the live script
+                        // and the change-forms island find the fresh region in the page they
+                        // fetch.
                         <Route
                             path=path!("/")
                             view=|| view! { <Guarded page=Page::Overview>{|| view! { <OverviewPage /> }}</Guarded> }
@@ -197,30 +200,37 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/configuration")
                             view=|| view! { <Guarded page=Page::Configuration>{|| view! { <ConfigurationPage /> }}</Guarded> }
+                            ssr=SsrMode::Async
                         />
                         <Route
                             path=path!("/storage")
                             view=|| view! { <Guarded page=Page::Storage>{|| view! { <StoragePage /> }}</Guarded> }
+                            ssr=SsrMode::Async
                         />
                         <Route
                             path=path!("/exposure")
                             view=|| view! { <Guarded page=Page::Exposure>{|| view! { <ExposurePage /> }}</Guarded> }
+                            ssr=SsrMode::Async
                         />
                         <Route
                             path=path!("/ca-trust")
                             view=|| view! { <Guarded page=Page::CaTrust>{|| view! { <CaTrustPage /> }}</Guarded> }
+                            ssr=SsrMode::Async
                         />
                         <Route
                             path=path!("/access")
                             view=|| view! { <Guarded page=Page::Access>{|| view! { <AccessPage /> }}</Guarded> }
+                            ssr=SsrMode::Async
                         />
                         <Route
                             path=path!("/pruner")
                             view=|| view! { <Guarded page=Page::Pruner>{|| view! { <PrunerPage /> }}</Guarded> }
+                            ssr=SsrMode::Async
                         />
                         <Route
                             path=path!("/audit")
                             view=|| view! { <Guarded page=Page::Audit>{|| view! { <AuditTrailPage /> }}</Guarded> }
+                            ssr=SsrMode::Async
                         />
                     </Routes>
                 </main>

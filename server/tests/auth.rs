@@ -1146,3 +1146,57 @@ async fn the_audit_trail_page_lists_filters_pages_and_verifies() {
         "55 intents and 11 results"
     );
 }
+
+/// Every page a role may open is complete in the HTML the server sends, in both languages:
+/// nothing waits for JavaScript to replace a "Loading…" placeholder (a viewer without
+/// JavaScript reads every part).
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_is_complete_without_javascript_for_every_role() {
+    use app::domain::page::Page;
+    let console = start_sandbox_console(&[]).await;
+    for user in ["admin", "viewer", "auditor"] {
+        let (client, _) = sign_in(&console, user, "/").await;
+        for lang in ["en", "ja"] {
+            let switched = get(
+                &client,
+                format!("{}/lang/{lang}?return_to=%2F", console.base),
+            )
+            .await;
+            assert!(switched.status().is_redirection(), "{lang}");
+            let loading = app::i18n::translate(
+                app::i18n::Lang::from_tag(lang).expect("language"),
+                "common.loading",
+            );
+            for page in Page::ALL {
+                let response = get(&client, format!("{}{}", console.base, page.path())).await;
+                let status = response.status();
+                let html = response.text().await.expect("html");
+                let may = match user {
+                    "auditor" => page == Page::Audit,
+                    "viewer" => page != Page::Audit,
+                    _ => true,
+                };
+                if !may {
+                    assert_ne!(status, 200, "{user} {}", page.path());
+                    continue;
+                }
+                assert_eq!(status, 200, "{user} {}", page.path());
+                assert!(
+                    html.contains(&format!("data-page=\"{}\"", page.path())),
+                    "{user} {lang} {}: the page's frame",
+                    page.path()
+                );
+                assert!(
+                    !html.contains(loading),
+                    "{user} {lang} {}: still loading without JavaScript",
+                    page.path()
+                );
+                assert!(
+                    !html.contains("<template"),
+                    "{user} {lang} {}: streamed out of order, for a script to put in place",
+                    page.path()
+                );
+            }
+        }
+    }
+}

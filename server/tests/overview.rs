@@ -14,6 +14,9 @@ use serde_json::json;
 use std::time::Duration;
 use support::{Browser, SandboxConsole, admin_kube, configs, eventually, start_sandbox_console};
 
+/// Tests that need the registry running share it; a test that stops it holds it alone.
+static RUNNING: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 /// The registry running (emptyDir, one replica), so it has pods, logs and metrics.
 async fn running_registry(kube: &kube::Client) {
     let patch = json!({ "spec": { "managementState": "Managed", "replicas": 1,
@@ -106,6 +109,7 @@ async fn next_event(
 #[tokio::test(flavor = "multi_thread")]
 async fn admins_and_viewers_see_every_part_or_why_not() {
     let kube = admin_kube().await;
+    let _running = RUNNING.read().await;
     running_registry(&kube).await;
     let console = start_sandbox_console(&[]).await;
     let admin = Browser::open(&console, "admin", "/").await;
@@ -193,6 +197,7 @@ async fn admins_and_viewers_see_every_part_or_why_not() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_part_the_users_rbac_denies_says_why_and_never_shows_the_shared_copy() {
     let kube = admin_kube().await;
+    let _running = RUNNING.read().await;
     running_registry(&kube).await;
     // projectadmin may open the console's pages but has no access to the registry's
     // namespace in the cluster.
@@ -257,6 +262,7 @@ async fn a_part_the_users_rbac_denies_says_why_and_never_shows_the_shared_copy()
 #[tokio::test(flavor = "multi_thread")]
 async fn changes_reach_an_open_live_stream() {
     let kube = admin_kube().await;
+    let _running = RUNNING.read().await;
     running_registry(&kube).await;
     let console = start_sandbox_console(&[]).await;
     let viewer = Browser::open(&console, "viewer", "/").await;
@@ -290,6 +296,7 @@ async fn changes_reach_an_open_live_stream() {
 #[tokio::test(flavor = "multi_thread")]
 async fn logs_show_tail_and_follow_new_lines() {
     let kube = admin_kube().await;
+    let _running = RUNNING.read().await;
     running_registry(&kube).await;
     let console = start_sandbox_console(&[]).await;
     let viewer = Browser::open(&console, "viewer", "/logs").await;
@@ -369,6 +376,7 @@ fn urlencode(value: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_come_through_the_service_proxy_for_prometheus_scrapers_only() {
     let kube = admin_kube().await;
+    let _running = RUNNING.read().await;
     running_registry(&kube).await;
     let console = start_sandbox_console(&[]).await;
     let admin = Browser::open(&console, "admin", "/").await;
@@ -394,6 +402,7 @@ async fn metrics_come_through_the_service_proxy_for_prometheus_scrapers_only() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_caches_work_with_the_impersonating_service_account() {
     let kube = admin_kube().await;
+    let _running = RUNNING.read().await;
     running_registry(&kube).await;
     let sandbox = registry_console_sandbox::harness::shared();
     let kubeconfig = registry_console_sandbox::sandbox::impersonator_kubeconfig(sandbox)
@@ -429,4 +438,53 @@ async fn the_caches_work_with_the_impersonating_service_account() {
         html.contains("listening on :5000"),
         "the viewer reads the log"
     );
+}
+
+/// A registry whose pods cannot start (its claim can never bind) is not an outage: the
+/// Overview says the registry is not serving, without asking it for metrics, and never
+/// blames the API server.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registry_that_is_not_serving_is_a_reason_not_an_outage() {
+    use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+    let _alone = RUNNING.write().await;
+    let kube = admin_kube().await;
+    let claims: kube::Api<PersistentVolumeClaim> =
+        kube::Api::namespaced(kube.clone(), "openshift-image-registry");
+    let claim: PersistentVolumeClaim = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": { "name": "overview-unbindable" },
+        "spec": { "accessModes": ["ReadWriteMany"], "storageClassName": "no-such-class", "resources": { "requests": { "storage": "1Gi" } } }
+    }))
+    .expect("claim");
+    let _ = claims.create(&Default::default(), &claim).await;
+    let patch = json!({ "spec": { "managementState": "Managed", "replicas": 1,
+        "storage": { "emptyDir": null, "pvc": { "claim": "overview-unbindable" } } } });
+    configs(kube.clone())
+        .patch("cluster", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .expect("pending registry");
+    let console = start_sandbox_console(&[]).await;
+    let admin = Browser::open(&console, "admin", "/").await;
+    let view = eventually("pending pods only", async || {
+        let view = overview(&admin, &console).await;
+        let pods = view.pods.clone().ok()?;
+        (!pods.is_empty() && pods.iter().all(|p| p.phase == "Pending")).then_some(view)
+    })
+    .await;
+    match &view.metrics {
+        Err(PanelProblem::RegistryNotServing(detail)) => {
+            assert!(detail.contains("ready"), "{detail}")
+        }
+        other => panic!("expected the registry not serving, got {other:?}"),
+    }
+    let html = page(&admin, &console, "/").await;
+    assert!(html.contains("data-panel-problem=\"not-serving\""));
+    assert!(
+        !html.contains("cannot be reached") && !html.contains("did not answer"),
+        "nothing blames the API server"
+    );
+    running_registry(&kube).await;
+    let _ = claims
+        .delete("overview-unbindable", &Default::default())
+        .await;
 }

@@ -36,6 +36,13 @@ pub fn PanelNotice(
             </div>
         }
         .into_any(),
+        PanelProblem::RegistryNotServing(detail) => view! {
+            <div class="notice notice-info" role="status" data-panel-problem="not-serving">
+                <p>{i18n.t(what)} " — " {i18n.t("panel.not_serving")}</p>
+                <p><small>{detail}</small></p>
+            </div>
+        }
+        .into_any(),
     }
 }
 

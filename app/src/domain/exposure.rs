@@ -131,12 +131,21 @@ impl NewRoute {
     /// The TLS Secret's name: as typed, or `<name>-tls`.
     pub fn secret(&self) -> String {
         if self.secret_name.is_empty() {
-            format!("{}-tls", self.name)
+            default_secret_name(&self.name)
         } else {
             self.secret_name.clone()
         }
     }
 }
+
+/// The TLS Secret a route gets when its form leaves the name empty.
+pub fn default_secret_name(route: &str) -> String {
+    format!("{route}-tls")
+}
+
+/// The example route name the form shows (the guide's `public-routes`); the Secret field's
+/// example is the name that route would get, so the two never disagree.
+pub const EXAMPLE_ROUTE_NAME: &str = "public-routes";
 
 /// What the user asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -19,6 +19,10 @@ pub enum PanelProblem {
     },
     /// It cannot be read now (API server unreachable, timed out, not watched yet): why.
     Unavailable(String),
+    /// The registry itself is not serving (no pod is ready, or it answered with an
+    /// error), so what it would tell is not there: a fact about the registry, not an
+    /// outage of the console or the API server. The detail says what was seen.
+    RegistryNotServing(String),
 }
 
 /// One part of a page: its data, or why it is missing.

@@ -332,4 +332,24 @@ mod tests {
             "pruner.prune_registry.unmanaged"
         );
     }
+
+    #[test]
+    fn every_wording_of_prune_registry_says_what_the_flag_does() {
+        use crate::i18n::{Lang, translate};
+        let managed = translate(Lang::En, "state.help.managed");
+        assert!(
+            managed.contains("without --prune-registry=false") && managed.contains("also deleted"),
+            "{managed}"
+        );
+        assert!(
+            translate(Lang::En, "pruner.prune_registry.managed")
+                .contains("without --prune-registry=false")
+        );
+        for state in ["unmanaged", "removed"] {
+            assert!(
+                translate(Lang::En, &format!("state.help.{state}"))
+                    .contains("--prune-registry=false")
+            );
+        }
+    }
 }

@@ -12,10 +12,10 @@ use crate::components::plain_fields::{
 };
 use crate::domain::change::ChangeArea;
 use crate::domain::exposure::{
-    ExposedHost, ExposureView, FIELD_CA, FIELD_CERTIFICATE, FIELD_DEFAULT_ROUTE,
-    FIELD_DELETE_SECRET, FIELD_HOSTNAME, FIELD_KEY, FIELD_NAME, FIELD_ROUTE, FIELD_SECRET,
-    FORM_ADD_ROUTE, FORM_DEFAULT_ROUTE, FORM_REMOVE_ROUTE, ImageTarget, Trust, generated_host,
-    podman_commands,
+    EXAMPLE_ROUTE_NAME, ExposedHost, ExposureView, FIELD_CA, FIELD_CERTIFICATE,
+    FIELD_DEFAULT_ROUTE, FIELD_DELETE_SECRET, FIELD_HOSTNAME, FIELD_KEY, FIELD_NAME, FIELD_ROUTE,
+    FIELD_SECRET, FORM_ADD_ROUTE, FORM_DEFAULT_ROUTE, FORM_REMOVE_ROUTE, ImageTarget, Trust,
+    default_secret_name, generated_host, podman_commands,
 };
 use crate::domain::page::Page;
 use crate::domain::registry_config::rules::DEFAULT_ROUTE;
@@ -93,13 +93,13 @@ fn ExposureContent(view: ExposureView, denied: bool) -> impl IntoView {
                 <fieldset class="plain" disabled=denied>
                     <BaseInput base=base.clone() />
                     <ErrorSlot field="form" />
-                    <PlainText label="exposure.name" help=i18n.t("exposure.name.help").to_string() field=FIELD_NAME placeholder="public-routes" />
+                    <PlainText label="exposure.name" help=i18n.t("exposure.name.help").to_string() field=FIELD_NAME placeholder=EXAMPLE_ROUTE_NAME />
                     <PlainText label="exposure.hostname" help=name_help field=FIELD_HOSTNAME placeholder="myregistry.mycorp.organization" />
                     <p class="notice notice-info" data-tls-default="">{i18n.t("exposure.tls.default")}</p>
                     <PemField label="exposure.certificate" help="exposure.certificate.help" field=FIELD_CERTIFICATE />
                     <PemField label="exposure.key" help="exposure.key.help" field=FIELD_KEY secret=true />
                     <PemField label="exposure.ca" help="exposure.ca.help" field=FIELD_CA />
-                    <PlainText label="exposure.secret" help=i18n.t("exposure.secret.help").to_string() field=FIELD_SECRET placeholder="public-routes-tls" />
+                    <PlainText label="exposure.secret" help=i18n.t("exposure.secret.help").to_string() field=FIELD_SECRET placeholder=default_secret_name(EXAMPLE_ROUTE_NAME) />
                     <ReviewButton label="exposure.review" />
                 </fieldset>
             </form>

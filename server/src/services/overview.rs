@@ -25,6 +25,12 @@ use std::sync::Arc;
 /// Events shown, warnings first.
 const EVENTS_SHOWN: usize = 20;
 
+/// The longest the Overview waits for the registry's metrics: no part of a page may hold
+/// the page up (the window keeps what was read before).
+const METRICS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+/// The same for the user's permission check (cached per user; asked again every 30 s).
+const REVIEW_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub struct OverviewService {
     pub client: kube::Client,
     pub cluster: Arc<dyn ClusterAccess>,
@@ -260,21 +266,53 @@ impl OverviewService {
             .map(|o| summary(&json(o))))
     }
 
-    async fn metrics(&self, decisions: &Decisions) -> Panel<MetricsView> {
+    /// The metrics window, refreshed when it is stale. Not asked for when no registry pod
+    /// is ready (there is nothing to answer), and never waited for longer than
+    /// [`METRICS_DEADLINE`]: a registry that does not answer is a reason, not an outage.
+    async fn metrics(
+        &self,
+        decisions: &Decisions,
+        pods: &Panel<Vec<PodRow>>,
+    ) -> Panel<MetricsView> {
         let check = metrics_check();
         if let Some(decision) = allowed(decisions)?.iter().find(|d| d.check == check)
             && !decision.allowed
         {
             return Err(forbidden(decision));
         }
-        match self.metrics.refresh(&self.client).await {
-            Ok(()) => Ok(self.metrics.view()),
-            Err(ReadError::Format(why)) => Err(PanelProblem::Unavailable(why)),
-            Err(ReadError::Api(e)) => Err(match crate::kube::user::console_error(e) {
+        if let Ok(pods) = pods
+            && !pods
+                .iter()
+                .any(|p| p.phase == "Running" && p.ready_containers > 0)
+        {
+            return Err(PanelProblem::RegistryNotServing(if pods.is_empty() {
+                "no registry pod exists".to_string()
+            } else {
+                format!("none of the {} registry pods is ready", pods.len())
+            }));
+        }
+        let read = tokio::time::timeout(METRICS_DEADLINE, self.metrics.refresh(&self.client)).await;
+        match read {
+            Err(_) => {
+                let why = format!(
+                    "the registry's metrics did not answer within {} s",
+                    METRICS_DEADLINE.as_secs()
+                );
+                self.metrics.set_failure(Some(why.clone()));
+                Err(PanelProblem::RegistryNotServing(why))
+            }
+            Ok(Ok(())) => Ok(self.metrics.view()),
+            Ok(Err(ReadError::Format(why))) => Err(PanelProblem::Unavailable(why)),
+            Ok(Err(ReadError::NotServing(why))) => Err(PanelProblem::RegistryNotServing(why)),
+            Ok(Err(ReadError::Api(e))) => Err(match crate::kube::user::console_error(e) {
                 ConsoleError::Kubernetes { code: 403, message } => PanelProblem::Forbidden {
                     permission: "get on services/proxy \"https:image-registry:5000-tcp\" in namespace openshift-image-registry".into(),
                     reason: Some(message),
                 },
+                // The service proxy's answer when no endpoint is ready, or the registry's own.
+                ConsoleError::Kubernetes { code: code @ (502..=504), message } => {
+                    PanelProblem::RegistryNotServing(format!("{code}: {message}"))
+                }
                 ConsoleError::Kubernetes { code, message } => {
                     PanelProblem::Unavailable(format!("{code}: {message}"))
                 }
@@ -297,7 +335,14 @@ impl OverviewService {
             .collect();
         checks.push(metrics_check());
         // Unanswered, every part says why rather than the page failing as a whole.
-        let decisions = self.cluster.review(checks).await.map_err(|e| e.to_string());
+        let decisions =
+            match tokio::time::timeout(REVIEW_DEADLINE, self.cluster.review(checks)).await {
+                Ok(answer) => answer.map_err(|e| e.to_string()),
+                Err(_) => Err(format!(
+                    "the API server did not answer the permission check within {} s",
+                    REVIEW_DEADLINE.as_secs()
+                )),
+            };
         let registry = self
             .single(resources::REGISTRY_CONFIG, &decisions, registry_summary)
             .and_then(|config| {
@@ -314,6 +359,7 @@ impl OverviewService {
         if let Ok(rows) = pods.as_mut() {
             rows.sort_by(|a, b| a.name.cmp(&b.name));
         }
+        let pods_for_metrics = pods.clone();
         Ok(OverviewView {
             now: now_rfc3339(),
             operator: self
@@ -347,7 +393,7 @@ impl OverviewService {
                     .unwrap_or(false),
                 conditions: conditions(p.get("status").unwrap_or(&Value::Null)),
             }),
-            metrics: self.metrics(&decisions).await,
+            metrics: self.metrics(&decisions, &pods_for_metrics).await,
         })
     }
 }

@@ -104,6 +104,9 @@ pub enum ReadError {
     Api(kube::Error),
     /// The answer is not the registry's metrics.
     Format(String),
+    /// A read failed moments ago (the registry did not answer): said again until the
+    /// next [`INTERVAL`], rather than every page waiting for it once more.
+    NotServing(String),
 }
 
 /// The rolling window.
@@ -113,6 +116,8 @@ pub struct MetricsWindow {
     version: Mutex<Option<String>>,
     /// One read at a time: the others wait for it and then find the window fresh.
     reading: tokio::sync::Mutex<()>,
+    /// The last failed read: when (Unix seconds) and why.
+    failed: Mutex<Option<(i64, String)>>,
 }
 
 fn now_secs() -> i64 {
@@ -138,17 +143,47 @@ impl MetricsWindow {
         if self.fresh() {
             return Ok(());
         }
+        if let Some(why) = self.recent_failure() {
+            return Err(ReadError::NotServing(why));
+        }
         let _reading = self.reading.lock().await;
         if self.fresh() {
             return Ok(());
         }
+        if let Some(why) = self.recent_failure() {
+            return Err(ReadError::NotServing(why));
+        }
         let request = http::Request::get(PROXY_PATH)
             .body(Vec::new())
             .map_err(|e| ReadError::Api(kube::Error::HttpError(e)))?;
-        let text = client.request_text(request).await.map_err(ReadError::Api)?;
+        let text = match client.request_text(request).await {
+            Ok(text) => text,
+            Err(e) => {
+                self.set_failure(Some(e.to_string()));
+                return Err(ReadError::Api(e));
+            }
+        };
+        self.set_failure(None);
         let (sample, version) = parse(&text, now_secs()).map_err(ReadError::Format)?;
         self.push(sample, version);
         Ok(())
+    }
+
+    fn recent_failure(&self) -> Option<String> {
+        self.failed
+            .lock()
+            .ok()
+            .and_then(|f| f.clone())
+            .filter(|(at, _)| now_secs() - at < INTERVAL.as_secs() as i64)
+            .map(|(_, why)| why)
+    }
+
+    /// Remembers that a read failed (a caller that gave up waiting says so too), so pages
+    /// in the next [`INTERVAL`] do not wait for the registry again.
+    pub fn set_failure(&self, why: Option<String>) {
+        if let Ok(mut failed) = self.failed.lock() {
+            *failed = why.map(|w| (now_secs(), w));
+        }
     }
 
     pub fn push(&self, sample: MetricsSample, version: Option<String>) {

@@ -54,6 +54,20 @@ pub fn credentials_violation(storage_type: &str, keys: &[&str], field: &str) -> 
     )
 }
 
+/// The storage keys of the Secret (`REGISTRY_STORAGE_…`) that `storage_type` does not use:
+/// left over from a storage used before (S3, then GCS, …). They do no harm to the
+/// registry, but the Secret then does not simply "match" the storage.
+pub fn unused_credential_keys<'a>(storage_type: &str, keys: &[&'a str]) -> Vec<&'a str> {
+    let used: Vec<&str> = credential_key_sets(storage_type)
+        .iter()
+        .flat_map(|set| set.iter().copied())
+        .collect();
+    keys.iter()
+        .copied()
+        .filter(|k| k.starts_with("REGISTRY_STORAGE_") && !used.contains(k))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +121,25 @@ mod tests {
             .is_some(),
             "an incomplete application credential"
         );
+    }
+
+    #[test]
+    fn keys_of_an_earlier_storage_are_unused() {
+        let keys = [
+            "REGISTRY_STORAGE_S3_ACCESSKEY",
+            "REGISTRY_STORAGE_S3_SECRETKEY",
+            "REGISTRY_STORAGE_GCS_KEYFILE",
+            "REGISTRY_STORAGE_AZURE_ACCOUNTKEY",
+            "OTHER",
+        ];
+        assert_eq!(
+            unused_credential_keys("azure", &keys),
+            vec![
+                "REGISTRY_STORAGE_S3_ACCESSKEY",
+                "REGISTRY_STORAGE_S3_SECRETKEY",
+                "REGISTRY_STORAGE_GCS_KEYFILE"
+            ]
+        );
+        assert!(unused_credential_keys("s3", &keys[..2]).is_empty());
     }
 }

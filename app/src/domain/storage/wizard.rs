@@ -716,8 +716,9 @@ fn credential_rules(sub: &StorageSubmission, facts: &WizardFacts) -> Vec<Violati
             .get(*key)
             .map(String::as_str)
             .unwrap_or_default();
-        let kept =
-            sub.intent == StorageIntent::Configure && facts.existing_keys.iter().any(|k| k == key);
+        // A key the Secret has already is kept when left empty, when configuring and when
+        // rotating alike (a rotation replaces the keys typed, and at least one).
+        let kept = facts.existing_keys.iter().any(|k| k == key);
         if typed.is_empty() {
             if !kept {
                 out.push(Violation::error(&field, "rule.credentials.required").with("key", key));
@@ -729,6 +730,17 @@ fn credential_rules(sub: &StorageSubmission, facts: &WizardFacts) -> Vec<Violati
         } else if typed.chars().any(char::is_whitespace) {
             out.push(Violation::error(&field, "rule.credentials.whitespace").with("key", key));
         }
+    }
+    if sub.intent == StorageIntent::RotateCredentials
+        && !keys.is_empty()
+        && keys
+            .iter()
+            .all(|k| sub.credentials.get(*k).is_none_or(|v| v.is_empty()))
+    {
+        out.push(
+            Violation::error(&credential_field(keys[0]), "rule.credentials.rotate_none")
+                .with("keys", keys.join(", ")),
+        );
     }
     // Keys typed that the path does not use would be written silently: refuse them.
     for key in sub.credentials.keys() {
@@ -770,7 +782,7 @@ fn block_claim_rules(form: &StorageForm, facts: &WizardFacts) -> Vec<Violation> 
 }
 
 /// Every message key the wizard's checks can produce (both catalogues must have them).
-pub const MESSAGE_KEYS: [&str; 23] = [
+pub const MESSAGE_KEYS: [&str; 24] = [
     "rule.storage.choose_path",
     "rule.storage.switch_confirm",
     "rule.emptydir.confirm",
@@ -781,6 +793,7 @@ pub const MESSAGE_KEYS: [&str; 23] = [
     "rule.credentials.unused",
     "rule.pvc.claim_name",
     "rule.claim.exists",
+    "rule.credentials.rotate_none",
     "rule.claim.size",
     "rule.claim.small",
     "rule.claim.no_default_class",
@@ -1026,9 +1039,22 @@ mod tests {
         };
         sub.credentials.clear();
         assert!(validate_submission(&sub, &kept).is_empty());
-        // Rotation asks for every key again.
+        // Rotation replaces the keys typed and keeps the others, but needs one at least.
         sub.intent = StorageIntent::RotateCredentials;
-        assert_eq!(validate_submission(&sub, &kept).len(), 2);
+        let none: Vec<String> = validate_submission(&sub, &kept)
+            .into_iter()
+            .map(|v| format!("{} {}", v.field, v.key))
+            .collect();
+        assert_eq!(
+            none,
+            vec!["secret.REGISTRY_STORAGE_S3_ACCESSKEY rule.credentials.rotate_none"]
+        );
+        sub.credentials
+            .insert("REGISTRY_STORAGE_S3_SECRETKEY".into(), "new-secret".into());
+        assert!(
+            validate_submission(&sub, &kept).is_empty(),
+            "the access key is kept"
+        );
     }
 
     #[test]

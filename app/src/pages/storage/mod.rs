@@ -128,10 +128,21 @@ fn CredentialsCard(view: StorageView) -> impl IntoView {
                     <p data-credentials-match="unused">{i18n.t("storage.credentials.unused")}</p>
                 }
                 .into_any(),
-                None => view! {
-                    <p data-credentials-match="true">{i18n.fill("storage.credentials.match", &[("storage", &kind)])}</p>
+                None => {
+                    let unused = crate::domain::storage::credentials::unused_credential_keys(&kind, &keys);
+                    if unused.is_empty() {
+                        view! {
+                            <p data-credentials-match="true">{i18n.fill("storage.credentials.match", &[("storage", &kind)])}</p>
+                        }
+                        .into_any()
+                    } else {
+                        let text = i18n.fill(
+                            "storage.credentials.match_with_unused",
+                            &[("storage", &kind), ("keys", &unused.join(", "))],
+                        );
+                        view! { <p class="notice notice-warning" data-credentials-match="unused-keys">{text}</p> }.into_any()
+                    }
                 }
-                .into_any(),
             };
             let who = match (&credentials.set_by, &credentials.set_at) {
                 (Some(by), Some(at)) => {
