@@ -15,16 +15,18 @@
 //! the closest known name suggested), `additionalProperties`, `items`, `allOf`, `anyOf`,
 //! `oneOf`, `not`, and `x-kubernetes-list-type` `set` / `map` uniqueness.
 //!
-//! CEL rules are not interpreted: each rule of the shipped CRDs is recognised by its text
-//! (whitespace-normalised) where it sits in the schema, and checked by a hand-written
-//! function on the value at that place ([`CEL_CHECKS`]). Rules that cannot be expressed:
+//! CEL rules (`x-kubernetes-validations`) are run by a CEL interpreter (crates.io `cel`,
+//! with the strings extension Kubernetes enables), so a rule a CRD update adds is enforced
+//! with no code change. [`CEL_MESSAGES`] words the known rules in the console's bilingual
+//! messages; any other rule's violation quotes the CRD's own message and names the field.
+//! Not run:
 //!
-//! - `self >= oldSelf` (Config `status.latestAvailableRevision`): a transition rule, it
-//!   needs the stored object, which a pure check of the new value does not have; it also
-//!   guards `status`, which the console never writes.
+//! - transition rules (`oldSelf`, e.g. `self >= oldSelf` on Config
+//!   `status.latestAvailableRevision`): they need the stored object, which a pure check of
+//!   the new value does not have; the shipped one guards `status`, which the console never
+//!   writes ([`UNCHECKED_CEL_RULES`]).
 //!
-//! A rule not in either list is skipped; the server's tests walk every shipped CRD and fail
-//! on such a rule, so an updated CRD cannot silently lose a check.
+//! The server's tests walk every shipped CRD: each rule must compile or be listed.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex, PoisonError};
@@ -754,72 +756,105 @@ fn collect_uncompilable(node: &Value, found: &mut Vec<String>) {
     }
 }
 
-/// A hand-written check of one CEL rule: `self` is the value where the rule sits.
-type CelCheck = fn(&Value, &str, &mut Vec<Violation>);
+/// How a failed CEL rule is told in the console's own words: the violation for the value
+/// `self` at `path` that the rule refused (which field to name, which message key and
+/// parameters). The interpreter decides whether the rule holds; this only words it.
+type CelMessage = fn(&Value, &str) -> Violation;
 
-/// Every CEL rule of the shipped CRDs that is checked, by its whitespace-normalised text.
-pub const CEL_CHECKS: [(&str, CelCheck); 13] = [
+/// The bilingual message of each CEL rule of the shipped CRDs, by its whitespace-normalised
+/// text. A rule without an entry still runs; its violation quotes the CRD's own message.
+pub const CEL_MESSAGES: [(&str, CelMessage); 13] = [
     // Config spec.storage.azure.networkAccess (and the same block in status).
     (
         "has(self.type) && self.type == 'Internal' ? true : !has(self.internal)",
-        cel_azure_internal,
+        |_, p| Violation::error(&child_path(p, "internal"), "schema.cel.azure_internal"),
     ),
     // Image spec.registrySources.{allowed,blocked,insecure}Registries[*].
     (
         r"self.matches('^\\*(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+$|^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?)(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$')",
-        cel_registry_scope,
+        |v, p| {
+            Violation::error(p, "schema.cel.registry_scope")
+                .with("value", cut(v.as_str().unwrap_or_default()))
+        },
     ),
     // Image spec.registrySources.
     (
         "has(self.blockedRegistries) ? !has(self.allowedRegistries) : true",
-        cel_blocked_and_allowed,
+        |_, p| {
+            Violation::error(
+                &child_path(p, "allowedRegistries"),
+                "schema.cel.blocked_and_allowed",
+            )
+        },
     ),
     // Route spec.httpHeaders.actions.{request,response}[*].action.
     (
         "has(self.type) && self.type == 'Set' ? has(self.set) : !has(self.set)",
-        cel_header_action_set,
+        |v, p| {
+            let key = if has(v, "set") {
+                "schema.cel.header_set_forbidden"
+            } else {
+                "schema.cel.header_set_required"
+            };
+            Violation::error(&child_path(p, "set"), key)
+        },
     ),
     // Route spec.httpHeaders.actions.{request,response}[*].name (four rules).
     (
         "self.lowerAscii() != 'strict-transport-security'",
-        |v, p, o| cel_header_reserved(v, p, o, "strict-transport-security"),
+        |_, p| header_reserved(p, "strict-transport-security"),
     ),
-    ("self.lowerAscii() != 'proxy'", |v, p, o| {
-        cel_header_reserved(v, p, o, "proxy")
+    ("self.lowerAscii() != 'proxy'", |_, p| {
+        header_reserved(p, "proxy")
     }),
-    ("self.lowerAscii() != 'cookie'", |v, p, o| {
-        cel_header_reserved(v, p, o, "cookie")
+    ("self.lowerAscii() != 'cookie'", |_, p| {
+        header_reserved(p, "cookie")
     }),
-    ("self.lowerAscii() != 'set-cookie'", |v, p, o| {
-        cel_header_reserved(v, p, o, "set-cookie")
+    ("self.lowerAscii() != 'set-cookie'", |_, p| {
+        header_reserved(p, "set-cookie")
     }),
-    // Route spec.httpHeaders.actions.request.
+    // Route spec.httpHeaders.actions.request (judged item by item: `self` is one item).
     (
         r#"self.all(key, key.action.type == "Delete" || (has(key.action.set) && key.action.set.value.matches('^(?:%(?:%|(?:\\{[-+]?[QXE](?:,[-+]?[QXE])*\\})?\\[(?:req\\.hdr\\([0-9A-Za-z-]+\\)|ssl_c_der)(?:,(?:lower|base64))*\\])|[^%[:cntrl:]])+$')))"#,
-        |v, p, o| cel_header_values(v, p, o, "req"),
+        |v, p| header_value(v, p, "req"),
     ),
     // Route spec.httpHeaders.actions.response.
     (
         r#"self.all(key, key.action.type == "Delete" || (has(key.action.set) && key.action.set.value.matches('^(?:%(?:%|(?:\\{[-+]?[QXE](?:,[-+]?[QXE])*\\})?\\[(?:res\\.hdr\\([0-9A-Za-z-]+\\)|ssl_c_der)(?:,(?:lower|base64))*\\])|[^%[:cntrl:]])+$')))"#,
-        |v, p, o| cel_header_values(v, p, o, "res"),
+        |v, p| header_value(v, p, "res"),
     ),
     // Route spec.tls (two rules).
     (
         "has(self.termination) && has(self.insecureEdgeTerminationPolicy) ? !((self.termination=='passthrough') && (self.insecureEdgeTerminationPolicy=='Allow')) : true",
-        cel_route_passthrough_allow,
+        |_, p| {
+            Violation::error(
+                &child_path(p, "insecureEdgeTerminationPolicy"),
+                "schema.cel.route_passthrough_allow",
+            )
+        },
     ),
     (
         "!(has(self.certificate) && has(self.externalCertificate))",
-        cel_route_cert_and_external,
+        |_, p| {
+            Violation::error(
+                &child_path(p, "externalCertificate"),
+                "schema.cel.route_cert_and_external",
+            )
+        },
     ),
     // Route spec.
     (
         "!has(self.tls) || self.tls.termination != 'passthrough' || !has(self.httpHeaders)",
-        cel_route_passthrough_headers,
+        |_, p| {
+            Violation::error(
+                &child_path(p, "httpHeaders"),
+                "schema.cel.route_passthrough_headers",
+            )
+        },
     ),
 ];
 
-/// CEL rules of the shipped CRDs that cannot be checked here, with the reason.
+/// CEL rules of the shipped CRDs that are not checked, with the reason.
 pub const UNCHECKED_CEL_RULES: [(&str, &str); 1] = [(
     "self >= oldSelf",
     "transition rule: needs the stored object; guards status, which the console never writes",
@@ -830,148 +865,152 @@ pub fn normalize_rule(rule: &str) -> String {
     rule.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Whether a CEL rule (any whitespace) is checked by [`validate`].
-pub fn cel_rule_is_checked(rule: &str) -> bool {
-    cel_check_for(&normalize_rule(rule)).is_some()
+fn header_reserved(path: &str, name: &str) -> Violation {
+    Violation::error(path, "schema.cel.header_reserved").with("name", name)
 }
 
-fn cel_check_for(normalized: &str) -> Option<CelCheck> {
-    CEL_CHECKS
+/// One header action whose value the rule refused (`self` is a one-item list).
+fn header_value(value: &Value, path: &str, direction: &str) -> Violation {
+    let text = value
+        .pointer("/0/action/set/value")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let field = if text.is_empty() {
+        format!("{path}.action.set")
+    } else {
+        format!("{path}.action.set.value")
+    };
+    let key = if text.is_empty() {
+        "schema.cel.header_set_required"
+    } else {
+        "schema.cel.header_value"
+    };
+    Violation::error(&field, key)
+        .with("value", cut(text))
+        .with("fetchers", format!("{direction}.hdr(name), ssl_c_der"))
+}
+
+/// Whether a rule refers to the stored object (`oldSelf`): a transition rule, which a
+/// check of the new value alone cannot run.
+fn is_transition_rule(rule: &str) -> bool {
+    rule.contains("oldSelf")
+}
+
+/// The CEL environment of Kubernetes' validation rules that the shipped CRDs use: the
+/// standard library and the strings extension (`lowerAscii`).
+fn cel_env() -> Result<std::sync::Arc<cel::Env>, String> {
+    static ENV: LazyLock<Result<std::sync::Arc<cel::Env>, String>> = LazyLock::new(|| {
+        let mut env = cel::Env::stdlib();
+        env.add_extension(cel::extensions::strings)
+            .map_err(|e| e.to_string())?;
+        Ok(std::sync::Arc::new(env))
+    });
+    ENV.clone()
+}
+
+/// Compiled rules, by text: a rule is compiled once.
+/// A rule compiled, or why it does not compile.
+type Compiled = Result<std::sync::Arc<cel::Program>, String>;
+
+static CEL_PROGRAMS: LazyLock<Mutex<HashMap<String, Compiled>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn compiled(rule: &str) -> Compiled {
+    let mut cache = CEL_PROGRAMS.lock().unwrap_or_else(PoisonError::into_inner);
+    cache
+        .entry(rule.to_string())
+        .or_insert_with(|| {
+            cel_env()
+                .and_then(|env| env.compile(rule).map_err(|e| e.to_string()))
+                .map(std::sync::Arc::new)
+        })
+        .clone()
+}
+
+/// Whether `rule` holds for `value` (`self`): `Err` with the reason when it cannot be
+/// evaluated (it does not parse, or fails at run time, which Kubernetes refuses too).
+pub fn evaluate_rule(rule: &str, value: &Value) -> Result<bool, String> {
+    let program = compiled(rule)?;
+    let mut context = cel::Context::with_env(cel_env()?);
+    let this = cel::to_value(value).map_err(|e| e.to_string())?;
+    context.add_variable_from_value("self", this);
+    match program.execute(&context) {
+        Ok(cel::Value::Bool(holds)) => Ok(holds),
+        Ok(other) => Err(format!("the rule gave {other:?}, not a boolean")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Whether a CEL rule (any whitespace) is run by [`validate`]: it compiles and is no
+/// transition rule.
+pub fn cel_rule_is_checked(rule: &str) -> bool {
+    !is_transition_rule(rule) && compiled(&normalize_rule(rule)).is_ok()
+}
+
+fn cel_message_for(normalized: &str) -> Option<CelMessage> {
+    CEL_MESSAGES
         .iter()
         .find(|(rule, _)| *rule == normalized)
-        .map(|(_, check)| *check)
+        .map(|(_, message)| *message)
 }
 
+/// The rules of `x-kubernetes-validations` on `value`, run by the CEL interpreter. A rule
+/// that fails is worded by [`CEL_MESSAGES`], else by the CRD's own message naming the field
+/// (`fieldPath` when the rule gives one). A rule on a list that fails is narrowed to the
+/// items that fail it alone, so the violation names the item.
 fn check_cel(s: &Map<String, Value>, value: &Value, path: &str, out: &mut Vec<Violation>) {
     let Some(rules) = s.get("x-kubernetes-validations").and_then(Value::as_array) else {
         return;
     };
     for rule in rules {
-        if let Some(text) = rule.get("rule").and_then(Value::as_str)
-            && let Some(check) = cel_check_for(&normalize_rule(text))
-        {
-            check(value, path, out);
-        }
-    }
-}
-
-fn cel_azure_internal(value: &Value, path: &str, out: &mut Vec<Violation>) {
-    let internal_type = value.get("type").and_then(Value::as_str) == Some("Internal");
-    if !internal_type && has(value, "internal") {
-        out.push(Violation::error(
-            &child_path(path, "internal"),
-            "schema.cel.azure_internal",
-        ));
-    }
-}
-
-/// hostname[:port][/path] or `*.domain`, without tag or digest (the rule's own expression;
-/// CEL `matches` is RE2, which the regex crate follows).
-const REGISTRY_SCOPE: &str = r"^\*(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+$|^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?)(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$";
-
-fn cel_registry_scope(value: &Value, path: &str, out: &mut Vec<Violation>) {
-    if let Some(text) = value.as_str()
-        && !regex(REGISTRY_SCOPE).is_some_and(|re| re.is_match(text))
-    {
-        out.push(Violation::error(path, "schema.cel.registry_scope").with("value", cut(text)));
-    }
-}
-
-fn cel_blocked_and_allowed(value: &Value, path: &str, out: &mut Vec<Violation>) {
-    if has(value, "blockedRegistries") && has(value, "allowedRegistries") {
-        out.push(Violation::error(
-            &child_path(path, "allowedRegistries"),
-            "schema.cel.blocked_and_allowed",
-        ));
-    }
-}
-
-fn cel_header_action_set(value: &Value, path: &str, out: &mut Vec<Violation>) {
-    let is_set = value.get("type").and_then(Value::as_str) == Some("Set");
-    match (is_set, has(value, "set")) {
-        (true, false) => out.push(Violation::error(
-            &child_path(path, "set"),
-            "schema.cel.header_set_required",
-        )),
-        (false, true) => out.push(Violation::error(
-            &child_path(path, "set"),
-            "schema.cel.header_set_forbidden",
-        )),
-        _ => {}
-    }
-}
-
-fn cel_header_reserved(value: &Value, path: &str, out: &mut Vec<Violation>, name: &str) {
-    if value
-        .as_str()
-        .is_some_and(|text| text.eq_ignore_ascii_case(name))
-    {
-        out.push(Violation::error(path, "schema.cel.header_reserved").with("name", name));
-    }
-}
-
-/// `direction` is `req` or `res`: the sample fetcher allowed for request or response headers.
-fn cel_header_values(value: &Value, path: &str, out: &mut Vec<Violation>, direction: &str) {
-    let pattern = format!(
-        r"^(?:%(?:%|(?:\{{[-+]?[QXE](?:,[-+]?[QXE])*\}})?\[(?:{direction}\.hdr\([0-9A-Za-z-]+\)|ssl_c_der)(?:,(?:lower|base64))*\])|[^%[:cntrl:]])+$"
-    );
-    let Some(re) = regex(&pattern) else {
-        return;
-    };
-    let Some(actions) = value.as_array() else {
-        return;
-    };
-    for (i, action) in actions.iter().enumerate() {
-        if action.pointer("/action/type").and_then(Value::as_str) == Some("Delete") {
+        let Some(text) = rule.get("rule").and_then(Value::as_str) else {
+            continue;
+        };
+        if is_transition_rule(text) {
             continue;
         }
-        // A missing `set` is reported by the action's own rule; only judge a given value.
-        if let Some(text) = action.pointer("/action/set/value").and_then(Value::as_str)
-            && !re.is_match(text)
-        {
-            out.push(
-                Violation::error(
-                    &format!("{}.action.set.value", index_path(path, i)),
-                    "schema.cel.header_value",
-                )
-                .with("value", cut(text))
-                .with("fetchers", format!("{direction}.hdr(name), ssl_c_der")),
-            );
+        let normalized = normalize_rule(text);
+        let fail = |value: &Value, path: &str| match cel_message_for(&normalized) {
+            Some(message) => message(value, path),
+            None => {
+                let field = rule
+                    .get("fieldPath")
+                    .and_then(Value::as_str)
+                    .map(|f| format!("{path}{f}"))
+                    .unwrap_or_else(|| path.to_string());
+                let said = rule
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .filter(|m| !m.is_empty())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("failed rule: {}", cut(&normalized)));
+                Violation::error(&field, "schema.cel.failed").with("message", said)
+            }
+        };
+        match evaluate_rule(&normalized, value) {
+            Ok(true) => {}
+            Ok(false) => match value.as_array() {
+                Some(items) if !items.is_empty() => {
+                    let mut narrowed = false;
+                    for (i, item) in items.iter().enumerate() {
+                        let one = Value::Array(vec![item.clone()]);
+                        if evaluate_rule(&normalized, &one) == Ok(false) {
+                            out.push(fail(&one, &index_path(path, i)));
+                            narrowed = true;
+                        }
+                    }
+                    if !narrowed {
+                        out.push(fail(value, path));
+                    }
+                }
+                _ => out.push(fail(value, path)),
+            },
+            Err(reason) => out.push(
+                Violation::error(path, "schema.cel.error")
+                    .with("rule", cut(&normalized))
+                    .with("reason", reason),
+            ),
         }
-    }
-}
-
-fn cel_route_passthrough_allow(value: &Value, path: &str, out: &mut Vec<Violation>) {
-    if value.get("termination").and_then(Value::as_str) == Some("passthrough")
-        && value
-            .get("insecureEdgeTerminationPolicy")
-            .and_then(Value::as_str)
-            == Some("Allow")
-    {
-        out.push(Violation::error(
-            &child_path(path, "insecureEdgeTerminationPolicy"),
-            "schema.cel.route_passthrough_allow",
-        ));
-    }
-}
-
-fn cel_route_cert_and_external(value: &Value, path: &str, out: &mut Vec<Violation>) {
-    if has(value, "certificate") && has(value, "externalCertificate") {
-        out.push(Violation::error(
-            &child_path(path, "externalCertificate"),
-            "schema.cel.route_cert_and_external",
-        ));
-    }
-}
-
-fn cel_route_passthrough_headers(value: &Value, path: &str, out: &mut Vec<Violation>) {
-    if value.pointer("/tls/termination").and_then(Value::as_str) == Some("passthrough")
-        && has(value, "httpHeaders")
-    {
-        out.push(Violation::error(
-            &child_path(path, "httpHeaders"),
-            "schema.cel.route_passthrough_headers",
-        ));
     }
 }
 
@@ -1577,14 +1616,14 @@ mod tests {
     }
 
     fn cel_rule(index: usize) -> &'static str {
-        CEL_CHECKS[index].0
+        CEL_MESSAGES[index].0
     }
 
     #[test]
     fn cel_table_is_normalised_and_complete() {
-        for (rule, _) in CEL_CHECKS {
+        for (rule, _) in CEL_MESSAGES {
             assert_eq!(normalize_rule(rule), rule);
-            assert!(cel_rule_is_checked(rule));
+            assert!(cel_rule_is_checked(rule), "{rule} compiles");
         }
         for (rule, reason) in UNCHECKED_CEL_RULES {
             assert!(!cel_rule_is_checked(rule) && !reason.is_empty());
@@ -1593,12 +1632,64 @@ mod tests {
         assert!(cel_rule_is_checked(
             "has(self.type) && self.type == 'Internal' ?  true\n  : !has(self.internal)"
         ));
-        assert!(!cel_rule_is_checked("self.size() > 0"));
-        // An unknown rule is skipped, not failed.
-        assert!(ok(
-            with_rule(json!({ "type": "string" }), "self.size() > 99"),
-            json!("x")
-        ));
+        // A rule nobody wrote a message for is still run.
+        assert!(cel_rule_is_checked("self.size() > 0"));
+        assert_eq!(
+            validate(
+                &with_rule(json!({ "type": "string" }), "self.size() > 99"),
+                &json!("x"),
+                "spec"
+            )[0]
+            .key,
+            "schema.cel.failed"
+        );
+        assert!(!cel_rule_is_checked("self.("), "does not parse");
+    }
+
+    /// A rule added to a copy of a shipped CRD is enforced with no code change: its
+    /// violation names the field and quotes the CRD's own message.
+    #[test]
+    fn a_rule_added_to_a_crd_is_enforced_without_code() {
+        let text = include_str!("../../../crds/00_configs.crd.yaml");
+        let mut schema = crate::change::crds::load_crd_schema(text, "v1").expect("schema");
+        schema["properties"]["spec"]["properties"]["replicas"]["x-kubernetes-validations"] =
+            json!([{ "rule": "self <= 5", "message": "at most five replicas here" }]);
+        schema["properties"]["spec"]["x-kubernetes-validations"] = json!([{
+            "rule": "!has(self.proxy) || has(self.proxy.noProxy)",
+            "message": "a proxy needs noProxy",
+            "fieldPath": ".proxy.noProxy"
+        }]);
+        let spec = schema["properties"]["spec"].clone();
+        let ok_spec = json!({ "managementState": "Managed", "replicas": 2 });
+        assert!(validate(&spec, &ok_spec, "spec").is_empty());
+        let bad = json!({ "managementState": "Managed", "replicas": 7, "proxy": { "http": "http://p:3128" } });
+        let found: Vec<(String, String, String)> = validate(&spec, &bad, "spec")
+            .into_iter()
+            .map(|v| {
+                (
+                    v.field.clone(),
+                    v.key.clone(),
+                    param(&v, "message").to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "spec.replicas".to_string(),
+                    "schema.cel.failed".to_string(),
+                    "at most five replicas here".to_string()
+                ),
+                (
+                    "spec.proxy.noProxy".to_string(),
+                    "schema.cel.failed".to_string(),
+                    "a proxy needs noProxy".to_string()
+                ),
+            ]
+        );
+        let message = app::domain::violation::message(Lang::Ja, &validate(&spec, &bad, "spec")[0]);
+        assert!(message.contains("at most five replicas here"), "{message}");
     }
 
     #[test]

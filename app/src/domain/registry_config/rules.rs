@@ -304,7 +304,7 @@ pub fn management_state_help_key(state: &str) -> Option<&'static str> {
 }
 
 /// Every message key the rules can produce (tests check both catalogues have them).
-pub const MESSAGE_KEYS: [&str; 80] = [
+pub const MESSAGE_KEYS: [&str; 82] = [
     "rule.one_of",
     "rule.non_negative",
     "rule.http_secret_empty",
@@ -385,6 +385,8 @@ pub const MESSAGE_KEYS: [&str; 80] = [
     "schema.cel.route_passthrough_allow",
     "schema.cel.route_cert_and_external",
     "schema.cel.route_passthrough_headers",
+    "schema.cel.failed",
+    "schema.cel.error",
 ];
 
 #[cfg(test)]
