@@ -4,7 +4,7 @@
 
 use crate::oidc_login::Provider;
 use crate::operator::{Operator, Settings};
-use crate::processes::{Child, free_port, wait_for_line};
+use crate::processes::{Child, free_port};
 use crate::{Error, Result, content, kubelet};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,6 +27,8 @@ pub struct Options {
     pub scripts_dir: PathBuf,
     /// Fixed OIDC port (default: any free port).
     pub oidc_port: Option<u16>,
+    /// How long the OIDC provider may take to answer its discovery URL.
+    pub oidc_ready_within: Duration,
 }
 
 impl Options {
@@ -44,6 +46,7 @@ impl Options {
             crds_dir: root.join("crds"),
             scripts_dir: root.join("sandbox"),
             oidc_port: None,
+            oidc_ready_within: OIDC_READY_WITHIN,
         }
     }
 }
@@ -132,22 +135,38 @@ impl Sandbox {
                 ]);
         }
         tracing::info!(port = oidc_port, "starting the OIDC provider");
-        let (mut oidc, oidc_lines) = Child::spawn("OIDC provider", command, &dir.join("oidc.log"))?;
-        let line = wait_for_line(
+        let reports = oidc_dir.join("reports");
+        std::fs::create_dir_all(&reports)?;
+        // A diagnostic report (the JavaScript stack, libuv handles, resources) on SIGUSR2, for
+        // a provider that does not become ready: the error then says what it was doing.
+        command.env(
+            "NODE_OPTIONS",
+            format!(
+                "--report-on-signal --report-signal=SIGUSR2 --report-directory={}",
+                reports.display()
+            ),
+        );
+        let provider_started = Instant::now();
+        let log = dir.join("oidc.log");
+        let (mut oidc, _oidc_lines) = Child::spawn("OIDC provider", command, &log)?;
+        let issuer = format!("https://127.0.0.1:{oidc_port}");
+        let ca_file = oidc_dir.join("ca.crt");
+        wait_for_discovery(
             &mut oidc,
-            &oidc_lines,
-            "oidc-provider listening on",
-            Duration::from_secs(120),
-        )?;
-        let issuer = line
-            .rsplit(' ')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string();
+            &issuer,
+            &ca_file,
+            &log,
+            &reports,
+            options.oidc_ready_within,
+        )
+        .await?;
+        tracing::info!(
+            seconds = provider_started.elapsed().as_secs_f64(),
+            "the OIDC provider answers its discovery URL"
+        );
         let provider = Provider {
             issuer,
-            ca_file: oidc_dir.join("ca.crt"),
+            ca_file,
             client_id: "registry-console".to_string(),
             client_secret_file: oidc_dir.join("client-secret"),
             redirect_uri,
@@ -398,6 +417,117 @@ fn wait_for_file(
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// How long the OIDC provider may take to answer its discovery URL (it takes about a
+/// second here, cold caches included).
+pub const OIDC_READY_WITHIN: Duration = Duration::from_secs(90);
+
+/// Waits until the provider answers `<issuer>/.well-known/openid-configuration` with its
+/// own issuer: the provider is ready when it serves, whatever it prints. Fails early when
+/// it exits; on time out, asks it for a diagnostic report and says what it was doing, with
+/// its own output.
+async fn wait_for_discovery(
+    child: &mut Child,
+    issuer: &str,
+    ca_file: &Path,
+    log: &Path,
+    reports: &Path,
+    within: Duration,
+) -> Result<()> {
+    let url = format!("{issuer}/.well-known/openid-configuration");
+    let deadline = Instant::now() + within;
+    let mut last = String::from("no answer yet");
+    loop {
+        if let Some(status) = child.exited() {
+            return Err(Error::Setup(format!(
+                "the OIDC provider exited ({status}) before it was ready; its output:\n{}",
+                tail(log, 40)
+            )));
+        }
+        // The CA appears when start.sh has made it; until then there is nothing to trust.
+        if ca_file.exists() {
+            match crate::oidc_login::http_client(ca_file) {
+                Ok(http) => match http.get(&url).timeout(Duration::from_secs(2)).send().await {
+                    Ok(response) if response.status().is_success() => {
+                        let body: serde_json::Value = response.json().await.unwrap_or_default();
+                        if body["issuer"] == issuer {
+                            return Ok(());
+                        }
+                        last = format!("the discovery document names issuer {}", body["issuer"]);
+                    }
+                    Ok(response) => last = format!("{url} answered {}", response.status()),
+                    Err(e) => last = format!("{url}: {e}"),
+                },
+                Err(e) => last = format!("the provider's CA {}: {e}", ca_file.display()),
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(Error::Setup(format!(
+                "the OIDC provider did not answer {url} within {} s (last: {last}); {}; its output:\n{}",
+                within.as_secs(),
+                what_it_was_doing(child, reports).await,
+                tail(log, 40)
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// What a provider that does not answer was doing: its scheduler state and kernel wait
+/// channel, and the JavaScript stack from the diagnostic report it writes on SIGUSR2.
+async fn what_it_was_doing(child: &Child, reports: &Path) -> String {
+    let pid = child.id();
+    let proc_file = |name: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/{name}"))
+            .map(|t| t.trim().to_string())
+            .unwrap_or_else(|e| format!("({e})"))
+    };
+    let state = proc_file("status")
+        .lines()
+        .find(|l| l.starts_with("State:"))
+        .unwrap_or("State: unknown")
+        .to_string();
+    let wchan = proc_file("wchan");
+    child.signal(libc::SIGUSR2);
+    let mut stack = String::from("no diagnostic report");
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let report = std::fs::read_dir(reports)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().ends_with(".json"));
+        if let Some(report) = report
+            && let Ok(text) = std::fs::read_to_string(report.path())
+            && let Ok(json) = serde_json::from_str::<serde_json::Value>(&text)
+        {
+            // Idle in the event loop, the stack is empty: the live handles then say what it
+            // waits for (a listening server, a timer, a child process).
+            let handles: Vec<String> = json["libuv"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|h| h["is_active"] == true)
+                .filter_map(|h| h["type"].as_str().map(str::to_string))
+                .collect();
+            stack = format!(
+                "JavaScript stack: {}; active handles: {}; report {}",
+                json["javascriptStack"]["stack"],
+                handles.join(", "),
+                report.path().display()
+            );
+            break;
+        }
+    }
+    format!("pid {pid} {state}, waiting in {wchan}; {stack}")
+}
+
+/// The last `lines` lines of a log file.
+fn tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 async fn wait_for_oidc_authentication(
