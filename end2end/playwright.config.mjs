@@ -16,7 +16,8 @@ const idleDataDir = mkdtempSync(join(tmpdir(), 'registry-console-e2e-idle-'));
 // The sandbox (cluster and OIDC provider) that `./dev test` started, from its sandbox.env.
 const env = process.env;
 const sandbox = [
-  env.KUBECONFIG ? `--kubeconfig ${env.KUBECONFIG}` : '',
+  // The sandbox API server's --oidc-username-prefix and --oidc-groups-prefix.
+  env.KUBECONFIG ? `--kubeconfig ${env.KUBECONFIG} --kube-username-prefix oidc:` : '',
   env.OIDC_ISSUER_URL ? `--oidc-issuer-url ${env.OIDC_ISSUER_URL} --oidc-ca-file ${env.OIDC_CA_FILE}` : '',
   env.OIDC_CLIENT_ID ? `--oidc-client-id ${env.OIDC_CLIENT_ID} --oidc-client-secret-file ${env.OIDC_CLIENT_SECRET_FILE}` : '',
 ].join(' ');

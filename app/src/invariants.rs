@@ -116,6 +116,8 @@ fn keys_chosen_at_run_time_exist_in_every_language() {
     keys.extend(crate::domain::registry_access::MESSAGE_KEYS);
     keys.extend(crate::domain::pruner::MESSAGE_KEYS);
     keys.extend(crate::domain::audit::OUTCOMES.iter().map(|(_, key)| *key));
+    keys.extend(crate::domain::audit::MANAGERS.iter().map(|(_, key)| *key));
+    keys.extend(crate::domain::storage::wizard::MESSAGE_KEYS);
     keys.extend(
         crate::domain::page::Page::ALL
             .iter()

@@ -173,6 +173,14 @@ pub const SETTINGS: &[Setting] = &[
         "In impersonate mode, prefix put before the user name and each group (match the API server's --oidc-username-prefix, e.g. oidc:)"
     ),
     setting!(
+        "kube.username_prefix",
+        "REGISTRY_CONSOLE_KUBE_USERNAME_PREFIX",
+        "kube-username-prefix",
+        Prefix,
+        Some(""),
+        "In token mode, the prefix the API server puts before this issuer's user names and groups (its --oidc-username-prefix and --oidc-groups-prefix, e.g. oidc:), so the Access page knows which bindings name you"
+    ),
+    setting!(
         "kube.connect_timeout",
         "REGISTRY_CONSOLE_KUBE_CONNECT_TIMEOUT",
         "kube-connect-timeout",
@@ -414,6 +422,7 @@ pub struct KubeSettings {
     pub auth_mode: KubeAuthMode,
     pub impersonation_username_claim: String,
     pub impersonation_prefix: String,
+    pub username_prefix: String,
     #[serde(with = "setting_duration")]
     pub connect_timeout: Duration,
     /// For each whole request, watches excepted.

@@ -330,3 +330,117 @@ async fn an_admin_without_the_roles_permissions_is_refused_by_the_api_server_in_
         "{text}"
     );
 }
+
+/// A grant to everyone (`system:anonymous`, `system:authenticated`) is confirmed first, in
+/// words that say who gains what; confirmed, it is applied like any other. A 10,000
+/// character name is refused naming the limit; a user name with spaces can be granted and
+/// revoked.
+#[tokio::test(flavor = "multi_thread")]
+async fn public_grants_are_confirmed_and_unusual_names_are_handled() {
+    let _lock = PROJECT_LOCK.lock().await;
+    let kube = admin_kube().await;
+    project(&kube).await;
+    let console = start_sandbox_console(&[]).await;
+    let admin = Browser::open(&console, "admin", "/access").await;
+    let grant = |kind: &str, name: &str, confirm: bool| {
+        let mut fields = vec![
+            ("role", "registry-viewer"),
+            ("kind", kind),
+            ("name", name),
+            ("scope", "cluster"),
+        ];
+        if confirm {
+            fields.push(("confirm", "on"));
+        }
+        FormDraft::new(app::domain::registry_access::FORM_GRANT, &fields)
+    };
+    for (kind, name, words) in [
+        ("User", "system:anonymous", "anyone, signed in or not"),
+        ("Group", "system:authenticated", "every signed-in user"),
+    ] {
+        let (status, body, text) = submit(
+            &admin,
+            &console,
+            "preview_change",
+            &grant(kind, name, false),
+            "",
+        )
+        .await;
+        assert_eq!(status, 422, "refused until confirmed: {text}");
+        let violation = &body["Change"]["Invalid"][0];
+        assert_eq!(violation["key"], "access.confirm_public", "{text}");
+        let violation: app::domain::violation::Violation =
+            serde_json::from_value(violation.clone()).expect("violation");
+        let said = app::domain::violation::message(app::i18n::Lang::En, &violation);
+        assert!(said.contains(words), "{name}: {said}");
+    }
+    let (status, _, text) = submit(
+        &admin,
+        &console,
+        "apply_change",
+        &grant("User", "system:anonymous", true),
+        "public pulls for the demo registry",
+    )
+    .await;
+    assert_eq!(status, 200, "confirmed, the grant is applied: {text}");
+    let cluster_bindings = api(
+        &kube,
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        "rbac.authorization.k8s.io",
+        None,
+    );
+    let anonymous: Vec<String> = cluster_bindings
+        .list(&Default::default())
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .filter(|b| b.data["subjects"].to_string().contains("system:anonymous"))
+        .filter_map(|b| b.metadata.name)
+        .collect();
+    assert_eq!(anonymous.len(), 1, "{anonymous:?}");
+    let _ = cluster_bindings
+        .delete(&anonymous[0], &Default::default())
+        .await;
+
+    let long = "a".repeat(10_000);
+    let (status, body, _) = submit(
+        &admin,
+        &console,
+        "preview_change",
+        &grant("User", &long, false),
+        "",
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["Change"]["Invalid"][0]["key"], "access.name_too_long");
+
+    let spaced = "John Smith";
+    let (status, _, text) = submit(
+        &admin,
+        &console,
+        "apply_change",
+        &change(
+            app::domain::registry_access::FORM_GRANT,
+            "registry-viewer",
+            spaced,
+        ),
+        "a directory user with a space",
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    let (status, _, text) = submit(
+        &admin,
+        &console,
+        "apply_change",
+        &change(
+            app::domain::registry_access::FORM_REVOKE,
+            "registry-viewer",
+            spaced,
+        ),
+        "the directory user left",
+    )
+    .await;
+    assert_eq!(status, 200, "a name with spaces can be revoked: {text}");
+}

@@ -782,6 +782,7 @@ async fn the_api_server_refuses_a_viewer_whose_request_bypasses_the_console_chec
             auth_mode: mode,
             impersonation_username_claim: "sub".into(),
             impersonation_prefix: "oidc:".into(),
+            username_prefix: String::new(),
             connect_timeout: std::time::Duration::from_secs(5),
             request_timeout: std::time::Duration::from_secs(15),
         };

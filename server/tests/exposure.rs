@@ -709,3 +709,73 @@ async fn a_trusted_ca_is_the_guides_config_map_and_reference_in_one_change() {
     );
     reset(&kube).await;
 }
+
+/// The review shows every certificate warning of a CA being trusted: expired, and not a CA
+/// (a server certificate pasted where its CA belongs), in the user's language.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_review_shows_an_expired_ca_and_a_certificate_that_is_not_a_ca() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    let console = start_sandbox_console(&[]).await;
+    let admin = Browser::open(&console, "admin", "/ca-trust").await;
+    let (view, _) = load(&admin, &console, "ca_trust").await;
+    let mut expired = CertificateParams::new(Vec::<String>::new()).expect("params");
+    expired
+        .distinguished_name
+        .push(DnType::CommonName, "Expired Registry CA");
+    expired.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    expired.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    expired.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    let expired_pem = expired
+        .self_signed(&KeyPair::generate().expect("key"))
+        .expect("ca")
+        .pem();
+    let leaf_only = pki(&["leaf.example.com"]).chain;
+    for (pem, key, words, field) in [
+        (expired_pem.as_str(), "tls.ca_bundle_expired", "expired on"),
+        (
+            leaf_only.as_str(),
+            "tls.ca_bundle_not_ca",
+            "is not a CA certificate",
+        ),
+    ]
+    .into_iter()
+    .flat_map(|case| ["pem", "pem.file"].map(move |field| (case, field)))
+    .map(|((pem, key, words), field)| (pem, key, words, field))
+    .collect::<Vec<_>>()
+    {
+        // Pasted, or chosen as a file.
+        let draft = with_base(
+            "add-ca",
+            &view["seen"],
+            &[("host", "registry.example.com"), (field, pem)],
+        );
+        let (status, preview, text) =
+            submit(&admin, &console, "preview_change", "CaTrust", &draft, "").await;
+        assert_eq!(status, 200, "a warning, not a refusal: {text}");
+        assert!(
+            preview["warnings"]
+                .as_array()
+                .expect("warnings")
+                .iter()
+                .any(|w| w["key"] == key),
+            "{key}: {text}"
+        );
+        let (status, reply, text) = admin
+            .call(
+                &console,
+                "review_change",
+                &[
+                    ("area", "CaTrust".into()),
+                    ("step", "Preview".into()),
+                    ("draft", serde_json::to_string(&draft).expect("json")),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{text}");
+        let html = reply["html"].as_str().expect("html");
+        assert!(html.contains("data-violations=\"warning\""), "{html}");
+        assert!(html.contains(words), "{key} ({field}): {html}");
+    }
+}

@@ -180,25 +180,34 @@ pub const OUTCOMES: [(&str, &str); 10] = [
 /// `kubectl-patch` is "kubectl patch", the operator's manager "the registry operator", a
 /// write that named no manager "a client that named no field manager". Others as they are.
 pub fn manager_label(lang: crate::i18n::Lang, manager: &str) -> String {
-    let key = match manager {
-        "kubectl-patch" => "audit.manager.kubectl_patch",
-        "kubectl-edit" => "audit.manager.kubectl_edit",
-        "kubectl-client-side-apply" => "audit.manager.kubectl_apply",
-        "kubectl" => "audit.manager.kubectl_server_side_apply",
-        "kubectl-create" => "audit.manager.kubectl_create",
-        "kubectl-replace" => "audit.manager.kubectl_replace",
-        "kubectl-label" => "audit.manager.kubectl_label",
-        "kubectl-annotate" => "audit.manager.kubectl_annotate",
-        "kubectl-set" => "audit.manager.kubectl_set",
-        "kubectl-rollout" => "audit.manager.kubectl_rollout",
-        "oc" => "audit.manager.oc",
-        "cluster-image-registry-operator" => "audit.manager.operator",
-        "" | "unknown" => "audit.manager.unknown",
-        "deleted" => "audit.manager.deleted",
-        other => return other.to_string(),
+    let name = if manager.is_empty() {
+        "unknown"
+    } else {
+        manager
     };
-    crate::i18n::text(lang, key, &[])
+    match MANAGERS.iter().find(|(m, _)| *m == name) {
+        Some((_, key)) => crate::i18n::text(lang, key, &[]),
+        None => manager.to_string(),
+    }
 }
+
+/// The field managers named in plain words, and their catalogue keys.
+pub const MANAGERS: [(&str, &str); 14] = [
+    ("kubectl-patch", "audit.manager.kubectl_patch"),
+    ("kubectl-edit", "audit.manager.kubectl_edit"),
+    ("kubectl-client-side-apply", "audit.manager.kubectl_apply"),
+    ("kubectl", "audit.manager.kubectl_server_side_apply"),
+    ("kubectl-create", "audit.manager.kubectl_create"),
+    ("kubectl-replace", "audit.manager.kubectl_replace"),
+    ("kubectl-label", "audit.manager.kubectl_label"),
+    ("kubectl-annotate", "audit.manager.kubectl_annotate"),
+    ("kubectl-set", "audit.manager.kubectl_set"),
+    ("kubectl-rollout", "audit.manager.kubectl_rollout"),
+    ("oc", "audit.manager.oc"),
+    ("cluster-image-registry-operator", "audit.manager.operator"),
+    ("unknown", "audit.manager.unknown"),
+    ("deleted", "audit.manager.deleted"),
+];
 
 /// The actor as a page shows it in `lang`: a field manager stored under its English label
 /// ([`manager_label`]) in the page's language, anyone else as stored.

@@ -214,8 +214,47 @@ pub fn apply_pruner_form(
             put(map, key, Some(Value::Bool(after)));
         }
     }
+    if original.keep_younger_than_duration != edited.keep_younger_than_duration {
+        out.extend(keep_younger_rules(&edited.keep_younger_than_duration));
+    }
     out.extend(apply_advanced(map, advanced, &PRUNER_ADVANCED_KEYS));
     out
+}
+
+/// `keepYoungerThanDuration` as the pruner reads it (a Go duration): longer than zero (a
+/// negative or zero age keeps no young image at all, which nobody means), and a warning
+/// above a year (`99999999h` is about 11,000 years: nothing would ever be pruned). Other
+/// forms the API server accepts (`3 days`) are left to the schema.
+pub fn keep_younger_rules(text: &str) -> Vec<Violation> {
+    const YEAR_NANOS: i128 = 365 * 24 * 3600 * 1_000_000_000;
+    let text = text.trim();
+    let duration = match crate::domain::duration::parse_go(text) {
+        Ok(duration) => duration,
+        // The API server takes it (its own parser has no limit), the pruner's cannot.
+        Err(crate::domain::duration::DurationError::Overflow) => {
+            return vec![
+                Violation::error(FIELD_KEEP_YOUNGER, "rule.pruner.duration_overflow")
+                    .with("value", text),
+            ];
+        }
+        Err(_) => return Vec::new(),
+    };
+    if duration.nanos <= 0 {
+        return vec![
+            Violation::error(FIELD_KEEP_YOUNGER, "rule.pruner.duration_not_positive")
+                .with("value", text),
+        ];
+    }
+    let nanos = i128::from(duration.nanos);
+    if nanos > YEAR_NANOS {
+        let years = nanos / YEAR_NANOS;
+        return vec![
+            Violation::warning(FIELD_KEEP_YOUNGER, "rule.pruner.duration_over_a_year")
+                .with("value", text)
+                .with("years", years),
+        ];
+    }
+    Vec::new()
 }
 
 /// How a run ended.
@@ -263,7 +302,12 @@ pub fn prune_registry_key(management_state: &str) -> &'static str {
     }
 }
 
-pub const MESSAGE_KEYS: [&str; 1] = ["pruner.schedule"];
+pub const MESSAGE_KEYS: [&str; 4] = [
+    "pruner.schedule",
+    "rule.pruner.duration_not_positive",
+    "rule.pruner.duration_over_a_year",
+    "rule.pruner.duration_overflow",
+];
 
 #[cfg(test)]
 mod tests {
@@ -351,5 +395,41 @@ mod tests {
                     .contains("--prune-registry=false")
             );
         }
+    }
+
+    #[test]
+    fn the_age_kept_is_positive_and_a_warning_above_a_year() {
+        let keys = |text: &str| {
+            keep_younger_rules(text)
+                .into_iter()
+                .map(|v| (v.key, v.severity))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            keys("-5h"),
+            vec![(
+                "rule.pruner.duration_not_positive".to_string(),
+                crate::domain::violation::Severity::Error
+            )]
+        );
+        assert_eq!(keys("0s")[0].0, "rule.pruner.duration_not_positive");
+        assert_eq!(
+            keys("99999999h"),
+            vec![(
+                "rule.pruner.duration_overflow".to_string(),
+                crate::domain::violation::Severity::Error
+            )],
+            "about 11,000 years: the pruner cannot even read it"
+        );
+        assert_eq!(
+            keys("87600h"),
+            vec![(
+                "rule.pruner.duration_over_a_year".to_string(),
+                crate::domain::violation::Severity::Warning
+            )]
+        );
+        assert!(keys("60m").is_empty() && keys("8760h").is_empty() && keys("3 days").is_empty());
+        let years = keep_younger_rules("87600h")[0].params[1].1.clone();
+        assert_eq!(years, "10");
     }
 }

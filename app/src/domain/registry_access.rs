@@ -367,9 +367,8 @@ pub struct AccessChange {
     pub confirmed: bool,
 }
 
-/// Who the signed-in user is to the API server, as far as the console can tell: the names
-/// a binding may list them under (with and without the identity provider's prefix) and
-/// their groups.
+/// Who the signed-in user is to the API server: the user names a binding may list them
+/// under and their groups, each with the prefix the API server gives this issuer's names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Me {
     pub names: Vec<String>,
@@ -377,31 +376,63 @@ pub struct Me {
 }
 
 impl Me {
+    /// Whether a binding's subject is the user: the whole name, exactly as the API server
+    /// knows them (`oidc:admin` is not `evil:admin`).
     fn is(&self, subject: &Subject) -> bool {
-        let listed = |list: &[String]| {
-            list.iter().any(|mine| {
-                // `oidc:alice` and `alice` are the same person to a reader of bindings.
-                let bare = |n: &str| n.rsplit(':').next().unwrap_or(n).to_string();
-                mine == &subject.name || bare(mine) == bare(&subject.name)
-            })
-        };
         match subject.kind {
-            SubjectKind::User => listed(&self.names),
-            SubjectKind::Group => listed(&self.groups),
+            SubjectKind::User => self.names.contains(&subject.name),
+            SubjectKind::Group => self.groups.contains(&subject.name),
             SubjectKind::ServiceAccount => false,
         }
     }
 }
 
-/// A revoke that takes the user's own access, or leaves a cluster-wide binding empty, needs
-/// the form's confirmation; the message says what is lost.
+/// Kubernetes' limit on a user's or group's name in a binding (a service account's is a
+/// DNS subdomain, itself at most 253 characters).
+pub const MAX_SUBJECT_NAME_BYTES: usize = 253;
+
+/// Who a public subject is: `system:anonymous` and `system:unauthenticated` are anyone who
+/// can reach the registry, `system:authenticated` every signed-in user, and
+/// `system:serviceaccounts` every service account of the cluster.
+pub fn public_audience(subject: &Subject) -> Option<&'static str> {
+    match (subject.kind, subject.name.as_str()) {
+        (SubjectKind::User, "system:anonymous")
+        | (SubjectKind::Group, "system:unauthenticated") => Some("access.public.anyone"),
+        (SubjectKind::Group, "system:authenticated") => Some("access.public.signed_in"),
+        (SubjectKind::Group, "system:serviceaccounts") => Some("access.public.service_accounts"),
+        _ => None,
+    }
+}
+
+/// What a registry role lets its holders do, in a few words (for the public grant's
+/// confirmation).
+fn role_power(role: &str) -> &'static str {
+    match role {
+        "registry-viewer" => "access.power.pull",
+        "prometheus-scraper" => "access.power.metrics",
+        _ => "access.power.push",
+    }
+}
+
+/// A grant to a public subject, a revoke that takes the user's own access, or one that
+/// leaves a cluster-wide binding empty needs the form's confirmation; the message says who
+/// gains what, or what is lost.
 pub fn confirmation_needed(
     change: &AccessChange,
     plan: &[RevokeStep],
     me: &Me,
 ) -> Option<Violation> {
-    if change.grant || change.confirmed {
+    if change.confirmed {
         return None;
+    }
+    if change.grant {
+        return public_audience(&change.subject).map(|audience| {
+            Violation::error(FIELD_CONFIRM, "access.confirm_public")
+                .with("role", &change.role)
+                .with("subject", change.subject.oc_name())
+                .with("who_key", audience)
+                .with("power_key", role_power(&change.role))
+        });
     }
     if me.is(&change.subject) {
         return Some(
@@ -422,7 +453,10 @@ pub fn confirmation_needed(
         })
 }
 
-pub const MESSAGE_KEYS: [&str; 11] = [
+pub const MESSAGE_KEYS: [&str; 14] = [
+    "access.confirm_public",
+    "access.name_too_long",
+    "access.name_control",
     "access.confirm_self",
     "access.confirm_last",
     "access.role_unknown",
@@ -466,8 +500,16 @@ pub fn read_change(draft: &FormDraft) -> Result<AccessChange, Vec<Violation>> {
     let name = draft.text(FIELD_NAME);
     if name.is_empty() {
         out.push(Violation::error(FIELD_NAME, "access.name_required"));
-    } else if name.chars().any(char::is_whitespace) {
-        out.push(Violation::error(FIELD_NAME, "access.name_spaces").with("value", &name));
+    } else if name.len() > MAX_SUBJECT_NAME_BYTES {
+        out.push(
+            Violation::error(FIELD_NAME, "access.name_too_long")
+                .with("bytes", name.len())
+                .with("max", MAX_SUBJECT_NAME_BYTES),
+        );
+    } else if name.chars().any(char::is_control) {
+        // Spaces are legal in user and group names (`John Smith` from a directory);
+        // control characters are not anybody's name.
+        out.push(Violation::error(FIELD_NAME, "access.name_control"));
     }
     let sa_namespace = draft.text(FIELD_SA_NAMESPACE);
     if kind == Some(SubjectKind::ServiceAccount) {
@@ -477,7 +519,7 @@ pub fn read_change(draft: &FormDraft) -> Result<AccessChange, Vec<Violation>> {
                     .with("value", &sa_namespace),
             );
         }
-        if !name.is_empty() && !is_dns_subdomain(&name) {
+        if !name.is_empty() && name.len() <= MAX_SUBJECT_NAME_BYTES && !is_dns_subdomain(&name) {
             out.push(Violation::error(FIELD_NAME, "access.name_spaces").with("value", &name));
         }
     }
@@ -670,17 +712,26 @@ mod tests {
             confirmed,
         };
         let project = Scope::Project("team-a".into());
-        let mine = change(user("alice"), project.clone(), false);
+        let mine = change(user("oidc:alice"), project.clone(), false);
         assert_eq!(
             confirmation_needed(&mine, &[], &me).unwrap().key,
             "access.confirm_self"
         );
         assert!(
-            confirmation_needed(&change(user("alice"), project.clone(), true), &[], &me).is_none()
+            confirmation_needed(&change(user("oidc:alice"), project.clone(), true), &[], &me)
+                .is_none()
         );
+        // The whole name counts: another provider's `alice` is someone else.
+        for other in ["evil:alice", "alice", "oidc:malice"] {
+            assert!(
+                confirmation_needed(&change(user(other), project.clone(), false), &[], &me)
+                    .is_none(),
+                "{other}"
+            );
+        }
         let group = Subject {
             kind: SubjectKind::Group,
-            ..user("registry-admins")
+            ..user("oidc:registry-admins")
         };
         assert!(confirmation_needed(&change(group, project.clone(), false), &[], &me).is_some());
         // Someone else's last cluster-wide subject.
@@ -706,7 +757,7 @@ mod tests {
             &[
                 ("role", "admin"),
                 ("kind", "User"),
-                ("name", "a b"),
+                ("name", "a\tb"),
                 ("scope", "project"),
                 ("project", "Team_A"),
             ],
@@ -732,5 +783,115 @@ mod tests {
         assert!(!change.grant && change.confirmed);
         assert_eq!(change.scope, Scope::Cluster);
         assert_eq!(change.subject.oc_name(), "system:serviceaccount:ci:builder");
+    }
+
+    #[test]
+    fn public_grants_are_confirmed_saying_who_gains_what() {
+        let me = Me::default();
+        let grant = |kind: SubjectKind, name: &str, role: &str, confirmed: bool| AccessChange {
+            grant: true,
+            role: role.into(),
+            subject: Subject {
+                kind,
+                name: name.into(),
+                namespace: String::new(),
+            },
+            scope: Scope::Cluster,
+            confirmed,
+        };
+        let v = confirmation_needed(
+            &grant(
+                SubjectKind::User,
+                "system:anonymous",
+                "registry-viewer",
+                false,
+            ),
+            &[],
+            &me,
+        )
+        .expect("confirmed first");
+        assert_eq!(v.key, "access.confirm_public");
+        let param = |name: &str| {
+            v.params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, p)| p.clone())
+        };
+        assert_eq!(param("who_key").as_deref(), Some("access.public.anyone"));
+        assert_eq!(param("power_key").as_deref(), Some("access.power.pull"));
+        let text = crate::domain::violation::message(crate::i18n::Lang::En, &v);
+        assert!(text.contains("anyone"), "{text}");
+        let ja = crate::domain::violation::message(crate::i18n::Lang::Ja, &v);
+        assert!(!ja.contains("access.public"), "{ja}");
+        let signed_in = confirmation_needed(
+            &grant(
+                SubjectKind::Group,
+                "system:authenticated",
+                "registry-editor",
+                false,
+            ),
+            &[],
+            &me,
+        )
+        .expect("confirmed");
+        assert!(
+            crate::domain::violation::message(crate::i18n::Lang::En, &signed_in)
+                .contains("every signed-in user")
+        );
+        assert!(
+            confirmation_needed(
+                &grant(
+                    SubjectKind::Group,
+                    "system:authenticated",
+                    "registry-editor",
+                    true
+                ),
+                &[],
+                &me
+            )
+            .is_none()
+        );
+        assert!(
+            confirmation_needed(
+                &grant(SubjectKind::User, "alice", "registry-editor", false),
+                &[],
+                &me
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn subject_names_follow_kubernetes_limits() {
+        let draft = |name: &str, kind: &str| {
+            FormDraft::new(
+                FORM_REVOKE,
+                &[
+                    ("role", "registry-viewer"),
+                    ("kind", kind),
+                    ("name", name),
+                    ("saNamespace", "ci"),
+                    ("scope", "cluster"),
+                ],
+            )
+        };
+        let keys = |name: &str, kind: &str| match read_change(&draft(name, kind)) {
+            Ok(_) => Vec::new(),
+            Err(v) => v.into_iter().map(|v| v.key).collect(),
+        };
+        assert_eq!(
+            keys(&"a".repeat(10_000), "User"),
+            vec!["access.name_too_long"]
+        );
+        assert!(keys(&"a".repeat(253), "Group").is_empty());
+        assert!(
+            keys("John Smith", "User").is_empty(),
+            "spaces are legal in user names"
+        );
+        assert_eq!(keys("a\u{7}b", "User"), vec!["access.name_control"]);
+        assert_eq!(
+            keys("Not A Label", "ServiceAccount"),
+            vec!["access.name_spaces"]
+        );
     }
 }

@@ -48,6 +48,20 @@ impl Violation {
 
 /// The violation's message in `lang`, placeholders filled.
 pub fn message(lang: crate::i18n::Lang, violation: &Violation) -> String {
+    // A parameter named `<name>_key` holds a catalogue key: its text in `lang` fills
+    // `{<name>}` (words chosen by the rule, such as who gains what, in the user's language).
+    let translated: Vec<(String, String)> = violation
+        .params
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_suffix("_key").map(|name| {
+                (
+                    name.to_string(),
+                    crate::i18n::translate(lang, v).to_string(),
+                )
+            })
+        })
+        .collect();
     let mut params: Vec<(&str, &str)> = vec![("field", violation.field.as_str())];
     params.extend(
         violation
@@ -55,5 +69,6 @@ pub fn message(lang: crate::i18n::Lang, violation: &Violation) -> String {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str())),
     );
+    params.extend(translated.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     crate::i18n::text(lang, &violation.key, &params)
 }

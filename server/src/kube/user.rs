@@ -50,6 +50,8 @@ pub struct UserClients {
     mode: KubeAuthMode,
     username_claim: String,
     prefix: String,
+    /// Token mode: the API server's prefix for this issuer's users and groups.
+    username_prefix: String,
     metrics: Metrics,
     clients: Mutex<HashMap<Key, (kube::Client, i64)>>,
     decisions: DecisionCache,
@@ -101,9 +103,38 @@ impl UserClients {
             mode: settings.auth_mode,
             username_claim: settings.impersonation_username_claim.clone(),
             prefix: settings.impersonation_prefix.clone(),
+            username_prefix: settings.username_prefix.clone(),
             metrics,
             clients: Mutex::new(HashMap::new()),
             decisions: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The names the API server knows `user` by: the user names a binding may list them
+    /// under and their groups, each exactly (with the mode's prefix), never a part of one.
+    pub fn api_names(&self, user: &SignedIn) -> (Vec<String>, Vec<String>) {
+        match self.mode {
+            KubeAuthMode::Impersonate => {
+                match impersonation(user, &self.username_claim, &self.prefix) {
+                    Ok((name, groups)) => (vec![name], groups),
+                    Err(_) => (Vec::new(), Vec::new()),
+                }
+            }
+            KubeAuthMode::Token => {
+                // Which claim the API server takes as the name is its own setting: either.
+                let identity = &user.identity;
+                let p = &self.username_prefix;
+                let mut names = vec![format!("{p}{}", identity.subject)];
+                names.extend(
+                    identity
+                        .preferred_username
+                        .iter()
+                        .map(|n| format!("{p}{n}")),
+                );
+                names.dedup();
+                let groups = identity.groups.iter().map(|g| format!("{p}{g}")).collect();
+                (names, groups)
+            }
         }
     }
 
@@ -279,6 +310,7 @@ mod tests {
             auth_mode: mode,
             impersonation_username_claim: "sub".into(),
             impersonation_prefix: "oidc:".into(),
+            username_prefix: String::new(),
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(15),
         }

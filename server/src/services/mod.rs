@@ -159,12 +159,17 @@ impl RequestServices {
     }
 
     fn access_service(&self) -> Result<Arc<registry_access::RegistryAccessService>, ConsoleError> {
+        let (names, groups) = self
+            .users
+            .as_ref()
+            .map(|u| u.api_names(&self.user))
+            .unwrap_or_default();
         Ok(Arc::new(registry_access::RegistryAccessService {
             client: self.client()?,
             cluster: self.cluster()?,
             pipeline: self.pipeline.clone(),
             requester: self.requester.clone(),
-            user: self.user.clone(),
+            me: app::domain::registry_access::Me { names, groups },
         }))
     }
 

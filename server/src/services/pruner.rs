@@ -231,8 +231,12 @@ impl PrunerService {
         {
             problems.push(v);
         }
-        if !problems.is_empty() {
-            return Err(change_error(PipelineError::Invalid(problems)));
+        // Warnings (an age above a year) go to the review; errors refuse the change.
+        let (warnings, errors): (Vec<Violation>, Vec<Violation>) = problems
+            .into_iter()
+            .partition(|v| v.severity == app::domain::violation::Severity::Warning);
+        if !errors.is_empty() {
+            return Err(change_error(PipelineError::Invalid(errors)));
         }
         desired["spec"] = spec;
         let base = json!({
@@ -253,7 +257,7 @@ impl PrunerService {
             )],
             confirmations: Default::default(),
             follow_up: FollowUpPlan::None,
-            warnings: Vec::new(),
+            warnings,
         })
     }
 }
@@ -275,10 +279,15 @@ impl PrunerAccess for PrunerService {
 impl ChangeService for PrunerService {
     fn check(&self, draft: String) -> BoxFuture<'_, Result<Vec<Violation>, ConsoleError>> {
         Box::pin(async move {
-            refused_rules(match submission(&draft) {
+            let attempt = match submission(&draft) {
                 Ok(s) => self.request(&s, String::new()).await,
                 Err(e) => Err(e),
-            })
+            };
+            match attempt {
+                // The warnings too, as the user types (an age above a year).
+                Ok(request) => Ok(request.warnings),
+                refused => refused_rules(refused),
+            }
         })
     }
 

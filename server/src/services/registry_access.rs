@@ -7,7 +7,6 @@
 //! plain words, next to the role.
 
 use super::{change_error, decode_draft, denied_reason};
-use crate::auth::session::SignedIn;
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
 use crate::kube::resources::{CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE_BINDING, Resource};
 use crate::kube::user::console_error;
@@ -34,7 +33,8 @@ pub struct RegistryAccessService {
     pub cluster: Arc<dyn ClusterAccess>,
     pub pipeline: Arc<ChangePipeline>,
     pub requester: Requester,
-    pub user: Arc<SignedIn>,
+    /// Who the signed-in user is to the API server.
+    pub me: Me,
 }
 
 fn resource(scope: &Scope) -> Resource {
@@ -130,17 +130,6 @@ impl RegistryAccessService {
         })
     }
 
-    /// Who the user is to the API server, as far as the console can tell.
-    fn me(&self) -> Me {
-        let identity = &self.user.identity;
-        let mut names = vec![identity.subject.clone()];
-        names.extend(identity.preferred_username.clone());
-        Me {
-            names,
-            groups: identity.groups.clone(),
-        }
-    }
-
     /// The change as pipeline steps, planned against the bindings of its scope as they are.
     async fn request(
         &self,
@@ -161,6 +150,9 @@ impl RegistryAccessService {
         };
         let mut steps = Vec::new();
         if change.grant {
+            if let Some(v) = confirmation_needed(change, &[], &self.me) {
+                return Err(invalid(v));
+            }
             match grant_plan(&bindings, &change.role, &change.subject) {
                 GrantPlan::Already(binding) => {
                     return Err(invalid(
@@ -199,7 +191,7 @@ impl RegistryAccessService {
                         .with("role", &change.role),
                 ));
             }
-            if let Some(v) = confirmation_needed(change, &plan, &self.me()) {
+            if let Some(v) = confirmation_needed(change, &plan, &self.me) {
                 return Err(invalid(v));
             }
             for step in plan {

@@ -76,6 +76,9 @@ pub async fn start_sandbox_console(extra: &[&str]) -> SandboxConsole {
         oidc.client_secret_file.display().to_string(),
         "--oidc-ca-file".into(),
         oidc.ca_file.display().to_string(),
+        // The sandbox API server's --oidc-username-prefix and --oidc-groups-prefix.
+        "--kube-username-prefix".into(),
+        "oidc:".into(),
     ];
     if !extra.contains(&"--kubeconfig") {
         args.push("--kubeconfig".into());

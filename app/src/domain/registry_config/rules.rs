@@ -304,7 +304,7 @@ pub fn management_state_help_key(state: &str) -> Option<&'static str> {
 }
 
 /// Every message key the rules can produce (tests check both catalogues have them).
-pub const MESSAGE_KEYS: [&str; 82] = [
+pub const MESSAGE_KEYS: [&str; 85] = [
     "rule.one_of",
     "rule.non_negative",
     "rule.http_secret_empty",
@@ -317,6 +317,9 @@ pub const MESSAGE_KEYS: [&str; 82] = [
     "rule.pvc.claim_missing",
     "rule.s3.bucket",
     "rule.url",
+    "rule.endpoint.link_local",
+    "rule.endpoint.loopback",
+    "rule.endpoint.private",
     "rule.s3.key_without_encrypt",
     "rule.s3.chunk",
     "rule.azure.account",

@@ -100,6 +100,62 @@ pub fn is_http_url(text: &str) -> bool {
         })
 }
 
+/// The host of an `http(s)://` URL (brackets of an IPv6 address removed), lower-cased.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    Some(host.to_ascii_lowercase())
+}
+
+/// Where a storage endpoint the registry sends its credentials to may not point (SPEC §7):
+/// a link-local address (169.254.0.0/16, fe80::/10: the cloud's metadata service, which
+/// would receive the keys) or the loopback (the registry's own pod) is refused; a private
+/// address (10/8, 172.16/12, 192.168/16, fc00::/7) is allowed with a warning. Names are not
+/// resolved: the cluster resolves them, not the console.
+pub fn endpoint_address_rules(field: &str, url: &str, out: &mut Vec<Violation>) {
+    use std::net::IpAddr;
+    let Some(host) = url_host(url) else {
+        return;
+    };
+    let shown = without_password(url);
+    if host == "localhost" || host.ends_with(".localhost") {
+        out.push(Violation::error(field, "rule.endpoint.loopback").with("value", shown));
+        return;
+    }
+    let Ok(ip) = host.parse::<IpAddr>() else {
+        return;
+    };
+    let (link_local, loopback, private) = match ip {
+        IpAddr::V4(v4) => (
+            v4.is_link_local(),
+            v4.is_loopback() || v4.is_unspecified(),
+            v4.is_private(),
+        ),
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            let mapped = v6.to_ipv4_mapped();
+            (
+                (first & 0xffc0) == 0xfe80 || mapped.is_some_and(|m| m.is_link_local()),
+                v6.is_loopback() || v6.is_unspecified() || mapped.is_some_and(|m| m.is_loopback()),
+                (first & 0xfe00) == 0xfc00 || mapped.is_some_and(|m| m.is_private()),
+            )
+        }
+    };
+    if link_local {
+        out.push(Violation::error(field, "rule.endpoint.link_local").with("value", shown));
+    } else if loopback {
+        out.push(Violation::error(field, "rule.endpoint.loopback").with("value", shown));
+    } else if private {
+        out.push(Violation::warning(field, "rule.endpoint.private").with("value", shown));
+    }
+}
+
 /// `url` with the password of its `user:password@` part replaced by `…`: a URL quoted in a
 /// message goes to the browser, and a password never may.
 pub fn without_password(url: &str) -> String {
@@ -174,6 +230,8 @@ fn s3_rules(s3: &Value, out: &mut Vec<Violation>) {
             Violation::error("spec.storage.s3.regionEndpoint", "rule.url")
                 .with("value", without_password(endpoint)),
         );
+    } else if !endpoint.is_empty() {
+        endpoint_address_rules("spec.storage.s3.regionEndpoint", endpoint, out);
     }
     // An S3-compatible service (a regionEndpoint) names its regions as it likes.
     let region = text(s3, "region");
@@ -296,6 +354,8 @@ fn swift_rules(swift: &Value, out: &mut Vec<Violation>) {
             Violation::error("spec.storage.swift.authURL", "rule.url")
                 .with("value", without_password(auth)),
         );
+    } else {
+        endpoint_address_rules("spec.storage.swift.authURL", auth, out);
     }
     if text(swift, "container").is_empty() {
         out.push(Violation::error(
@@ -604,6 +664,70 @@ mod tests {
                 claim_size_rules("claim.size", "x"),
             ]
             .concat(),
+        );
+    }
+
+    #[test]
+    fn storage_endpoints_may_not_reach_metadata_or_loopback() {
+        let found = |url: &str| {
+            let mut out = Vec::new();
+            endpoint_address_rules("f", url, &mut out);
+            out.into_iter()
+                .map(|v| (v.key, v.severity))
+                .collect::<Vec<_>>()
+        };
+        use crate::domain::violation::Severity::{Error, Warning};
+        for url in [
+            "http://169.254.169.254",
+            "http://169.254.169.254/latest/",
+            "https://[fe80::1]:9000",
+            "http://[::ffff:169.254.169.254]",
+        ] {
+            assert_eq!(
+                found(url),
+                vec![("rule.endpoint.link_local".to_string(), Error)],
+                "{url}"
+            );
+        }
+        for url in [
+            "http://127.0.0.1:9000",
+            "http://localhost:9000",
+            "http://[::1]",
+            "http://0.0.0.0",
+            "http://u:p@127.0.0.2",
+        ] {
+            assert_eq!(
+                found(url),
+                vec![("rule.endpoint.loopback".to_string(), Error)],
+                "{url}"
+            );
+        }
+        for url in [
+            "http://10.0.0.5:9000",
+            "https://192.168.1.10",
+            "http://172.16.0.1",
+            "http://[fd00::1]",
+        ] {
+            assert_eq!(
+                found(url),
+                vec![("rule.endpoint.private".to_string(), Warning)],
+                "{url}"
+            );
+        }
+        for url in [
+            "https://s3.example.com",
+            "https://minio.internal.example:9000",
+            "http://203.0.113.10",
+        ] {
+            assert!(found(url).is_empty(), "{url}");
+        }
+        // Through the S3 rules, the password is never quoted.
+        let v = keys(
+            json!({ "s3": { "bucket": "images", "region": "x", "regionEndpoint": "http://k:secret@169.254.169.254" } }),
+        );
+        assert_eq!(
+            v,
+            vec!["spec.storage.s3.regionEndpoint rule.endpoint.link_local"]
         );
     }
 }
