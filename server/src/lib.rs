@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod change;
 pub mod config;
+pub mod data_dir;
 pub mod db;
 pub mod error;
 pub mod http;
@@ -166,13 +167,27 @@ pub async fn serve(config: Config) -> error::Result<()> {
 /// Opens the database (migrating it) and connects to the cluster.
 pub async fn build_state(config: Config) -> error::Result<AppState> {
     let metrics = Metrics::new();
+    // Only the console may read its files (the database holds sessions and the trail).
+    let narrowed = data_dir::secure(&config.data_dir).map_err(|e| {
+        error::Error::Config(format!("data directory {}: {e}", config.data_dir.display()))
+    })?;
+    for path in narrowed {
+        tracing::warn!(
+            path = %path.display(),
+            "was readable by others; narrowed to the console's user only (0700 for the directory, 0600 for files)"
+        );
+    }
     let db = db::open(&config.database_url).await?;
     let kube = crate::kube::connect(&config.kube, &metrics).await?;
     let auth = Auth::from_config(&config).map_err(error::Error::Config)?;
     auth.revoked.share_through(&db);
     // Its table comes from migrations/ (applied by db::open), not from the store.
-    let sessions =
-        auth::session_store::ConsoleSessionStore::new(&db).map_err(error::Error::Config)?;
+    let seal_file = config.data_dir.join("session-tokens.key");
+    let seal = auth::token_seal::TokenSeal::load_or_create(&seal_file).map_err(|e| {
+        error::Error::Config(format!("session token key {}: {e}", seal_file.display()))
+    })?;
+    let sessions = auth::session_store::ConsoleSessionStore::new(&db, Arc::new(seal))
+        .map_err(error::Error::Config)?;
     let key_file = config.data_dir.join("audit-fingerprint.key");
     let fingerprints = audit::redact::FingerprintKey::load_or_create(&key_file).map_err(|e| {
         error::Error::Config(format!("audit fingerprint key {}: {e}", key_file.display()))

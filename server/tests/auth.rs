@@ -38,6 +38,12 @@ async fn signed_in_rows(database: &Path) -> usize {
         .count()
 }
 
+/// The console's token seal (its key beside the database).
+fn seal_of(console: &SandboxConsole) -> registry_console::auth::token_seal::TokenSeal {
+    let key = console.database.with_file_name("session-tokens.key");
+    registry_console::auth::token_seal::TokenSeal::load_or_create(&key).expect("session key")
+}
+
 async fn pool(database: &Path) -> sqlx::SqlitePool {
     sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
         .await
@@ -516,11 +522,13 @@ async fn tokens_are_refreshed_before_they_expire() {
     let (admin, _) = sign_in(&console, "admin", "/").await;
     // The sandbox provider rotates refresh tokens, so a new one proves the refresh happened
     // (the ID token itself may be byte-identical when issued within the same second).
+    let seal = seal_of(&console);
     let token_of = |records: Vec<(String, tower_sessions::session::Record)>| {
-        records[0].1.data["signed_in"]["tokens"]["refresh_token"]
+        let stored = records[0].1.data["signed_in"]["tokens"]["refresh_token"]
             .as_str()
             .expect("token")
-            .to_string()
+            .to_string();
+        seal.open(&stored).expect("opens with the console's key")
     };
     let before = token_of(sessions(&console.database).await);
     // Pretend the ID token has 10 seconds left.
@@ -1200,4 +1208,68 @@ async fn every_page_is_complete_without_javascript_for_every_role() {
             }
         }
     }
+}
+
+/// The console's files are its own (the directory 0700, every file 0600), and the tokens in
+/// the database are sealed: the database file holds no ID or refresh token.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_data_directory_is_the_consoles_alone_and_tokens_are_sealed() {
+    use std::os::unix::fs::PermissionsExt;
+    let console = start_sandbox_console(&[]).await;
+    let (_admin, _) = sign_in(&console, "admin", "/").await;
+    let dir = console.database.parent().expect("data dir");
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(dir), 0o700, "{}", dir.display());
+    for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+        assert_eq!(mode(&entry.path()), 0o600, "{}", entry.path().display());
+    }
+    let records = sessions(&console.database).await;
+    let stored = records
+        .iter()
+        .find_map(|(_, r)| r.data.get("signed_in"))
+        .expect("a signed-in session")["tokens"]
+        .clone();
+    let seal = seal_of(&console);
+    let mut raw = Vec::new();
+    for field in ["id_token", "refresh_token"] {
+        let sealed = stored[field].as_str().expect("token");
+        assert!(sealed.starts_with("sealed:v1:"), "{field} is sealed");
+        raw.push(seal.open(sealed).expect("opens"));
+    }
+    let mut bytes = std::fs::read(&console.database).expect("db");
+    bytes.extend(std::fs::read(console.database.with_extension("db-wal")).unwrap_or_default());
+    let text = String::from_utf8_lossy(&bytes);
+    for token in raw {
+        assert!(token.len() > 20);
+        assert!(!text.contains(&token), "a raw token is in the database");
+    }
+}
+
+/// A data directory left wider by an older version or a copy is narrowed at start, saying
+/// so, before the console uses it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wide_data_directory_is_narrowed_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    std::fs::write(data.join("registry-console.db"), "").expect("file");
+    for (path, mode) in [
+        (data.clone(), 0o755),
+        (data.join("registry-console.db"), 0o644),
+    ] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+    std::fs::remove_file(data.join("registry-console.db")).expect("rm");
+    std::fs::write(data.join("notes.txt"), "old").expect("file");
+    std::fs::set_permissions(
+        data.join("notes.txt"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .expect("chmod");
+    support::start_console(vec!["--data-dir".into(), data.display().to_string()]).await;
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("notes.txt")), 0o600);
+    assert_eq!(mode(&data.join("registry-console.db")), 0o600);
 }

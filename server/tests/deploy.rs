@@ -173,6 +173,7 @@ fn the_deployment_meets_the_bar_and_its_settings_load() {
         config.tls.cert_file.clone().expect("cert"),
         config.oidc.client_secret_file.clone().expect("secret file"),
         config.data_dir.join("audit-fingerprint.key"),
+        config.data_dir.join("session-tokens.key"),
     ] {
         assert!(
             mounts.iter().any(|m| path.starts_with(m)),

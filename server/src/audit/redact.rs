@@ -21,52 +21,11 @@ impl std::fmt::Debug for FingerprintKey {
 }
 
 impl FingerprintKey {
-    /// The installation's key from `path`, created (random, mode 0600) on first use. It is
-    /// kept beside the database rather than in it, so a copy of the database alone does not
-    /// allow testing guesses against the fingerprints.
+    /// The installation's key from `path`, created (random, mode 0600) on first use
+    /// ([`crate::data_dir::load_or_create_key`]): beside the database rather than in it, so
+    /// a copy of the database alone does not allow testing guesses against the fingerprints.
     pub fn load_or_create(path: &std::path::Path) -> std::io::Result<Self> {
-        use std::io::{Error, ErrorKind};
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let text = text.trim();
-                let mut key = [0u8; 32];
-                if text.len() != 64 {
-                    return Err(Error::new(
-                        ErrorKind::InvalidData,
-                        format!("{}: expected 64 hex digits", path.display()),
-                    ));
-                }
-                for (i, byte) in key.iter_mut().enumerate() {
-                    *byte = u8::from_str_radix(&text[i * 2..i * 2 + 2], 16).map_err(|_| {
-                        Error::new(
-                            ErrorKind::InvalidData,
-                            format!("{}: expected 64 hex digits", path.display()),
-                        )
-                    })?;
-                }
-                Ok(FingerprintKey(key))
-            }
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                use rand::RngCore;
-                use std::io::Write;
-                let mut key = [0u8; 32];
-                rand::rng().fill_bytes(&mut key);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)?;
-                }
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::OpenOptionsExt;
-                    options.mode(0o600);
-                }
-                let mut file = options.open(path)?;
-                file.write_all(super::chain::hex(&key).as_bytes())?;
-                Ok(FingerprintKey(key))
-            }
-            Err(e) => Err(e),
-        }
+        crate::data_dir::load_or_create_key(path).map(FingerprintKey)
     }
 
     /// `fingerprint:` and the first 16 hex digits of HMAC-SHA-256(key, value).

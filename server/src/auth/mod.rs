@@ -8,6 +8,7 @@
 //! - [`refresh`]: one token refresh per refresh token, however many requests need it
 //! - [`revoked`]: ended session ids, so an in-flight request cannot bring one back
 //! - [`routes`]: `/auth/login`, `/auth/callback`, `/auth/logout`
+//! - [`session_store`], [`token_seal`]: where sessions live, their tokens sealed
 
 pub mod csrf;
 pub mod guard;
@@ -18,6 +19,7 @@ pub mod revoked;
 pub mod routes;
 pub mod session;
 pub mod session_store;
+pub mod token_seal;
 
 use crate::config::{Config, whole_seconds};
 use app::domain::access::RoleMapping;
