@@ -60,9 +60,11 @@ function overview() {
     }
     busy = true;
     try {
+      // Marked as the page's own request: refreshing is not the user's activity, so an
+      // open tab does not keep an idle session alive.
       const response = await fetch(location.href, {
         credentials: "same-origin",
-        headers: { Accept: "text/html" },
+        headers: { Accept: "text/html", "X-Background-Refresh": "1" },
       });
       // A sign-in page (expired session) has no region: say paused rather than swap it in.
       const page = new DOMParser().parseFromString(await response.text(), "text/html");
@@ -108,31 +110,54 @@ function logs(log) {
   const count = document.querySelector("[data-log-count]");
   const keep = Number(log.dataset.keep) || 5000;
   const timestamps = log.dataset.timestamps === "true";
-  let filter = (filterInput?.value ?? "").toLowerCase();
+  let filter = "";
   let droppedCount = 0;
   let stop = null;
   let paused = false;
   let held = [];
 
   const textOf = (line) => line.dataset.text ?? line.querySelector(".text")?.textContent ?? "";
+  // `text` lower-cased character by character, with where in `text` each folded code unit
+  // comes from: "İ" lower-cases to two code units, so indexes into the folded text would
+  // otherwise mark the wrong characters (the server's highlight does the same).
+  const fold = (text) => {
+    let folded = "";
+    const starts = [];
+    const ends = [];
+    let at = 0;
+    for (const c of text) {
+      const lower = c.toLowerCase();
+      for (let i = 0; i < lower.length; i++) {
+        starts.push(at);
+        ends.push(at + c.length);
+      }
+      folded += lower;
+      at += c.length;
+    }
+    return { folded, starts, ends };
+  };
+  filter = fold(filterInput?.value ?? "").folded;
   const render = (line) => {
     const text = textOf(line);
     line.dataset.text = text;
     const target = line.querySelector(".text");
     target.replaceChildren();
-    const lower = text.toLowerCase();
+    const { folded, starts, ends } = fold(text);
     let from = 0;
     if (filter) {
-      for (let at = lower.indexOf(filter); at >= 0; at = lower.indexOf(filter, from)) {
-        target.append(text.slice(from, at));
+      for (let at = folded.indexOf(filter); at >= 0; at = folded.indexOf(filter, at + filter.length)) {
+        const start = starts[at];
+        const end = ends[at + filter.length - 1];
+        if (start < from) continue;
+        target.append(text.slice(from, start));
         const mark = document.createElement("mark");
-        mark.textContent = text.slice(at, at + filter.length);
+        mark.textContent = text.slice(start, end);
         target.append(mark);
-        from = at + filter.length;
+        from = end;
       }
     }
     target.append(text.slice(from));
-    line.hidden = filter !== "" && !lower.includes(filter);
+    line.hidden = filter !== "" && !folded.includes(filter);
   };
   // "3 of 5 lines shown", from the page's two plural forms.
   const recount = () => {
@@ -226,7 +251,7 @@ function logs(log) {
     });
   }
   filterInput?.addEventListener("input", () => {
-    filter = filterInput.value.toLowerCase();
+    filter = fold(filterInput.value).folded;
     for (const line of log.querySelectorAll(".line")) render(line);
     recount();
   });

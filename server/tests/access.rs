@@ -444,3 +444,138 @@ async fn public_grants_are_confirmed_and_unusual_names_are_handled() {
     .await;
     assert_eq!(status, 200, "a name with spaces can be revoked: {text}");
 }
+
+/// Legal but unusual binding names (`<img src=x>`, `probe-<svg onload=alert(40)>`, spaces,
+/// `#`, `?`, unicode) work like any other: the console percent-encodes every name in every
+/// API path.
+#[tokio::test(flavor = "multi_thread")]
+async fn bindings_with_unusual_names_can_be_granted_into_and_revoked_from() {
+    let _lock = PROJECT_LOCK.lock().await;
+    let kube = admin_kube().await;
+    project(&kube).await;
+    let cluster_bindings = api(
+        &kube,
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        "rbac.authorization.k8s.io",
+        None,
+    );
+    let create = |api: Api<DynamicObject>, object: Value| async move {
+        let object: DynamicObject = serde_json::from_value(object).expect("object");
+        api.create(&PostParams::default(), &object)
+            .await
+            .expect("create");
+    };
+    let odd_cluster = "<img src=x>";
+    create(
+        cluster_bindings.clone(),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": { "name": odd_cluster },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "registry-viewer" },
+            "subjects": [{ "kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "probe-user" }]
+        }),
+    )
+    .await;
+    let odd_names = ["probe-<svg onload=alert(40)>", "a b#c?d ü"];
+    for name in odd_names {
+        create(
+            role_bindings(&kube),
+            json!({
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "metadata": { "name": name, "namespace": PROJECT },
+                "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "registry-editor" },
+                "subjects": [
+                    { "kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "carol" },
+                    { "kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": format!("dave-{}", name.len()) }
+                ]
+            }),
+        )
+        .await;
+    }
+    let console = start_sandbox_console(&[]).await;
+    let admin = Browser::open(&console, "admin", "/access").await;
+    let html = admin
+        .client
+        .get(format!("{}/access", console.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        !html.contains("<img src=x>") && !html.contains("<svg onload"),
+        "names are escaped in the page"
+    );
+    // A cluster-wide grant joins the role's first binding, the odd one.
+    let grant = FormDraft::new(
+        app::domain::registry_access::FORM_GRANT,
+        &[
+            ("role", "registry-viewer"),
+            ("kind", "User"),
+            ("name", "erin"),
+            ("scope", "cluster"),
+        ],
+    );
+    let (status, _, text) = submit(
+        &admin,
+        &console,
+        "apply_change",
+        &grant,
+        "erin reads the registry",
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        text.contains("\\u003cimg") || text.contains("<img"),
+        "joined {odd_cluster}: {text}"
+    );
+    let joined = cluster_bindings
+        .get(&registry_console::kube::resources::path_segment(
+            odd_cluster,
+        ))
+        .await
+        .expect("get");
+    assert!(joined.data["subjects"].to_string().contains("erin"));
+    // Revoking carol takes her from both odd RoleBindings, keeping dave.
+    let revoke = change(
+        app::domain::registry_access::FORM_REVOKE,
+        "registry-editor",
+        "carol",
+    );
+    let (status, _, text) = submit(
+        &admin,
+        &console,
+        "apply_change",
+        &revoke,
+        "carol left the team",
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    for name in odd_names {
+        let binding = role_bindings(&kube)
+            .get(&registry_console::kube::resources::path_segment(name))
+            .await
+            .expect("kept: dave is still in it");
+        let subjects = binding.data["subjects"].to_string();
+        assert!(
+            !subjects.contains("carol") && subjects.contains("dave"),
+            "{name}: {subjects}"
+        );
+    }
+    let _ = cluster_bindings
+        .delete(
+            &registry_console::kube::resources::path_segment(odd_cluster),
+            &Default::default(),
+        )
+        .await;
+    for name in odd_names {
+        let _ = role_bindings(&kube)
+            .delete(
+                &registry_console::kube::resources::path_segment(name),
+                &Default::default(),
+            )
+            .await;
+    }
+}

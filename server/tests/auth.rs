@@ -749,6 +749,7 @@ async fn the_api_server_refuses_a_viewer_whose_request_bypasses_the_console_chec
             expires_at: now() + 300,
         },
         signed_in_at: now(),
+        last_active: None,
         csrf_token: String::new(),
     };
     let admin_config = {
@@ -1272,4 +1273,105 @@ async fn a_wide_data_directory_is_narrowed_at_start() {
     assert_eq!(mode(&data), 0o700);
     assert_eq!(mode(&data.join("notes.txt")), 0o600);
     assert_eq!(mode(&data.join("registry-console.db")), 0o600);
+}
+
+/// What a page asks by itself (the Overview refreshing every few seconds, marked as the
+/// page's own) is not activity: an open tab does not keep an idle session alive.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_refreshing_itself_does_not_keep_the_session_alive() {
+    let console = start_sandbox_console(&["--session-idle-timeout", "4s"]).await;
+    let (viewer, _) = sign_in(&console, "viewer", "/").await;
+    let mut ended = None;
+    for second in 0..12 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let response = viewer
+            .get(format!("{}/", console.base))
+            .header("X-Background-Refresh", "1")
+            .send()
+            .await
+            .expect("refresh");
+        if location(&response).starts_with("/sign-in") {
+            ended = Some((second, location(&response)));
+            break;
+        }
+    }
+    let (second, to) = ended.expect("the session ended although the page kept refreshing");
+    assert!(second <= 6, "ended after {second} s");
+    assert!(to.starts_with("/sign-in?reason=idle"), "{to}");
+}
+
+/// A live stream (a followed log, the Overview's events) ends within seconds of its session
+/// ending: signed out with the same session, the stream gets `end` and closes.
+#[tokio::test(flavor = "multi_thread")]
+async fn open_streams_end_soon_after_sign_out() {
+    use futures::StreamExt;
+    let kube = support::admin_kube().await;
+    support::configs(kube.clone())
+        .patch(
+            "cluster",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&serde_json::json!({ "spec": { "managementState": "Managed", "replicas": 1, "storage": { "emptyDir": {}, "pvc": null } } })),
+        )
+        .await
+        .expect("running registry");
+    let console = start_sandbox_console(&[]).await;
+    let (viewer, _) = sign_in(&console, "viewer", "/").await;
+    let pod = support::eventually("a running registry pod", async || {
+        let html = get(&viewer, format!("{}/logs", console.base))
+            .await
+            .text()
+            .await
+            .ok()?;
+        html.split("value=\"image-registry-")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .map(|suffix| format!("image-registry-{suffix}"))
+    })
+    .await;
+    let token = page_csrf(&console, &viewer).await;
+    for path in [
+        format!("/logs/follow?pod={pod}&container=registry"),
+        "/live/overview".to_string(),
+    ] {
+        let (viewer, _) = sign_in(&console, "viewer", "/").await;
+        let token = page_csrf(&console, &viewer).await;
+        let stream = viewer
+            .get(format!("{}{path}", console.base))
+            .send()
+            .await
+            .expect("stream");
+        assert_eq!(stream.status(), 200, "{path}");
+        let mut body = stream.bytes_stream();
+        // Signed out in the same session (another tab of the same browser).
+        let out = viewer
+            .post(format!("{}/auth/logout", console.base))
+            .header("origin", &console.base)
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+            .await
+            .expect("sign out");
+        assert!(out.status().is_redirection(), "{}", out.status());
+        let signed_out = std::time::Instant::now();
+        let mut after = String::new();
+        let closed = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(chunk) = body.next().await {
+                match chunk {
+                    Ok(bytes) => after.push_str(&String::from_utf8_lossy(&bytes)),
+                    Err(_) => break,
+                }
+            }
+        })
+        .await;
+        assert!(
+            closed.is_ok(),
+            "{path}: still open 10 s after sign-out: {after}"
+        );
+        assert!(
+            signed_out.elapsed() < Duration::from_secs(5),
+            "{path}: closed {:?} after sign-out",
+            signed_out.elapsed()
+        );
+        assert!(after.contains("event: end"), "{path}: {after}");
+    }
+    let _ = token;
 }

@@ -14,6 +14,7 @@
 
 use crate::api::changes::{FieldError, ReviewStep};
 use crate::components::change_review::{ChangeReview, Review, review_change};
+use crate::components::language::I18n;
 use crate::domain::change::ChangeArea;
 use crate::domain::form_draft::FormDraft;
 use leptos::prelude::*;
@@ -27,16 +28,34 @@ pub fn ChangeForms(
     children: Children,
 ) -> impl IntoView {
     let review = Review::new(area);
+    let i18n = I18n::expect();
     // The draft of the form edited last, as JSON.
     let draft = RwSignal::new(String::new());
     let active = StoredValue::new(String::new());
     let live = RwSignal::new(Vec::<FieldError>::new());
     let latest = StoredValue::new(0u32);
 
-    // Reads `form` (files take a moment), then `then` gets the draft.
+    // Reads `form` (files take a moment), then `then` gets the draft. A chosen file larger
+    // than a request may carry is named under its field instead, and nothing is sent.
     let read = move |form: dom::Form, then: Callback<String>| {
         leptos::task::spawn_local(async move {
-            let read = dom::read(&form).await;
+            let (read, oversized) = dom::read(&form).await;
+            if !oversized.is_empty() {
+                let limit = (crate::domain::form_draft::MAX_REQUEST_BYTES / 1024).to_string();
+                live.try_set(
+                    oversized
+                        .into_iter()
+                        .map(|(field, bytes)| FieldError {
+                            field,
+                            text: crate::i18n::fill(
+                                i18n.t("error.file_too_large"),
+                                &[("size", &(bytes / 1024).to_string()), ("limit", &limit)],
+                            ),
+                        })
+                        .collect(),
+                );
+                return;
+            }
             if let Ok(json) = serde_json::to_string(&read) {
                 then.run(json);
             }
@@ -182,13 +201,17 @@ mod dom {
         String::new()
     }
 
-    /// The form's named inputs as a draft; a chosen file is read as text.
-    pub async fn read(_form: &Form) -> FormDraft {
+    /// The form's named inputs as a draft; a chosen file is read as text. Files larger than
+    /// a request may carry are not read: their fields (the `.file` suffix dropped, where
+    /// the errors go) and sizes come back instead.
+    pub async fn read(_form: &Form) -> (FormDraft, Vec<(String, u64)>) {
         #[allow(unused_mut)]
         let mut draft = FormDraft {
             form: name(_form),
             ..Default::default()
         };
+        #[allow(unused_mut)]
+        let mut oversized = Vec::new();
         #[cfg(feature = "hydrate")]
         {
             let mut files = Vec::new();
@@ -214,6 +237,15 @@ mod dom {
                 }
             });
             for (name, file) in files {
+                let bytes = file.size() as u64;
+                if bytes > crate::domain::form_draft::MAX_REQUEST_BYTES {
+                    let field = name
+                        .strip_suffix(crate::domain::form_draft::FILE_SUFFIX)
+                        .unwrap_or(&name)
+                        .to_string();
+                    oversized.push((field, bytes));
+                    continue;
+                }
                 if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await
                     && let Some(text) = text.as_string()
                 {
@@ -221,7 +253,7 @@ mod dom {
                 }
             }
         }
-        draft
+        (draft, oversized)
     }
 
     /// Each `<time data-local datetime=…>` also in the browser's time zone and language (the

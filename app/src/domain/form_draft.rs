@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 /// Suffix of a file input's name: `certificate.file` holds the text of the file chosen for
 /// the field `certificate` (the field may also be pasted).
 pub const FILE_SUFFIX: &str = ".file";
+/// The most a request to the console may carry (the server refuses more with 413): a file
+/// larger than this is named under its field before anything is sent.
+pub const MAX_REQUEST_BYTES: u64 = 1024 * 1024;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormDraft {

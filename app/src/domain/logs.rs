@@ -136,27 +136,48 @@ pub fn split_timestamp(line: &str) -> LogLine {
     }
 }
 
-/// The parts of `text` split where `filter` occurs (case-insensitively, ASCII), each with
-/// whether it is a match: for highlighting.
+/// `text` lower-cased character by character (Unicode: `İ` becomes `i̇`, two characters),
+/// with the byte range of the original character each byte of the result comes from, so
+/// a match in the folded text maps back onto whole characters of the original.
+fn fold(text: &str) -> (String, Vec<std::ops::Range<usize>>) {
+    let mut folded = String::with_capacity(text.len());
+    let mut source = Vec::with_capacity(text.len());
+    for (at, c) in text.char_indices() {
+        let range = at..at + c.len_utf8();
+        let before = folded.len();
+        folded.extend(c.to_lowercase());
+        source.extend(std::iter::repeat_n(range, folded.len() - before));
+    }
+    (folded, source)
+}
+
+/// The parts of `text` split where `filter` occurs (case-insensitively, in any script),
+/// each with whether it is a match: for highlighting. `public/live.js` does the same for
+/// lines that arrive while following.
 pub fn highlight<'t>(text: &'t str, filter: &str) -> Vec<(&'t str, bool)> {
-    if filter.is_empty() {
+    let needle = fold(filter).0;
+    if needle.is_empty() {
         return vec![(text, false)];
     }
-    let haystack = text.to_ascii_lowercase();
-    let needle = filter.to_ascii_lowercase();
+    let (haystack, source) = fold(text);
     let mut parts = Vec::new();
     let mut from = 0;
-    while let Some(found) = haystack[from..].find(&needle) {
-        let start = from + found;
+    let mut searched = 0;
+    while let Some(found) = haystack[searched..].find(&needle) {
+        let start = searched + found;
         let end = start + needle.len();
-        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-            break;
+        let (orig_start, orig_end) = (source[start].start, source[end - 1].end);
+        searched = end;
+        // A match that starts inside a character already marked (a folded character that
+        // became several) is part of the previous one.
+        if orig_start < from {
+            continue;
         }
-        if start > from {
-            parts.push((&text[from..start], false));
+        if orig_start > from {
+            parts.push((&text[from..orig_start], false));
         }
-        parts.push((&text[start..end], true));
-        from = end;
+        parts.push((&text[orig_start..orig_end], true));
+        from = orig_end;
     }
     if from < text.len() {
         parts.push((&text[from..], false));
@@ -165,10 +186,7 @@ pub fn highlight<'t>(text: &'t str, filter: &str) -> Vec<(&'t str, bool)> {
 }
 
 pub fn matches(text: &str, filter: &str) -> bool {
-    filter.is_empty()
-        || text
-            .to_ascii_lowercase()
-            .contains(&filter.to_ascii_lowercase())
+    filter.is_empty() || fold(text).0.contains(&fold(filter).0)
 }
 
 /// The Logs page's data.
@@ -264,5 +282,34 @@ mod tests {
         );
         assert!(matches("Level=INFO", "info"));
         assert!(!matches("level=warn", "info"));
+    }
+
+    #[test]
+    fn highlighting_follows_characters_whose_lower_case_is_longer() {
+        // `İ` lower-cases to `i` + a combining dot: the marks still fall on whole characters.
+        let parts = highlight("İstanbul error: İzmir", "error");
+        assert_eq!(
+            parts,
+            vec![("İstanbul ", false), ("error", true), (": İzmir", false)]
+        );
+        let parts = highlight("İİ ok", "i");
+        assert!(parts.iter().all(|(text, _)| !text.is_empty()), "{parts:?}");
+        assert_eq!(parts.concat_text(), "İİ ok");
+        assert_eq!(
+            highlight("ÜBER über", "über"),
+            vec![("ÜBER", true), (" ", false), ("über", true)]
+        );
+        assert!(matches("Größe", "GRÖSSE") || matches("Größe", "größe"));
+        assert!(matches("İzmir", "i̇zmir"));
+    }
+
+    trait ConcatText {
+        fn concat_text(&self) -> String;
+    }
+
+    impl ConcatText for Vec<(&str, bool)> {
+        fn concat_text(&self) -> String {
+            self.iter().map(|(t, _)| *t).collect()
+        }
     }
 }

@@ -1,7 +1,11 @@
 //! Runs for every request: loads the signed-in user from the session, ends sessions past
-//! their absolute lifetime, refreshes tokens shortly before they expire, and sends
-//! anonymous requests for anything but public paths to sign in (pages) or answers 401
-//! (server functions). The idle timeout is the session store's own expiry.
+//! their absolute lifetime or idle for longer than the idle timeout, refreshes tokens
+//! shortly before they expire, and sends anonymous requests for anything but public paths
+//! to sign in (pages) or answers 401 (server functions).
+//!
+//! Idle means no request of the user's own: what a page asks by itself (the Overview's
+//! refresh, marked with [`BACKGROUND_HEADER`], and the live streams) does not count, so an
+//! open tab does not keep a session alive. The session store's expiry is the backstop.
 //!
 //! Sessions ended by sign-out are refused even if a request that was still running wrote
 //! them back (see `revoked`).
@@ -25,6 +29,46 @@ pub const SESSION_COOKIE: &str = "rc_session";
 pub const MARKER_COOKIE: &str = "rc_had_session";
 /// Tokens are refreshed when they have less than this many seconds left.
 pub const REFRESH_MARGIN_SECS: i64 = 60;
+/// The header a page's own requests carry (`public/live.js` refreshing the Overview):
+/// not the user's activity.
+pub const BACKGROUND_HEADER: &str = "x-background-refresh";
+/// The user's activity is written back at most this often (each write is a store write),
+/// and never less often than a quarter of the idle timeout.
+const ACTIVITY_GRANULARITY_SECS: i64 = 5;
+
+/// Whether `request` is one a page makes by itself rather than the user: the live streams
+/// and what `live.js` fetches.
+pub fn is_background(request: &Request) -> bool {
+    matches!(request.uri().path(), "/live/overview" | "/logs/follow")
+        || request.headers().contains_key(BACKGROUND_HEADER)
+}
+
+/// Whether a stored session is still a live sign-in at `now`: present, signed in, not
+/// revoked, and within its idle and absolute lifetimes. Long-lived streams ask this while
+/// they run, so they end soon after the session does, however it ends.
+pub async fn still_signed_in(
+    auth: &Auth,
+    store: &super::session_store::ConsoleSessionStore,
+    id: &tower_sessions::session::Id,
+    now: i64,
+) -> bool {
+    use tower_sessions::SessionStore;
+    if auth.revoked.is_revoked(&id.to_string()).await {
+        return false;
+    }
+    let Ok(Some(record)) = store.load(id).await else {
+        return false;
+    };
+    let Some(signed_in) = record
+        .data
+        .get(SIGNED_IN_KEY)
+        .and_then(|v| serde_json::from_value::<SignedIn>(v.clone()).ok())
+    else {
+        return false;
+    };
+    now - signed_in.signed_in_at < auth.absolute_timeout_secs as i64
+        && now - signed_in.active_at() <= auth.idle_timeout_secs as i64
+}
 
 /// The signed-in user of this request (a request extension).
 #[derive(Clone, Debug)]
@@ -136,9 +180,32 @@ pub async fn authenticate(
         ended = Some("expired");
     }
 
+    // Whole seconds: strictly more than the timeout, so a request right at it still counts.
+    if let Some(current) = &signed_in
+        && now - current.active_at() > auth.idle_timeout_secs as i64
+    {
+        tracing::info!(subject = %current.identity.subject, "session ended after the idle timeout");
+        if let Err(e) = session.flush().await {
+            return unavailable(&e.to_string());
+        }
+        signed_in = None;
+        ended = Some("idle");
+    }
+
     // Pages and server functions refresh; static files, probes, sign-in and sign-out use
     // the session as it is (a failed refresh must not get in the way of signing out).
     let path = request.uri().path().to_string();
+    if let Some(current) = signed_in.as_mut()
+        && !is_public(&path)
+        && !is_background(&request)
+        && now - current.active_at()
+            >= ACTIVITY_GRANULARITY_SECS.min(auth.idle_timeout_secs as i64 / 4)
+    {
+        current.last_active = Some(now);
+        if let Err(e) = session.insert(SIGNED_IN_KEY, &*current).await {
+            return unavailable(&e.to_string());
+        }
+    }
     if let Some(current) = signed_in.clone().filter(|_| !is_public(&path)) {
         match token_action(&current, now) {
             TokenAction::Keep => {}

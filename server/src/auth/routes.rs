@@ -179,6 +179,7 @@ pub async fn callback(
         identity,
         tokens,
         signed_in_at: now,
+        last_active: None,
         csrf_token: random_token(),
     };
     if let Err(e) = session.insert(SIGNED_IN_KEY, &signed_in).await {

@@ -22,6 +22,11 @@ pub struct SignedIn {
     pub tokens: Tokens,
     /// Unix seconds of the sign-in, for the absolute lifetime.
     pub signed_in_at: i64,
+    /// Unix seconds of the user's last request of their own (the sign-in when `None`), for
+    /// the idle timeout: what a page asks by itself (the Overview refreshing, a followed
+    /// log) is not activity.
+    #[serde(default)]
+    pub last_active: Option<i64>,
     /// Bound to this session; sent back in a header or form field on every state change.
     pub csrf_token: String,
 }
@@ -37,6 +42,11 @@ impl std::fmt::Debug for SignedIn {
 }
 
 impl SignedIn {
+    /// When the user last did something (Unix seconds).
+    pub fn active_at(&self) -> i64 {
+        self.last_active.unwrap_or(self.signed_in_at)
+    }
+
     pub fn view(&self, mapping: &RoleMapping) -> SessionView {
         SessionView {
             subject: self.identity.subject.clone(),
@@ -105,6 +115,7 @@ pub fn sample_signed_in() -> SignedIn {
             expires_at: i64::MAX,
         },
         signed_in_at: 0,
+        last_active: None,
         csrf_token: "csrf".into(),
     }
 }

@@ -83,7 +83,7 @@ pub async fn observe(client: &kube::Client, change_id: &str, kind: &FollowUpKind
         FollowUpKind::ClaimBound { namespace, name } => {
             match PERSISTENT_VOLUME_CLAIM
                 .api(client.clone(), Some(namespace))
-                .get(name)
+                .get(&crate::kube::resources::path_segment(name))
                 .await
             {
                 Ok(claim) => {
@@ -123,7 +123,7 @@ async fn claim_state(
 ) -> (Option<String>, Option<String>) {
     let phase = PERSISTENT_VOLUME_CLAIM
         .api(client.clone(), Some(namespace))
-        .get_opt(name)
+        .get_opt(&crate::kube::resources::path_segment(name))
         .await
         .ok()
         .flatten()

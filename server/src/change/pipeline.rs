@@ -18,7 +18,7 @@ use super::rules;
 use crate::audit::chain::EventKind;
 use crate::audit::redact::{FingerprintKey, redact, scrub, secret_values};
 use crate::audit::store::{Actor, AuditStore, NewEvent, ObjectRef};
-use crate::kube::resources::{REGISTRY_CONFIG, Resource};
+use crate::kube::resources::{REGISTRY_CONFIG, Resource, path_segment};
 use app::domain::change::{ConflictKind, FollowUpKind, Operation};
 use app::domain::diff::{FieldChange, field_diff, merge_patch, strip_noise};
 use app::domain::violation::{Severity, Violation};
@@ -443,7 +443,7 @@ impl ChangePipeline {
                     dry_run,
                     ..Default::default()
                 };
-                api.patch(&step.name, &params, &Patch::Merge(&patch))
+                api.patch(&path_segment(&step.name), &params, &Patch::Merge(&patch))
                     .await
                     .map(Some)
             }
@@ -456,7 +456,9 @@ impl ChangePipeline {
                     }),
                     ..Default::default()
                 };
-                api.delete(&step.name, &params).await.map(|_| None)
+                api.delete(&path_segment(&step.name), &params)
+                    .await
+                    .map(|_| None)
             }
         }
     }
@@ -487,7 +489,7 @@ impl ChangePipeline {
                     attempts += 1;
                     let now = step
                         .api(client.clone())
-                        .get_opt(&step.name)
+                        .get_opt(&path_segment(&step.name))
                         .await?
                         .map(serde_json::to_value)
                         .transpose()
@@ -524,7 +526,7 @@ impl ChangePipeline {
         for step in &request.steps {
             let current = step
                 .api(client.clone())
-                .get_opt(&step.name)
+                .get_opt(&path_segment(&step.name))
                 .await
                 .map_err(|e| PipelineError::Kubernetes(api_message(&e)))?
                 .map(serde_json::to_value)
@@ -599,7 +601,7 @@ impl ChangePipeline {
     ) -> PipelineError {
         let now = step
             .api(client.clone())
-            .get_opt(&step.name)
+            .get_opt(&path_segment(&step.name))
             .await
             .ok()
             .flatten()

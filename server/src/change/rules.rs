@@ -204,7 +204,7 @@ pub async fn gather(
             None => {
                 let claim = PERSISTENT_VOLUME_CLAIM
                     .api(client.clone(), Some(REGISTRY_NAMESPACE))
-                    .get_opt(name)
+                    .get_opt(&crate::kube::resources::path_segment(name))
                     .await
                     .map_err(console_error)?;
                 facts.claim_missing = named && claim.is_none();
@@ -240,7 +240,7 @@ pub async fn gather(
             },
             None => match SECRET
                 .api(client.clone(), Some(REGISTRY_NAMESPACE))
-                .get_opt(&name)
+                .get_opt(&crate::kube::resources::path_segment(&name))
                 .await
             {
                 Ok(Some(secret)) => serde_json::to_value(secret)

@@ -31,6 +31,42 @@ use std::time::Duration;
 
 /// Bursts of cache changes within this time become one `changed` event.
 const COALESCE: Duration = Duration::from_millis(300);
+/// How often a stream asks whether its session still stands: it ends within this of the
+/// session ending (sign-out, here or through another replica; the idle or absolute limit).
+const SESSION_CHECK: Duration = Duration::from_secs(2);
+
+/// `events` for as long as the session `id` is a live sign-in: then an `end` event saying
+/// so, and the stream closes.
+fn while_signed_in(
+    state: AppState,
+    id: Option<tower_sessions::session::Id>,
+    events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static,
+) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static {
+    async_stream::stream! {
+        let Some(id) = id else {
+            yield Ok(Event::default().event("end").data("the session ended: sign in again"));
+            return;
+        };
+        let mut events = std::pin::pin!(events);
+        let mut check = tokio::time::interval(SESSION_CHECK);
+        check.tick().await;
+        loop {
+            tokio::select! {
+                next = events.next() => match next {
+                    Some(event) => yield event,
+                    None => break,
+                },
+                _ = check.tick() => {
+                    let now = crate::auth::now_secs();
+                    if !crate::auth::guard::still_signed_in(&state.auth, &state.sessions, &id, now).await {
+                        yield Ok(Event::default().event("end").data("the session ended: sign in again"));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// Why a request is refused: its status and a line of text naming the cause.
 struct Refusal(StatusCode, String);
@@ -62,11 +98,13 @@ fn reader(
 
 pub async fn overview(
     State(state): State<AppState>,
+    session: tower_sessions::Session,
     user: Option<Extension<CurrentUser>>,
 ) -> Response {
     if let Err(refusal) = reader(&state, user) {
         return refusal.into_response();
     }
+    let session_id = session.id();
     let Some(caches) = state.caches.clone() else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -96,7 +134,7 @@ pub async fn overview(
             }
         }
     };
-    sse(events)
+    sse(while_signed_in(state, session_id, events))
 }
 
 fn sse(events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> Response {
@@ -164,9 +202,11 @@ fn log_error(e: kube::Error) -> Response {
 /// log ends or the API server refuses.
 pub async fn follow(
     State(state): State<AppState>,
+    session: tower_sessions::Session,
     user: Option<Extension<CurrentUser>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    let session_id = session.id();
     let (query, client) = match log_request(&state, user, &params) {
         Ok(request) => request,
         Err(refusal) => return refusal.into_response(),
@@ -185,7 +225,13 @@ pub async fn follow(
         log_params.tail_lines = Some(0);
     }
     let api: Api<Pod> = Api::namespaced(client, NAMESPACE);
-    let lines = match api.log_stream(&query.pod, &log_params).await {
+    let lines = match api
+        .log_stream(
+            &crate::kube::resources::path_segment(&query.pod),
+            &log_params,
+        )
+        .await
+    {
         Ok(reader) => reader.lines(),
         Err(e) => return log_error(e),
     };
@@ -210,7 +256,7 @@ pub async fn follow(
         }
         yield Ok(Event::default().event("end").data("the log ended (the container stopped)"));
     };
-    sse(events)
+    sse(while_signed_in(state, session_id, events))
 }
 
 /// The log as a file: what the page shows (its tail, since and filter), or with `all=1`
@@ -231,7 +277,13 @@ pub async fn download(
         log_params.since_seconds = None;
     }
     let api: Api<Pod> = Api::namespaced(client, NAMESPACE);
-    let lines = match api.log_stream(&query.pod, &log_params).await {
+    let lines = match api
+        .log_stream(
+            &crate::kube::resources::path_segment(&query.pod),
+            &log_params,
+        )
+        .await
+    {
         Ok(reader) => reader.lines(),
         Err(e) => return log_error(e),
     };

@@ -6,6 +6,32 @@ use app::domain::change::ObjectRef;
 use kube::api::{Api, DynamicObject};
 use kube::core::{ApiResource, GroupVersionKind};
 
+/// `name` as one segment of an API path: kube builds paths from names as they are, and a
+/// legal object name may hold what a URI may not (`<`, a space, `#`, `?`, non-ASCII), which
+/// then fails to build or, worse, means another path. Every name that comes from a user or
+/// the cluster goes through here before it reaches an `Api` call.
+pub fn path_segment(name: &str) -> String {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    const SEGMENT: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'/')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'[')
+        .add(b'\\')
+        .add(b']')
+        .add(b'^')
+        .add(b'`')
+        .add(b'{')
+        .add(b'|')
+        .add(b'}');
+    utf8_percent_encode(name, SEGMENT).to_string()
+}
+
 /// A resource type, as the API server serves it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Resource {

@@ -49,7 +49,10 @@ impl LogsService {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), NAMESPACE);
         let mut params = log_params(query, container);
         params.limit_bytes = Some(PAGE_LIMIT_BYTES);
-        match api.logs(pod, &params).await {
+        match api
+            .logs(&crate::kube::resources::path_segment(pod), &params)
+            .await
+        {
             Ok(text) => Ok(text.lines().map(split_timestamp).collect()),
             Err(e) => Err(match crate::kube::user::console_error(e) {
                 ConsoleError::Kubernetes { code: 403, message } => logs_denied(Some(message)),

@@ -61,7 +61,7 @@ pub async fn get_object(
 ) -> Result<Option<Value>, ConsoleError> {
     resource
         .api(client.clone(), namespace)
-        .get_opt(name)
+        .get_opt(&crate::kube::resources::path_segment(name))
         .await
         .map_err(crate::kube::user::console_error)?
         .map(|o| serde_json::to_value(o).map_err(|e| ConsoleError::Unavailable(e.to_string())))

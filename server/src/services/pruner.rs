@@ -114,7 +114,7 @@ impl PrunerService {
             .next()
             .ok_or_else(|| format!("no pod of job {job} is left"))?;
         pods.logs(
-            &pod,
+            &crate::kube::resources::path_segment(&pod),
             &LogParams {
                 tail_lines: Some(LOG_TAIL_LINES),
                 ..Default::default()
