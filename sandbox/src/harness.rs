@@ -12,7 +12,7 @@ static SHARED: OnceLock<Result<Info, String>> = OnceLock::new();
 /// How many consoles one test process may start against the shared sandbox: the provider
 /// only redirects to callback URLs registered when it starts, so their ports are reserved
 /// up front.
-const CONSOLE_PORTS: usize = 24;
+const CONSOLE_PORTS: usize = 40;
 
 /// The reserved listeners, bound until a console takes one: a port released early could be
 /// taken meanwhile as the local port of any outgoing connection (the same ephemeral range),
