@@ -2,18 +2,10 @@
 // registry-viewer to a user in a project (checked as typed, reviewed with the oc policy
 // command, applied), listed, then revoked, which deletes the binding it empties.
 import { test, expect } from '@playwright/test';
-import { signIn, hydrated } from './sign-in.mjs';
+import { signIn, hydrated, applyWithReason } from './sign-in.mjs';
 import { resetProject, getRoleBinding } from './kube.mjs';
 
 const PROJECT = 'team-e2e';
-
-async function applyWithReason(page, reason) {
-  const review = page.locator('[data-review="preview"]');
-  await expect(review.locator('[data-dry-run="accepted"]')).toBeVisible();
-  await review.locator('textarea[name="reason"]').fill(reason);
-  await review.locator('[data-action="apply"]').click();
-  await expect(page.locator('[data-review="applied"]')).toBeVisible();
-}
 
 test.describe('access', () => {
   test.beforeEach(async () => { await resetProject(PROJECT); });

@@ -6,20 +6,12 @@
 import { test, expect } from '@playwright/test';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { signIn, hydrated } from './sign-in.mjs';
+import { signIn, hydrated, applyWithReason } from './sign-in.mjs';
 import { getConfig, getSecret, getConfigMap, getImageConfig, resetExposure } from './kube.mjs';
 
 // The sandbox writes it (relative paths in sandbox.env are relative to the checkout).
 const SAMPLE = join(resolve('..', process.env.SANDBOX_DIR), 'sample-route-tls');
 const HOST = 'registry.apps.sandbox.example';
-
-async function applyWithReason(page, reason) {
-  const review = page.locator('[data-review="preview"]');
-  await expect(review.locator('[data-dry-run="accepted"]')).toBeVisible();
-  await review.locator('textarea[name="reason"]').fill(reason);
-  await review.locator('[data-action="apply"]').click();
-  await expect(page.locator('[data-review="applied"]')).toBeVisible();
-}
 
 test.describe('exposure and CA trust', () => {
   test.beforeEach(async () => { await resetExposure(); });

@@ -98,3 +98,43 @@ const PRUNER = '/apis/imageregistry.operator.openshift.io/v1/imagepruners/cluste
 export const getPruner = () => request('GET', PRUNER);
 export const resetPruner = () => request('PATCH', `${PRUNER}?fieldManager=kubectl-patch`,
   { spec: { schedule: '0 0 * * *', suspend: false, keepTagRevisions: 3 } }, 'application/merge-patch+json');
+
+export const listPods = async () =>
+  (await request('GET', `${NS}/pods?labelSelector=docker-registry%3Ddefault`)).items;
+export const deletePod = (name) => remove(`${NS}/pods/${name}`);
+
+const ready = (pod) => (pod.status?.conditions || []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+/// Waits until every registry pod is a new one (none of `old`), `count` of them Ready;
+/// returns them.
+export async function waitForNewPods(old, count = 1, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pods = (await listPods()).filter((p) => !p.metadata.deletionTimestamp);
+    if (pods.length === count && pods.every((p) => !old.includes(p.metadata.name) && ready(p))) return pods;
+    if (Date.now() > deadline) {
+      throw new Error(`registry pods not replaced in ${timeoutMs / 1000} s: ${JSON.stringify(pods.map((p) => [p.metadata.name, p.status?.phase, ready(p)]))}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/// Waits until no registry pod is left.
+export async function waitForNoPods(timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await listPods()).length > 0) {
+    if (Date.now() > deadline) throw new Error('registry pods still there');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/// A service account in `namespace` (present is fine) and a token for it, as
+/// { user, token } (the user name the API server gives its tokens).
+export async function serviceAccountToken(namespace, name) {
+  await request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`,
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } }, 'application/json')
+    .catch((e) => { if (!String(e.message).includes(': 409 ')) throw e; });
+  const answer = await request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } }, 'application/json');
+  return { user: `system:serviceaccount:${namespace}:${name}`, token: answer.status.token };
+}

@@ -24,3 +24,12 @@ export async function signIn(page, user, path = '/') {
 export async function hydrated(page, selector) {
   await expect(page.locator(selector)).toHaveAttribute('data-hydrated', 'true');
 }
+
+/// Applies the change in the review on the page, with `reason`, once its dry run passed.
+export async function applyWithReason(page, reason) {
+  const review = page.locator('[data-review="preview"]');
+  await expect(review.locator('[data-dry-run="accepted"]')).toBeVisible();
+  await review.locator('textarea[name="reason"]').fill(reason);
+  await review.locator('[data-action="apply"]').click();
+  await expect(page.locator('[data-review="applied"]')).toBeVisible();
+}

@@ -3,20 +3,12 @@
 // and Recreate; S3 with write-only credentials and their rotation; emptyDir refused
 // without its confirmation.
 import { test, expect } from '@playwright/test';
-import { signIn, hydrated } from './sign-in.mjs';
+import { signIn, hydrated, applyWithReason } from './sign-in.mjs';
 import { getConfig, getClaim, getSecret, resetStorage } from './kube.mjs';
 
 async function openWizard(page) {
   await signIn(page, 'admin', '/storage');
   await hydrated(page, '.storage-wizard');
-}
-
-async function applyWithReason(page, reason) {
-  const review = page.locator('[data-review="preview"]');
-  await expect(review.locator('[data-dry-run="accepted"]')).toBeVisible();
-  await review.locator('textarea[name="reason"]').fill(reason);
-  await review.locator('[data-action="apply"]').click();
-  await expect(page.locator('[data-review="applied"]')).toBeVisible();
 }
 
 test.describe('storage wizard', () => {

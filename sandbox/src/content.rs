@@ -153,6 +153,19 @@ pub async fn install_objects(client: &Client) -> Result<()> {
     )
     .await?;
 
+    // The sandbox client's identity (`crate::client`): pulls and pushes in every project.
+    let (client_namespace, client_account) = crate::client::DEFAULT_SERVICE_ACCOUNT;
+    create_if_missing(
+        client,
+        &core("ServiceAccount", "serviceaccounts"),
+        Some(client_namespace),
+        json!({
+            "apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": { "name": client_account, "namespace": client_namespace }
+        }),
+    )
+    .await?;
+
     // On bare metal the installer leaves the registry Removed with no storage.
     create_if_missing(
         client,
@@ -601,6 +614,12 @@ pub fn bindings() -> Vec<Value> {
         }),
         json!({
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": { "name": "sandbox-registry-client" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "registry-editor" },
+            "subjects": [{ "kind": "ServiceAccount", "name": crate::client::DEFAULT_SERVICE_ACCOUNT.1, "namespace": crate::client::DEFAULT_SERVICE_ACCOUNT.0 }]
+        }),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
             "metadata": { "name": "registry-console-impersonator" },
             "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "registry-console-impersonator" },
             "subjects": [{ "kind": "ServiceAccount", "name": CONSOLE_SERVICE_ACCOUNT, "namespace": CONSOLE_NAMESPACE }]
@@ -661,7 +680,14 @@ mod tests {
         for binding in bindings() {
             let subject = &binding["subjects"][0];
             if subject["kind"] == "ServiceAccount" {
-                assert_eq!(subject["name"], CONSOLE_SERVICE_ACCOUNT);
+                assert!(
+                    [
+                        CONSOLE_SERVICE_ACCOUNT,
+                        crate::client::DEFAULT_SERVICE_ACCOUNT.1
+                    ]
+                    .contains(&subject["name"].as_str().unwrap_or_default()),
+                    "{binding}"
+                );
                 continue;
             }
             let subject = &subject["name"];

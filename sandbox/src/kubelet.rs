@@ -2,13 +2,14 @@
 //! client asks the API server for `pods/{name}/log`, and the API server fetches them from
 //! this endpoint (`/containerLogs/...`, TLS verified with the CA the API server was given).
 //!
-//! Also the registry pods' metrics endpoint (`/extensions/v2/metrics`, registry format,
-//! basic auth with the Config's `httpSecret` as the password, as in the guide §5.5).
+//! Also the registry pods' metrics endpoint (`/extensions/v2/metrics`, the guide's names
+//! computed from the running registries' own counters, basic auth with the Config's
+//! `httpSecret` as the password, as in the guide §5.5).
 //!
-//! Log lines are generated from the pod's start time, deterministically, so the same
-//! request gives the same lines and new lines keep arriving for `follow`.
+//! A registry pod's log is what its process wrote ([`crate::runtime`]); a pruner run's log
+//! travels on its pod ([`crate::pruner`]).
 
-use crate::operator::{NAMESPACE, config_resource};
+use crate::operator::config_resource;
 use crate::{Error, Result};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -22,11 +23,9 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub const NODE_NAME: &str = "sandbox-node";
-/// One request line every this many seconds after the start-up lines.
-const LINE_INTERVAL_SECS: u64 = 2;
 
 /// TLS material for the kubelet and registry endpoints (the API server is given `ca`).
 pub struct Tls {
@@ -93,20 +92,27 @@ pub fn issue(ca_name: &str, dns_names: &[&str], ips: &[std::net::IpAddr]) -> Res
 #[derive(Clone)]
 struct Shared {
     client: Client,
-    /// When the endpoints started: metrics move from here while no registry pod runs.
-    started: u64,
     /// The registry pods' address (see [`pod_address`]), when the machine has one.
     pod_ip: Option<std::net::IpAddr>,
+    /// The registry pods the runtime runs (their logs and metrics).
+    table: crate::runtime::PodTable,
+    /// The registry's version, for the guide's build info.
+    version: String,
 }
 
 /// Serves the kubelet API on `kubelet_addr` and registry metrics on `registry_addr`.
 pub async fn serve(
     client: Client,
     tls: &Tls,
-    kubelet: std::net::TcpListener,
-    registry: std::net::TcpListener,
-    pod: Option<std::net::TcpListener>,
+    listeners: Listeners,
+    table: crate::runtime::PodTable,
+    version: String,
 ) -> Result<()> {
+    let Listeners {
+        kubelet,
+        registry,
+        pod,
+    } = listeners;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let config = axum_server::tls_rustls::RustlsConfig::from_pem(
         tls.cert_pem.clone().into_bytes(),
@@ -120,8 +126,9 @@ pub async fn serve(
         .map(|a| a.ip());
     let shared = Arc::new(Shared {
         client,
-        started: unix_now(),
         pod_ip,
+        table,
+        version,
     });
     let kubelet_app = axum::Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -202,6 +209,7 @@ struct LogQuery {
     since_seconds: Option<i64>,
     timestamps: Option<bool>,
     limit_bytes: Option<i64>,
+    previous: Option<bool>,
 }
 
 async fn container_logs(
@@ -249,167 +257,104 @@ async fn container_logs(
         text.push('\n');
         return text.into_response();
     }
-    let started = pod
-        .metadata
-        .creation_timestamp
-        .map(|t| t.0.as_second())
-        .unwrap_or_else(|| unix_now() as i64)
-        .max(0) as u64;
-    let log = PodLog {
-        pod: pod_name,
-        started,
-        timestamps: query.timestamps.unwrap_or(false),
+    let running = shared
+        .table
+        .read()
+        .ok()
+        .and_then(|t| t.get(&pod_name).cloned());
+    let Some(running) = running else {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("container \"{container}\" in pod \"{pod_name}\" is waiting to start: ContainerCreating"),
+        )
+            .into_response();
     };
-    let now = unix_now();
-    let mut first = 0;
-    let available = log.count_at(now);
+    let file = if query.previous.unwrap_or(false) {
+        match running.previous_log {
+            Some(file) => file,
+            None => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    format!("previous terminated container \"{container}\" in pod \"{pod_name}\" not found"),
+                )
+                    .into_response();
+            }
+        }
+    } else {
+        match running.log {
+            Some(file) => file,
+            None => return String::new().into_response(),
+        }
+    };
+    let timestamps = query.timestamps.unwrap_or(false);
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let mut lines: Vec<&str> = text.lines().collect();
     if let Some(since) = query.since_seconds {
-        let since_time = now.saturating_sub(since.max(0) as u64);
-        first = (0..available)
-            .find(|k| log.time_of(*k) >= since_time)
-            .unwrap_or(available);
+        let since = chrono::Utc::now() - chrono::Duration::seconds(since.max(0));
+        lines.retain(|line| {
+            line.split_once(' ')
+                .and_then(|(at, _)| chrono::DateTime::parse_from_rfc3339(at).ok())
+                .is_none_or(|at| at >= since)
+        });
     }
     if let Some(tail) = query.tail_lines {
-        first = first.max(available.saturating_sub(tail.max(0) as u64));
+        let tail = tail.max(0) as usize;
+        lines = lines.split_off(lines.len().saturating_sub(tail));
     }
-    let mut text = String::new();
-    for k in first..available {
-        text.push_str(&log.line(k));
-    }
-    let limit = query.limit_bytes.filter(|l| *l > 0).map(|l| l as usize);
-    if let Some(limit) = limit {
-        let mut cut = limit.min(text.len());
-        while !text.is_char_boundary(cut) {
+    let shown = move |line: &str| -> String {
+        if timestamps {
+            format!("{line}\n")
+        } else {
+            format!("{}\n", line.split_once(' ').map_or(line, |(_, rest)| rest))
+        }
+    };
+    let mut body: String = lines.iter().map(|l| shown(l)).collect();
+    if let Some(limit) = query.limit_bytes.filter(|l| *l > 0).map(|l| l as usize) {
+        let mut cut = limit.min(body.len());
+        while !body.is_char_boundary(cut) {
             cut -= 1;
         }
-        text.truncate(cut);
-        return text.into_response();
+        body.truncate(cut);
+        return body.into_response();
     }
     if !query.follow.unwrap_or(false) {
-        return text.into_response();
+        return body.into_response();
     }
-    let initial = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(text) });
-    let more = futures::stream::unfold(available, move |k| {
-        let log = log.clone();
-        async move {
-            let due = log.time_of(k);
-            let now = unix_now();
-            if due > now {
-                tokio::time::sleep(Duration::from_secs(due - now)).await;
+    // Follow: what the file gets from now on, until the pod's container runs again (the
+    // next run writes another file) or the pod is gone.
+    let offset = text.len() as u64;
+    let table = shared.table.clone();
+    let initial = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let more =
+        futures::stream::unfold((offset, String::new()), move |(mut offset, mut partial)| {
+            let file = file.clone();
+            let table = table.clone();
+            let pod_name = pod_name.clone();
+            async move {
+                loop {
+                    let still = table
+                        .read()
+                        .ok()
+                        .and_then(|t| t.get(&pod_name).and_then(|p| p.log.clone()))
+                        == Some(file.clone());
+                    let bytes = std::fs::read(&file).unwrap_or_default();
+                    if (bytes.len() as u64) > offset {
+                        partial.push_str(&String::from_utf8_lossy(&bytes[offset as usize..]));
+                        offset = bytes.len() as u64;
+                        if let Some(end) = partial.rfind('\n') {
+                            let ready: String = partial[..=end].lines().map(&shown).collect();
+                            partial = partial[end + 1..].to_string();
+                            return Some((Ok(ready), (offset, partial)));
+                        }
+                    }
+                    if !still {
+                        return None;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
             }
-            Some((Ok(log.line(k)), k + 1))
-        }
-    });
+        });
     Body::from_stream(futures::StreamExt::chain(initial, more)).into_response()
-}
-
-/// The generated log of one pod.
-#[derive(Clone, Debug)]
-pub struct PodLog {
-    pub pod: String,
-    /// Unix seconds of the container's start.
-    pub started: u64,
-    pub timestamps: bool,
-}
-
-const STARTUP: [&str; 5] = [
-    "level=info msg=\"version=v2.6.0+unknown\"",
-    "level=info msg=\"redis not configured\"",
-    "level=info msg=\"using inmemory layerinfo cache\"",
-    "level=info msg=\"Using OpenShift Auth handler\"",
-    "level=info msg=\"listening on :5000\"",
-];
-
-impl PodLog {
-    /// Number of lines written by `now` (unix seconds).
-    pub fn count_at(&self, now: u64) -> u64 {
-        STARTUP.len() as u64 + now.saturating_sub(self.started) / LINE_INTERVAL_SECS
-    }
-
-    pub fn time_of(&self, k: u64) -> u64 {
-        let startup = STARTUP.len() as u64;
-        if k < startup {
-            self.started
-        } else {
-            self.started + (k - startup + 1) * LINE_INTERVAL_SECS
-        }
-    }
-
-    /// Line `k`, with its newline.
-    pub fn line(&self, k: u64) -> String {
-        let time = rfc3339(self.time_of(k));
-        let instance = format!("instance.id={}", pseudo_uuid(&self.pod, u64::MAX));
-        let body = match STARTUP.get(k as usize) {
-            Some(text) => format!("time=\"{time}\" {text} {instance}"),
-            None => {
-                let n = pseudo_random(&self.pod, k);
-                let (method, uri, status, written) = match n % 10 {
-                    0..=5 => ("GET", "/healthz".to_string(), 200, 0),
-                    6 | 7 => (
-                        "GET",
-                        format!("/v2/project-{}/app/manifests/latest", n % 3),
-                        200,
-                        1778,
-                    ),
-                    8 => (
-                        "PUT",
-                        format!("/v2/project-{}/app/blobs/uploads/", n % 3),
-                        201,
-                        0,
-                    ),
-                    _ => (
-                        "GET",
-                        "/v2/missing/app/manifests/latest".to_string(),
-                        404,
-                        92,
-                    ),
-                };
-                let level = if status >= 400 { "warning" } else { "info" };
-                format!(
-                    "time=\"{time}\" level={level} msg=\"response completed\" go.version=go1.13.4 http.request.host=\"image-registry.openshift-image-registry.svc:5000\" http.request.id={} http.request.method={method} http.request.remoteaddr=\"10.128.2.{}:{}\" http.request.uri=\"{uri}\" http.response.duration=\"{}.{}ms\" http.response.status={status} http.response.written={written} {instance}",
-                    pseudo_uuid(&self.pod, k),
-                    n % 250 + 1,
-                    40000 + n % 20000,
-                    n % 40,
-                    n % 1000,
-                )
-            }
-        };
-        if self.timestamps {
-            format!(
-                "{time_nanos} {body}\n",
-                time_nanos = rfc3339_nanos(self.time_of(k), k)
-            )
-        } else {
-            format!("{body}\n")
-        }
-    }
-}
-
-fn pseudo_random(seed: &str, k: u64) -> u64 {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("{seed}/{k}").as_bytes());
-    u64::from_le_bytes(digest[..8].try_into().unwrap_or([0; 8]))
-}
-
-fn pseudo_uuid(seed: &str, k: u64) -> String {
-    let a = pseudo_random(seed, k);
-    let b = pseudo_random(seed, k ^ 0x5a5a);
-    format!(
-        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        b >> 52,
-        b & 0xffff_ffff_ffff
-    )
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for unix seconds (proleptic Gregorian, UTC).
@@ -423,12 +368,6 @@ pub fn rfc3339(secs: u64) -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-fn rfc3339_nanos(secs: u64, k: u64) -> String {
-    let base = rfc3339(secs);
-    let nanos = (k * 7_919_113) % 1_000_000_000;
-    format!("{}.{nanos:09}Z", base.trim_end_matches('Z'))
 }
 
 /// Days since 1970-01-01 to (year, month, day); Howard Hinnant's algorithm.
@@ -478,27 +417,9 @@ async fn registry_metrics(
         )
             .into_response();
     }
-    let pods: Api<Pod> = Api::namespaced(shared.client.clone(), NAMESPACE);
-    let started = pods
-        .list(&kube::api::ListParams::default().labels("docker-registry=default"))
-        .await
-        .ok()
-        .and_then(|l| {
-            l.items
-                .iter()
-                .filter_map(|p| {
-                    p.metadata
-                        .creation_timestamp
-                        .as_ref()
-                        .map(|t| t.0.as_second())
-                })
-                .min()
-        })
-        .map(|t| t.max(0) as u64)
-        .unwrap_or(shared.started);
     (
         [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
-        registry_metrics_text(unix_now().saturating_sub(started)),
+        crate::runtime::metrics_text(&shared.table, &shared.version).await,
     )
         .into_response()
 }
@@ -517,48 +438,6 @@ fn basic_auth_password_is(headers: &HeaderMap, expected: &str) -> bool {
     let text = String::from_utf8_lossy(&decoded);
     text.split_once(':')
         .is_some_and(|(_, password)| password == expected)
-}
-
-/// The metrics text after `uptime` seconds: counters grow with uptime.
-pub fn registry_metrics_text(uptime: u64) -> String {
-    let requests = uptime / LINE_INTERVAL_SECS;
-    let gets = requests * 8 / 10;
-    let puts = requests / 10;
-    let errors = requests - gets - puts;
-    let hits = requests * 3 / 4;
-    let scoped_hits = requests * 2 / 3;
-    let in_flight = uptime % 3;
-    let sum = gets as f64 * 0.0131;
-    format!(
-        "# HELP imageregistry_build_info A metric with a constant '1' value labeled by major, minor, git commit & git version from which the image registry was built.\n\
-# TYPE imageregistry_build_info gauge\n\
-imageregistry_build_info{{gitCommit=\"sandbox\",gitVersion=\"v4.4.0+sandbox\",major=\"4\",minor=\"4\"}} 1\n\
-# HELP imageregistry_digest_cache_requests_total Total number of requests without scope to the digest cache.\n\
-# TYPE imageregistry_digest_cache_requests_total counter\n\
-imageregistry_digest_cache_requests_total{{type=\"Hit\"}} {hits}\n\
-imageregistry_digest_cache_requests_total{{type=\"Miss\"}} {}\n\
-# HELP imageregistry_digest_cache_scoped_requests_total Total number of scoped requests to the digest cache.\n\
-# TYPE imageregistry_digest_cache_scoped_requests_total counter\n\
-imageregistry_digest_cache_scoped_requests_total{{type=\"Hit\"}} {scoped_hits}\n\
-imageregistry_digest_cache_scoped_requests_total{{type=\"Miss\"}} {}\n\
-# HELP imageregistry_http_in_flight_requests A gauge of requests currently being served by the registry.\n\
-# TYPE imageregistry_http_in_flight_requests gauge\n\
-imageregistry_http_in_flight_requests {in_flight}\n\
-# HELP imageregistry_http_request_duration_seconds A histogram of latencies for requests to the registry.\n\
-# TYPE imageregistry_http_request_duration_seconds summary\n\
-imageregistry_http_request_duration_seconds{{method=\"get\",quantile=\"0.5\"}} 0.01296087\n\
-imageregistry_http_request_duration_seconds{{method=\"get\",quantile=\"0.9\"}} 0.014847248\n\
-imageregistry_http_request_duration_seconds{{method=\"get\",quantile=\"0.99\"}} 0.015981195\n\
-imageregistry_http_request_duration_seconds_sum{{method=\"get\"}} {sum}\n\
-imageregistry_http_request_duration_seconds_count{{method=\"get\"}} {gets}\n\
-# HELP imageregistry_http_requests_total Total number of HTTP requests made.\n\
-# TYPE imageregistry_http_requests_total counter\n\
-imageregistry_http_requests_total{{code=\"200\",method=\"get\"}} {gets}\n\
-imageregistry_http_requests_total{{code=\"201\",method=\"put\"}} {puts}\n\
-imageregistry_http_requests_total{{code=\"404\",method=\"get\"}} {errors}\n",
-        requests - hits,
-        requests - scoped_hits,
-    )
 }
 
 /// Where the sandbox writes the kubelet CA for the API server's `--kubelet-certificate-authority`.
@@ -603,42 +482,6 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_795_478_399), "2026-11-23T23:59:59Z");
-    }
-
-    #[test]
-    fn logs_grow_with_time_and_are_reproducible() {
-        let log = PodLog {
-            pod: "image-registry-abc-x".into(),
-            started: 1_000,
-            timestamps: false,
-        };
-        assert_eq!(log.count_at(1_000), 5);
-        assert_eq!(log.count_at(1_010), 10);
-        assert!(log.line(4).contains("listening on :5000"));
-        assert!(log.line(7).contains("response completed"));
-        assert_eq!(log.line(7), log.line(7));
-        assert!(log.time_of(5) > log.time_of(4));
-        let with_times = PodLog {
-            timestamps: true,
-            ..log
-        };
-        assert!(
-            with_times
-                .line(0)
-                .starts_with("1970-01-01T00:16:40.000000000Z time=\"1970-01-01T00:16:40Z\"")
-        );
-    }
-
-    #[test]
-    fn metrics_move_with_uptime() {
-        let early = registry_metrics_text(10);
-        let later = registry_metrics_text(1_000);
-        assert_ne!(early, later);
-        assert!(
-            later.contains("imageregistry_http_requests_total{code=\"200\",method=\"get\"} 400"),
-            "{later}"
-        );
-        assert!(later.contains("# TYPE imageregistry_digest_cache_requests_total counter"));
     }
 
     #[test]

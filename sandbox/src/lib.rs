@@ -2,8 +2,10 @@
 //! Registry Operator, all on 127.0.0.1. Used by `./dev run` (through the
 //! `registry-console-sandbox up` binary) and by the integration tests ([`harness`]).
 
+pub mod client;
 pub mod content;
 pub mod crds;
+pub mod front;
 pub mod harness;
 pub mod kubelet;
 pub mod oidc_login;
@@ -11,6 +13,10 @@ pub mod operator;
 pub mod postgres;
 pub mod processes;
 pub mod pruner;
+pub mod registry_metrics;
+pub mod router;
+pub mod runtime;
+pub mod s3;
 pub mod sandbox;
 pub mod volumes;
 

@@ -1,5 +1,8 @@
 //! `registry-console-sandbox up`: starts the sandbox and keeps it running until Ctrl-C or
-//! SIGTERM, printing what a developer needs to use it. `--root` names the checkout whose
+//! SIGTERM, printing what a developer needs to use it.
+//! `registry-console-sandbox client`: runs a command (a shell by default) as a client of a
+//! running sandbox's registry (see `client.rs`): its Route hosts resolve, podman is ready,
+//! and `oc whoami -t` answers with the sandbox client's token. `--root` names the checkout whose
 //! scripts and CRDs it uses (default: the one it was built from). With `--postgres`, also a PostgreSQL
 //! server for the console's database (its URL goes into sandbox.env as `DATABASE_URL`).
 
@@ -7,7 +10,7 @@ use registry_console_sandbox::sandbox::{Options, Sandbox};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: registry-console-sandbox up [--dir DIR] [--root CHECKOUT] [--console-url URL]… [--oidc-port PORT] [--postgres]";
+const USAGE: &str = "usage: registry-console-sandbox up [--dir DIR] [--root CHECKOUT] [--console-url URL]… [--oidc-port PORT] [--postgres]\n       registry-console-sandbox client [--dir DIR] [--wait-for-host HOST]… [-- COMMAND [ARG]…]\n         (identity: $SANDBOX_CLIENT_USER and $SANDBOX_CLIENT_TOKEN, else the sandbox's registry-client service account)";
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -18,9 +21,13 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let mut args = std::env::args().skip(1);
-    if args.next().as_deref() != Some("up") {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
+    match args.next().as_deref() {
+        Some("up") => {}
+        Some("client") => return client(args.collect()),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
     }
     let mut dir = PathBuf::from(".cache/sandbox");
     let mut console_urls = Vec::new();
@@ -106,6 +113,77 @@ fn main() -> ExitCode {
         sandbox.stop();
         ExitCode::SUCCESS
     })
+}
+
+fn client(args: Vec<String>) -> ExitCode {
+    use registry_console_sandbox::client;
+    let mut dir = PathBuf::from(".cache/sandbox");
+    let mut hosts = Vec::new();
+    let mut argv = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            argv = args.by_ref().collect();
+            break;
+        }
+        match (arg.as_str(), args.next()) {
+            ("--dir", Some(v)) => dir = PathBuf::from(v),
+            ("--wait-for-host", Some(v)) => hosts.push(v),
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let prepared = runtime.block_on(async {
+        for host in &hosts {
+            client::wait_for_host(&dir, host, std::time::Duration::from_secs(20)).await?;
+        }
+        let identity = match (
+            std::env::var("SANDBOX_CLIENT_USER"),
+            std::env::var("SANDBOX_CLIENT_TOKEN"),
+        ) {
+            (Ok(user), Ok(token)) => client::Identity { user, token },
+            _ => {
+                let env = std::fs::read_to_string(dir.join("sandbox.env")).map_err(|e| {
+                    registry_console_sandbox::Error::Setup(format!(
+                        "{}: {e}: is the sandbox running there?",
+                        dir.join("sandbox.env").display()
+                    ))
+                })?;
+                let kubeconfig = env
+                    .lines()
+                    .find_map(|l| l.strip_prefix("KUBECONFIG="))
+                    .unwrap_or_default();
+                let admin = registry_console_sandbox::sandbox::admin_client(std::path::Path::new(
+                    kubeconfig,
+                ))
+                .await?;
+                let (namespace, name) = client::DEFAULT_SERVICE_ACCOUNT;
+                client::service_account_token(&admin, namespace, name).await?
+            }
+        };
+        client::command(&dir, &identity, &argv)
+    });
+    let mut command = match prepared {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("registry-console-sandbox client: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    drop(runtime);
+    use std::os::unix::process::CommandExt;
+    let error = command.exec();
+    eprintln!("registry-console-sandbox client: cannot run unshare: {error}");
+    ExitCode::FAILURE
 }
 
 async fn wait_for_stop_signal() {

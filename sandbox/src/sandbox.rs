@@ -80,6 +80,14 @@ pub struct Info {
     pub oidc: Provider,
     pub registry_metrics_url: String,
     pub registry_ca_file: PathBuf,
+    /// The router's loopback address (port 443): where the Routes' hosts resolve.
+    pub router_address: std::net::IpAddr,
+    /// The CA of the router's ingress default certificate (no client trusts it).
+    pub ingress_ca_file: PathBuf,
+    /// The S3 server (`regionEndpoint` [`crate::s3::S3Server::endpoint`]).
+    pub s3: crate::s3::S3Server,
+    /// The registry Service's front, plain HTTP on 127.0.0.1 (the router forwards to it).
+    pub front: std::net::SocketAddr,
     pub startup_seconds: f64,
 }
 
@@ -222,38 +230,62 @@ impl Sandbox {
         content::install_objects(&client).await?;
         content::install_platform(&client, INGRESS_DOMAIN).await?;
 
-        // 5. Kubelet + registry endpoints, then the operator.
+        // 5. The real parts under the registry: the S3 server, the pods' runtime (Debian's
+        //    docker-registry), the front that authorizes pulls and pushes with the API
+        //    server, and the router (HAProxy) for the Routes.
+        let s3 = crate::s3::start(&dir.join("s3")).await?;
+        let (hosts_file, resolv_file, config_file) =
+            crate::runtime::prepare(dir, &[("127.0.0.1", crate::s3::S3_HOST)])?;
+        let version = crate::runtime::registry_version();
+        let table = crate::runtime::PodTable::default();
+        let pod_ip = pod_endpoint
+            .map(|e| e.ip().to_string())
+            .unwrap_or_else(|| "127.0.0.1".into());
+        let front = crate::front::start(client.clone(), table.clone(), version.clone()).await?;
+        let router = crate::router::Router::start(dir, INGRESS_DOMAIN, front).await?;
+        let router_address = router.address;
+        let ingress_ca_file = router.ingress_ca.clone();
+
+        // 6. Kubelet + registry endpoints, then the operator.
         let mut tasks = Vec::new();
         {
             let client = client.clone();
+            let table = table.clone();
+            let version = version.clone();
             tasks.push(tokio::spawn(async move {
-                if let Err(e) = kubelet::serve(
-                    client,
-                    &tls,
-                    listeners.kubelet,
-                    listeners.registry,
-                    listeners.pod,
-                )
-                .await
-                {
+                if let Err(e) = kubelet::serve(client, &tls, listeners, table, version).await {
                     tracing::error!(error = %e, "sandbox kubelet stopped");
                 }
             }));
         }
         kubelet::register_node(&client, kubelet_port).await?;
+        tasks.push(tokio::spawn(crate::runtime::run(
+            crate::runtime::Settings {
+                client: client.clone(),
+                state_dir: dir.clone(),
+                node_name: kubelet::NODE_NAME.to_string(),
+                pod_ip,
+                hosts_file,
+                resolv_file,
+                config_file,
+                table: table.clone(),
+            },
+        )));
+        tasks.push(tokio::spawn(router.follow_routes(client.clone())));
         let operator = Operator::new(
             client.clone(),
             Settings {
                 domain: INGRESS_DOMAIN.to_string(),
                 node_name: kubelet::NODE_NAME.to_string(),
                 pod_endpoint,
+                s3: Some(s3.clone()),
             },
         );
         tasks.push(tokio::spawn(operator.run()));
         tasks.push(tokio::spawn(crate::volumes::run(client.clone())));
         tasks.push(tokio::spawn(crate::pruner::run(client.clone())));
 
-        // 6. The API server's OIDC authenticator needs a few seconds after start.
+        // 7. The API server's OIDC authenticator needs a few seconds after start.
         wait_for_oidc_authentication(&provider, &apiserver_url, &apiserver_ca_file).await?;
 
         let info = Info {
@@ -266,6 +298,10 @@ impl Sandbox {
                 "https://127.0.0.1:{registry_port}/extensions/v2/metrics"
             ),
             registry_ca_file: kubelet_ca,
+            router_address,
+            ingress_ca_file,
+            s3,
+            front,
             startup_seconds: started.elapsed().as_secs_f64(),
         };
         // Before sandbox.env: its presence tells scripts the sandbox is ready.
@@ -312,30 +348,14 @@ pub async fn admin_client(kubeconfig: &Path) -> Result<kube::Client> {
 /// Writes `<dir>/impersonator.kubeconfig`: the console's service account (which may only
 /// impersonate) with a fresh token from the TokenRequest API, valid for an hour.
 pub async fn impersonator_kubeconfig(info: &Info) -> Result<PathBuf> {
-    use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
-    use k8s_openapi::api::core::v1::ServiceAccount;
     let admin = admin_client(&info.kubeconfig).await?;
-    let accounts: kube::Api<ServiceAccount> =
-        kube::Api::namespaced(admin, crate::content::CONSOLE_NAMESPACE);
-    let request = TokenRequest {
-        spec: TokenRequestSpec {
-            audiences: Vec::new(),
-            expiration_seconds: Some(3600),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let issued = accounts
-        .create_token_request(
-            crate::content::CONSOLE_SERVICE_ACCOUNT,
-            &Default::default(),
-            &request,
-        )
-        .await?;
-    let token = issued
-        .status
-        .map(|s| s.token)
-        .ok_or_else(|| Error::Setup("the TokenRequest returned no token".into()))?;
+    let token = crate::client::service_account_token(
+        &admin,
+        crate::content::CONSOLE_NAMESPACE,
+        crate::content::CONSOLE_SERVICE_ACCOUNT,
+    )
+    .await?
+    .token;
     let path = info.dir.join("impersonator.kubeconfig");
     let kubeconfig = format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: sandbox\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\nusers:\n- name: registry-console\n  user:\n    token: {token}\ncontexts:\n- name: registry-console\n  context:\n    cluster: sandbox\n    user: registry-console\ncurrent-context: registry-console\n",
@@ -520,7 +540,41 @@ async fn what_it_was_doing(child: &Child, reports: &Path) -> String {
             break;
         }
     }
-    format!("pid {pid} {state}, waiting in {wchan}; {stack}")
+    format!(
+        "pid {pid} {state}, waiting in {wchan}; {stack}; native stacks: {}",
+        native_stacks(pid)
+    )
+}
+
+/// The native stacks of every thread of `pid`, from gdb when the machine has it (the
+/// JavaScript stack says nothing when the main thread is stuck outside JavaScript).
+fn native_stacks(pid: u32) -> String {
+    let out = Command::new("gdb")
+        .args([
+            "-p",
+            &pid.to_string(),
+            "-batch",
+            "-ex",
+            "set pagination off",
+            "-ex",
+            "thread apply all bt 25",
+        ])
+        .output();
+    match out {
+        Ok(out) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let frames: Vec<&str> = text
+                .lines()
+                .filter(|l| l.starts_with("Thread ") || l.starts_with('#'))
+                .collect();
+            if frames.is_empty() {
+                "none (gdb could not attach)".to_string()
+            } else {
+                format!("\n{}", frames.join("\n"))
+            }
+        }
+        Err(e) => format!("none (gdb: {e})"),
+    }
 }
 
 /// The last `lines` lines of a log file.
@@ -594,6 +648,11 @@ OIDC_CLIENT_ID={}\n\
 OIDC_CLIENT_SECRET_FILE={}\n\
 REGISTRY_METRICS_URL={}\n\
 REGISTRY_CA_FILE={}\n\
+ROUTER_ADDRESS={}\n\
+INGRESS_CA_FILE={}\n\
+S3_ENDPOINT={}\n\
+S3_ACCESS_KEY={}\n\
+S3_SECRET_KEY={}\n\
 KUBECTL={}\n\
 STARTUP_SECONDS={:.1}\n",
         info.dir.display(),
@@ -606,6 +665,11 @@ STARTUP_SECONDS={:.1}\n",
         info.oidc.client_secret_file.display(),
         info.registry_metrics_url,
         info.registry_ca_file.display(),
+        info.router_address,
+        info.ingress_ca_file.display(),
+        info.s3.endpoint(),
+        crate::s3::ACCESS_KEY,
+        crate::s3::SECRET_KEY,
         kubectl().display(),
         info.startup_seconds,
     );

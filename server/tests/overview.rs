@@ -249,7 +249,7 @@ async fn a_part_the_users_rbac_denies_says_why_and_never_shows_the_shared_copy()
         html.contains("get on pods/log in namespace openshift-image-registry"),
         "names the permission"
     );
-    assert!(!html.contains("listening on :5000"), "no log line");
+    assert!(!html.contains("listening on "), "no log line");
     let download = outsider
         .client
         .get(format!("{}/logs/download?pod={pod}&all=1", console.base))
@@ -355,7 +355,7 @@ async fn logs_show_tail_and_follow_new_lines() {
             .text()
             .await
             .expect("text")
-            .contains("listening on :5000")
+            .contains("listening on ")
     );
 
     // A tail that is not a choice is refused naming the field.
@@ -387,7 +387,12 @@ async fn metrics_come_through_the_service_proxy_for_prometheus_scrapers_only() {
     })
     .await;
     assert!(metrics.samples >= 1);
-    assert_eq!(metrics.version.as_deref(), Some("v4.4.0+sandbox"));
+    // The running registry's own version (from its build info), whatever it is.
+    assert!(
+        metrics.version.as_deref().is_some_and(|v| !v.is_empty()),
+        "{:?}",
+        metrics.version
+    );
     assert_eq!(metrics.charts.len(), 4);
     let html = page(&admin, &console, "/").await;
     for chart in ["request-rate", "latency", "in-flight", "digest-cache"] {
@@ -434,10 +439,7 @@ async fn the_caches_work_with_the_impersonating_service_account() {
         assert!(ok, "{part}: {view:?}");
     }
     let html = page(&viewer, &console, &format!("/logs?pod={pod}")).await;
-    assert!(
-        html.contains("listening on :5000"),
-        "the viewer reads the log"
-    );
+    assert!(html.contains("listening on "), "the viewer reads the log");
 }
 
 /// A registry whose pods cannot start (its claim can never bind) is not an outage: the

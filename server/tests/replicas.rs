@@ -7,7 +7,9 @@ mod support;
 
 use registry_console::audit::chain::EventKind;
 use registry_console::audit::store::{Actor, AuditStore, NewEvent};
-use support::{SandboxConsole, csrf_token, sign_in, start_sandbox_console};
+use support::{
+    SandboxConsole, csrf_token, sign_in, start_sandbox_console, start_sandbox_console_in,
+};
 
 async fn status(browser: &reqwest::Client, console: &SandboxConsole, path: &str) -> u16 {
     browser
@@ -22,9 +24,14 @@ async fn status(browser: &reqwest::Client, console: &SandboxConsole, path: &str)
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sessions_work_across_replicas_and_sign_out_ends_them_everywhere() {
     let url = registry_console_sandbox::harness::postgres_database("replicas");
+    // As in deploy/deployment.yaml, every replica has the one session-tokens key (from
+    // its Secret): the sessions' tokens are sealed with it.
+    let key = "5e".repeat(32);
     let mut replicas = Vec::new();
     for _ in 0..3 {
-        replicas.push(start_sandbox_console(&["--database-url", &url]).await);
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("session-tokens.key"), &key).expect("key");
+        replicas.push(start_sandbox_console_in(dir, &["--database-url", &url]).await);
     }
     let [first, second, third] = &replicas[..] else {
         unreachable!("three replicas")

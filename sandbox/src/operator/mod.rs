@@ -1,11 +1,16 @@
 //! A stand-in for the Image Registry Operator, so the console has something real to watch.
 //!
 //! On every change of `configs.imageregistry.operator.openshift.io/cluster` (and every few
-//! seconds) it fills defaults, applies the operator's rules ([`rules`]), rolls out or removes
-//! the registry's objects, and writes the Config's and the ClusterOperator's status through
-//! the status subresource. Pods get a Running/Ready status directly since the sandbox has
-//! no kubelet to run them; their logs come from [`crate::kubelet`].
+//! seconds) it fills defaults, applies the operator's rules ([`rules`]), syncs the storage
+//! (the claim it creates, or the S3 bucket on the sandbox's S3 server, with the user's
+//! credentials and a real S3 client), writes the pods' credentials Secret and pod template
+//! as the real operator does ([`pod`]), rolls out or removes the registry's objects, and
+//! writes the Config's and the ClusterOperator's status through the status subresource.
+//! Scheduling a pod onto the sandbox's node is its job too (a pod whose claim is not bound
+//! stays Pending, as the scheduler leaves it); running it is the kubelet's
+//! ([`crate::runtime`]), which writes the pods' status.
 
+pub mod pod;
 pub mod rules;
 
 use crate::{Error, Result};
@@ -35,7 +40,6 @@ const USER_CREDENTIALS: &str = "image-registry-private-configuration-user";
 const APP_LABEL: (&str, &str) = ("docker-registry", "default");
 const OWNED_LABEL: &str = "imageregistry.operator.openshift.io/sandbox-owned";
 const CREATED_CLAIM_ANNOTATION: &str = "imageregistry.openshift.io";
-const IMAGE: &str = "quay.io/openshift-release-dev/ocp-v4.0-art-dev:image-registry-sandbox";
 
 pub fn config_resource() -> ApiResource {
     ApiResource::from_gvk_with_plural(
@@ -69,6 +73,8 @@ pub struct Settings {
     /// non-loopback address: the pods' IP, and the Service's Endpoints point there, so the
     /// API server's service proxy reaches it.
     pub pod_endpoint: Option<std::net::SocketAddr>,
+    /// The sandbox's S3 server (the only S3 endpoint the operator reaches).
+    pub s3: Option<crate::s3::S3Server>,
 }
 
 #[derive(Clone)]
@@ -80,14 +86,6 @@ pub struct Operator {
 impl Operator {
     pub fn new(client: Client, settings: Settings) -> Self {
         Operator { client, settings }
-    }
-
-    /// The registry pods' IP: the endpoint's, else 127.0.0.1.
-    fn pod_ip(&self) -> String {
-        self.settings
-            .pod_endpoint
-            .map(|e| e.ip().to_string())
-            .unwrap_or_else(|| "127.0.0.1".into())
     }
 
     fn configs(&self) -> Api<DynamicObject> {
@@ -169,8 +167,18 @@ impl Operator {
                     }
                     Ok(plan) => {
                         let storage_report = self.ensure_storage(&plan, &spec).await?;
-                        if storage_report.claim_written {
+                        if storage_report.spec_written {
                             return Ok(()); // spec changed; the next pass rolls out
+                        }
+                        if let Some(error) = storage_report.sync_error.clone() {
+                            // As the real operator: nothing rolls out until the storage syncs.
+                            return self
+                                .write_status(
+                                    &config,
+                                    generation,
+                                    StatusReport::storage_failed(&error, storage_report),
+                                )
+                                .await;
                         }
                         let ready = self.roll_out(&plan, &spec).await?;
                         self.write_status(
@@ -262,7 +270,8 @@ impl Operator {
                 self.patch_spec(json!({ "storage": { "pvc": { "claim": DEFAULT_CLAIM } } }))
                     .await?;
                 Ok(StorageReport {
-                    claim_written: true,
+                    spec_written: true,
+                    sync_error: None,
                     managed: true,
                     condition: storage_condition(
                         true,
@@ -277,7 +286,8 @@ impl Operator {
                     .and_then(|p| p.metadata.annotations)
                     .is_some_and(|a| a.get(CREATED_CLAIM_ANNOTATION).is_some_and(|v| v == "true"));
                 Ok(StorageReport {
-                    claim_written: false,
+                    spec_written: false,
+                    sync_error: None,
                     managed,
                     condition: if exists {
                         storage_condition(true, "PVC Exists")
@@ -287,22 +297,221 @@ impl Operator {
                 })
             }
             Storage::EmptyDir => Ok(StorageReport {
-                claim_written: false,
+                spec_written: false,
+                sync_error: None,
                 managed: false,
                 condition: storage_condition(true, "Creation Successful"),
             }),
+            Storage::Cloud("s3") => self.ensure_bucket(spec).await,
             Storage::Cloud(kind) => Ok(StorageReport {
-                claim_written: false,
+                spec_written: false,
+                sync_error: None,
                 managed: false,
                 condition: rules::unreachable_cloud(kind, spec),
             }),
         }
     }
 
-    /// Rolls out `plan`; returns the number of ready pods (all of them: the sandbox marks
-    /// every current pod Ready).
+    /// The S3 bucket, as the real operator syncs it: a bucket name generated when none is
+    /// set, HeadBucket, CreateBucket when it does not exist, and the S3 server's own error
+    /// when the credentials are refused (nothing rolls out then). Only the sandbox's S3
+    /// server is reached; any other endpoint keeps the "cannot reach the cloud" stand-in.
+    async fn ensure_bucket(&self, spec: &Value) -> Result<StorageReport> {
+        let endpoint = spec
+            .pointer("/storage/s3/regionEndpoint")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let report =
+            |exists: &str, reason: &str, message: &str, error: Option<String>| StorageReport {
+                spec_written: false,
+                sync_error: error,
+                managed: false,
+                condition: (exists.to_string(), reason.to_string(), message.to_string()),
+            };
+        let Some(address) = self
+            .settings
+            .s3
+            .as_ref()
+            .and_then(|server| crate::s3::sandbox_address(endpoint, server))
+        else {
+            return Ok(StorageReport {
+                spec_written: false,
+                sync_error: None,
+                managed: false,
+                condition: rules::unreachable_cloud("s3", spec),
+            });
+        };
+        let bucket = spec
+            .pointer("/storage/s3/bucket")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if bucket.is_empty() {
+            let name = format!("image-registry-sandbox-{}", random_hex(8));
+            self.patch_spec(json!({ "storage": { "s3": { "bucket": name } } }))
+                .await?;
+            return Ok(StorageReport {
+                spec_written: true,
+                ..report(
+                    "Unknown",
+                    "S3 Configuration Changed",
+                    "S3 storage is in an unknown state",
+                    None,
+                )
+            });
+        }
+        let secrets: Api<Secret> = Api::namespaced(self.client.clone(), NAMESPACE);
+        let data = secrets
+            .get_opt(USER_CREDENTIALS)
+            .await?
+            .and_then(|s| s.data)
+            .unwrap_or_default();
+        let key = |name: &str| {
+            data.get(name)
+                .map(|v| String::from_utf8_lossy(&v.0).into_owned())
+        };
+        let (Some(access), Some(secret)) = (
+            key("REGISTRY_STORAGE_S3_ACCESSKEY"),
+            key("REGISTRY_STORAGE_S3_SECRETKEY"),
+        ) else {
+            // The rules refused missing keys before; a race with a rotation lands here.
+            return Ok(report(
+                "Unknown",
+                "Unknown Error Occurred",
+                "the credentials secret has no S3 keys",
+                None,
+            ));
+        };
+        let region = spec
+            .pointer("/storage/s3/region")
+            .and_then(Value::as_str)
+            .filter(|r| !r.is_empty())
+            .unwrap_or(crate::s3::REGION);
+        let region = s3::Region::Custom {
+            region: region.to_string(),
+            endpoint: address,
+        };
+        let credentials =
+            s3::creds::Credentials::new(Some(&access), Some(&secret), None, None, None)
+                .map_err(|e| Error::Operator(format!("S3 credentials: {e}")))?;
+        let client = s3::Bucket::new(bucket, region.clone(), credentials.clone())
+            .map_err(|e| Error::Operator(format!("S3 client: {e}")))?
+            .with_path_style();
+        let exists = match client.head_object("/").await {
+            Ok(_) => true,
+            Err(s3::error::S3Error::HttpFailWithBody(404, body)) if body.contains("NoSuchKey") => {
+                true
+            }
+            Err(s3::error::S3Error::HttpFailWithBody(404, _)) => false,
+            Err(s3::error::S3Error::HttpFailWithBody(code, body)) => {
+                let (reason, message) = s3_error(code, &body);
+                return Ok(report("False", &reason, &message, Some(message.clone())));
+            }
+            Err(e) => {
+                let message = e.to_string();
+                return Ok(report(
+                    "Unknown",
+                    "Unknown Error Occurred",
+                    &message,
+                    Some(message.clone()),
+                ));
+            }
+        };
+        if exists {
+            return Ok(report(
+                "True",
+                "S3 Bucket Exists",
+                "User supplied S3 bucket exists and is accessible",
+                None,
+            ));
+        }
+        match s3::Bucket::create_with_path_style(
+            bucket,
+            region,
+            credentials,
+            s3::BucketConfiguration::default(),
+        )
+        .await
+        {
+            Ok(created) if created.success() => Ok(StorageReport {
+                managed: true,
+                ..report(
+                    "True",
+                    "Creation Successful",
+                    "S3 bucket was successfully created",
+                    None,
+                )
+            }),
+            Ok(created) => {
+                let (reason, message) = s3_error(created.response_code, &created.response_text);
+                Ok(report("False", &reason, &message, Some(message.clone())))
+            }
+            Err(s3::error::S3Error::HttpFailWithBody(code, body)) => {
+                let (reason, message) = s3_error(code, &body);
+                Ok(report("False", &reason, &message, Some(message.clone())))
+            }
+            Err(e) => {
+                let message = e.to_string();
+                Ok(report(
+                    "Unknown",
+                    "Unknown Error Occurred",
+                    &message,
+                    Some(message.clone()),
+                ))
+            }
+        }
+    }
+
+    /// The Secret the pods read storage credentials from, filled from the user's, as the
+    /// real operator does; the checksum of what it holds (it goes into the pod template, so
+    /// new credentials roll the pods).
+    async fn sync_private_configuration(&self, keys: &[&str]) -> Result<String> {
+        use sha2::{Digest, Sha256};
+        let secrets: Api<Secret> = Api::namespaced(self.client.clone(), NAMESPACE);
+        let user = secrets
+            .get_opt(USER_CREDENTIALS)
+            .await?
+            .and_then(|s| s.data)
+            .unwrap_or_default();
+        let mut data = serde_json::Map::new();
+        let mut hasher = Sha256::new();
+        for key in keys {
+            if let Some(value) = user.get(*key) {
+                use base64::Engine;
+                hasher.update(key.as_bytes());
+                hasher.update(&value.0);
+                data.insert(
+                    key.to_string(),
+                    json!(base64::engine::general_purpose::STANDARD.encode(&value.0)),
+                );
+            }
+        }
+        let secret = json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": { "name": pod::PRIVATE_CONFIGURATION, "namespace": NAMESPACE, "labels": { OWNED_LABEL: "true" } },
+            "data": data,
+        });
+        secrets
+            .patch(
+                pod::PRIVATE_CONFIGURATION,
+                &PatchParams::apply(FIELD_MANAGER).force(),
+                &Patch::Apply(&secret),
+            )
+            .await?;
+        Ok(hex::encode(hasher.finalize()))
+    }
+
+    /// Rolls out `plan` with the pod template the real operator would write; returns the
+    /// number of ready pods (the kubelet says which are).
     async fn roll_out(&self, plan: &Plan, spec: &Value) -> Result<i32> {
-        let hash = rules::template_hash(plan, spec);
+        let (_, secret_keys) = pod::environment(&plan.storage, spec);
+        let dependencies = self.sync_private_configuration(&secret_keys).await?;
+        let claim = match &plan.storage {
+            Storage::Pvc { claim: Some(c) } => Some(c.as_str()),
+            Storage::Pvc { claim: None } => Some(DEFAULT_CLAIM),
+            _ => None,
+        };
+        let pod_spec = pod::pod_spec(&plan.storage, spec, claim);
+        let hash = pod::template_hash(&pod_spec, &dependencies);
         // A pod whose claim is not Bound is not scheduled (as the scheduler reports it).
         let claim_bound = self.claim_bound(&plan.storage).await?;
         let apply = PatchParams::apply(FIELD_MANAGER).force();
@@ -317,8 +526,11 @@ impl Operator {
                 "strategy": { "type": plan.rollout_strategy },
                 "selector": { "matchLabels": { APP_LABEL.0: APP_LABEL.1 } },
                 "template": {
-                    "metadata": { "labels": { APP_LABEL.0: APP_LABEL.1 } },
-                    "spec": pod_spec()
+                    "metadata": {
+                        "labels": { APP_LABEL.0: APP_LABEL.1 },
+                        "annotations": { "imageregistry.operator.openshift.io/dependencies-checksum": format!("sha256:{dependencies}") }
+                    },
+                    "spec": pod_spec
                 }
             }
         });
@@ -326,7 +538,7 @@ impl Operator {
             .patch("image-registry", &apply, &Patch::Apply(&deployment))
             .await?;
 
-        // Pods: the current template hash, as many as desired, all Running and Ready.
+        // Pods: the current template hash, as many as desired.
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), NAMESPACE);
         let selector = format!("{}={}", APP_LABEL.0, APP_LABEL.1);
         let existing = pods.list(&ListParams::default().labels(&selector)).await?;
@@ -339,22 +551,30 @@ impl Operator {
                 .as_ref()
                 .and_then(|l| l.get("pod-template-hash"))
                 .is_some_and(|h| *h == hash);
-            if matches && pod.metadata.deletion_timestamp.is_none() {
-                current.push(name);
+            let scheduled = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.as_ref())
+                .is_some();
+            // A pod left Pending for its claim is scheduled once the claim binds.
+            if matches && pod.metadata.deletion_timestamp.is_none() && (scheduled || !claim_bound) {
+                current.push(pod);
             } else {
                 delete_now(&pods, &name).await?;
             }
         }
         let desired = usize::try_from(plan.replicas).unwrap_or(0);
         while current.len() > desired {
-            if let Some(name) = current.pop() {
-                delete_now(&pods, &name).await?;
+            if let Some(pod) = current.pop() {
+                delete_now(&pods, &pod.metadata.name.unwrap_or_default()).await?;
             }
         }
         while current.len() < desired {
             let name = format!("image-registry-{hash}-{}", random_suffix());
-            let mut spec = pod_spec();
-            spec["nodeName"] = json!(self.settings.node_name);
+            let mut spec = pod_spec.clone();
+            if claim_bound {
+                spec["nodeName"] = json!(self.settings.node_name);
+            }
             let pod: Pod = serde_json::from_value(json!({
                 "metadata": {
                     "name": name,
@@ -363,25 +583,27 @@ impl Operator {
                 },
                 "spec": spec
             }))?;
-            pods.create(&PostParams::default(), &pod).await?;
-            current.push(name);
-        }
-        for name in &current {
-            let pod = pods.get(name).await?;
-            let status = if claim_bound {
-                (!pod_is_ready(&pod)).then(|| running_status(&pod, self.pod_ip()))
-            } else {
-                Some(unschedulable_status())
-            };
-            if let Some(status) = status {
-                pods.patch_status(name, &operator_params(), &Patch::Merge(status))
-                    .await?;
+            let created = pods.create(&PostParams::default(), &pod).await?;
+            if !claim_bound {
+                pods.patch_status(
+                    &name,
+                    &operator_params(),
+                    &Patch::Merge(unschedulable_status()),
+                )
+                .await?;
             }
+            current.push(created);
         }
-        let ready = if claim_bound {
-            i32::try_from(current.len()).unwrap_or(i32::MAX)
+        let ready_pods: Vec<String> = current
+            .iter()
+            .filter(|p| pod_is_ready(p))
+            .filter_map(|p| p.metadata.name.clone())
+            .collect();
+        let ready = i32::try_from(ready_pods.len()).unwrap_or(i32::MAX);
+        let available = if ready > 0 {
+            json!({ "type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "message": "Deployment has minimum availability." })
         } else {
-            0
+            json!({ "type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable", "message": "Deployment does not have minimum availability." })
         };
         deployments
             .patch_status(
@@ -390,14 +612,11 @@ impl Operator {
                 &Patch::Merge(json!({
                     "status": {
                         "observedGeneration": applied.metadata.generation,
-                        "replicas": ready,
-                        "updatedReplicas": ready,
+                        "replicas": current.len(),
+                        "updatedReplicas": current.len(),
                         "readyReplicas": ready,
                         "availableReplicas": ready,
-                        "conditions": [{
-                            "type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
-                            "message": "Deployment has minimum availability."
-                        }]
+                        "conditions": [available]
                     }
                 })),
             )
@@ -420,7 +639,7 @@ impl Operator {
         // one ready pod at the registry endpoint's address (the API server's service proxy
         // accepts an address only with a pod that has that IP).
         let endpoints: Api<Endpoints> = Api::namespaced(self.client.clone(), NAMESPACE);
-        let ready_pod = if ready > 0 { current.first() } else { None };
+        let ready_pod = ready_pods.first();
         let subsets = match (ready_pod, self.settings.pod_endpoint) {
             (Some(pod), Some(endpoint)) => json!([{
                 "addresses": [{ "ip": endpoint.ip().to_string(), "nodeName": self.settings.node_name,
@@ -662,11 +881,31 @@ impl Operator {
 }
 
 struct StorageReport {
-    /// The operator wrote the created claim's name into the spec.
-    claim_written: bool,
+    /// The operator wrote a default into the spec (the claim it created, the bucket name).
+    spec_written: bool,
+    /// The storage could not be synced (the S3 server refused the credentials): the error,
+    /// as the real operator's Progressing says it.
+    sync_error: Option<String>,
     /// The storage is the operator's own (deleted when the registry is removed).
     managed: bool,
     condition: (String, String, String),
+}
+
+/// An S3 error answer (`<Error><Code>…</Code><Message>…</Message></Error>`) as the real
+/// operator reports it: the code as the reason, and the SDK's text as the message.
+fn s3_error(status: u16, body: &str) -> (String, String) {
+    let field = |tag: &str| {
+        body.split(&format!("<{tag}>"))
+            .nth(1)
+            .and_then(|rest| rest.split(&format!("</{tag}>")).next())
+            .map(str::to_string)
+    };
+    let code = field("Code").unwrap_or_else(|| format!("HTTP{status}"));
+    let message = field("Message").unwrap_or_else(|| body.trim().to_string());
+    (
+        code.clone(),
+        format!("{code}: {message}\n\tstatus code: {status}"),
+    )
 }
 
 fn storage_condition(exists: bool, reason: &str) -> (String, String, String) {
@@ -798,6 +1037,31 @@ impl StatusReport {
         }
     }
 
+    /// The storage did not sync: nothing rolls out, Progressing says why (the real
+    /// operator's "Unable to apply resources: unable to sync storage configuration: …"),
+    /// StorageExists carries the storage's own answer.
+    fn storage_failed(error: &str, storage_report: StorageReport) -> Self {
+        let storage = storage_report.condition;
+        let message =
+            format!("Unable to apply resources: unable to sync storage configuration: {error}");
+        StatusReport {
+            conditions: vec![
+                Condition::new(
+                    "Available",
+                    "False",
+                    "DeploymentNotFound",
+                    "The deployment does not exist",
+                ),
+                Condition::new("Progressing", "True", "Error", message),
+                Condition::new("Degraded", "False", "", ""),
+                Condition::new("Removed", "False", "", ""),
+                Condition::new("StorageExists", &storage.0, &storage.1, storage.2),
+            ],
+            ready_replicas: 0,
+            storage_managed: storage_report.managed,
+        }
+    }
+
     fn ready(plan: &Plan, ready: i32, storage_report: StorageReport) -> Self {
         let storage = storage_report.condition;
         let (available, progressing) = if ready >= plan.replicas {
@@ -892,18 +1156,6 @@ fn status_without_times(status: &Value) -> Value {
     status
 }
 
-fn pod_spec() -> Value {
-    json!({
-        "serviceAccountName": "registry",
-        "automountServiceAccountToken": false,
-        "containers": [{
-            "name": "registry",
-            "image": IMAGE,
-            "ports": [{ "containerPort": 5000, "protocol": "TCP" }]
-        }]
-    })
-}
-
 fn pod_is_ready(pod: &Pod) -> bool {
     pod.status
         .as_ref()
@@ -911,37 +1163,6 @@ fn pod_is_ready(pod: &Pod) -> bool {
         .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-fn running_status(pod: &Pod, ip: String) -> Value {
-    let started = pod
-        .metadata
-        .creation_timestamp
-        .as_ref()
-        .map(|t| json!(t))
-        .unwrap_or_else(|| json!(now()));
-    let condition =
-        |kind: &str| json!({ "type": kind, "status": "True", "lastTransitionTime": started });
-    json!({
-        "status": {
-            "phase": "Running",
-            "hostIP": ip,
-            "podIP": ip,
-            "startTime": started,
-            "conditions": [condition("Initialized"), condition("Ready"), condition("ContainersReady"), condition("PodScheduled")],
-            "containerStatuses": [{
-                "name": "registry",
-                "ready": true,
-                "started": true,
-                "restartCount": 0,
-                "image": IMAGE,
-                "imageID": format!("{IMAGE}@sha256:{}", "0".repeat(64)),
-                "containerID": format!("cri-o://{}", random_hex(64)),
-                "state": { "running": { "startedAt": started } }
-            }]
-        }
-    })
-}
-
-/// A pod the scheduler cannot place because its claim is not bound yet.
 fn unschedulable_status() -> Value {
     json!({
         "status": {

@@ -335,32 +335,6 @@ fn routes(spec: &Value) -> Result<Vec<RouteSpec>, Refusal> {
     Ok(out)
 }
 
-/// A stable short hash of what the pods run, so that a change "rolls" the pods as a
-/// Deployment's pod-template-hash would.
-pub fn template_hash(plan: &Plan, spec: &Value) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    hasher.update(format!("{:?}", plan.storage));
-    for key in [
-        "logLevel",
-        "proxy",
-        "requests",
-        "readOnly",
-        "disableRedirect",
-        "httpSecret",
-        "nodeSelector",
-        "tolerations",
-        "affinity",
-        "resources",
-        "topologySpreadConstraints",
-    ] {
-        hasher.update(key);
-        hasher.update(spec.get(key).map(Value::to_string).unwrap_or_default());
-    }
-    let digest = hasher.finalize();
-    hex::encode(&digest[..5])
-}
-
 /// The default route's host, as the operator derives it from the ingress domain.
 pub fn default_route_host(domain: &str) -> String {
     format!("default-route-openshift-image-registry.{domain}")
@@ -492,17 +466,6 @@ mod tests {
             )
             .is_err()
         );
-    }
-
-    #[test]
-    fn template_hash_changes_with_what_pods_run() {
-        let a = json!({"storage": {"emptyDir": {}}, "logLevel": "Normal"});
-        let b = json!({"storage": {"emptyDir": {}}, "logLevel": "Debug"});
-        let pa = plan(&a, &Observed::default()).expect("ok");
-        let pb = plan(&b, &Observed::default()).expect("ok");
-        assert_ne!(template_hash(&pa, &a), template_hash(&pb, &b));
-        assert_eq!(template_hash(&pa, &a), template_hash(&pa, &a));
-        assert_eq!(template_hash(&pa, &a).len(), 10);
     }
 }
 

@@ -57,10 +57,15 @@ impl SandboxConsole {
 
 /// Starts a console with sign-in configured for the shared sandbox, plus `extra` flags.
 pub async fn start_sandbox_console(extra: &[&str]) -> SandboxConsole {
+    start_sandbox_console_in(tempfile::tempdir().expect("temp dir"), extra).await
+}
+
+/// As [`start_sandbox_console`], with `dir` (which may hold files already) as its data
+/// directory.
+pub async fn start_sandbox_console_in(dir: tempfile::TempDir, extra: &[&str]) -> SandboxConsole {
     let sandbox = registry_console_sandbox::harness::shared();
     let listener = registry_console_sandbox::harness::console_listener();
     let port = listener.local_addr().expect("addr").port();
-    let dir = tempfile::tempdir().expect("temp dir");
     let base = format!("http://127.0.0.1:{port}");
     let oidc = &sandbox.oidc;
     let mut args: Vec<String> = vec![
