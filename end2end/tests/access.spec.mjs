@@ -25,7 +25,7 @@ test.describe('access', () => {
     await expect(grant.locator('[data-errors-for="project"]')).toHaveCount(0);
     await grant.locator('[data-action="preview"]').click();
     await expect(page.locator('[data-review="preview"] [data-oc-command]')).toHaveText(
-      `oc policy add-role-to-user registry-viewer 'e2e-alice' -n '${PROJECT}'`);
+      `oc policy add-role-to-user registry-viewer e2e-alice -n ${PROJECT}`);
     await applyWithReason(page, 'Guide 5.1: e2e-alice pulls from team-e2e');
     const binding = await getRoleBinding(PROJECT, 'registry-viewer');
     expect(binding.subjects).toEqual([{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'e2e-alice' }]);
@@ -34,7 +34,7 @@ test.describe('access', () => {
 
     await row.locator('[data-action="preview"]').click();
     await expect(page.locator('[data-review="preview"] [data-oc-command]')).toHaveText(
-      `oc policy remove-role-from-user registry-viewer 'e2e-alice' -n '${PROJECT}'`);
+      `oc policy remove-role-from-user registry-viewer e2e-alice -n ${PROJECT}`);
     await applyWithReason(page, 'e2e-alice no longer needs team-e2e');
     await expect(page.locator(`tr[data-subject="e2e-alice"][data-where="${PROJECT}"]`)).toHaveCount(0);
     await expect(getRoleBinding(PROJECT, 'registry-viewer')).rejects.toThrow(/404/);

@@ -39,7 +39,7 @@ test.describe('exposure and CA trust', () => {
     await applyWithReason(page, 'Guide 6.1: expose the registry at its own host');
     // The page shows the registry as it is now, and nothing that was typed.
     await expect(page.locator('tr[data-route="public-routes"] td').first()).toHaveText(HOST);
-    await expect(page.locator(`[data-commands-for="${HOST}"]`)).toContainText(`podman login -u "$(oc whoami)" -p "$(oc whoami -t)" ${HOST}`);
+    await expect(page.locator(`[data-commands-for="${HOST}"]`)).toContainText(`podman login -u openshift -p "$(oc whoami -t)" ${HOST}`);
     // A private CA: trusted on the client, not --tls-verify=false.
     await expect(page.locator(`[data-commands-for="${HOST}"]`)).toContainText(`/etc/containers/certs.d/${HOST}/ca.crt`);
     await expect(page.locator(`[data-commands-for="${HOST}"]`)).toHaveAttribute('data-insecure', 'false');

@@ -32,6 +32,8 @@ pub struct Router {
     dir: PathBuf,
     front: SocketAddr,
     child: Child,
+    /// Other hosts clients resolve (the S3 server, for the registry's redirects).
+    other_hosts: Vec<(IpAddr, String)>,
 }
 
 /// A loopback address of its own for this sandbox's router, free on port 443.
@@ -146,7 +148,13 @@ fn write_routes(dir: &Path, routes: &[Served]) -> Result<()> {
 impl Router {
     /// Starts HAProxy for the apps `domain`, forwarding to `front`; fails naming why when
     /// HAProxy is missing or does not start.
-    pub async fn start(state_dir: &Path, domain: &str, front: SocketAddr) -> Result<Router> {
+    /// `other_hosts`: further hosts the sandbox's clients resolve (see [`write_client_hosts`]).
+    pub async fn start(
+        state_dir: &Path,
+        domain: &str,
+        front: SocketAddr,
+        other_hosts: Vec<(IpAddr, String)>,
+    ) -> Result<Router> {
         let dir = state_dir.join("router");
         std::fs::create_dir_all(&dir)?;
         let dir = dir.canonicalize()?;
@@ -169,7 +177,7 @@ impl Router {
         std::fs::write(&ingress_ca, &tls.ca_pem)?;
         let address = pick_address()?;
         write_routes(&dir, &[])?;
-        write_client_hosts(&dir, address, &[])?;
+        write_client_hosts(&dir, address, &[], &other_hosts)?;
         std::fs::write(dir.join("haproxy.cfg"), config(&dir, address, front))?;
         let check = Command::new("haproxy")
             .args(["-c", "-q", "-f"])
@@ -216,6 +224,7 @@ impl Router {
             dir,
             front,
             child,
+            other_hosts,
         })
     }
 
@@ -255,7 +264,9 @@ impl Router {
                         tracing::warn!(%host, "the router does not serve the route's host 10 s after its reload");
                     }
                     // Clients resolve a host only once the router serves it.
-                    if let Err(e) = write_client_hosts(&self.dir, self.address, &hosts) {
+                    if let Err(e) =
+                        write_client_hosts(&self.dir, self.address, &hosts, &self.other_hosts)
+                    {
                         tracing::warn!(error = %e, "client hosts file not written");
                     }
                     tracing::info!(routes = wanted.len(), "router reloaded");
@@ -311,8 +322,16 @@ const NO_ROUTE: &str = "Application is not available";
 
 /// `<router>/client-hosts`: an `/etc/hosts` for the sandbox's clients, the served Route
 /// hosts on the router's address ([`crate::client`] mounts it over `/etc/hosts`).
-fn write_client_hosts(dir: &Path, address: IpAddr, hosts: &[&str]) -> Result<()> {
+fn write_client_hosts(
+    dir: &Path,
+    address: IpAddr,
+    hosts: &[&str],
+    other_hosts: &[(IpAddr, String)],
+) -> Result<()> {
     let mut text = String::from("127.0.0.1 localhost\n::1 localhost\n");
+    for (ip, host) in other_hosts {
+        text.push_str(&format!("{ip} {host}\n"));
+    }
     for host in hosts {
         text.push_str(&format!("{address} {host}\n"));
     }

@@ -45,6 +45,9 @@ pub const REGISTRY_SELECTOR: &str = "docker-registry=default";
 /// Drivers Debian's registry has (`docker-registry`: filesystem, inmemory, s3, swift).
 const DRIVERS: [&str; 5] = ["filesystem", "inmemory", "s3", "s3aws", "swift"];
 /// Back-off between restarts of a crashing container, as the kubelet's.
+/// How often a Ready pod is probed (the real operator's readiness probe: 10 s; shorter here
+/// so that tests see a failing storage check soon).
+const PROBE_PERIOD: Duration = Duration::from_secs(3);
 const BACKOFF_START: Duration = Duration::from_secs(10);
 const BACKOFF_MAX: Duration = Duration::from_secs(300);
 const FIELD_MANAGER: &str = "kubelet";
@@ -316,9 +319,19 @@ async fn supervise(settings: Settings, pod: Pod) {
         let mut ready = None;
         let mut last_probe_event: Option<Instant> = None;
         let exit = loop {
+            // Often before the first answer (a pod is Ready within a second of its start),
+            // each second while not ready, then as a kubelet probes (each probe is a line
+            // in the registry's log).
+            let period = if ready == Some(true) {
+                PROBE_PERIOD
+            } else if ready.is_none() {
+                Duration::from_millis(200)
+            } else {
+                Duration::from_secs(1)
+            };
             tokio::select! {
                 status = child.wait() => break status.ok(),
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                _ = tokio::time::sleep(period) => {}
             }
             let probe = probe(prepared.addr).await;
             let is_ready = probe.is_ok();
@@ -603,6 +616,17 @@ fn spawn(settings: &Settings, prepared: &Prepared, log: &Path) -> Result<tokio::
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
+    // The registry ends with the sandbox however the sandbox ends (a test process exits
+    // without dropping anything): SIGTERM when the thread that started it ends.
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
     let mut child = command
         .spawn()
         .map_err(|e| Error::Setup(format!("cannot start docker-registry: {e}")))?;
@@ -640,7 +664,9 @@ fn spawn(settings: &Settings, prepared: &Prepared, log: &Path) -> Result<tokio::
     Ok(child)
 }
 
-/// Ready when the registry answers `/v2/` with 200; otherwise why not.
+/// Ready when the registry answers `/v2/` with 200; otherwise why not. (The real operator
+/// probes `/healthz`, which only OpenShift's registry serves; upstream's `/v2/` answers 503
+/// as soon as its storage health check fails, which is what the probe is for.)
 async fn probe(addr: SocketAddr) -> std::result::Result<(), String> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(1))

@@ -242,7 +242,10 @@ impl Sandbox {
             .map(|e| e.ip().to_string())
             .unwrap_or_else(|| "127.0.0.1".into());
         let front = crate::front::start(client.clone(), table.clone(), version.clone()).await?;
-        let router = crate::router::Router::start(dir, INGRESS_DOMAIN, front).await?;
+        // Clients follow the registry's redirects to the S3 server (presigned URLs).
+        let s3_host = (s3.addr.ip(), crate::s3::S3_HOST.to_string());
+        let router =
+            crate::router::Router::start(dir, INGRESS_DOMAIN, front, vec![s3_host]).await?;
         let router_address = router.address;
         let ingress_ca_file = router.ingress_ca.clone();
 

@@ -544,3 +544,136 @@ async fn registry_metrics_need_the_http_secret_and_move() {
     assert_ne!(first, second, "counters move while the registry serves");
     reset(&client).await;
 }
+
+/// Guide 3.1 against the sandbox's S3 server: the operator creates the missing bucket and
+/// says StorageExists, the registry runs on it. When the keys are rotated at the S3 side,
+/// the registry's storage check fails with the server's own error (its log; its pod is no
+/// longer Ready) and so does the operator's; the new keys in the Secret bring it back.
+#[tokio::test(flavor = "multi_thread")]
+async fn s3_storage_gets_its_bucket_and_fails_with_the_servers_error_when_keys_rotate() {
+    use registry_console_sandbox::s3::{ACCESS_KEY, SECRET_KEY};
+    let _lock = CONFIG_LOCK.lock().await;
+    let client = admin().await;
+    let info = harness::shared();
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), NAMESPACE);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), NAMESPACE);
+    let write_keys = |access: &str, secret: &str| {
+        json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": { "name": "image-registry-private-configuration-user", "namespace": NAMESPACE },
+            "stringData": { "REGISTRY_STORAGE_S3_ACCESSKEY": access, "REGISTRY_STORAGE_S3_SECRETKEY": secret }
+        })
+    };
+    let apply = PatchParams::apply("cluster-test").force();
+    let credentials = "image-registry-private-configuration-user";
+    secrets
+        .patch(
+            credentials,
+            &apply,
+            &Patch::Apply(write_keys(ACCESS_KEY, SECRET_KEY)),
+        )
+        .await
+        .expect("credentials");
+    let bucket = format!("cluster-test-{}", std::process::id());
+    let config = managed_with(
+        &client,
+        json!({ "storage": { "s3": {
+            "bucket": bucket, "region": "us-east-1", "regionEndpoint": info.s3.endpoint()
+        } } }),
+    )
+    .await;
+    assert!(
+        is(&config, "StorageExists", "True"),
+        "{:?}",
+        condition(&config, "StorageExists")
+    );
+    assert!(
+        info.s3.root.join(&bucket).is_dir(),
+        "the bucket is on the server"
+    );
+
+    // The S3 side rotates its keys: the running registry's are no longer known.
+    info.s3
+        .set_keys(&[("ROTATEDACCESSKEY1", "rotated-secret-key")])
+        .expect("rotate");
+    // What the S3 server says to the old keys, asked directly.
+    let old = s3::creds::Credentials::new(Some(ACCESS_KEY), Some(SECRET_KEY), None, None, None)
+        .expect("credentials");
+    let region = s3::Region::Custom {
+        region: "us-east-1".into(),
+        endpoint: format!("http://{}", info.s3.addr),
+    };
+    let answer = s3::Bucket::new(&bucket, region, old)
+        .expect("bucket")
+        .with_path_style()
+        .get_object("/anything")
+        .await
+        .expect("an answer");
+    let body = String::from_utf8_lossy(answer.as_slice()).to_string();
+    let code = body
+        .split("<Code>")
+        .nth(1)
+        .and_then(|rest| rest.split("</Code>").next())
+        .unwrap_or_else(|| panic!("no error code in {body}"))
+        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let config = configs(&client).get("cluster").await.expect("config");
+        let list = pods
+            .list(&ListParams::default().labels("docker-registry=default"))
+            .await
+            .expect("pods");
+        let ready = list.items.iter().any(|p| {
+            p.status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        });
+        let exists = condition(&config, "StorageExists")
+            .cloned()
+            .unwrap_or_default();
+        let progressing = condition(&config, "Progressing")
+            .cloned()
+            .unwrap_or_default();
+        // The operator hears the same error from the server and says why nothing rolls
+        // out; the registry's storage check fails its readiness.
+        if exists["status"] == "False"
+            && exists["reason"] == code.as_str()
+            && progressing["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(&code))
+            && !ready
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not the server's {code}: {exists}, ready {ready}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    // The new keys in the Secret (the console's rotation): new pods, storage back.
+    secrets
+        .patch(
+            credentials,
+            &apply,
+            &Patch::Apply(write_keys("ROTATEDACCESSKEY1", "rotated-secret-key")),
+        )
+        .await
+        .expect("new keys");
+    wait_for(&client, "storage back", |c| {
+        is(c, "StorageExists", "True")
+            && is(c, "Available", "True")
+            && is(c, "Progressing", "False")
+    })
+    .await;
+    info.s3
+        .set_keys(&[(ACCESS_KEY, SECRET_KEY)])
+        .expect("keys back");
+    reset(&client).await;
+    secrets
+        .delete(credentials, &DeleteParams::default())
+        .await
+        .expect("delete credentials");
+}

@@ -299,7 +299,7 @@ async fn a_custom_route_is_the_guides_secret_and_routes_entry_and_its_key_never_
         .expect("html");
     assert!(
         html.contains(&format!(
-            r#"podman login -u "$(oc whoami)" -p "$(oc whoami -t)" {HOST}"#
+            r#"podman login -u openshift -p "$(oc whoami -t)" {HOST}"#
         )),
         "podman commands"
     );
@@ -511,7 +511,7 @@ async fn the_default_route_gets_the_apps_domain_host_and_podman_needs_tls_verify
         .expect("html");
     assert!(
         html.contains(&format!(
-            r#"podman login -u "$(oc whoami)" -p "$(oc whoami -t)" --tls-verify=false {host}"#
+            r#"podman login -u openshift -p "$(oc whoami -t)" --tls-verify=false {host}"#
         )),
         "guide 6.1 step 2"
     );

@@ -241,6 +241,8 @@ pub fn LineChart(chart: Chart) -> impl IntoView {
                     <ul class="legend-list">{legend}</ul>
                 }
                 .into_any()
+            } else if chart.unreported {
+                view! { <p class="empty" data-unreported="">{i18n.t("metrics.chart.unreported")}</p> }.into_any()
             } else {
                 view! { <p class="empty">{i18n.t("metrics.chart.collecting")}</p> }.into_any()
             }}

@@ -473,11 +473,18 @@ pub struct PodmanCommands {
     pub trust_ca: Option<String>,
 }
 
-/// The user name and token are the guide's `$(oc whoami)` and `$(oc whoami -t)`: the name
-/// the cluster knows the user by can differ from the one the console shows (an
-/// identity-provider prefix), and the token is never the console's to print. They are in
-/// double quotes so each is one word whatever it holds; every value is one word
-/// ([`crate::domain::shell`]).
+/// The user name of the login commands (any word works; earlier OpenShift documentation
+/// used this one).
+pub const LOGIN_USER: &str = "openshift";
+
+/// The commands to log in to `host` and push an image there (guide 6.1, 5.2).
+///
+/// The token is the guide's `$(oc whoami -t)`, never the console's to print. The user name
+/// is a fixed word, not the guide's `$(oc whoami)`: the registry checks only the token, and
+/// HTTP Basic authentication cannot carry a name with a colon (RFC 7617), which is what
+/// `oc whoami` prints for `kube:admin`, a service account or an identity provider's
+/// prefixed names, so the guide's command fails for them (the sandbox's real registry
+/// front showed it). Every value is one word ([`crate::domain::shell`]).
 pub fn podman_commands(host: &str, trust: &Trust, image: &ImageTarget) -> PodmanCommands {
     use crate::domain::shell::{command, word};
     let insecure = *trust == Trust::IngressDefault;
@@ -487,7 +494,7 @@ pub fn podman_commands(host: &str, trust: &Trust, image: &ImageTarget) -> Podman
         &[]
     };
     let target = format!("{host}/{}/{}:{}", image.project, image.image, image.tag);
-    let mut login = String::from(r#"podman login -u "$(oc whoami)" -p "$(oc whoami -t)""#);
+    let mut login = format!(r#"podman login -u {LOGIN_USER} -p "$(oc whoami -t)""#);
     for part in flag.iter().copied().chain([host]) {
         login.push(' ');
         login.push_str(&word(part));
@@ -718,9 +725,7 @@ mod tests {
         let default = podman_commands(host, &Trust::IngressDefault, &image);
         assert_eq!(
             default.login,
-            format!(
-                r#"podman login -u "$(oc whoami)" -p "$(oc whoami -t)" --tls-verify=false {host}"#
-            )
+            format!(r#"podman login -u openshift -p "$(oc whoami -t)" --tls-verify=false {host}"#)
         );
         assert!(default.push.contains("--tls-verify=false"));
         assert_eq!(

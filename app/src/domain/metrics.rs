@@ -14,10 +14,11 @@ pub struct MetricsSample {
     /// `imageregistry_http_request_duration_seconds` quantiles: (method, quantile) → seconds.
     pub latency: BTreeMap<(String, String), f64>,
     pub in_flight: f64,
-    /// `imageregistry_digest_cache_requests_total`: hits and misses.
-    pub digest_cache: (f64, f64),
-    /// `imageregistry_digest_cache_scoped_requests_total`: hits and misses.
-    pub digest_cache_scoped: (f64, f64),
+    /// `imageregistry_digest_cache_requests_total`: hits and misses; `None` when the
+    /// registry does not report it (upstream distribution has no digest cache).
+    pub digest_cache: Option<(f64, f64)>,
+    /// `imageregistry_digest_cache_scoped_requests_total`: hits and misses, or `None`.
+    pub digest_cache_scoped: Option<(f64, f64)>,
 }
 
 /// One line of a chart.
@@ -71,6 +72,10 @@ impl ChartKind {
 pub struct Chart {
     pub kind: ChartKind,
     pub series: Vec<Series>,
+    /// No sample holds the chart's metric at all: the registry does not report it (not
+    /// "no data yet").
+    #[serde(default)]
+    pub unreported: bool,
 }
 
 /// The metrics panel: the window's charts, and how many samples it holds.
@@ -119,13 +124,17 @@ pub fn charts(samples: &[MetricsSample]) -> Vec<Chart> {
         }
     }
     let ratio = |(hit, miss): (f64, f64)| (hit + miss > 0.0).then(|| hit / (hit + miss));
-    let ratio_series = |label: &str, pick: fn(&MetricsSample) -> (f64, f64)| Series {
+    let ratio_series = |label: &str, pick: fn(&MetricsSample) -> Option<(f64, f64)>| Series {
         label: label.into(),
         points: samples
             .iter()
-            .filter_map(|s| ratio(pick(s)).map(|r| (s.at, r)))
+            .filter_map(|s| pick(s).and_then(ratio).map(|r| (s.at, r)))
             .collect(),
     };
+    let digest_cache_unreported = !samples.is_empty()
+        && samples
+            .iter()
+            .all(|s| s.digest_cache.is_none() && s.digest_cache_scoped.is_none());
     let series = |map: BTreeMap<String, Vec<(i64, f64)>>| {
         map.into_iter()
             .map(|(label, points)| Series { label, points })
@@ -135,10 +144,12 @@ pub fn charts(samples: &[MetricsSample]) -> Vec<Chart> {
         Chart {
             kind: ChartKind::RequestRate,
             series: series(rates),
+            unreported: false,
         },
         Chart {
             kind: ChartKind::Latency,
             series: series(latency),
+            unreported: false,
         },
         Chart {
             kind: ChartKind::InFlight,
@@ -146,6 +157,7 @@ pub fn charts(samples: &[MetricsSample]) -> Vec<Chart> {
                 label: "in-flight".into(),
                 points: samples.iter().map(|s| (s.at, s.in_flight)).collect(),
             }],
+            unreported: false,
         },
         Chart {
             kind: ChartKind::DigestCacheHitRatio,
@@ -153,6 +165,7 @@ pub fn charts(samples: &[MetricsSample]) -> Vec<Chart> {
                 ratio_series("unscoped", |s| s.digest_cache),
                 ratio_series("scoped", |s| s.digest_cache_scoped),
             ],
+            unreported: digest_cache_unreported,
         },
     ]
 }
@@ -208,8 +221,8 @@ mod tests {
             requests: BTreeMap::from([("get".to_string(), gets)]),
             latency: BTreeMap::from([(("get".to_string(), "0.99".to_string()), 0.016)]),
             in_flight: 1.0,
-            digest_cache: (3.0, 1.0),
-            digest_cache_scoped: (0.0, 0.0),
+            digest_cache: Some((3.0, 1.0)),
+            digest_cache_scoped: Some((0.0, 0.0)),
         }
     }
 
@@ -230,6 +243,19 @@ mod tests {
         // 3 hits of 4; no scoped requests at all gives no point rather than 0 or NaN.
         assert_eq!(charts[3].series[0].points[0], (0, 0.75));
         assert!(charts[3].series[1].points.is_empty());
+        assert!(!charts[3].unreported);
+    }
+
+    #[test]
+    fn a_registry_without_a_digest_cache_says_so() {
+        let upstream = MetricsSample {
+            digest_cache: None,
+            digest_cache_scoped: None,
+            ..sample(0, 10.0)
+        };
+        assert!(charts(std::slice::from_ref(&upstream))[3].unreported);
+        assert!(!charts(&[upstream, sample(10, 20.0)])[3].unreported);
+        assert!(!charts(&[])[3].unreported, "no sample says nothing yet");
     }
 
     #[test]
@@ -247,6 +273,7 @@ mod tests {
                 label: "x".into(),
                 points: vec![(0, 0.0), (5, 2.0), (10, 4.0)],
             }],
+            unreported: false,
         };
         let (placed, top) = plot(&chart, 100.0, 50.0);
         assert_eq!(top, 4.0);
@@ -258,6 +285,7 @@ mod tests {
                 label: "get".into(),
                 points: Vec::new(),
             }],
+            unreported: false,
         };
         assert_eq!(plot(&empty, 100.0, 50.0), (vec![Vec::new()], 1.0));
         assert_eq!(ChartKind::DigestCacheHitRatio.format(0.75), "75.0 %");

@@ -171,12 +171,18 @@ impl Operator {
                             return Ok(()); // spec changed; the next pass rolls out
                         }
                         if let Some(error) = storage_report.sync_error.clone() {
-                            // As the real operator: nothing rolls out until the storage syncs.
+                            // As the real operator: nothing rolls out until the storage syncs;
+                            // what runs already keeps running.
+                            let deployment = self.deployment_replicas().await?;
                             return self
                                 .write_status(
                                     &config,
                                     generation,
-                                    StatusReport::storage_failed(&error, storage_report),
+                                    StatusReport::storage_failed(
+                                        &error,
+                                        storage_report,
+                                        deployment,
+                                    ),
                                 )
                                 .await;
                         }
@@ -396,15 +402,20 @@ impl Operator {
         let client = s3::Bucket::new(bucket, region.clone(), credentials.clone())
             .map_err(|e| Error::Operator(format!("S3 client: {e}")))?
             .with_path_style();
+        // HeadBucket, as the real operator asks (`pkg/storage/s3/s3.go`). Missing (404) or
+        // refused (403): it tries to create the bucket next, and a refusal then comes back
+        // with the S3 server's own error code (a PUT has a body; a HEAD has none).
         let exists = match client.head_object("/").await {
-            Ok(_) => true,
-            Err(s3::error::S3Error::HttpFailWithBody(404, body)) if body.contains("NoSuchKey") => {
-                true
-            }
-            Err(s3::error::S3Error::HttpFailWithBody(404, _)) => false,
-            Err(s3::error::S3Error::HttpFailWithBody(code, body)) => {
-                let (reason, message) = s3_error(code, &body);
-                return Ok(report("False", &reason, &message, Some(message.clone())));
+            Ok((_, 200)) => true,
+            Ok((_, 403 | 404)) => false,
+            Ok((_, status)) => {
+                let message = format!("unexpected status code {status} from HeadBucket");
+                return Ok(report(
+                    "Unknown",
+                    "Unknown Error Occurred",
+                    &message,
+                    Some(message.clone()),
+                ));
             }
             Err(e) => {
                 let message = e.to_string();
@@ -789,6 +800,16 @@ impl Operator {
         Ok(())
     }
 
+    /// The registry Deployment's (wanted, ready) replicas, if there is one.
+    async fn deployment_replicas(&self) -> Result<Option<(i32, i32)>> {
+        let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), NAMESPACE);
+        let Some(deployment) = deployments.get_opt("image-registry").await? else {
+            return Ok(None);
+        };
+        let wanted = deployment.spec.and_then(|s| s.replicas).unwrap_or(1);
+        Ok(Some((wanted, self.ready_replicas().await?)))
+    }
+
     async fn ready_replicas(&self) -> Result<i32> {
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), NAMESPACE);
         let selector = format!("{}={}", APP_LABEL.0, APP_LABEL.1);
@@ -1040,24 +1061,46 @@ impl StatusReport {
     /// The storage did not sync: nothing rolls out, Progressing says why (the real
     /// operator's "Unable to apply resources: unable to sync storage configuration: …"),
     /// StorageExists carries the storage's own answer.
-    fn storage_failed(error: &str, storage_report: StorageReport) -> Self {
+    /// Available follows the Deployment that is there, if any (`deployment`: its wanted and
+    /// ready replicas), as the real operator's syncStatus does.
+    fn storage_failed(
+        error: &str,
+        storage_report: StorageReport,
+        deployment: Option<(i32, i32)>,
+    ) -> Self {
         let storage = storage_report.condition;
         let message =
             format!("Unable to apply resources: unable to sync storage configuration: {error}");
+        let available = match deployment {
+            None => Condition::new(
+                "Available",
+                "False",
+                "DeploymentNotFound",
+                "The deployment does not exist",
+            ),
+            Some((_, 0)) => Condition::new(
+                "Available",
+                "False",
+                "NoReplicasAvailable",
+                "The deployment does not have available replicas",
+            ),
+            Some((wanted, ready)) if ready < wanted => Condition::new(
+                "Available",
+                "True",
+                "MinimumAvailability",
+                "The registry has minimum availability",
+            ),
+            Some(_) => Condition::new("Available", "True", "Ready", "The registry is ready"),
+        };
         StatusReport {
             conditions: vec![
-                Condition::new(
-                    "Available",
-                    "False",
-                    "DeploymentNotFound",
-                    "The deployment does not exist",
-                ),
+                available,
                 Condition::new("Progressing", "True", "Error", message),
                 Condition::new("Degraded", "False", "", ""),
                 Condition::new("Removed", "False", "", ""),
                 Condition::new("StorageExists", &storage.0, &storage.1, storage.2),
             ],
-            ready_replicas: 0,
+            ready_replicas: deployment.map_or(0, |(_, ready)| ready),
             storage_managed: storage_report.managed,
         }
     }

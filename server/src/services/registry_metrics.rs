@@ -88,7 +88,8 @@ pub fn parse(text: &str, at: i64) -> Result<(MetricsSample, Option<String>), Str
     Ok((sample, version))
 }
 
-fn add_hit_or_miss(counts: &mut (f64, f64), kind: &str, value: f64) {
+fn add_hit_or_miss(counts: &mut Option<(f64, f64)>, kind: &str, value: f64) {
+    let counts = counts.get_or_insert((0.0, 0.0));
     match kind {
         "Hit" => counts.0 += value,
         "Miss" => counts.1 += value,
@@ -247,8 +248,8 @@ imageregistry_http_request_duration_seconds_sum{method="get"} 12.260727916000022
     fn the_guides_output_parses() {
         let (sample, version) = parse(GUIDE, 100).expect("parses");
         assert_eq!(version.as_deref(), Some("v3.11.0+9f72191-135-dirty"));
-        assert_eq!(sample.digest_cache, (5.0, 24.0));
-        assert_eq!(sample.digest_cache_scoped, (33.0, 44.0));
+        assert_eq!(sample.digest_cache, Some((5.0, 24.0)));
+        assert_eq!(sample.digest_cache_scoped, Some((33.0, 44.0)));
         assert_eq!(sample.in_flight, 1.0);
         assert_eq!(
             sample.latency.get(&("get".to_string(), "0.99".to_string())),

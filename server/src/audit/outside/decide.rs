@@ -313,6 +313,41 @@ fn owns(entry: &ManagedFieldsEntry, path: &str) -> bool {
     true
 }
 
+/// A change that adds or removes a whole object, as one change per leaf field: the diff
+/// says `spec.storage.pvc` went from nothing to `{claim: …}` where the console wrote
+/// `pvc: {}` and the operator filled in the claim, two writers of one object. An object
+/// that is empty stays one change.
+fn leaves(change: FieldChange) -> Vec<FieldChange> {
+    let object = |v: &Option<Value>| match v {
+        Some(Value::Object(map)) if !map.is_empty() => Some(map.clone()),
+        _ => None,
+    };
+    let absent = |v: &Option<Value>| matches!(v, None | Some(Value::Null));
+    let (added, removed) = (object(&change.after), object(&change.before));
+    let split = |map: serde_json::Map<String, Value>, added: bool| -> Vec<FieldChange> {
+        map.into_iter()
+            .flat_map(|(key, value)| {
+                let path = format!("{}.{key}", change.path);
+                let (before, after) = if added {
+                    (None, Some(value))
+                } else {
+                    (Some(value), None)
+                };
+                leaves(FieldChange {
+                    path,
+                    before,
+                    after,
+                })
+            })
+            .collect()
+    };
+    match (added, removed) {
+        (Some(map), None) if absent(&change.before) => split(map, true),
+        (None, Some(map)) if absent(&change.after) => split(map, false),
+        _ => vec![change],
+    }
+}
+
 /// Splits `changes` (baseline → `now`, both redacted and without noise) into what the
 /// console wrote itself (`console_writes`: the objects its applied changes wanted; a field
 /// is the console's when `now` still has the value the console gave it), what the operator
@@ -335,7 +370,7 @@ pub fn explain(
         })
         .collect();
     let mut out = Explained::default();
-    for change in changes {
+    for change in changes.into_iter().flat_map(leaves) {
         let console = differs_from_console
             .iter()
             .any(|paths| !paths.iter().any(|p| overlaps(p, &change.path)));
@@ -831,6 +866,31 @@ mod tests {
         // A default the operator owns but that was set before is an edit, not a default.
         let parts = explain("Config", field_diff(&baseline, &now), &[], &now, &entries);
         assert!(paths(&parts.outside).contains(&"spec.httpSecret".to_string()));
+    }
+
+    #[test]
+    fn a_claim_the_operator_names_in_the_consoles_new_storage_is_its_default() {
+        // The storage wizard writes `pvc: {}` (guide 3.4.4); the operator names its claim.
+        let baseline = json!({ "spec": { "managementState": "Removed", "storage": {} } });
+        let console = json!({ "spec": { "managementState": "Managed", "storage": { "pvc": {} } } });
+        let now = json!({ "spec": { "managementState": "Managed", "storage": { "pvc": { "claim": "image-registry-storage" } } } });
+        let entries = [operator_entry(
+            json!({ "f:spec": { "f:storage": { "f:pvc": { "f:claim": {} } } } }),
+        )];
+        let parts = explain(
+            "Config",
+            field_diff(&baseline, &now),
+            &[console],
+            &now,
+            &entries,
+        );
+        assert!(parts.outside.is_empty(), "{parts:?}");
+        assert_eq!(parts.operator.len(), 1);
+        assert_eq!(parts.operator[0].path, "spec.storage.pvc.claim");
+        // Somebody else's new object stays theirs, field by field.
+        let parts = explain("Config", field_diff(&baseline, &now), &[], &now, &[]);
+        let paths: Vec<_> = parts.outside.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(paths, ["spec.managementState", "spec.storage.pvc.claim"]);
     }
 
     #[test]
