@@ -357,6 +357,30 @@ pub const SETTINGS: &[Setting] = &[
         "Namespace of the Lease that lets exactly one console (of several replicas) record outside changes"
     ),
     setting!(
+        "doctor.error_percent",
+        "REGISTRY_CONSOLE_DOCTOR_ERROR_PERCENT",
+        "doctor-error-percent",
+        Count,
+        Some("1"),
+        "The registry doctor warns when more than this whole percentage of the registry's answers are 5xx over the metrics window"
+    ),
+    setting!(
+        "doctor.slow_p99",
+        "REGISTRY_CONSOLE_DOCTOR_SLOW_P99",
+        "doctor-slow-p99",
+        Duration,
+        Some("2s"),
+        "The registry doctor warns when the slowest 1 % of the registry's answers take longer than this (e.g. 2s)"
+    ),
+    setting!(
+        "doctor.change_window",
+        "REGISTRY_CONSOLE_DOCTOR_CHANGE_WINDOW",
+        "doctor-change-window",
+        Duration,
+        Some("10m"),
+        "A problem that began this soon after a console change is shown with that change (for users who may read the audit trail)"
+    ),
+    setting!(
         "tls.cert_file",
         "REGISTRY_CONSOLE_TLS_CERT_FILE",
         "tls-cert-file",
@@ -388,6 +412,7 @@ pub struct Config {
     pub oidc: OidcSettings,
     pub session: SessionSettings,
     pub audit: AuditSettings,
+    pub doctor: DoctorSettings,
     /// Absent unless one of its files is set.
     #[serde(default)]
     pub tls: TlsSettings,
@@ -399,6 +424,27 @@ pub struct Config {
 pub struct TlsSettings {
     pub cert_file: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
+}
+
+/// The registry doctor's thresholds.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DoctorSettings {
+    pub error_percent: u32,
+    #[serde(with = "setting_duration")]
+    pub slow_p99: Duration,
+    #[serde(with = "setting_duration")]
+    pub change_window: Duration,
+}
+
+impl DoctorSettings {
+    pub fn thresholds(&self) -> app::domain::doctor::Thresholds {
+        app::domain::doctor::Thresholds {
+            error_percent: f64::from(self.error_percent),
+            p99_seconds: self.slow_p99.as_secs_f64(),
+            change_window_seconds: i64::try_from(self.change_window.as_secs()).unwrap_or(i64::MAX),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -553,6 +599,8 @@ pub enum Command {
     AuditVerify,
     /// Print each page's first load from the built site.
     SiteSizes,
+    /// Diagnose the registry (the Overview's doctor) and exit with the worst severity.
+    Doctor(crate::doctor_command::Output),
 }
 
 /// Builds the command-line parser from [`SETTINGS`].
@@ -581,6 +629,18 @@ pub fn cli() -> clap::Command {
         .subcommand(
             clap::Command::new("config")
                 .about("Print the effective configuration and the source of each value"),
+        )
+        .subcommand(
+            clap::Command::new("doctor")
+                .about("Diagnose the registry as the Overview's doctor does; exit 0 (fine or notes), 1 (a warning), 2 (a problem) or 3 (could not read the registry)")
+                .arg(
+                    Arg::new("output")
+                        .long("output")
+                        .value_name("FORMAT")
+                        .value_parser(["text", "json"])
+                        .default_value("text")
+                        .help("text for people, json for scripts (a stable shape: README, The registry doctor)"),
+                ),
         )
         .subcommand(clap::Command::new("site-sizes").about(
             "Print what each page of the built site (--site-root) loads before it is interactive, gzip -9",
@@ -631,6 +691,16 @@ pub fn load(
         Some("config") => Command::ShowConfig,
         Some("audit") => Command::AuditVerify,
         Some("site-sizes") => Command::SiteSizes,
+        Some("doctor") => Command::Doctor(
+            match matches
+                .subcommand_matches("doctor")
+                .and_then(|m| m.get_one::<String>("output"))
+                .map(String::as_str)
+            {
+                Some("json") => crate::doctor_command::Output::Json,
+                _ => crate::doctor_command::Output::Text,
+            },
+        ),
         _ => Command::Serve,
     };
 

@@ -8,6 +8,7 @@ pub mod change;
 pub mod config;
 pub mod data_dir;
 pub mod db;
+pub mod doctor_command;
 pub mod error;
 pub mod http;
 pub mod kube;

@@ -40,6 +40,19 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Doctor(output) => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    eprintln!("registry-console: cannot start the async runtime: {e}");
+                    return ExitCode::from(3);
+                }
+            };
+            runtime.block_on(registry_console::doctor_command::run(
+                &loaded.config,
+                output,
+            ))
+        }
         Command::AuditVerify => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(runtime) => runtime,

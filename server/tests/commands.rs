@@ -127,7 +127,7 @@ fn podman_and_certs_d_commands_deliver_each_value_as_one_argument() {
                 "podman",
                 "login",
                 "-u",
-                "sandbox user",
+                "openshift",
                 "-p",
                 "token value",
                 "--tls-verify=false",

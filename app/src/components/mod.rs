@@ -8,6 +8,7 @@ pub mod change_review;
 pub mod claims;
 pub mod conditions;
 pub mod diff_table;
+pub mod doctor;
 pub mod error_notice;
 pub mod form_dom;
 pub mod guard;

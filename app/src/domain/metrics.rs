@@ -19,6 +19,33 @@ pub struct MetricsSample {
     pub digest_cache: Option<(f64, f64)>,
     /// `imageregistry_digest_cache_scoped_requests_total`: hits and misses, or `None`.
     pub digest_cache_scoped: Option<(f64, f64)>,
+    /// `imageregistry_http_requests_total` with a 5xx code, summed.
+    #[serde(default)]
+    pub server_errors: f64,
+}
+
+/// Over the window: the share of 5xx answers in percent (`None` without requests, or
+/// across a restart of the counters), and the slowest method's p99 in the newest sample.
+pub fn health(samples: &[MetricsSample]) -> (Option<f64>, Option<f64>) {
+    let total = |s: &MetricsSample| s.requests.values().sum::<f64>();
+    let share = match (samples.first(), samples.last()) {
+        (Some(first), Some(last)) if samples.len() > 1 => {
+            let requests = total(last) - total(first);
+            let errors = last.server_errors - first.server_errors;
+            (requests > 0.0 && errors >= 0.0).then(|| errors / requests * 100.0)
+        }
+        _ => None,
+    };
+    let p99 = samples.last().and_then(|s| {
+        s.latency
+            .iter()
+            .filter(|((_, q), v)| {
+                q.parse::<f64>().is_ok_and(|q| (q - 0.99).abs() < 1e-9) && v.is_finite()
+            })
+            .map(|(_, v)| *v)
+            .reduce(f64::max)
+    });
+    (share, p99)
 }
 
 /// One line of a chart.
@@ -87,6 +114,11 @@ pub struct MetricsView {
     pub charts: Vec<Chart>,
     /// `imageregistry_build_info`'s gitVersion, when the registry gave it.
     pub version: Option<String>,
+    /// See [`health`].
+    #[serde(default)]
+    pub error_percent: Option<f64>,
+    #[serde(default)]
+    pub p99_seconds: Option<f64>,
 }
 
 /// The charts of a window of samples (oldest first). Rates are per interval between
@@ -223,6 +255,7 @@ mod tests {
             in_flight: 1.0,
             digest_cache: Some((3.0, 1.0)),
             digest_cache_scoped: Some((0.0, 0.0)),
+            server_errors: 0.0,
         }
     }
 
@@ -256,6 +289,17 @@ mod tests {
         assert!(charts(std::slice::from_ref(&upstream))[3].unreported);
         assert!(!charts(&[upstream, sample(10, 20.0)])[3].unreported);
         assert!(!charts(&[])[3].unreported, "no sample says nothing yet");
+    }
+
+    #[test]
+    fn the_error_share_and_p99_come_from_the_window() {
+        let mut later = sample(10, 110.0);
+        later.server_errors = 5.0;
+        assert_eq!(
+            health(&[sample(0, 10.0), later.clone()]),
+            (Some(5.0), Some(0.016))
+        );
+        assert_eq!(health(&[later]).0, None, "one sample is no share");
     }
 
     #[test]

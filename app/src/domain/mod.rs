@@ -9,6 +9,7 @@ pub mod certificate;
 pub mod change;
 pub mod conditions;
 pub mod diff;
+pub mod doctor;
 pub mod duration;
 pub mod exposure;
 pub mod form_draft;

@@ -156,6 +156,44 @@ pub struct PodRow {
     pub restarts: i64,
     pub started: Option<String>,
     pub node: String,
+    /// The registry container's waiting reason and message (`CrashLoopBackOff`, …).
+    #[serde(default)]
+    pub waiting_reason: String,
+    #[serde(default)]
+    pub waiting_message: String,
+    /// How its last run ended (`OOMKilled`, `Error`), its exit code and message.
+    #[serde(default)]
+    pub last_terminated_reason: String,
+    #[serde(default)]
+    pub last_exit_code: Option<i64>,
+    #[serde(default)]
+    pub last_terminated_message: String,
+}
+
+impl PodRow {
+    /// The pod's state in one line, as `oc describe pod` would put it.
+    pub fn state_text(&self) -> String {
+        let mut text = format!(
+            "{} {}/{} ready, {} restarts",
+            self.phase,
+            self.ready_containers,
+            self.containers.len(),
+            self.restarts
+        );
+        if !self.waiting_reason.is_empty() {
+            text.push_str(&format!(", waiting: {}", self.waiting_reason));
+            if !self.waiting_message.is_empty() {
+                text.push_str(&format!(" ({})", self.waiting_message));
+            }
+        }
+        if !self.last_terminated_reason.is_empty() {
+            text.push_str(&format!(", last run: {}", self.last_terminated_reason));
+            if let Some(code) = self.last_exit_code {
+                text.push_str(&format!(" (exit code {code})"));
+            }
+        }
+        text
+    }
 }
 
 /// An event in the registry's namespace.
@@ -197,6 +235,9 @@ pub struct PrunerSummary {
     pub schedule: String,
     pub suspend: bool,
     pub conditions: Vec<TimedCondition>,
+    /// When the ImagePruner was created (RFC 3339).
+    #[serde(default)]
+    pub created: Option<String>,
 }
 
 /// Everything the Overview shows, each part on its own.
@@ -216,6 +257,9 @@ pub struct OverviewView {
     /// `None`: there is no ImagePruner.
     pub pruner: Panel<Option<PrunerSummary>>,
     pub metrics: Panel<MetricsView>,
+    /// The doctor's findings over all of it (and what it could not check).
+    #[serde(default)]
+    pub diagnosis: crate::domain::doctor::Diagnosis,
 }
 
 /// Seconds between two RFC 3339 times (`later` − `earlier`), if both parse.

@@ -1,7 +1,8 @@
 //! The console's pages (SPEC §6): their paths and the catalogue keys of their names.
 
 /// A page of the console, in navigation order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Page {
     Overview,
     Logs,

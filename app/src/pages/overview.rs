@@ -6,6 +6,7 @@
 
 use crate::api::overview::overview;
 use crate::components::claims::ClaimsTable;
+use crate::components::doctor::DoctorCard;
 use crate::components::health::{Ago, ExplainedConditions, LineChart, LiveStatus, PanelNotice};
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
@@ -65,6 +66,7 @@ fn OverviewContent(view: OverviewView) -> impl IntoView {
     };
     view! {
         <div data-live-region="" data-generated=now.clone()>
+            <DoctorCard diagnosis=view.diagnosis />
             {removed_alert(&view.registry)}
             {card("operator-heading", i18n.t("overview.operator.title").to_string(), view! {
                 <p class="help"><code>"oc get clusteroperator image-registry"</code></p>

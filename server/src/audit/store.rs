@@ -574,6 +574,34 @@ impl AuditStore {
         Ok(written)
     }
 
+    /// The console's changes applied (or partly applied) since `since`, newest first: what
+    /// the doctor offers as the cause of a problem that began right after one.
+    pub async fn recent_changes(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<app::domain::doctor::RecentChange>> {
+        let rows: Vec<(String, String, String, String)> = self
+            .db
+            .fetch_all(
+                "SELECT change_id, at, actor_name, objects FROM audit_events WHERE kind = 'result' AND outcome IN ('applied', 'partial') AND at >= ? ORDER BY seq DESC LIMIT 50",
+                &[timestamp(since).into()],
+            )
+            .await
+            .map_err(read_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(change_id, at, actor, objects)| {
+                let objects: Vec<ObjectRef> = serde_json::from_str(&objects).unwrap_or_default();
+                app::domain::doctor::RecentChange {
+                    change_id,
+                    at,
+                    actor,
+                    objects: objects.iter().map(ToString::to_string).collect(),
+                }
+            })
+            .collect())
+    }
+
     /// The first change of `object` after the change `change_id` began: an applied console
     /// change (partly applied counts) or one made outside the console. Its id.
     pub async fn newer_change_of(

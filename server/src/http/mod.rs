@@ -163,6 +163,8 @@ fn request_context(state: &AppState) {
         requester: requester(user, &parts),
         caches: state.caches.clone(),
         registry_metrics: state.registry_metrics.clone(),
+        roles: view.roles,
+        doctor: state.config.doctor.thresholds(),
     };
     provide_context(RequestUser {
         session: view,

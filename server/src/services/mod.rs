@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod ca_trust;
+pub mod doctor;
 pub mod exposure;
 pub mod logs;
 pub mod overview;
@@ -113,6 +114,10 @@ pub struct RequestServices {
     /// The shared watch-backed caches (`None` without a cluster).
     pub caches: Option<Arc<crate::kube::cache::Caches>>,
     pub registry_metrics: Arc<registry_metrics::MetricsWindow>,
+    /// The user's console roles.
+    pub roles: app::domain::access::Roles,
+    /// The doctor's thresholds (`doctor.*` settings).
+    pub doctor: app::domain::doctor::Thresholds,
 }
 
 impl RequestServices {
@@ -236,6 +241,10 @@ impl Services for RequestServices {
             cluster: self.cluster()?,
             caches: self.caches.clone(),
             metrics: self.registry_metrics.clone(),
+            audit: self.pipeline.audit.clone(),
+            show_changes: app::domain::access::may_open(self.roles, app::domain::page::Page::Audit),
+            may_change: self.roles.admin,
+            thresholds: self.doctor,
         }))
     }
 

@@ -37,6 +37,12 @@ pub struct OverviewService {
     /// `None` without a cluster.
     pub caches: Option<Arc<Caches>>,
     pub metrics: Arc<MetricsWindow>,
+    pub audit: crate::audit::store::AuditStore,
+    /// The user may read the audit trail: findings then name the change they followed.
+    pub show_changes: bool,
+    /// The user is an admin: the findings' fixes are theirs to apply.
+    pub may_change: bool,
+    pub thresholds: app::domain::doctor::Thresholds,
 }
 
 /// `get` on `registry/metrics` in `image.openshift.io` (guide §5.5: `prometheus-scraper`).
@@ -80,7 +86,7 @@ fn forbidden(decision: &AccessDecision) -> PanelProblem {
     }
 }
 
-fn conditions(status: &Value) -> Vec<TimedCondition> {
+pub(crate) fn conditions(status: &Value) -> Vec<TimedCondition> {
     status
         .get("conditions")
         .and_then(Value::as_array)
@@ -106,7 +112,7 @@ fn integer(value: &Value, pointer: &str) -> i64 {
     value.pointer(pointer).and_then(Value::as_i64).unwrap_or(0)
 }
 
-fn registry_summary(config: &Value) -> RegistrySummary {
+pub(crate) fn registry_summary(config: &Value) -> RegistrySummary {
     let spec = config.get("spec").cloned().unwrap_or_default();
     RegistrySummary {
         management_state: text(&spec, "/managementState"),
@@ -135,7 +141,7 @@ fn registry_summary(config: &Value) -> RegistrySummary {
     }
 }
 
-fn deployment_summary(deployment: &Value) -> DeploymentSummary {
+pub(crate) fn deployment_summary(deployment: &Value) -> DeploymentSummary {
     let progress = conditions(deployment.get("status").unwrap_or(&Value::Null))
         .into_iter()
         .find(|c| c.kind == "Progressing")
@@ -158,6 +164,13 @@ pub fn pod_row(pod: &Value) -> PodRow {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
+    // The registry container's (the pod has one; another's would do as well).
+    let registry = statuses
+        .iter()
+        .find(|s| text(s, "/name") == "registry")
+        .or(statuses.first())
+        .cloned()
+        .unwrap_or_default();
     PodRow {
         name: text(pod, "/metadata/name"),
         ready_containers: statuses
@@ -175,10 +188,17 @@ pub fn pod_row(pod: &Value) -> PodRow {
             .filter(|t| !t.is_empty())
             .or_else(|| Some(text(pod, "/metadata/creationTimestamp")).filter(|t| !t.is_empty())),
         node: text(pod, "/spec/nodeName"),
+        waiting_reason: text(&registry, "/state/waiting/reason"),
+        waiting_message: text(&registry, "/state/waiting/message"),
+        last_terminated_reason: text(&registry, "/lastState/terminated/reason"),
+        last_exit_code: registry
+            .pointer("/lastState/terminated/exitCode")
+            .and_then(Value::as_i64),
+        last_terminated_message: text(&registry, "/lastState/terminated/message"),
     }
 }
 
-fn event_row(event: &Value) -> EventRow {
+pub(crate) fn event_row(event: &Value) -> EventRow {
     let last_seen = [
         "/lastTimestamp",
         "/eventTime",
@@ -201,7 +221,7 @@ fn event_row(event: &Value) -> EventRow {
     }
 }
 
-fn route_row(route: &Value) -> RouteRow {
+pub(crate) fn route_row(route: &Value) -> RouteRow {
     RouteRow {
         name: text(route, "/metadata/name"),
         host: text(route, "/spec/host"),
@@ -210,7 +230,7 @@ fn route_row(route: &Value) -> RouteRow {
 }
 
 /// The current time as RFC 3339.
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .ok()
@@ -360,7 +380,7 @@ impl OverviewService {
             rows.sort_by(|a, b| a.name.cmp(&b.name));
         }
         let pods_for_metrics = pods.clone();
-        Ok(OverviewView {
+        let mut view = OverviewView {
             now: now_rfc3339(),
             operator: self
                 .single(resources::CLUSTER_OPERATOR, &decisions, |o| {
@@ -392,9 +412,48 @@ impl OverviewService {
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
                 conditions: conditions(p.get("status").unwrap_or(&Value::Null)),
+                created: Some(text(p, "/metadata/creationTimestamp")).filter(|t| !t.is_empty()),
             }),
             metrics: self.metrics(&decisions, &pods_for_metrics).await,
-        })
+            diagnosis: Default::default(),
+        };
+        let route_objects = self
+            .read(resources::ROUTE, &decisions)
+            .map(|list| list.iter().map(|o| json(o)).collect::<Vec<_>>());
+        let pod_names: Vec<String> = view
+            .pods
+            .as_ref()
+            .map(|pods| pods.iter().map(|p| p.name.clone()).collect())
+            .unwrap_or_default();
+        let pruner_created = view
+            .pruner
+            .as_ref()
+            .ok()
+            .and_then(|p| p.as_ref())
+            .filter(|p| !p.suspend)
+            .and_then(|p| p.created.clone());
+        let changes = if self.show_changes {
+            super::doctor::recent_changes(&self.audit).await
+        } else {
+            Vec::new()
+        };
+        let extras = super::doctor::extras(
+            &self.client,
+            route_objects,
+            &pod_names,
+            pruner_created.as_deref(),
+            &view.now,
+            changes,
+        )
+        .await;
+        view.diagnosis = app::domain::doctor::diagnose(&super::doctor::input(
+            &view,
+            &extras,
+            None,
+            self.thresholds,
+        ));
+        view.diagnosis.may_change = self.may_change;
+        Ok(view)
     }
 }
 

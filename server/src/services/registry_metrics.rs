@@ -56,6 +56,9 @@ pub fn parse(text: &str, at: i64) -> Result<(MetricsSample, Option<String>), Str
         match (s.metric.as_str(), scalar) {
             ("imageregistry_http_requests_total", Some(v)) => {
                 *sample.requests.entry(label("method")).or_default() += v;
+                if label("code").starts_with('5') {
+                    sample.server_errors += v;
+                }
             }
             ("imageregistry_http_in_flight_requests", Some(v)) => sample.in_flight = v,
             ("imageregistry_digest_cache_requests_total", Some(v)) => {
@@ -208,11 +211,14 @@ impl MetricsWindow {
             .lock()
             .map(|s| s.iter().cloned().collect())
             .unwrap_or_default();
+        let (error_percent, p99_seconds) = app::domain::metrics::health(&samples);
         MetricsView {
             samples: samples.len(),
             interval_seconds: INTERVAL.as_secs(),
             charts: charts(&samples),
             version: self.version.lock().ok().and_then(|v| v.clone()),
+            error_percent,
+            p99_seconds,
         }
     }
 }

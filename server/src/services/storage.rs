@@ -77,6 +77,7 @@ pub fn claim_row(claim: &Value) -> ClaimRow {
             status_modes
         },
         storage_class: text(claim, "/spec/storageClassName"),
+        deleting: claim.pointer("/metadata/deletionTimestamp").is_some(),
     }
 }
 
@@ -387,6 +388,7 @@ mod tests {
                 capacity: "100Gi".into(),
                 access_modes: vec!["ReadWriteOnce".into()],
                 storage_class: "sandbox-block".into(),
+                deleting: false,
             }
         );
         let mut bound = pending.clone();

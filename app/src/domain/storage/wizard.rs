@@ -398,6 +398,9 @@ pub struct ClaimRow {
     pub capacity: String,
     pub access_modes: Vec<String>,
     pub storage_class: String,
+    /// Its deletion has been asked for (it stays while a pod uses it).
+    #[serde(default)]
+    pub deleting: bool,
 }
 
 /// A StorageClass of the cluster.
@@ -1138,6 +1141,7 @@ mod tests {
             capacity: "100Gi".into(),
             access_modes: vec!["ReadWriteMany".into()],
             storage_class: "sandbox-shared".into(),
+            deleting: false,
         }]);
         assert_eq!(kept.form().claim, "image-registry-storage");
         let mut sub = StorageSubmission {
