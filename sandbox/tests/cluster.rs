@@ -196,33 +196,20 @@ async fn removed_to_managed_with_empty_dir_rolls_out_one_replica() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn empty_dir_with_two_replicas_degrades_and_does_not_roll_out() {
+async fn empty_dir_with_two_replicas_runs_two_pods_each_with_its_own_images() {
     let _lock = CONFIG_LOCK.lock().await;
     let client = admin().await;
-    reset(&client).await;
-    patch_spec(
+    // As the real operator: no rule against it (the console's doctor warns instead).
+    let config = managed_with(
         &client,
-        json!({ "managementState": "Managed", "storage": { "emptyDir": {} }, "replicas": 2 }),
+        json!({ "storage": { "emptyDir": {} }, "replicas": 2 }),
     )
     .await;
-    let config = wait_for(&client, "Degraded", |c| is(c, "Degraded", "True")).await;
-    let message = condition(&config, "Degraded")
-        .and_then(|c| c["message"].as_str())
-        .unwrap_or("")
-        .to_string();
-    assert!(
-        message.starts_with("Unable to apply resources: unable to sync storage configuration: cannot use emptyDir storage with more than one replica"),
-        "{message}"
+    assert_eq!(
+        config.data.pointer("/status/readyReplicas"),
+        Some(&json!(2))
     );
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), NAMESPACE);
-    assert!(
-        deployments
-            .get_opt("image-registry")
-            .await
-            .expect("get")
-            .is_none(),
-        "nothing rolled out"
-    );
+    reset(&client).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -243,16 +230,28 @@ async fn read_write_once_claim_with_rolling_update_degrades() {
         json!({ "managementState": "Managed", "storage": { "pvc": { "claim": "block-storage" } }, "rolloutStrategy": "RollingUpdate" }),
     )
     .await;
-    let config = wait_for(&client, "Degraded", |c| is(c, "Degraded", "True")).await;
-    let message = condition(&config, "Degraded")
+    // As the real operator: the storage does not sync (Progressing, StorageExists);
+    // Degraded waits five minutes without availability.
+    let config = wait_for(&client, "Progressing with the claim's error", |c| {
+        condition(c, "Progressing").is_some_and(|p| p["status"] == "True" && p["reason"] == "Error")
+    })
+    .await;
+    let message = condition(&config, "Progressing")
         .and_then(|c| c["message"].as_str())
         .unwrap_or("")
         .to_string();
-    assert!(
-        message
-            .ends_with("cannot use ReadWriteOnce access mode with RollingUpdate rollout strategy"),
-        "{message}"
+    assert_eq!(
+        message,
+        "Unable to apply resources: unable to sync storage configuration: cannot use ReadWriteOnce access mode with RollingUpdate rollout strategy"
     );
+    let exists = condition(&config, "StorageExists")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (exists["status"].as_str(), exists["reason"].as_str()),
+        (Some("False"), Some("PVC Issues Found"))
+    );
+    assert!(is(&config, "Degraded", "False"), "not before five minutes");
 
     // The guide's fix for block storage: Recreate and one replica.
     patch_spec(
@@ -485,7 +484,8 @@ async fn logs_travel_through_the_api_server_and_follow_streams() {
         .expect("a new line within 10 s")
         .expect("read")
         .expect("a line");
-    assert!(next.contains("msg="), "{next}");
+    // The kubelet's probe of /v2/, as the registry logs it (its own line or its access line).
+    assert!(next.contains("/v2/"), "{next}");
     reset(&client).await;
 }
 

@@ -251,10 +251,11 @@ async fn read_write_once_is_refused_first_and_the_follow_up_records_the_operator
     assert_eq!(outcome, FollowUpState::Degraded);
     let view = p.follow_ups.get(&applied.change_id).expect("followed");
     assert!(view.message.contains("ReadWriteOnce"), "{}", view.message);
+    // As the real operator says a claim's problem: Progressing, not yet Degraded.
     assert!(
         view.conditions
             .iter()
-            .any(|c| c.kind == "Degraded" && c.status == "True")
+            .any(|c| c.kind == "Progressing" && c.status == "True" && c.reason == "Error")
     );
     let rows = p
         .audit

@@ -152,7 +152,13 @@ fn SettingsCard(view: PrunerView, denied: bool) -> impl IntoView {
     let i18n = I18n::expect();
     let base = serde_json::to_string(&view.base).unwrap_or_default();
     let original = view.base.spec.to_string();
-    let form = view.form;
+    let mut form = view.form;
+    // The doctor's fix for a suspended pruner links here with `spec.suspend=false`.
+    let query = leptos_router::hooks::use_query_map();
+    let resume = query.with_untracked(|q| q.get(FIELD_SUSPEND).as_deref() == Some("false"));
+    if resume {
+        form.suspend = false;
+    }
     let check = |field: &'static str, label: &'static str, help: &'static str, checked: bool| {
         view! {
             <label class="field field-check" data-field=field>

@@ -157,13 +157,38 @@ impl Operator {
                 let observed = self.observe(&spec).await?;
                 match rules::plan(&spec, &observed) {
                     Err(refusal) => {
-                        let ready = self.ready_replicas().await?;
-                        self.write_status(
-                            &config,
-                            generation,
-                            StatusReport::degraded(refusal, ready),
-                        )
-                        .await
+                        let report = match refusal.message.strip_prefix(rules::STORAGE_SYNC_PREFIX)
+                        {
+                            // A storage driver's error: nothing new rolls out, what runs
+                            // keeps running; a claim's check is also StorageExists.
+                            Some(error) => {
+                                let deployment = self.deployment_replicas().await?;
+                                let claim_problem = error.contains("access mode");
+                                let mut report = StatusReport::storage_failed(
+                                    error,
+                                    StorageReport {
+                                        spec_written: false,
+                                        sync_error: Some(error.to_string()),
+                                        managed: false,
+                                        condition: (
+                                            "False".into(),
+                                            "PVC Issues Found".into(),
+                                            error.to_string(),
+                                        ),
+                                    },
+                                    deployment,
+                                );
+                                if !claim_problem {
+                                    report.conditions.retain(|c| c.kind != "StorageExists");
+                                }
+                                report
+                            }
+                            None => {
+                                let ready = self.ready_replicas().await?;
+                                StatusReport::degraded(refusal, ready)
+                            }
+                        };
+                        self.write_status(&config, generation, report).await
                     }
                     Ok(plan) => {
                         let storage_report = self.ensure_storage(&plan, &spec).await?;
@@ -835,7 +860,8 @@ impl Operator {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let conditions = merge_conditions(&previous, &report.conditions, &now());
+        let mut conditions = merge_conditions(&previous, &report.conditions, &now());
+        degraded_after_inertia(&mut conditions, &previous, &now());
         // status.storage mirrors the storage in effect (empty once removed).
         let storage = if report.ready_replicas > 0 || report.storage_managed {
             config
@@ -1022,6 +1048,9 @@ impl StatusReport {
         }
     }
 
+    /// A Config the operator refuses outright (`VerificationFailed`, `StorageNotConfigured`):
+    /// `Error: <why>` on Available and Degraded, `Unable to apply resources: <why>` on
+    /// Progressing (pkg/operator/status.go:266, 313, 345).
     fn degraded(refusal: Refusal, ready: i32) -> Self {
         let available = if ready > 0 {
             Condition::new("Available", "True", "Ready", "The registry is ready")
@@ -1030,7 +1059,7 @@ impl StatusReport {
                 "Available",
                 "False",
                 refusal.reason,
-                refusal.message.clone(),
+                format!("Error: {}", refusal.message),
             )
         };
         // A configuration the operator cannot apply at all stops progressing; a storage error
@@ -1050,7 +1079,12 @@ impl StatusReport {
             conditions: vec![
                 available,
                 progressing,
-                Condition::new("Degraded", "True", refusal.reason, refusal.message),
+                Condition::new(
+                    "Degraded",
+                    "True",
+                    refusal.reason,
+                    format!("Error: {}", refusal.message),
+                ),
                 Condition::new("Removed", "False", "", ""),
             ],
             ready_replicas: ready,
@@ -1144,6 +1178,68 @@ impl StatusReport {
 
 /// Merges wanted conditions into the previous ones, keeping `lastTransitionTime` when a
 /// condition's status did not change and keeping conditions this report does not mention.
+/// `unavailableDegradedInertia` (pkg/operator/status.go:24): Available may be other than
+/// True this long before the operator says Degraded.
+pub const DEGRADED_INERTIA: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// As the real operator: Available not True for longer than [`DEGRADED_INERTIA`] makes
+/// Degraded True `Unavailable` with Available's message (unless Degraded says something
+/// else already).
+pub fn degraded_after_inertia(conditions: &mut [Value], previous: &[Value], now: &str) {
+    let find = |list: &[Value], kind: &str| {
+        list.iter()
+            .position(|c| c.get("type").and_then(Value::as_str) == Some(kind))
+    };
+    let (Some(available), Some(degraded)) =
+        (find(conditions, "Available"), find(conditions, "Degraded"))
+    else {
+        return;
+    };
+    let status = |c: &Value| {
+        c.get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    if status(&conditions[available]) == "True" || status(&conditions[degraded]) == "True" {
+        return;
+    }
+    let since = conditions[available]
+        .get("lastTransitionTime")
+        .and_then(Value::as_str)
+        .unwrap_or(now)
+        .to_string();
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let elapsed = match (parse(&since), parse(now)) {
+        (Some(since), Some(now)) => (now - since).num_seconds(),
+        _ => 0,
+    };
+    if elapsed < i64::try_from(DEGRADED_INERTIA.as_secs()).unwrap_or(300) {
+        return;
+    }
+    let message = conditions[available]
+        .get("message")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let was_unavailable = find(previous, "Degraded")
+        .and_then(|i| previous.get(i))
+        .is_some_and(|c| c.get("reason").and_then(Value::as_str) == Some("Unavailable"));
+    let transition = if was_unavailable {
+        find(previous, "Degraded")
+            .and_then(|i| previous[i].get("lastTransitionTime").cloned())
+            .unwrap_or_else(|| json!(now))
+    } else {
+        json!(now)
+    };
+    conditions[degraded] = json!({
+        "type": "Degraded",
+        "status": "True",
+        "reason": "Unavailable",
+        "message": message,
+        "lastTransitionTime": transition,
+    });
+}
+
 pub fn merge_conditions(previous: &[Value], wanted: &[Condition], now: &str) -> Vec<Value> {
     let mut out: Vec<Value> = previous
         .iter()
@@ -1282,6 +1378,35 @@ mod tests {
         assert_eq!(get("Available")["message"], "The registry is ready");
         assert_eq!(get("Degraded")["lastTransitionTime"], "T1");
         assert_eq!(get("Other")["lastTransitionTime"], "T0");
+    }
+
+    #[test]
+    fn degraded_follows_five_minutes_without_availability() {
+        let unavailable = |since: &str| {
+            vec![
+                json!({"type": "Available", "status": "False", "reason": "NoReplicasAvailable",
+                       "message": "The deployment does not have available replicas", "lastTransitionTime": since}),
+                json!({"type": "Degraded", "status": "False", "lastTransitionTime": since}),
+            ]
+        };
+        let now = "2026-12-02T10:10:00Z";
+        let mut early = unavailable("2026-12-02T10:06:00Z");
+        degraded_after_inertia(&mut early, &[], now);
+        assert_eq!(early[1]["status"], "False", "four minutes: not yet");
+        let mut late = unavailable("2026-12-02T10:04:00Z");
+        degraded_after_inertia(&mut late, &[], now);
+        assert_eq!(
+            (
+                late[1]["status"].as_str(),
+                late[1]["reason"].as_str(),
+                late[1]["message"].as_str()
+            ),
+            (
+                Some("True"),
+                Some("Unavailable"),
+                Some("The deployment does not have available replicas")
+            )
+        );
     }
 
     #[test]

@@ -1,12 +1,11 @@
 //! What the stand-in operator decides from a Config spec, without I/O: which storage it
 //! uses, whether a rule is broken, and what the deployment should look like.
 //!
-//! Messages are the real operator's (cluster-image-registry-operator, 4.4–4.6 era:
-//! `pkg/storage/storage.go`, `pkg/storage/pvc/pvc.go`) wherever it has one. Two differences,
-//! on purpose: the real operator has no emptyDir replica check at all (two pods then each
-//! keep their own images), and it reports storage errors as Progressing=True/`Error`,
-//! escalating to Degraded only later; the sandbox reports Degraded at once so the console's
-//! follow-up can be tested without waiting.
+//! Messages and conditions are the real operator's (cluster-image-registry-operator:
+//! `pkg/storage/storage.go`, `pkg/storage/pvc/pvc.go`, `pkg/operator/status.go`) wherever it
+//! has one: a storage problem is `Progressing=True Error` with `Unable to apply resources:
+//! unable to sync storage configuration: …` (a PVC's also `StorageExists=False "PVC Issues
+//! Found"`), and Degraded follows only after five minutes without availability.
 
 use serde_json::Value;
 
@@ -104,9 +103,8 @@ pub fn plan(spec: &Value, observed: &Observed) -> Result<Plan, Refusal> {
     if replicas < 0 {
         return Err(Refusal {
             reason: "VerificationFailed",
-            message: format!(
-                "unable to complete resource: replicas must be greater than or equal to 0, got {replicas}"
-            ),
+            message: "unable to complete resource: replicas must be greater than or equal to 0"
+                .to_string(),
         });
     }
     let rollout_strategy = spec
@@ -117,15 +115,6 @@ pub fn plan(spec: &Value, observed: &Observed) -> Result<Plan, Refusal> {
         .to_string();
 
     match &storage {
-        Storage::EmptyDir if replicas > 1 => {
-            return Err(Refusal {
-                reason: "Error",
-                // Sandbox-only rule (see the module comment).
-                message: storage_error(&format!(
-                    "cannot use emptyDir storage with more than one replica of the image registry (got {replicas}): each pod would keep its own images"
-                )),
-            });
-        }
         Storage::Pvc { .. } => {
             let rwo_only = observed.claim_access_modes.as_ref().is_some_and(|modes| {
                 !modes.is_empty() && modes.iter().all(|m| m == "ReadWriteOnce")
@@ -271,8 +260,12 @@ pub fn unreachable_cloud(kind: &str, spec: &Value) -> (String, String, String) {
 }
 
 /// How the operator wraps a storage driver's error in its conditions.
+/// How the operator reports an error of the storage driver.
+pub const STORAGE_SYNC_PREFIX: &str =
+    "Unable to apply resources: unable to sync storage configuration: ";
+
 fn storage_error(error: &str) -> String {
-    format!("Unable to apply resources: unable to sync storage configuration: {error}")
+    format!("{STORAGE_SYNC_PREFIX}{error}")
 }
 
 /// The operator's own name of a storage type in messages.
@@ -314,9 +307,10 @@ fn routes(spec: &Value) -> Result<Vec<RouteSpec>, Refusal> {
             });
         }
         if out.iter().any(|r| r.name == name) {
+            // pkg/resource/complete.go:38, through controller.go:215.
             return Err(Refusal {
-                reason: "InvalidRoute",
-                message: format!("route {name} is defined more than once"),
+                reason: "VerificationFailed",
+                message: "unable to complete resource: duplication of names has been detected in the additional routes".to_string(),
             });
         }
         let text = |key: &str| {
@@ -375,24 +369,14 @@ mod tests {
     }
 
     #[test]
-    fn empty_dir_allows_one_replica_only() {
-        let ok = plan(
-            &json!({"storage": {"emptyDir": {}}, "replicas": 1}),
-            &Observed::default(),
-        )
-        .expect("ok");
-        assert_eq!(ok.storage, Storage::EmptyDir);
-        let refusal = plan(
+    fn empty_dir_runs_any_number_of_replicas_as_the_operator_does() {
+        // Each pod then has its own images (the doctor says so); the operator allows it.
+        let two = plan(
             &json!({"storage": {"emptyDir": {}}, "replicas": 2}),
             &Observed::default(),
         )
-        .expect_err("refused");
-        assert!(
-            refusal
-                .message
-                .contains("cannot use emptyDir storage with more than one replica"),
-            "{refusal:?}"
-        );
+        .expect("ok");
+        assert_eq!((two.storage, two.replicas), (Storage::EmptyDir, 2));
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub const CLASSES: &[Class] = &[
     // Trusted CAs.
     c("ca.bundle", Critical, CA_TRUST),
     c("ca.expired", Critical, CA_TRUST),
-    c("ca.key_colon", Critical, CA_TRUST),
+    c("ca.key_port", Critical, CA_TRUST),
     // The operator itself.
     c("operator.apply_failed", Warning, None),
     c("operator.internal", Warning, None),

@@ -850,11 +850,11 @@ fn routes_and_cas(input: &DoctorInput, found: &mut Vec<Finding>) {
     }
     for ca in input.trusted_cas.unwrap_or_default() {
         let object = "ConfigMap (image.config.openshift.io spec.additionalTrustedCA)".to_string();
-        if ca.key.contains(':') {
+        if let Some(fixed) = port_key_meant(&ca.key) {
             found.push(
-                finding("ca.key_colon")
+                finding("ca.key_port")
                     .param("key", ca.key.clone())
-                    .param("fixed", ca.key.replace(':', ".."))
+                    .param("fixed", fixed)
                     .with(Evidence {
                         kind: EvidenceKind::TrustedCa,
                         object: object.clone(),
@@ -881,6 +881,21 @@ fn routes_and_cas(input: &DoctorInput, found: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// A trusted-CA key that names a port with one dot (`registry.example.com.5000`): the key
+/// it was meant to be (`registry.example.com..5000`). A colon, the other common slip, never
+/// gets this far: ConfigMap keys may not hold one (the API server refuses it).
+pub fn port_key_meant(key: &str) -> Option<String> {
+    if key.contains("..") {
+        return None;
+    }
+    let (host, port) = key.rsplit_once('.')?;
+    (!host.is_empty()
+        && !port.is_empty()
+        && port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit()))
+    .then(|| format!("{host}..{port}"))
 }
 
 /// Whether a certificate's DNS names cover `host` (one `*.` label at the left at most).

@@ -464,7 +464,7 @@ fn certificates_routes_and_cas() {
         },
     ];
     let cas = [TrustedCa {
-        key: "registry.example.com:5000".into(),
+        key: "registry.example.com.5000".into(),
         certificates: Ok(vec![cert(-3, &[])]),
     }];
     let input = DoctorInput {
@@ -489,8 +489,10 @@ fn certificates_routes_and_cas() {
     assert!(has("route.cert_expiring", "b"));
     assert!(has("route.cert_host", "c"));
     assert!(!has("route.cert_host", "b"), "the wildcard covers b");
-    assert!(has("ca.key_colon", "registry.example.com:5000"));
-    assert!(has("ca.expired", "registry.example.com:5000"));
+    assert!(has("ca.key_port", "registry.example.com.5000"));
+    assert!(has("ca.expired", "registry.example.com.5000"));
+    assert_eq!(port_key_meant("registry.example.com..5000"), None);
+    assert_eq!(port_key_meant("registry.example.com"), None);
     assert!(
         !covers(&["*.example.com".into()], "a.b.example.com"),
         "one label only"

@@ -1087,3 +1087,64 @@ mod tests {
         assert_eq!(rollout_view(&status, 5).state, "pending");
     }
 }
+
+/// Values a link may pre-fill the Configuration form with (the doctor's fixes): only these
+/// fields, only valid values. The change still goes through the review. Returns the fields
+/// it filled.
+pub fn prefill(form: &mut ConfigForm, get: impl Fn(&str) -> Option<String>) -> Vec<&'static str> {
+    use crate::domain::registry_config::rules::{MANAGEMENT_STATES, ROLLOUT_STRATEGIES};
+    let mut filled = Vec::new();
+    if let Some(replicas) = get("spec.replicas")
+        && !replicas.is_empty()
+        && replicas.len() <= 4
+        && replicas.bytes().all(|b| b.is_ascii_digit())
+    {
+        form.replicas = replicas;
+        filled.push("spec.replicas");
+    }
+    if let Some(strategy) = get("spec.rolloutStrategy")
+        && ROLLOUT_STRATEGIES.contains(&strategy.as_str())
+    {
+        form.rollout_strategy = strategy;
+        filled.push("spec.rolloutStrategy");
+    }
+    if let Some(state) = get("spec.managementState")
+        && MANAGEMENT_STATES.contains(&state.as_str())
+        && state != "Removed"
+    {
+        form.management_state = state;
+        filled.push("spec.managementState");
+    }
+    filled
+}
+
+#[cfg(test)]
+mod prefill_tests {
+    use super::*;
+
+    #[test]
+    fn only_known_fields_with_valid_values_are_prefilled() {
+        let mut form = ConfigForm::default();
+        let query = |k: &str| match k {
+            "spec.replicas" => Some("1".to_string()),
+            "spec.rolloutStrategy" => Some("Recreate".to_string()),
+            "spec.managementState" => Some("Removed".to_string()),
+            "spec.httpSecret" => Some("x".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            prefill(&mut form, query),
+            ["spec.replicas", "spec.rolloutStrategy"]
+        );
+        assert_eq!(
+            (form.replicas.as_str(), form.rollout_strategy.as_str()),
+            ("1", "Recreate")
+        );
+        assert_eq!(
+            form.management_state, "",
+            "Removed deletes things: never from a link"
+        );
+        let mut form = ConfigForm::default();
+        assert!(prefill(&mut form, |_| Some("$(x)".to_string())).is_empty());
+    }
+}

@@ -95,8 +95,22 @@ pub fn ConfigFields(view: ConfigView, denied: bool) -> impl IntoView {
     })
     .unwrap_or_default();
     let original = view.spec.to_string();
-    let form = view.form;
+    let mut form = view.form;
+    let state_now = form.management_state.clone();
+    // A doctor's fix link pre-fills a few fields; the review shows what changes.
+    let query = leptos_router::hooks::use_query_map();
+    let prefilled = query.with_untracked(|q| {
+        crate::domain::registry_config::form::prefill(&mut form, |name| q.get(name))
+    });
+    let prefilled_notice = (!prefilled.is_empty()).then(|| {
+        view! {
+            <p class="notice notice-info" data-prefilled=prefilled.join(" ")>
+                {i18n.fill("config.prefilled", &[("fields", &prefilled.join(", "))])}
+            </p>
+        }
+    });
     view! {
+        {prefilled_notice}
         // method="post": a submit before hydration is refused by the CSRF check instead
         // of putting the fields into a GET URL.
         <form class="config-form" method="post" data-change-form=FORM_CONFIG data-version=view.resource_version.clone()>
@@ -104,7 +118,7 @@ pub fn ConfigFields(view: ConfigView, denied: bool) -> impl IntoView {
                 <BaseInput base />
                 <input type="hidden" name=FIELD_ORIGINAL value=original />
                 <ErrorSlot field="form" />
-                <StateFieldset form=form.clone() />
+                <StateFieldset form=form.clone() state_now />
                 <fieldset data-group="replicas">
                     <legend>{i18n.t("config.group.replicas")}</legend>
                     <Text label="replicas" help="config.help.replicas" field="spec.replicas" numeric=true value=form.replicas.clone() />
@@ -152,11 +166,11 @@ pub fn ConfigFields(view: ConfigView, denied: bool) -> impl IntoView {
 }
 
 #[component]
-fn StateFieldset(form: ConfigForm) -> impl IntoView {
+fn StateFieldset(form: ConfigForm, state_now: String) -> impl IntoView {
     let i18n = I18n::expect();
     let now = form.management_state.clone();
     view! {
-        <fieldset data-group="state" data-state-now=now.clone()>
+        <fieldset data-group="state" data-state-now=state_now>
             <legend>{i18n.t("config.group.state")}</legend>
             {MANAGEMENT_STATES
                 .into_iter()
