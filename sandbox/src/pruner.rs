@@ -234,9 +234,14 @@ pub async fn reconcile(client: &Client) -> Result<()> {
             } else {
                 condition("Scheduled", true, "Scheduled", "The pruner job has been scheduled".into())
             },
+            // As the operator copies them from the newest finished Job (status.go:155-209).
             match &last_failed {
-                Some(job) => condition("Failed", true, "JobFailed", format!("Job {job} has failed")),
-                None => condition("Failed", false, "Complete", "Job has completed".into()),
+                Some(_) => condition("Failed", true, "BackoffLimitExceeded", "Job has reached the specified backoff limit".into()),
+                None => condition("Failed", false, "Complete", "Pruner completed successfully".into()),
+            },
+            match &last_failed {
+                Some(_) => condition("Degraded", true, "JobFailed", "Job has reached the specified backoff limit".into()),
+                None => condition("Degraded", false, "AsExpected", String::new()),
             },
         ]
     } });
