@@ -357,6 +357,14 @@ pub const SETTINGS: &[Setting] = &[
         "Namespace of the Lease that lets exactly one console (of several replicas) record outside changes"
     ),
     setting!(
+        "doctor.enabled",
+        "REGISTRY_CONSOLE_DOCTOR_ENABLED",
+        "doctor-enabled",
+        Bool,
+        Some("true"),
+        "Show the registry doctor at the top of the Overview (off spares the API server its extra reads per render: the registry's log tail, the trusted CAs, the credentials secret's key names)"
+    ),
+    setting!(
         "doctor.error_percent",
         "REGISTRY_CONSOLE_DOCTOR_ERROR_PERCENT",
         "doctor-error-percent",
@@ -430,6 +438,7 @@ pub struct TlsSettings {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DoctorSettings {
+    pub enabled: bool,
     pub error_percent: u32,
     #[serde(with = "setting_duration")]
     pub slow_p99: Duration,

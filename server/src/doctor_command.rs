@@ -206,6 +206,7 @@ pub fn json(diagnosis: &Diagnosis) -> Value {
         "unchecked": diagnosis.unchecked.iter().map(|u| json!({
             "part": words(lang, &u.part, &[]),
             "why": u.why,
+            "forbidden": u.forbidden,
         })).collect::<Vec<_>>(),
     })
 }

@@ -142,9 +142,21 @@ async fn the_doctor_finds_what_is_wrong_with_its_evidence_and_fix() {
     assert!(admin_html.contains("data-finding=\"claim.pending\""));
     assert!(admin_html.contains("data-fix=\"/storage\""));
     let viewer_html = html(&viewer).await;
-    assert!(viewer_html.contains("data-finding=\"claim.pending\""));
-    assert!(viewer_html.contains("data-ask-admin"));
-    assert!(!viewer_html.contains("data-fix=\"/storage\""));
+    // The doctor's own part of the page.
+    let doctor = |page: &str| {
+        let start = page
+            .find("data-panel=\"doctor\"")
+            .expect("the doctor's panel");
+        let end = page[start..]
+            .find("</section>")
+            .map_or(page.len(), |e| start + e);
+        page[start..end].to_string()
+    };
+    let viewer_panel = doctor(&viewer_html);
+    assert!(viewer_panel.contains("data-finding=\"claim.pending\""));
+    assert!(viewer_panel.contains("data-ask-admin"));
+    assert!(!viewer_panel.contains("data-fix=\"/storage\""));
+    assert!(doctor(&admin_html).contains("data-fix=\"/storage\""));
     // The command: the same finding, exit 2 (a problem), a stable shape.
     let (code, report) = run_doctor();
     assert_eq!(code, 2, "{report}");

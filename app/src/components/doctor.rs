@@ -54,7 +54,12 @@ pub fn DoctorCard(diagnosis: Diagnosis) -> impl IntoView {
             .iter()
             .map(|u| {
                 let part = i18n.t(&u.part);
-                if u.why.is_empty() {
+                if u.forbidden {
+                    format!(
+                        "{part} ({})",
+                        i18n.fill("doctor.unchecked.forbidden", &[("permission", &u.why)])
+                    )
+                } else if u.why.is_empty() {
                     part.to_string()
                 } else {
                     format!("{part} ({})", u.why)

@@ -66,7 +66,7 @@ fn OverviewContent(view: OverviewView) -> impl IntoView {
     };
     view! {
         <div data-live-region="" data-generated=now.clone()>
-            <DoctorCard diagnosis=view.diagnosis />
+            {view.diagnosis.enabled.then(|| view! { <DoctorCard diagnosis=view.diagnosis.clone() /> })}
             {removed_alert(&view.registry)}
             {card("operator-heading", i18n.t("overview.operator.title").to_string(), view! {
                 <p class="help"><code>"oc get clusteroperator image-registry"</code></p>

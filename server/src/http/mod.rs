@@ -164,7 +164,7 @@ fn request_context(state: &AppState) {
         caches: state.caches.clone(),
         registry_metrics: state.registry_metrics.clone(),
         roles: view.roles,
-        doctor: state.config.doctor.thresholds(),
+        doctor: state.config.doctor.clone(),
     };
     provide_context(RequestUser {
         session: view,

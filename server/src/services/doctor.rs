@@ -251,16 +251,16 @@ pub async fn extras(
 
 /// The catalogue key of a part, and why it is missing.
 fn unchecked<T>(part: &str, panel: &Panel<T>) -> Option<Unchecked> {
-    let why = match panel.as_ref().err()? {
-        PanelProblem::Forbidden { permission, reason } => match reason {
-            Some(reason) => format!("your access does not allow {permission}: {reason}"),
-            None => format!("your access does not allow {permission}"),
-        },
-        PanelProblem::Unavailable(why) | PanelProblem::RegistryNotServing(why) => why.clone(),
+    let (why, forbidden) = match panel.as_ref().err()? {
+        PanelProblem::Forbidden { permission, .. } => (permission.clone(), true),
+        PanelProblem::Unavailable(why) | PanelProblem::RegistryNotServing(why) => {
+            (why.clone(), false)
+        }
     };
     Some(Unchecked {
         part: format!("doctor.part.{part}"),
         why,
+        forbidden,
     })
 }
 

@@ -116,8 +116,8 @@ pub struct RequestServices {
     pub registry_metrics: Arc<registry_metrics::MetricsWindow>,
     /// The user's console roles.
     pub roles: app::domain::access::Roles,
-    /// The doctor's thresholds (`doctor.*` settings).
-    pub doctor: app::domain::doctor::Thresholds,
+    /// The doctor's settings (`doctor.*`).
+    pub doctor: crate::config::DoctorSettings,
 }
 
 impl RequestServices {
@@ -244,7 +244,8 @@ impl Services for RequestServices {
             audit: self.pipeline.audit.clone(),
             show_changes: app::domain::access::may_open(self.roles, app::domain::page::Page::Audit),
             may_change: self.roles.admin,
-            thresholds: self.doctor,
+            thresholds: self.doctor.thresholds(),
+            doctor: self.doctor.enabled,
         }))
     }
 

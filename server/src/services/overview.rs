@@ -43,6 +43,8 @@ pub struct OverviewService {
     /// The user is an admin: the findings' fixes are theirs to apply.
     pub may_change: bool,
     pub thresholds: app::domain::doctor::Thresholds,
+    /// `doctor.enabled`.
+    pub doctor: bool,
 }
 
 /// `get` on `registry/metrics` in `image.openshift.io` (guide §5.5: `prometheus-scraper`).
@@ -417,6 +419,9 @@ impl OverviewService {
             metrics: self.metrics(&decisions, &pods_for_metrics).await,
             diagnosis: Default::default(),
         };
+        if !self.doctor {
+            return Ok(view);
+        }
         let route_objects = self
             .read(resources::ROUTE, &decisions)
             .map(|list| list.iter().map(|o| json(o)).collect::<Vec<_>>());
@@ -453,6 +458,7 @@ impl OverviewService {
             self.thresholds,
         ));
         view.diagnosis.may_change = self.may_change;
+        view.diagnosis.enabled = true;
         Ok(view)
     }
 }

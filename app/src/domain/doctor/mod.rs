@@ -278,7 +278,11 @@ pub struct MetricFacts {
 pub struct Unchecked {
     /// Catalogue key of the part (`doctor.part.pods`).
     pub part: String,
+    /// Why, as the API server or the console said it; with `forbidden`, the permission the
+    /// reader lacks.
     pub why: String,
+    #[serde(default)]
+    pub forbidden: bool,
 }
 
 /// The doctor's answer.
@@ -291,6 +295,9 @@ pub struct Diagnosis {
     /// an admin.
     #[serde(default)]
     pub may_change: bool,
+    /// The doctor ran (`doctor.enabled`); the Overview shows nothing of it otherwise.
+    #[serde(default)]
+    pub enabled: bool,
 }
 
 impl Diagnosis {
@@ -366,11 +373,13 @@ pub fn diagnose(input: &DoctorInput) -> Diagnosis {
     for f in &mut merged {
         f.after_change = after_change(input, f);
     }
-    merged.sort_by_key(|f| f.severity);
+    // Worst first; within a severity, what the workload shows after its causes.
+    merged.sort_by_key(|f| (f.severity, f.class.starts_with("workload.")));
     Diagnosis {
         findings: merged,
         unchecked: input.unchecked.clone(),
         may_change: false,
+        enabled: true,
     }
 }
 
