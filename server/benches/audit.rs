@@ -390,22 +390,24 @@ async fn run(total: u64, benchmarking: bool, [url, concurrent_url]: &[String; 2]
         ),
     ];
     let mut baseline_p50 = None;
-    println!("filtered page queries (50 rows), 40 runs each:");
+    println!("filtered page queries (50 rows), 100 runs each:");
     for (name, filter, cursor) in &filters {
         let mut samples = Vec::new();
         let mut rows = 0;
-        for _ in 0..40 {
+        for _ in 0..100 {
             let started = Instant::now();
             rows = store.list(filter, *cursor, 50).await.expect("list").len();
             samples.push(started.elapsed());
         }
         let p50 = percentile(&mut samples, 0.5);
         let p95 = percentile(&mut samples, 0.95);
+        let p99 = percentile(&mut samples, 0.99);
         let base = *baseline_p50.get_or_insert(p50);
         println!(
-            "  {name:<36} p50 {:>8.2} ms  p95 {:>8.2} ms  ({rows} rows; p50 {:.1}x the first page)",
+            "  {name:<36} p50 {:>8.2} ms  p95 {:>8.2} ms  p99 {:>8.2} ms  ({rows} rows; p50 {:.1}x the first page)",
             ms(p50),
             ms(p95),
+            ms(p99),
             p50.as_secs_f64() / base.as_secs_f64()
         );
     }

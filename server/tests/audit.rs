@@ -201,6 +201,58 @@ async fn filters_and_keyset_pages(store: AuditStore, _second: AuditStore) {
         .await,
         vec!["c1"]
     );
+    // A part of a name that several subjects share: their changes merged in change order,
+    // and pages that continue across subjects.
+    let everyone = Filter {
+        actor: Some("(SANDBOX)".into()),
+        ..Default::default()
+    };
+    assert_eq!(by(everyone.clone()).await, vec!["c3", "c2", "c1"]);
+    let page = store.list(&everyone, None, 2).await.expect("page");
+    assert_eq!(ids(page.clone()), ["c3", "c2"]);
+    let next = store
+        .list(&everyone, Some(page[1].first_seq), 2)
+        .await
+        .expect("page");
+    assert_eq!(ids(next), ["c1"]);
+    let oldest = store
+        .list(
+            &Filter {
+                oldest_first: true,
+                ..everyone.clone()
+            },
+            None,
+            2,
+        )
+        .await
+        .expect("page");
+    assert_eq!(ids(oldest), ["c1", "c2"]);
+    // Actor and outcome together; an actor nobody is.
+    assert_eq!(
+        by(Filter {
+            outcome: Some("conflict".into()),
+            ..everyone.clone()
+        })
+        .await,
+        vec!["c2"]
+    );
+    assert_eq!(
+        by(Filter {
+            actor: Some("admin".into()),
+            outcome: Some("conflict".into()),
+            ..Default::default()
+        })
+        .await,
+        Vec::<String>::new()
+    );
+    assert!(
+        by(Filter {
+            actor: Some("nobody".into()),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
     assert_eq!(
         by(Filter {
             object: Some("cluster".into()),
