@@ -148,6 +148,7 @@ pub async fn diagnosis(client: &kube::Client, config: &Config) -> Diagnosis {
         .and_then(|p| p.created.clone());
     let extras = doctor::extras(
         client,
+        None,
         routes,
         &pod_names,
         pruner_created.as_deref(),

@@ -47,6 +47,8 @@ pub struct AppState {
     pub caches: Option<Arc<crate::kube::cache::Caches>>,
     /// The registry's metrics, a short rolling window.
     pub registry_metrics: Arc<services::registry_metrics::MetricsWindow>,
+    /// The registry doctor's reads per user, for a few seconds.
+    pub doctor_reads: Arc<services::doctor::ReadsCache>,
     /// The WASM bundle, CSS and public files (embedded, or `--site-root`).
     pub site: Arc<http::assets::Site>,
     /// Which WASM chunks each island needs (from the site), for the shell's preloads.
@@ -250,6 +252,7 @@ pub async fn build_state(config: Config) -> error::Result<AppState> {
         pipeline,
         caches,
         registry_metrics: Default::default(),
+        doctor_reads: Default::default(),
     })
 }
 

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// Bytes of `bytes` gzipped at level 9 (as the browser test and `gzip -9` measure).
-fn gzipped(bytes: &[u8]) -> std::io::Result<u64> {
+pub fn gzipped(bytes: &[u8]) -> std::io::Result<u64> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes)?;
     Ok(encoder.finish()?.len() as u64)

@@ -163,6 +163,7 @@ fn request_context(state: &AppState) {
         requester: requester(user, &parts),
         caches: state.caches.clone(),
         registry_metrics: state.registry_metrics.clone(),
+        doctor_reads: state.doctor_reads.clone(),
         roles: view.roles,
         doctor: state.config.doctor.clone(),
     };

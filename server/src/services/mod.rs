@@ -114,6 +114,7 @@ pub struct RequestServices {
     /// The shared watch-backed caches (`None` without a cluster).
     pub caches: Option<Arc<crate::kube::cache::Caches>>,
     pub registry_metrics: Arc<registry_metrics::MetricsWindow>,
+    pub doctor_reads: Arc<doctor::ReadsCache>,
     /// The user's console roles.
     pub roles: app::domain::access::Roles,
     /// The doctor's settings (`doctor.*`).
@@ -241,6 +242,8 @@ impl Services for RequestServices {
             cluster: self.cluster()?,
             caches: self.caches.clone(),
             metrics: self.registry_metrics.clone(),
+            doctor_reads: self.doctor_reads.clone(),
+            user: self.user.clone(),
             audit: self.pipeline.audit.clone(),
             show_changes: app::domain::access::may_open(self.roles, app::domain::page::Page::Audit),
             may_change: self.roles.admin,

@@ -37,6 +37,9 @@ pub struct OverviewService {
     /// `None` without a cluster.
     pub caches: Option<Arc<Caches>>,
     pub metrics: Arc<MetricsWindow>,
+    pub doctor_reads: Arc<super::doctor::ReadsCache>,
+    /// Who the page is for (the doctor's reads are kept per identity).
+    pub user: Arc<crate::auth::session::SignedIn>,
     pub audit: crate::audit::store::AuditStore,
     /// The user may read the audit trail: findings then name the change they followed.
     pub show_changes: bool,
@@ -444,6 +447,11 @@ impl OverviewService {
         };
         let extras = super::doctor::extras(
             &self.client,
+            Some(super::doctor::Reader {
+                cache: &self.doctor_reads,
+                subject: &self.user.identity.subject,
+                groups: &self.user.identity.groups,
+            }),
             route_objects,
             &pod_names,
             pruner_created.as_deref(),
