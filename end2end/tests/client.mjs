@@ -3,7 +3,7 @@
 // certs.d in the sandbox's directory, and `oc whoami -t` answers with the identity given.
 // The commands the console shows run in it as they are, one shell script per call.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -16,6 +16,8 @@ export const SANDBOX_DIR = resolve('..', process.env.SANDBOX_DIR || '.cache/sand
 /// serves every host in `hosts`. Resolves to { code, output } (stdout and stderr together).
 export function client(script, { identity, hosts = [], cwd } = {}) {
   const dir = cwd || mkdtempSync(join(tmpdir(), 'registry-client-'));
+  // A directory made here goes with the call (one per call would otherwise pile up in /tmp).
+  const cleanUp = () => { if (!cwd) rmSync(dir, { recursive: true, force: true }); };
   const args = ['client', '--dir', SANDBOX_DIR];
   for (const host of hosts) args.push('--wait-for-host', host);
   args.push('--', 'sh', '-ec', script);
@@ -28,6 +30,7 @@ export function client(script, { identity, hosts = [], cwd } = {}) {
   }
   return new Promise((done) => {
     execFile(SANDBOX_BIN, args, { cwd: dir, env, timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      cleanUp();
       done({ code: error ? (error.code ?? 1) : 0, output: `${stdout}${stderr}` });
     });
   });
@@ -45,7 +48,11 @@ export async function clientOk(script, options) {
 export async function makeImage(name, marker) {
   const dir = mkdtempSync(join(tmpdir(), 'registry-image-'));
   writeFileSync(join(dir, 'hello.txt'), `${marker}\n`);
-  await clientOk(`tar -cf image.tar hello.txt && podman import --quiet image.tar ${name} >/dev/null`, { cwd: dir });
+  try {
+    await clientOk(`tar -cf image.tar hello.txt && podman import --quiet image.tar ${name} >/dev/null`, { cwd: dir });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /// The digest the registry at `host` serves for `repository:tag` (a HEAD of the manifest,
