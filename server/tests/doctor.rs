@@ -248,6 +248,39 @@ async fn the_doctor_finds_what_is_wrong_with_its_evidence_and_fix() {
             .any(|e| e.kind == EvidenceKind::Log && e.text.contains("region"))
     })
     .await;
+    // 3b. A secret key the S3 server does not know: the operator's StorageExists carries
+    //     the server's own error code, and the fix is the Storage page.
+    let wrong = json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": { "name": "image-registry-private-configuration-user", "namespace": NS },
+        "stringData": {
+            "REGISTRY_STORAGE_S3_ACCESSKEY": registry_console_sandbox::s3::ACCESS_KEY,
+            "REGISTRY_STORAGE_S3_SECRETKEY": "not-the-secret-key"
+        }
+    });
+    secrets
+        .patch(
+            "image-registry-private-configuration-user",
+            &PatchParams::apply("doctor-test").force(),
+            &Patch::Apply(&wrong),
+        )
+        .await
+        .expect("wrong keys");
+    patch_spec(
+        &kube,
+        json!({ "storage": { "s3": { "bucket": "doctor-keys", "region": "us-east-1" } } }),
+    )
+    .await;
+    let s3 = found_with(&admin, &console, "storage.s3_error", |f| {
+        f.evidence
+            .iter()
+            .any(|e| e.kind == EvidenceKind::Condition && e.text.contains("SignatureDoesNotMatch"))
+    })
+    .await;
+    assert_eq!(
+        s3.fix.as_ref().map(|f| f.href()),
+        Some("/storage".to_string())
+    );
     removed(&kube).await;
     secrets
         .delete(
