@@ -98,6 +98,26 @@ fn run_doctor() -> (i32, Value) {
     (output.status.code().unwrap_or(-1), json)
 }
 
+/// The S3 credentials Secret with the sandbox S3 server's access key and `secret_key`.
+async fn s3_keys(secrets: &Api<k8s_openapi::api::core::v1::Secret>, secret_key: &str) {
+    let keys = json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": { "name": "image-registry-private-configuration-user", "namespace": NS },
+        "stringData": {
+            "REGISTRY_STORAGE_S3_ACCESSKEY": registry_console_sandbox::s3::ACCESS_KEY,
+            "REGISTRY_STORAGE_S3_SECRETKEY": secret_key
+        }
+    });
+    secrets
+        .patch(
+            "image-registry-private-configuration-user",
+            &PatchParams::apply("doctor-test").force(),
+            &Patch::Apply(&keys),
+        )
+        .await
+        .expect("S3 keys");
+}
+
 /// One test: the situations share the one registry of the sandbox.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_doctor_finds_what_is_wrong_with_its_evidence_and_fix() {
@@ -219,22 +239,7 @@ async fn the_doctor_finds_what_is_wrong_with_its_evidence_and_fix() {
     removed(&kube).await;
     let sandbox = registry_console_sandbox::harness::shared();
     let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(kube.clone(), NS);
-    let keys = json!({
-        "apiVersion": "v1", "kind": "Secret",
-        "metadata": { "name": "image-registry-private-configuration-user", "namespace": NS },
-        "stringData": {
-            "REGISTRY_STORAGE_S3_ACCESSKEY": registry_console_sandbox::s3::ACCESS_KEY,
-            "REGISTRY_STORAGE_S3_SECRETKEY": registry_console_sandbox::s3::SECRET_KEY
-        }
-    });
-    secrets
-        .patch(
-            "image-registry-private-configuration-user",
-            &PatchParams::apply("doctor-test").force(),
-            &Patch::Apply(&keys),
-        )
-        .await
-        .expect("keys");
+    s3_keys(&secrets, registry_console_sandbox::s3::SECRET_KEY).await;
     patch_spec(
         &kube,
         json!({ "managementState": "Managed", "storage": { "s3": {
@@ -250,22 +255,7 @@ async fn the_doctor_finds_what_is_wrong_with_its_evidence_and_fix() {
     .await;
     // 3b. A secret key the S3 server does not know: the operator's StorageExists carries
     //     the server's own error code, and the fix is the Storage page.
-    let wrong = json!({
-        "apiVersion": "v1", "kind": "Secret",
-        "metadata": { "name": "image-registry-private-configuration-user", "namespace": NS },
-        "stringData": {
-            "REGISTRY_STORAGE_S3_ACCESSKEY": registry_console_sandbox::s3::ACCESS_KEY,
-            "REGISTRY_STORAGE_S3_SECRETKEY": "not-the-secret-key"
-        }
-    });
-    secrets
-        .patch(
-            "image-registry-private-configuration-user",
-            &PatchParams::apply("doctor-test").force(),
-            &Patch::Apply(&wrong),
-        )
-        .await
-        .expect("wrong keys");
+    s3_keys(&secrets, "not-the-secret-key").await;
     patch_spec(
         &kube,
         json!({ "storage": { "s3": { "bucket": "doctor-keys", "region": "us-east-1" } } }),
