@@ -362,7 +362,7 @@ pub const SETTINGS: &[Setting] = &[
         "doctor-enabled",
         Bool,
         Some("true"),
-        "Show the registry doctor at the top of the Overview (off spares the API server its extra reads per render: the registry's log tail, the trusted CAs, the credentials secret's key names)"
+        "Show the registry doctor at the top of the Overview (off spares the API server its extra reads: the log tails, the trusted CAs, the credentials secret's key names, the pruner's Jobs, each kept 10 s per user)"
     ),
     setting!(
         "doctor.error_percent",

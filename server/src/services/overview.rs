@@ -466,7 +466,6 @@ impl OverviewService {
             self.thresholds,
         ));
         view.diagnosis.may_change = self.may_change;
-        view.diagnosis.enabled = true;
         Ok(view)
     }
 }
