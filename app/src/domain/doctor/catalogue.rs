@@ -52,53 +52,58 @@ pub struct ErrorTemplate {
 /// possibly empty). Written here because the templates are Go format strings, which no
 /// matcher crate reads: a glob with one wildcard kind, matched piece by piece.
 pub fn matches(template: &str, text: &str) -> bool {
-    let pieces = split_verbs(template);
-    if pieces.len() == 1 {
-        return pieces[0] == text;
-    }
-    let (first, last) = (pieces[0], pieces[pieces.len() - 1]);
+    let mut pieces = split_verbs(template);
+    let first = pieces.next().unwrap_or_default();
     let Some(mut rest) = text.strip_prefix(first) else {
         return false;
     };
-    for middle in &pieces[1..pieces.len() - 1] {
-        match rest.find(middle) {
-            Some(at) => rest = &rest[at + middle.len()..],
-            None => return false,
+    // Each piece is found after the one before; the last must end the text.
+    let mut pending: Option<&str> = None;
+    for piece in pieces {
+        if let Some(middle) = pending.replace(piece) {
+            match rest.find(middle) {
+                Some(at) => rest = &rest[at + middle.len()..],
+                None => return false,
+            }
         }
     }
-    rest.ends_with(last)
+    match pending {
+        None => rest.is_empty(),
+        Some(last) => rest.ends_with(last),
+    }
 }
 
 /// The text that stands where the template's last verb is (for templates that wrap one
 /// error: `Unable to apply resources: %s` → the error).
 pub fn wrapped<'t>(template: &str, text: &'t str) -> Option<&'t str> {
-    let pieces = split_verbs(template);
-    let first = pieces.first()?;
+    let mut pieces = split_verbs(template);
+    let first = pieces.next()?;
     let last = pieces.last()?;
-    if pieces.len() < 2 {
-        return None;
-    }
-    let inner = text.strip_prefix(first)?;
-    inner.strip_suffix(last)
+    text.strip_prefix(first)?.strip_suffix(last)
 }
 
-/// The literal pieces between format verbs.
-fn split_verbs(template: &str) -> Vec<&str> {
-    let mut pieces = Vec::new();
-    let mut start = 0;
+/// The literal pieces between a Go format string's verbs (`%s`, `%v`, `%q`, `%d`, `%w`),
+/// as an iterator: the catalogue is matched on every render, so without allocating.
+fn split_verbs(template: &str) -> impl Iterator<Item = &str> {
     let bytes = template.as_bytes();
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'%' && b"svqdw".contains(&bytes[i + 1]) {
-            pieces.push(&template[start..i]);
-            i += 2;
-            start = i;
-        } else {
+    let mut start = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let mut i = start;
+        while i + 1 < bytes.len() {
+            if bytes[i] == b'%' && b"svqdw".contains(&bytes[i + 1]) {
+                let piece = &template[start..i];
+                start = i + 2;
+                return Some(piece);
+            }
             i += 1;
         }
-    }
-    pieces.push(&template[start..]);
-    pieces
+        done = true;
+        Some(&template[start..])
+    })
 }
 
 use Meaning::{Finding, Healthy, Wraps};

@@ -544,3 +544,30 @@ fn metrics_over_their_thresholds_and_an_ephemeral_store() {
             .any(|f| f.class.starts_with("metrics."))
     );
 }
+
+#[test]
+fn templates_match_with_their_verbs_filled_and_nothing_else() {
+    use super::catalogue::{matches, wrapped};
+    assert!(matches("plain text", "plain text"));
+    assert!(!matches("plain text", "plain text and more"));
+    assert!(matches("%s", "anything at all"));
+    assert!(matches("%s", ""));
+    assert!(matches("a %s b", "a x b"));
+    assert!(matches("a %s b", "a  b"), "a verb may be empty");
+    assert!(!matches("a %s b", "a b"));
+    assert!(matches("%s: %v (%d)", "err: boom (3)"));
+    assert!(!matches("%s: %v (%d)", "err boom (3)"));
+    assert!(
+        matches("100%% sure %s", "100%% sure yes"),
+        "%% is not a verb"
+    );
+    assert_eq!(
+        wrapped(
+            "Unable to apply resources: %s",
+            "Unable to apply resources: boom"
+        ),
+        Some("boom")
+    );
+    assert_eq!(wrapped("no verb", "no verb"), None);
+    assert_eq!(wrapped("x %s y", "x inner y"), Some("inner"));
+}
