@@ -3,6 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { signIn, hydrated } from './sign-in.mjs';
 import { getConfig, patchConfig } from './kube.mjs';
+import { expectAccessible } from './a11y.mjs';
 
 const GUIDE_PATCH = `oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"managementState":"Managed"}}'`;
 
@@ -88,6 +89,20 @@ test.describe('configuration', () => {
     await expect(detail.locator('article[data-event="intent"] [data-oc-command]')).toHaveText(GUIDE_PATCH);
     await expect(detail.locator('article[data-event="intent"]')).toContainText(reason);
     await expect(detail.locator('article[data-event="follow_up"] .badge')).toHaveText('Applied, healthy');
+    // The Config's versions: this change marked, with the field it changed; the emptyDir
+    // set with oc before it is an older version, linked to its own entry.
+    const versions = detail.locator('[data-history="Config cluster"]');
+    const current = versions.locator(`tr[data-version="${changeId}"]`);
+    await expect(current).toHaveAttribute('aria-current', 'true');
+    await expect(current).toContainText('spec.managementState');
+    await expect(versions.locator('tr[data-source="outside"] a[data-action="version"]').first()).toBeVisible();
+    await auditor.screenshot({ path: 'test-results/screens/audit-versions-en.png', fullPage: true });
+    await expectAccessible(auditor, 'audit entry with versions, auditor, en');
+    await auditor.goto(`/lang/ja?return_to=${encodeURIComponent(`/audit?change=${changeId}`)}`);
+    await expect(auditor.locator('[data-history="Config cluster"] h3')).toHaveText('Config cluster の版');
+    await auditor.screenshot({ path: 'test-results/screens/audit-versions-ja.png', fullPage: true });
+    await expectAccessible(auditor, 'audit entry with versions, auditor, ja');
+    await auditor.goto(`/lang/en?return_to=${encodeURIComponent(`/audit?change=${changeId}`)}`);
 
     const [download] = await Promise.all([
       auditor.waitForEvent('download'),

@@ -78,6 +78,7 @@ on_both_engines!(
     exports_stream_every_event,
     free_text_finds_substrings_in_japanese_and_short_words,
     concurrent_appends_keep_one_chain_and_fail_alone,
+    an_objects_history_is_every_change_that_wrote_it,
 );
 
 async fn store(dir: &Path) -> (AuditStore, PathBuf) {
@@ -595,4 +596,64 @@ async fn concurrent_appends_keep_one_chain_and_fail_alone(first: AuditStore, sec
         .expect("list");
     assert_eq!(rows.len(), 200);
     assert!(rows.iter().all(|row| row.outcome == "applied"));
+}
+
+/// An object's versions: the console's changes that wrote it and the ones made outside,
+/// newest first, with the fields each changed; never a refused or pending change, never
+/// another object of the same name.
+async fn an_objects_history_is_every_change_that_wrote_it(store: AuditStore, _second: AuditStore) {
+    fill(&store).await;
+    let pruner = ObjectRef {
+        group: "imageregistry.operator.openshift.io".into(),
+        kind: "ImagePruner".into(),
+        namespace: None,
+        name: "cluster".into(),
+    };
+    let mut pruned = event("p1", EventKind::Intent, "admin", "suspend the pruner", None);
+    pruned.objects = vec![pruner.clone()];
+    pruned.payload = serde_json::json!({ "diff": [[{ "path": "spec.suspend", "before": false, "after": true }]] });
+    store.append(pruned).await.expect("append");
+    store
+        .append(event("p1", EventKind::Result, "admin", "", Some("applied")))
+        .await
+        .expect("append");
+    let mut outside = event(
+        "o1",
+        EventKind::Outside,
+        "kubectl-patch",
+        "",
+        Some("outside"),
+    );
+    outside.payload =
+        serde_json::json!({ "diff": [{ "path": "spec.replicas", "before": 1, "after": 2 }] });
+    store.append(outside).await.expect("append");
+
+    let history = store
+        .object_history(&config_object(), 50)
+        .await
+        .expect("history");
+    let rows: Vec<(&str, &str, Vec<String>)> = history
+        .iter()
+        .map(|(row, fields)| (row.change_id.as_str(), row.kind.as_str(), fields.clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("o1", "outside", vec!["spec.replicas".to_string()]),
+            ("c1", "intent", vec!["spec.managementState".to_string()]),
+        ],
+        "c2 was refused (conflict), c3 is pending, p1 is the pruner"
+    );
+    let pruner_history = store.object_history(&pruner, 50).await.expect("history");
+    assert_eq!(pruner_history.len(), 1);
+    assert_eq!(pruner_history[0].1, vec!["spec.suspend".to_string()]);
+    assert_eq!(
+        store
+            .object_history(&config_object(), 1)
+            .await
+            .expect("history")
+            .len(),
+        1,
+        "the limit holds"
+    );
 }

@@ -140,7 +140,10 @@ async fn no_secret_value_reaches_a_page_a_server_function_the_trail_or_the_log()
             assert_clean(&format!("{path} as {user}"), &text);
         }
         for (function, _) in app::domain::access::READ_ONLY_SERVER_FNS {
-            let body: Vec<(&str, String)> = if *function == "/api/audit_change" {
+            let body: Vec<(&str, String)> = if matches!(
+                *function,
+                "/api/audit_change" | "/api/audit_object_histories"
+            ) {
                 vec![("change_id", change_id.clone())]
             } else {
                 Vec::new()

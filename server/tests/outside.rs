@@ -251,6 +251,43 @@ async fn a_change_through_the_pipeline_is_not_an_outside_change() {
         Ok(2),
         "intent and result only"
     );
+
+    // The Config's versions on the change's entry: this change and a later one made
+    // with kubectl, newest first, each with the field it changed.
+    patch_as(
+        &admin,
+        "kubectl-patch",
+        json!({ "spec": { "logLevel": "Trace" } }),
+    )
+    .await;
+    let later = outside_event_by(&pipeline.audit, "kubectl-patch").await;
+    let auditor = support::Browser::open(&console, "auditor", "/audit").await;
+    let html = auditor
+        .client
+        .get(format!(
+            "{}/audit?change={}",
+            console.base, applied.change_id
+        ))
+        .send()
+        .await
+        .expect("entry")
+        .text()
+        .await
+        .expect("html");
+    let history = &html[html
+        .find("data-history=\"Config cluster\"")
+        .expect("the Config's versions")..];
+    let newer = history
+        .find(&format!("data-version=\"{}\"", later.change_id))
+        .expect("the kubectl patch");
+    let this = history
+        .find(&format!("data-version=\"{}\"", applied.change_id))
+        .expect("this change");
+    assert!(newer < this, "newest first");
+    assert!(history[newer..this].contains("data-source=\"outside\""));
+    assert!(history[this..].contains("aria-current=\"true\""));
+    assert!(history.contains("<code>spec.logLevel"));
+    assert!(history[newer..this].contains(&format!("/audit?change={}", later.change_id)));
     reset(&admin).await;
 }
 

@@ -1,7 +1,7 @@
 //! The audit trail's server functions (admins and auditors).
 
 use super::error::ConsoleError;
-use crate::domain::audit::{AuditEventView, AuditPage, AuditQuery, ChainCheck};
+use crate::domain::audit::{AuditEventView, AuditPage, AuditQuery, ChainCheck, ObjectHistory};
 
 #[leptos::server(prefix = "/api", endpoint = "audit_changes", client = super::csrf_client::CsrfClient)]
 pub async fn audit_changes(
@@ -27,6 +27,20 @@ pub async fn audit_change(
         "reading the audit trail",
         |services| services.audit(),
         |audit| async move { audit.change(change_id).await },
+    )
+    .await
+}
+
+#[leptos::server(prefix = "/api", endpoint = "audit_object_histories", client = super::csrf_client::CsrfClient)]
+pub async fn audit_object_histories(
+    #[server(default)] change_id: String,
+) -> Result<Vec<ObjectHistory>, ConsoleError> {
+    use crate::domain::access::Who;
+    super::with_service(
+        Who::AdminsAndAuditors,
+        "reading the audit trail",
+        |services| services.audit(),
+        |audit| async move { audit.object_histories(change_id).await },
     )
     .await
 }

@@ -4,7 +4,7 @@
 
 use super::error::ConsoleError;
 use crate::domain::access::{AccessCheck, AccessDecision};
-use crate::domain::audit::{AuditEventView, AuditPage, AuditQuery, ChainCheck};
+use crate::domain::audit::{AuditEventView, AuditPage, AuditQuery, ChainCheck, ObjectHistory};
 use crate::domain::ca_trust::CaTrustView;
 use crate::domain::change::{Applied, ChangeArea, ChangePreview, FollowUpView};
 use crate::domain::exposure::ExposureView;
@@ -38,6 +38,11 @@ pub trait AuditAccess: Send + Sync {
     /// Every event of one change (empty when there is no such change).
     fn change(&self, change_id: String)
     -> BoxFuture<'_, Result<Vec<AuditEventView>, ConsoleError>>;
+    /// The recorded versions of each object the change touched (empty without the change).
+    fn object_histories(
+        &self,
+        change_id: String,
+    ) -> BoxFuture<'_, Result<Vec<ObjectHistory>, ConsoleError>>;
 }
 
 /// The registry's `Config` as the signed-in user, for the Configuration page.

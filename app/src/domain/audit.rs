@@ -143,6 +143,34 @@ pub struct AuditEventView {
     pub hash: String,
 }
 
+/// One recorded version of an object: the change that made it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectVersion {
+    pub change_id: String,
+    pub at: String,
+    pub actor_subject: String,
+    pub actor_name: String,
+    pub reason: Option<String>,
+    /// Made outside the console (seen by the recorder).
+    pub outside: bool,
+    pub outcome: String,
+    /// The field paths this change changed in the object.
+    pub fields: Vec<String>,
+}
+
+/// Every recorded version of one object, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectHistory {
+    /// `Config cluster`, as the change's objects read.
+    pub object: String,
+    pub versions: Vec<ObjectVersion>,
+    /// More versions are in the trail than are listed.
+    pub more: bool,
+}
+
+/// Versions listed per object.
+pub const HISTORY_SIZE: u32 = 50;
+
 /// The field changes recorded in a payload: `diff` is one list per object (intents) or
 /// one list (changes seen outside the console).
 pub fn payload_diffs(payload: &serde_json::Value) -> Vec<Vec<crate::domain::diff::FieldChange>> {

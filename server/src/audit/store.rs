@@ -657,6 +657,83 @@ impl AuditStore {
         Ok(None)
     }
 
+    /// The recorded changes of `object`, newest first, at most `limit`: the console's
+    /// (those that wrote something: not refused, failed or still pending) and those made
+    /// outside it, each with the field paths it changed in this object.
+    pub async fn object_history(
+        &self,
+        object: &ObjectRef,
+        limit: u32,
+    ) -> Result<Vec<(ChangeRow, Vec<String>)>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            String,
+        );
+        // The objects column is the serialized list, so the object's own JSON is a
+        // substring of it exactly when the change touched it.
+        let exact = serde_json::to_string(object).unwrap_or_default();
+        let rows: Vec<Row> = self
+            .db
+            .fetch_all(
+                "SELECT c.first_seq, c.change_id, c.kind, c.at, c.actor_subject, c.actor_name, c.reason, c.objects, c.outcome, e.payload FROM audit_changes c JOIN audit_events e ON e.seq = c.first_seq WHERE c.objects LIKE ? ESCAPE '\\' AND c.outcome NOT IN ('conflict', 'failed', 'pending') ORDER BY c.first_seq DESC LIMIT ?",
+                &[like(&exact).into(), i64::from(limit.clamp(1, 500)).into()],
+            )
+            .await
+            .map_err(read_error)?;
+        let wanted = serde_json::to_value(object).unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .filter_map(
+                |(
+                    first_seq,
+                    change_id,
+                    kind,
+                    at,
+                    actor_subject,
+                    actor_name,
+                    reason,
+                    objects,
+                    outcome,
+                    payload,
+                )| {
+                    let list: Vec<serde_json::Value> =
+                        serde_json::from_str(&objects).unwrap_or_default();
+                    let index = list.iter().position(|o| *o == wanted)?;
+                    let payload: serde_json::Value =
+                        serde_json::from_str(&payload).unwrap_or_default();
+                    let diffs = app::domain::audit::payload_diffs(&payload);
+                    let fields = diffs
+                        .get(index)
+                        .or(diffs.first().filter(|_| diffs.len() == 1))
+                        .map(|changes| changes.iter().map(|c| c.path.clone()).collect())
+                        .unwrap_or_default();
+                    Some((
+                        ChangeRow {
+                            first_seq,
+                            change_id,
+                            kind,
+                            at,
+                            actor_subject,
+                            actor_name,
+                            reason,
+                            objects,
+                            outcome,
+                        },
+                        fields,
+                    ))
+                },
+            )
+            .collect())
+    }
+
     /// Walks the whole chain; `Ok(Err(link))` names the first broken link.
     pub async fn verify(&self) -> Result<std::result::Result<u64, BrokenLink>> {
         let mut verifier = ChainVerifier::default();

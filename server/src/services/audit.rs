@@ -3,7 +3,10 @@
 use crate::audit::store::{AuditError, AuditStore, Filter};
 use app::api::error::ConsoleError;
 use app::api::ports::{AuditAccess, BoxFuture};
-use app::domain::audit::{AuditEventView, AuditPage, AuditQuery, AuditRow, ChainCheck, PAGE_SIZE};
+use app::domain::audit::{
+    AuditEventView, AuditPage, AuditQuery, AuditRow, ChainCheck, HISTORY_SIZE, ObjectHistory,
+    ObjectVersion, PAGE_SIZE,
+};
 
 /// `Config cluster`, `Secret openshift-image-registry/name` for each object of a change.
 fn object_labels(objects_json: &str) -> Vec<String> {
@@ -97,6 +100,51 @@ impl AuditAccess for AuditStore {
                     hash: e.hash,
                 })
                 .collect())
+        })
+    }
+
+    fn object_histories(
+        &self,
+        change_id: String,
+    ) -> BoxFuture<'_, Result<Vec<ObjectHistory>, ConsoleError>> {
+        Box::pin(async move {
+            let events = self.change_events(&change_id).await.map_err(error)?;
+            let Some(first) = events.first() else {
+                return Ok(Vec::new());
+            };
+            let objects: Vec<crate::audit::store::ObjectRef> =
+                serde_json::from_str(&first.objects).unwrap_or_default();
+            let mut histories = Vec::with_capacity(objects.len());
+            for object in &objects {
+                // One more than shown tells whether there are more.
+                let mut rows = self
+                    .object_history(object, HISTORY_SIZE + 1)
+                    .await
+                    .map_err(error)?;
+                let more = rows.len() > HISTORY_SIZE as usize;
+                rows.truncate(HISTORY_SIZE as usize);
+                histories.push(ObjectHistory {
+                    object: object_labels(&serde_json::to_string(&[object]).unwrap_or_default())
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default(),
+                    versions: rows
+                        .into_iter()
+                        .map(|(row, fields)| ObjectVersion {
+                            outside: row.kind == "outside",
+                            change_id: row.change_id,
+                            at: row.at,
+                            actor_subject: row.actor_subject,
+                            actor_name: row.actor_name,
+                            reason: row.reason,
+                            outcome: row.outcome,
+                            fields,
+                        })
+                        .collect(),
+                    more,
+                });
+            }
+            Ok(histories)
         })
     }
 

@@ -1,11 +1,14 @@
 //! One change in full: each event with who, from where, why, the diff, the `oc` commands,
 //! the dry run, the apply result and the follow-up.
 
-use crate::api::audit::audit_change;
+use crate::api::audit::{audit_change, audit_object_histories};
 use crate::components::diff_table::DiffTable;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
-use crate::domain::audit::{AuditEventView, actor_label, outcome_key, payload_diffs};
+use crate::domain::audit::{
+    AuditEventView, ObjectHistory, actor_label, outcome_key, payload_diffs,
+};
+use crate::domain::return_to::encode_query_value;
 use leptos::prelude::*;
 
 /// One change in full: every event with who, from where, why, the diff, the `oc`
@@ -25,6 +28,84 @@ pub fn AuditEntry(change_id: String) -> impl IntoView {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
                 })}
             </Suspense>
+            <ObjectHistories change_id=change_id.clone() />
+        </section>
+    }
+}
+
+/// Every recorded version of each object the change touched.
+#[component]
+fn ObjectHistories(change_id: String) -> impl IntoView {
+    let id = change_id.clone();
+    let histories = Resource::new_blocking(move || id.clone(), audit_object_histories);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let current = change_id.clone();
+                histories.get().map(move |result| match result {
+                    Ok(list) => list
+                        .into_iter()
+                        .map(|history| view! { <ObjectHistoryTable history current=current.clone() /> })
+                        .collect_view()
+                        .into_any(),
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// One object's versions, newest first; the change on screen is marked, the others link
+/// to their entries.
+#[component]
+fn ObjectHistoryTable(history: ObjectHistory, current: String) -> impl IntoView {
+    let i18n = I18n::expect();
+    let title = i18n.fill("audit.history.title", &[("object", &history.object)]);
+    view! {
+        <section class="audit-history" data-history=history.object.clone()>
+            <h3>{title}</h3>
+            <p class="help">{i18n.t("audit.history.help")}</p>
+            <div class="table-scroll">
+                <table class="table audit-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">{i18n.t("audit.col.time")}</th>
+                            <th scope="col">{i18n.t("audit.col.actor")}</th>
+                            <th scope="col">{i18n.t("audit.col.reason")}</th>
+                            <th scope="col">{i18n.t("audit.history.fields")}</th>
+                            <th scope="col">{i18n.t("audit.col.outcome")}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {history.versions.into_iter().map(|version| {
+                            let this = version.change_id == current;
+                            let time = view! { <time datetime=version.at.clone()>{version.at.clone()}</time> };
+                            let when = if this {
+                                view! { <strong>{time}" "<span class="badge">{i18n.t("audit.history.this")}</span></strong> }.into_any()
+                            } else {
+                                view! {
+                                    <a href=format!("/audit?change={}", encode_query_value(&version.change_id)) data-action="version">{time}</a>
+                                }.into_any()
+                            };
+                            let fields = if version.fields.is_empty() {
+                                None
+                            } else {
+                                Some(version.fields.iter().map(|f| view! { <code>{f.clone()}</code>" " }).collect_view())
+                            };
+                            view! {
+                                <tr data-version=version.change_id.clone() data-source=if version.outside { "outside" } else { "console" } aria-current=this.then_some("true")>
+                                    <td>{when}</td>
+                                    <td title=version.actor_subject.clone()>{actor_label(i18n.lang(), &version.actor_subject, &version.actor_name)}</td>
+                                    <td>{(!version.outside).then(|| version.reason.as_deref().map(super::table::shortened)).flatten()}</td>
+                                    <td>{fields}</td>
+                                    <td><span class="badge">{i18n.t(outcome_key(&version.outcome))}</span></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            {history.more.then(|| view! { <p class="help">{i18n.t("audit.history.more")}</p> })}
         </section>
     }
 }

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 const REASON_SHOWN: usize = 160;
 
 /// `reason`, cut at [`REASON_SHOWN`] characters with an ellipsis.
-fn shortened(reason: &str) -> String {
+pub(super) fn shortened(reason: &str) -> String {
     match reason.char_indices().nth(REASON_SHOWN) {
         Some((cut, _)) => format!("{}…", &reason[..cut]),
         None => reason.to_string(),
