@@ -55,6 +55,7 @@ try {
       'redirect-uri': { type: 'string', multiple: true },
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       'jwks-file': { type: 'string' },
+      'signing-key-file': { type: 'string' },
       'users-file': { type: 'string' },
       'auto-logout': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -107,6 +108,7 @@ if (!postLogoutRedirectUris.length) {
   postLogoutRedirectUris = [...new Set(redirectUris.map((u) => `${new URL(u).origin}/`))];
 }
 const jwksFile = args['jwks-file'] ?? env.OIDC_JWKS_FILE;
+const signingKeyFile = args['signing-key-file'] ?? env.OIDC_SIGNING_KEY_FILE;
 const usersFile = args['users-file'] ?? env.OIDC_USERS_FILE;
 const autoLogout = args['auto-logout'] || truthy(env.OIDC_AUTO_LOGOUT);
 const debug = truthy(env.OIDC_DEBUG);
@@ -183,8 +185,15 @@ async function findAccount(_ctx, sub) {
 
 // ---------------------------------------------------------------- keys
 
+// The signing key: a PEM made by start.sh with the openssl command when one is given.
+// Why not generate it here: a provider that stayed silent for 120 s on a fresh machine was
+// found blocked on a futex on its main thread after importing oidc-provider and before
+// constructing it, where the one native work is this RSA key generation (OpenSSL 3,
+// synchronous, on the event loop's thread). Reading a PEM is no generation.
 function generateSigningJwk() {
-  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const privateKey = signingKeyFile
+    ? crypto.createPrivateKey(fs.readFileSync(signingKeyFile))
+    : crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   const jwk = privateKey.export({ format: 'jwk' });
   const pub = crypto.createPublicKey(privateKey).export({ format: 'jwk' });
   // RFC 7638 thumbprint as a stable kid.

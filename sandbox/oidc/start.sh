@@ -17,7 +17,8 @@
 #   --users-file FILE               JSON users instead of the built-in sandbox users
 #
 # Files in DIR: ca.crt (trust this: the CA for curl --cacert / rustls / kube-apiserver
-# --oidc-ca-file), ca.key, tls.crt, tls.key, client-secret, jwks.json.
+# --oidc-ca-file), ca.key, tls.crt, tls.key, client-secret, jwks.json, signing.key (the
+# openssl-made RSA key jwks.json is first built from).
 # Environment: OIDC_ID_TOKEN_TTL, OIDC_ACCESS_TOKEN_TTL, OIDC_REFRESH_TOKEN_TTL, OIDC_SESSION_TTL,
 # OIDC_AUTH_CODE_TTL (seconds), OIDC_ROTATE_REFRESH_TOKEN=0, OIDC_DEBUG=1 are passed to server.mjs.
 # Prints "oidc-provider listening on <issuer>" on stdout when ready; SIGTERM/SIGINT stop it.
@@ -112,6 +113,11 @@ if [[ -z "$secret_file" ]]; then
   fi
 fi
 [[ -n "$jwks_file" ]] || jwks_file="$dir/jwks.json"
+# The signing key is made here, not by node (see generateSigningJwk in server.mjs).
+signing_key="$dir/signing.key"
+if [[ ! -s "$jwks_file" && ! -s "$signing_key" ]]; then
+  (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$signing_key" 2>/dev/null)
+fi
 
 # 4. run (exec: signals go straight to node)
 exec node "$here/server.mjs" \
@@ -119,4 +125,5 @@ exec node "$here/server.mjs" \
   --tls-cert "$tls_cert" --tls-key "$tls_key" \
   --client-secret-file "$secret_file" \
   --jwks-file "$jwks_file" \
+  --signing-key-file "$signing_key" \
   "${pass[@]+"${pass[@]}"}"
