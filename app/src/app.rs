@@ -48,9 +48,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let csrf = session.as_ref().map(|s| s.csrf_token.clone());
     // Pages with islands load the bundle, the session (who is asking) and the one
     // catalogue their islands need; the others are complete without JavaScript.
-    let islands = Page::from_path(&request_path())
-        .map(Page::islands)
+    let query = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.uri.query().map(str::to_string))
         .unwrap_or_default();
+    let islands = Page::islands_at(&request_path(), &query);
     let interactive = !islands.is_empty();
     let live = Page::from_path(&request_path()).is_some_and(Page::is_live);
     let session_json = session.as_ref().filter(|_| interactive).map(script_json);

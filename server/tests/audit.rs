@@ -634,7 +634,7 @@ async fn an_objects_history_is_every_change_that_wrote_it(store: AuditStore, _se
         .expect("history");
     let rows: Vec<(&str, &str, Vec<String>)> = history
         .iter()
-        .map(|(row, fields)| (row.change_id.as_str(), row.kind.as_str(), fields.clone()))
+        .map(|(row, fields, _)| (row.change_id.as_str(), row.kind.as_str(), fields.clone()))
         .collect();
     assert_eq!(
         rows,

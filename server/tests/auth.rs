@@ -711,8 +711,15 @@ async fn viewers_and_auditors_cannot_call_mutating_server_functions() {
                 .find(|(p, _)| p == path)
                 .map(|(_, readers)| *readers);
             match readers {
+                // Past the role check; an empty request may still be refused by the
+                // function itself, naming what it lacks (a comparison needs a version).
                 Some(readers) if readers.allow(roles) => {
-                    assert_eq!(response.status(), 200, "{user} may read {path}")
+                    let status = response.status().as_u16();
+                    let text = response.text().await.unwrap_or_default();
+                    assert!(
+                        status == 200 || (status == 400 && !text.contains("Forbidden")),
+                        "{user} may read {path}: {status} {text}"
+                    )
                 }
                 _ => assert_eq!(response.status(), 403, "{user} {path}"),
             }

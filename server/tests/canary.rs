@@ -122,6 +122,8 @@ async fn no_secret_value_reaches_a_page_a_server_function_the_trail_or_the_log()
             .collect();
         paths.extend([
             format!("/audit?change={change_id}"),
+            // The change's version compared with now, and (for admins) the restore form.
+            format!("/audit?compare={change_id}%3A0"),
             "/audit/export.csv".into(),
             "/audit/export.jsonl".into(),
             "/your-access".into(),
@@ -140,13 +142,14 @@ async fn no_secret_value_reaches_a_page_a_server_function_the_trail_or_the_log()
             assert_clean(&format!("{path} as {user}"), &text);
         }
         for (function, _) in app::domain::access::READ_ONLY_SERVER_FNS {
-            let body: Vec<(&str, String)> = if matches!(
-                *function,
-                "/api/audit_change" | "/api/audit_object_histories"
-            ) {
-                vec![("change_id", change_id.clone())]
-            } else {
-                Vec::new()
+            let body: Vec<(&str, String)> = match *function {
+                "/api/audit_change" | "/api/audit_object_histories" => {
+                    vec![("change_id", change_id.clone())]
+                }
+                "/api/audit_compare" => {
+                    vec![("version", change_id.clone()), ("object", "0".into())]
+                }
+                _ => Vec::new(),
             };
             let text = client
                 .post(format!("{}{function}", console.base))

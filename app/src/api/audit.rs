@@ -2,6 +2,7 @@
 
 use super::error::ConsoleError;
 use crate::domain::audit::{AuditEventView, AuditPage, AuditQuery, ChainCheck, ObjectHistory};
+use crate::domain::restore::VersionComparison;
 
 #[leptos::server(prefix = "/api", endpoint = "audit_changes", client = super::csrf_client::CsrfClient)]
 pub async fn audit_changes(
@@ -41,6 +42,22 @@ pub async fn audit_object_histories(
         "reading the audit trail",
         |services| services.audit(),
         |audit| async move { audit.object_histories(change_id).await },
+    )
+    .await
+}
+
+#[leptos::server(prefix = "/api", endpoint = "audit_compare", client = super::csrf_client::CsrfClient)]
+pub async fn audit_compare(
+    #[server(default)] version: String,
+    #[server(default)] object: usize,
+    #[server(default)] with: String,
+) -> Result<VersionComparison, ConsoleError> {
+    use crate::domain::access::Who;
+    super::with_service(
+        Who::AdminsAndAuditors,
+        "reading the audit trail",
+        |services| services.versions(),
+        |versions| async move { versions.compare(version, object, with).await },
     )
     .await
 }

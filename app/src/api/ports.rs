@@ -13,6 +13,7 @@ use crate::domain::overview::OverviewView;
 use crate::domain::pruner::PrunerView;
 use crate::domain::registry_access::AccessView;
 use crate::domain::registry_config::form::ConfigView;
+use crate::domain::restore::VersionComparison;
 use crate::domain::session::SessionView;
 use crate::domain::storage::wizard::StorageView;
 use crate::domain::violation::Violation;
@@ -43,6 +44,20 @@ pub trait AuditAccess: Send + Sync {
         &self,
         change_id: String,
     ) -> BoxFuture<'_, Result<Vec<ObjectHistory>, ConsoleError>>;
+}
+
+/// Audited versions of an object compared, and what restoring one would take, as the
+/// signed-in user (the object as it is now is read with their rights).
+pub trait VersionAccess: Send + Sync {
+    /// The version of object `object` (its index in the change's objects) that change
+    /// `version` recorded, against change `with`'s version of it, or against now when
+    /// `with` is empty.
+    fn compare(
+        &self,
+        version: String,
+        object: usize,
+        with: String,
+    ) -> BoxFuture<'_, Result<VersionComparison, ConsoleError>>;
 }
 
 /// The registry's `Config` as the signed-in user, for the Configuration page.
@@ -104,6 +119,7 @@ pub trait ChangeService: Send + Sync {
 pub trait Services: Send + Sync {
     fn cluster(&self) -> Result<Arc<dyn ClusterAccess>, ConsoleError>;
     fn audit(&self) -> Result<Arc<dyn AuditAccess>, ConsoleError>;
+    fn versions(&self) -> Result<Arc<dyn VersionAccess>, ConsoleError>;
     fn registry_config(&self) -> Result<Arc<dyn ConfigAccess>, ConsoleError>;
     fn storage(&self) -> Result<Arc<dyn StorageAccess>, ConsoleError>;
     fn exposure(&self) -> Result<Arc<dyn ExposureAccess>, ConsoleError>;

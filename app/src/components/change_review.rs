@@ -497,7 +497,7 @@ pub mod render {
                 <label class="field">
                     <span class="label">{i18n.t("review.reason")}</span>
                     <span class="help">{i18n.t("review.reason_help")}</span>
-                    <textarea name="reason" rows="2"></textarea>
+                    <textarea name="reason" rows="2">{preview.suggested_reason}</textarea>
                 </label>
                 <div data-slot="apply-error"></div>
                 <button type="button" class="button button-primary" data-action="apply">

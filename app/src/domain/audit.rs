@@ -156,6 +156,9 @@ pub struct ObjectVersion {
     pub outcome: String,
     /// The field paths this change changed in the object.
     pub fields: Vec<String>,
+    /// Where the object is in that change's list of objects (what a comparison names).
+    #[serde(default)]
+    pub object_index: usize,
 }
 
 /// Every recorded version of one object, newest first.

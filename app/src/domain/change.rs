@@ -60,6 +60,10 @@ pub struct ChangePreview {
     pub steps: Vec<StepPreview>,
     /// Allowed, but the user must see them (e.g. emptyDir is not for production).
     pub warnings: Vec<Violation>,
+    /// What the reason box starts with (a restore names the version it restores); the
+    /// user may edit it.
+    #[serde(default)]
+    pub suggested_reason: Option<String>,
 }
 
 /// The console's areas that change the cluster; a draft is decoded by its area's service.
@@ -77,6 +81,8 @@ pub enum ChangeArea {
     Access,
     /// The image pruner's settings.
     Pruner,
+    /// An audited version of an object, set back.
+    Restore,
 }
 
 /// What the server watches after a change is applied, until it is healthy or not.

@@ -21,6 +21,7 @@ pub mod podspec;
 pub mod pruner;
 pub mod registry_access;
 pub mod registry_config;
+pub mod restore;
 pub mod return_to;
 pub mod session;
 pub mod shell;

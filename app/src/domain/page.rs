@@ -61,6 +61,18 @@ impl Page {
         }
     }
 
+    /// The islands of the page at `path` with `query`: [`Self::islands`], and on the audit
+    /// page the change-forms island while a comparison (which offers the restore) is open.
+    pub fn islands_at(path: &str, query: &str) -> &'static [&'static str] {
+        match Page::from_path(path) {
+            Some(Page::Audit) if query.split('&').any(|p| p.starts_with(COMPARE_PARAM)) => {
+                &["change_forms"]
+            }
+            Some(page) => page.islands(),
+            None => &[],
+        }
+    }
+
     /// Whether the page updates live: it loads [`LIVE_SCRIPT`] (a few kilobytes) instead
     /// of the WASM bundle, which it does not need: it is rendered whole on the server and
     /// its live part only fetches itself again or appends log lines.
@@ -98,6 +110,10 @@ impl Page {
         }
     }
 }
+
+/// The audit page's query parameter that opens a comparison of versions (`compare=<change
+/// id>:<object index>`).
+pub const COMPARE_PARAM: &str = "compare=";
 
 /// The live pages' script (`public/live.js`), relative to the site's root.
 pub const LIVE_SCRIPT: &str = "live.js";

@@ -659,12 +659,13 @@ impl AuditStore {
 
     /// The recorded changes of `object`, newest first, at most `limit`: the console's
     /// (those that wrote something: not refused, failed or still pending) and those made
-    /// outside it, each with the field paths it changed in this object.
+    /// outside it, each with the field paths it changed in this object and the object's
+    /// index in that change's list.
     pub async fn object_history(
         &self,
         object: &ObjectRef,
         limit: u32,
-    ) -> Result<Vec<(ChangeRow, Vec<String>)>> {
+    ) -> Result<Vec<(ChangeRow, Vec<String>, usize)>> {
         type Row = (
             i64,
             String,
@@ -728,6 +729,7 @@ impl AuditStore {
                             outcome,
                         },
                         fields,
+                        index,
                     ))
                 },
             )

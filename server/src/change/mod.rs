@@ -10,7 +10,9 @@ pub mod rules;
 pub mod schema;
 pub mod tls;
 
-pub use pipeline::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
+pub use pipeline::{
+    ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, RestoredVersion, Step,
+};
 
 /// Field manager the console's writes are recorded under in `managedFields`.
 pub const FIELD_MANAGER: &str = "registry-console";

@@ -185,6 +185,13 @@ pub struct ChangeRequest {
     pub warnings: Vec<Violation>,
 }
 
+/// The audited version a change restores: the change that made it, and which object.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RestoredVersion {
+    pub change_id: String,
+    pub object: ObjectRef,
+}
+
 /// Who is asking, for the audit trail.
 #[derive(Clone, Debug)]
 pub struct Requester {
@@ -638,6 +645,7 @@ impl ChangePipeline {
         Ok(ChangePreview {
             steps: prepared.previews,
             warnings: prepared.warnings,
+            suggested_reason: None,
         })
     }
 
@@ -648,6 +656,30 @@ impl ChangePipeline {
         client: kube::Client,
         requester: &Requester,
         request: ChangeRequest,
+    ) -> Result<Applied, PipelineError> {
+        self.apply_recording(client, requester, request, None).await
+    }
+
+    /// [`Self::apply`] of a change that sets an object back to an audited version: the
+    /// intent names that version (`restores`: its change and object), so the trail links
+    /// the restore to what it restored.
+    pub async fn apply_restoring(
+        self: &Arc<Self>,
+        client: kube::Client,
+        requester: &Requester,
+        request: ChangeRequest,
+        restores: RestoredVersion,
+    ) -> Result<Applied, PipelineError> {
+        self.apply_recording(client, requester, request, Some(restores))
+            .await
+    }
+
+    async fn apply_recording(
+        self: &Arc<Self>,
+        client: kube::Client,
+        requester: &Requester,
+        request: ChangeRequest,
+        restores: Option<RestoredVersion>,
     ) -> Result<Applied, PipelineError> {
         let reason = request.reason.trim();
         if reason.chars().count() < self.min_reason {
@@ -681,6 +713,16 @@ impl ChangePipeline {
                 })
             })
             .collect();
+        let mut payload = json!({
+            "objects": before_after,
+            "diff": previews.iter().map(|p| &p.diff).collect::<Vec<_>>(),
+            "oc": previews.iter().map(|p| &p.oc_command).collect::<Vec<_>>(),
+            "dry_run": "accepted",
+            "warnings": warnings,
+        });
+        if let Some(restores) = &restores {
+            payload["restores"] = json!(restores);
+        }
         self.audit
             .append(NewEvent {
                 change_id: change_id.clone(),
@@ -691,13 +733,7 @@ impl ChangePipeline {
                 reason: Some(reason.to_string()),
                 objects: objects.clone(),
                 outcome: None,
-                payload: json!({
-                    "objects": before_after,
-                    "diff": previews.iter().map(|p| &p.diff).collect::<Vec<_>>(),
-                    "oc": previews.iter().map(|p| &p.oc_command).collect::<Vec<_>>(),
-                    "dry_run": "accepted",
-                    "warnings": warnings,
-                }),
+                payload,
             })
             .await
             .map_err(|e| PipelineError::AuditUnavailable(e.to_string()))?;

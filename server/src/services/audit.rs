@@ -9,7 +9,7 @@ use app::domain::audit::{
 };
 
 /// `Config cluster`, `Secret openshift-image-registry/name` for each object of a change.
-fn object_labels(objects_json: &str) -> Vec<String> {
+pub(crate) fn object_labels(objects_json: &str) -> Vec<String> {
     let objects: Vec<serde_json::Value> = serde_json::from_str(objects_json).unwrap_or_default();
     objects
         .iter()
@@ -130,7 +130,7 @@ impl AuditAccess for AuditStore {
                         .unwrap_or_default(),
                     versions: rows
                         .into_iter()
-                        .map(|(row, fields)| ObjectVersion {
+                        .map(|(row, fields, object_index)| ObjectVersion {
                             outside: row.kind == "outside",
                             change_id: row.change_id,
                             at: row.at,
@@ -139,6 +139,7 @@ impl AuditAccess for AuditStore {
                             reason: row.reason,
                             outcome: row.outcome,
                             fields,
+                            object_index,
                         })
                         .collect(),
                     more,

@@ -12,6 +12,7 @@ pub mod pruner;
 pub mod registry_access;
 pub mod registry_config;
 pub mod registry_metrics;
+pub mod restore;
 pub mod storage;
 
 use crate::auth::session::SignedIn;
@@ -21,7 +22,7 @@ use app::api::error::ConsoleError;
 use app::api::ports::{
     AccessBindings, AuditAccess, BoxFuture, CaTrustAccess, ChangeService, ClusterAccess,
     ConfigAccess, ExposureAccess, FollowUpAccess, LogsAccess, OverviewAccess, PrunerAccess,
-    Services, StorageAccess,
+    Services, StorageAccess, VersionAccess,
 };
 use app::domain::access::console_actions;
 use app::domain::change::{ChangeArea, FollowUpView};
@@ -133,6 +134,15 @@ impl RequestServices {
         })
     }
 
+    fn restore_service(&self) -> Result<Arc<restore::RestoreService>, ConsoleError> {
+        Ok(Arc::new(restore::RestoreService {
+            client: self.client()?,
+            pipeline: self.pipeline.clone(),
+            requester: self.requester.clone(),
+            admin: self.roles.admin,
+        }))
+    }
+
     fn registry_config_service(
         &self,
     ) -> Result<Arc<registry_config::RegistryConfigService>, ConsoleError> {
@@ -212,6 +222,10 @@ impl Services for RequestServices {
         Ok(Arc::new(self.pipeline.audit.clone()))
     }
 
+    fn versions(&self) -> Result<Arc<dyn VersionAccess>, ConsoleError> {
+        Ok(self.restore_service()?)
+    }
+
     fn registry_config(&self) -> Result<Arc<dyn ConfigAccess>, ConsoleError> {
         Ok(self.registry_config_service()?)
     }
@@ -268,6 +282,7 @@ impl Services for RequestServices {
             ChangeArea::CaTrust => Ok(self.ca_trust_service()?),
             ChangeArea::Access => Ok(self.access_service()?),
             ChangeArea::Pruner => Ok(self.pruner_service()?),
+            ChangeArea::Restore => Ok(self.restore_service()?),
         }
     }
 

@@ -101,7 +101,7 @@ fn restore_proxy_password(
 }
 
 /// 32 random bytes as hex: a new `httpSecret` nobody ever sees.
-fn generate_http_secret() -> String {
+pub fn generate_http_secret() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);

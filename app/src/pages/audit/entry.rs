@@ -8,7 +8,6 @@ use crate::components::language::I18n;
 use crate::domain::audit::{
     AuditEventView, ObjectHistory, actor_label, outcome_key, payload_diffs,
 };
-use crate::domain::return_to::encode_query_value;
 use leptos::prelude::*;
 
 /// One change in full: every event with who, from where, why, the diff, the `oc`
@@ -65,10 +64,14 @@ fn ObjectHistoryTable(history: ObjectHistory, current: String) -> impl IntoView 
         <section class="audit-history" data-history=history.object.clone()>
             <h3>{title}</h3>
             <p class="help">{i18n.t("audit.history.help")}</p>
+            <form method="get" action="/audit" class="audit-history-compare" data-form="compare">
+            <input type="hidden" name="change" value=current.clone() />
             <div class="table-scroll">
                 <table class="table audit-table">
                     <thead>
                         <tr>
+                            <th scope="col">{i18n.t("audit.history.from")}</th>
+                            <th scope="col">{i18n.t("audit.history.to")}</th>
                             <th scope="col">{i18n.t("audit.col.time")}</th>
                             <th scope="col">{i18n.t("audit.col.actor")}</th>
                             <th scope="col">{i18n.t("audit.col.reason")}</th>
@@ -77,14 +80,23 @@ fn ObjectHistoryTable(history: ObjectHistory, current: String) -> impl IntoView 
                         </tr>
                     </thead>
                     <tbody>
+                        <tr data-version="now">
+                            <td></td>
+                            <td><input type="radio" name="with" value="now" checked=true aria-label=i18n.t("audit.history.to_now") /></td>
+                            <td colspan="5"><strong>{i18n.t("audit.compare.now")}</strong></td>
+                        </tr>
                         {history.versions.into_iter().map(|version| {
+                            let key = format!("{}:{}", version.change_id, version.object_index);
+                            let from_label = i18n.fill("audit.history.from_label", &[("time", &version.at)]);
+                            let to_label = i18n.fill("audit.history.to_label", &[("time", &version.at)]);
+                            let compare_now = super::compare::compare_href(&version.change_id, version.object_index, "");
                             let this = version.change_id == current;
                             let time = view! { <time datetime=version.at.clone()>{version.at.clone()}</time> };
                             let when = if this {
                                 view! { <strong>{time}" "<span class="badge">{i18n.t("audit.history.this")}</span></strong> }.into_any()
                             } else {
                                 view! {
-                                    <a href=format!("/audit?change={}", encode_query_value(&version.change_id)) data-action="version">{time}</a>
+                                    <a href=super::compare::entry_href(&version.change_id) data-action="version">{time}</a>
                                 }.into_any()
                             };
                             let fields = if version.fields.is_empty() {
@@ -94,7 +106,9 @@ fn ObjectHistoryTable(history: ObjectHistory, current: String) -> impl IntoView 
                             };
                             view! {
                                 <tr data-version=version.change_id.clone() data-source=if version.outside { "outside" } else { "console" } aria-current=this.then_some("true")>
-                                    <td>{when}</td>
+                                    <td><input type="radio" name="compare" value=key checked=this aria-label=from_label /></td>
+                                    <td><input type="radio" name="with" value=version.change_id.clone() aria-label=to_label /></td>
+                                    <td>{when}" "<a class="compare-now" href=compare_now data-action="compare-now">{i18n.t("audit.history.compare_now")}</a></td>
                                     <td title=version.actor_subject.clone()>{actor_label(i18n.lang(), &version.actor_subject, &version.actor_name)}</td>
                                     <td>{(!version.outside).then(|| version.reason.as_deref().map(super::table::shortened)).flatten()}</td>
                                     <td>{fields}</td>
@@ -105,6 +119,8 @@ fn ObjectHistoryTable(history: ObjectHistory, current: String) -> impl IntoView 
                     </tbody>
                 </table>
             </div>
+            <button type="submit" class="button" data-action="compare">{i18n.t("audit.history.compare")}</button>
+            </form>
             {history.more.then(|| view! { <p class="help">{i18n.t("audit.history.more")}</p> })}
         </section>
     }
@@ -180,6 +196,12 @@ fn AuditEvent(event: AuditEventView) -> impl IntoView {
         ("audit.detail.not_applied", not_applied),
         ("audit.detail.message", message),
     ];
+    let restores = event
+        .payload
+        .get("restores")
+        .and_then(|r| r.get("change_id"))
+        .and_then(|id| id.as_str())
+        .map(str::to_string);
     view! {
         <article class="audit-event" data-event=event.kind.clone() data-seq=event.seq>
             <h3>
@@ -190,6 +212,10 @@ fn AuditEvent(event: AuditEventView) -> impl IntoView {
                 {facts.into_iter().filter_map(|(key, value)| value.map(|v| view! {
                     <dt>{i18n.t(key)}</dt><dd>{v}</dd>
                 })).collect_view()}
+                {restores.map(|id| view! {
+                    <dt>{i18n.t("audit.detail.restores")}</dt>
+                    <dd><a href=super::compare::entry_href(&id) data-restores=id.clone()>{id.clone()}</a></dd>
+                })}
             </dl>
             {diffs.into_iter().filter(|d| !d.is_empty()).map(|changes| view! { <DiffTable changes /> }).collect_view()}
             {oc.into_iter().map(|command| view! { <pre class="code" data-oc-command="">{command}</pre> }).collect_view()}

@@ -1,8 +1,10 @@
 //! The audit trail page (SPEC §6) for auditors and admins: filters in the URL (a plain GET
 //! form, so it works without JavaScript and every view can be bookmarked), keyset pages,
-//! the chain check, one change in full, and the streamed exports. It is rendered on the
-//! server only: nothing on it needs the WASM bundle.
+//! the chain check, one change in full, two versions of an object compared, and the
+//! streamed exports. It is rendered on the server only, but for the restore of a compared
+//! version, which goes through the change-forms island like every change.
 
+mod compare;
 mod entry;
 mod table;
 
@@ -11,6 +13,7 @@ use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
 use crate::domain::audit::{AuditQuery, ChainCheck, OLDEST_FIRST, OUTCOMES};
+use compare::VersionCompare;
 use entry::AuditEntry;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -26,6 +29,19 @@ pub fn AuditTrailPage() -> impl IntoView {
     });
     let verify_requested = Memo::new(move |_| params.read().get("verify").is_some());
     let change = Memo::new(move |_| params.read().get("change").filter(|c| !c.is_empty()));
+    // `compare=<change id>:<object index>`, `with=<change id>` (absent or `now`: now).
+    let compared = Memo::new(move |_| {
+        let params = params.read();
+        let (version, object) = params.get("compare").and_then(|c| {
+            c.rsplit_once(':')
+                .map(|(id, i)| (id.to_string(), i.parse::<usize>().ok()))
+        })?;
+        let with = params
+            .get("with")
+            .filter(|w| w != "now")
+            .unwrap_or_default();
+        Some((version, object?, with))
+    });
     let page = Resource::new_blocking(move || query.get(), audit_changes);
     let chain = Resource::new_blocking(
         move || verify_requested.get(),
@@ -120,6 +136,7 @@ pub fn AuditTrailPage() -> impl IntoView {
                         })
                 }}
             </Suspense>
+            {move || compared.get().map(|(version, object, with)| view! { <VersionCompare version object with /> })}
             {move || change.get().map(|change_id| view! { <AuditEntry change_id /> })}
             <Suspense fallback=move || view! { <p>{i18n.t("common.loading")}</p> }>
                 {move || {
