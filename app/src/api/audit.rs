@@ -46,6 +46,20 @@ pub async fn audit_object_histories(
     .await
 }
 
+#[leptos::server(prefix = "/api", endpoint = "audit_object_versions", client = super::csrf_client::CsrfClient)]
+pub async fn audit_object_versions(
+    #[server(default)] object: String,
+) -> Result<ObjectHistory, ConsoleError> {
+    use crate::domain::access::Who;
+    super::with_service(
+        Who::AdminsAndAuditors,
+        "reading the audit trail",
+        |services| services.audit(),
+        |audit| async move { audit.object_versions(object).await },
+    )
+    .await
+}
+
 #[leptos::server(prefix = "/api", endpoint = "audit_compare", client = super::csrf_client::CsrfClient)]
 pub async fn audit_compare(
     #[server(default)] version: String,

@@ -44,6 +44,9 @@ pub trait AuditAccess: Send + Sync {
         &self,
         change_id: String,
     ) -> BoxFuture<'_, Result<Vec<ObjectHistory>, ConsoleError>>;
+    /// The recorded versions of one object (`group:kind:namespace:name`).
+    fn object_versions(&self, object: String)
+    -> BoxFuture<'_, Result<ObjectHistory, ConsoleError>>;
 }
 
 /// Audited versions of an object compared, and what restoring one would take, as the

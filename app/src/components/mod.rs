@@ -17,4 +17,5 @@ pub mod language;
 pub mod page_frame;
 pub mod plain_fields;
 pub mod user_menu;
+pub mod versions_link;
 pub mod violations;

@@ -153,6 +153,7 @@ pub const READ_ONLY_SERVER_FNS: &[(&str, Who)] = &[
     ("/api/audit_change", Who::AdminsAndAuditors),
     ("/api/audit_object_histories", Who::AdminsAndAuditors),
     ("/api/audit_compare", Who::AdminsAndAuditors),
+    ("/api/audit_object_versions", Who::AdminsAndAuditors),
     ("/api/registry_config", Who::AdminsAndViewers),
     ("/api/storage", Who::AdminsAndViewers),
     ("/api/storage_state", Who::AdminsAndViewers),

@@ -171,6 +171,31 @@ pub struct ObjectHistory {
     pub more: bool,
 }
 
+/// An object named in a URL: `group:kind:namespace:name` (the namespace empty for a
+/// cluster-scoped object; the name last, as it may hold colons itself).
+pub fn object_key(object: &crate::domain::change::ObjectRef) -> String {
+    format!(
+        "{}:{}:{}:{}",
+        object.group,
+        object.kind,
+        object.namespace.as_deref().unwrap_or_default(),
+        object.name
+    )
+}
+
+/// [`object_key`] read back.
+pub fn parse_object_key(key: &str) -> Option<crate::domain::change::ObjectRef> {
+    let mut parts = key.splitn(4, ':');
+    let (group, kind, namespace, name) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    (!kind.is_empty() && !name.is_empty()).then(|| crate::domain::change::ObjectRef {
+        group: group.to_string(),
+        kind: kind.to_string(),
+        namespace: (!namespace.is_empty()).then(|| namespace.to_string()),
+        name: name.to_string(),
+    })
+}
+
 /// Versions listed per object.
 pub const HISTORY_SIZE: u32 = 50;
 
@@ -261,6 +286,22 @@ pub fn outcome_key(outcome: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn object_keys_round_trip_names_with_colons() {
+        let binding = crate::domain::change::ObjectRef {
+            group: "rbac.authorization.k8s.io".into(),
+            kind: "RoleBinding".into(),
+            namespace: Some("team".into()),
+            name: "system:image-pullers".into(),
+        };
+        assert_eq!(parse_object_key(&object_key(&binding)), Some(binding));
+        let config = parse_object_key("imageregistry.operator.openshift.io:Config::cluster")
+            .expect("cluster-scoped");
+        assert_eq!(config.namespace, None);
+        assert_eq!(parse_object_key("Config:cluster"), None);
+        assert_eq!(parse_object_key("g:Config::"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -55,6 +55,7 @@ fn TrustContent(view: CaTrustView, denied: bool) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="cas-heading">
             <h2 id="cas-heading">{i18n.t("ca_trust.list.title")}</h2>
+            <crate::components::versions_link::VersionsLink group="config.openshift.io" kind="Image" name="cluster" />
             <p data-reference=reference.clone().unwrap_or_default()>{reference_text}</p>
             {view
                 .config_map_missing

@@ -172,6 +172,7 @@ fn SettingsCard(view: PrunerView, denied: bool) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="pruner-settings-heading">
             <h2 id="pruner-settings-heading">{i18n.t("pruner.settings.title")}</h2>
+            <crate::components::versions_link::VersionsLink group="imageregistry.operator.openshift.io" kind="ImagePruner" name="cluster" />
             <form method="post" class="config-form" data-change-form=FORM_PRUNER>
                 <fieldset class="plain" disabled=denied>
                     <BaseInput base />

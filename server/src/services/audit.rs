@@ -116,36 +116,23 @@ impl AuditAccess for AuditStore {
                 serde_json::from_str(&first.objects).unwrap_or_default();
             let mut histories = Vec::with_capacity(objects.len());
             for object in &objects {
-                // One more than shown tells whether there are more.
-                let mut rows = self
-                    .object_history(object, HISTORY_SIZE + 1)
-                    .await
-                    .map_err(error)?;
-                let more = rows.len() > HISTORY_SIZE as usize;
-                rows.truncate(HISTORY_SIZE as usize);
-                histories.push(ObjectHistory {
-                    object: object_labels(&serde_json::to_string(&[object]).unwrap_or_default())
-                        .into_iter()
-                        .next()
-                        .unwrap_or_default(),
-                    versions: rows
-                        .into_iter()
-                        .map(|(row, fields, object_index)| ObjectVersion {
-                            outside: row.kind == "outside",
-                            change_id: row.change_id,
-                            at: row.at,
-                            actor_subject: row.actor_subject,
-                            actor_name: row.actor_name,
-                            reason: row.reason,
-                            outcome: row.outcome,
-                            fields,
-                            object_index,
-                        })
-                        .collect(),
-                    more,
-                });
+                histories.push(history_of(self, object).await?);
             }
             Ok(histories)
+        })
+    }
+
+    fn object_versions(
+        &self,
+        object: String,
+    ) -> BoxFuture<'_, Result<ObjectHistory, ConsoleError>> {
+        Box::pin(async move {
+            let object = app::domain::audit::parse_object_key(&object).ok_or_else(|| {
+                ConsoleError::Invalid(format!(
+                    "`{object}` names no object: write group:kind:namespace:name"
+                ))
+            })?;
+            history_of(self, &object).await
         })
     }
 
@@ -163,6 +150,41 @@ impl AuditAccess for AuditStore {
             }
         })
     }
+}
+
+/// The recorded versions of `object`, newest first, at most [`HISTORY_SIZE`].
+async fn history_of(
+    store: &AuditStore,
+    object: &crate::audit::store::ObjectRef,
+) -> Result<ObjectHistory, ConsoleError> {
+    // One more than shown tells whether there are more.
+    let mut rows = store
+        .object_history(object, HISTORY_SIZE + 1)
+        .await
+        .map_err(error)?;
+    let more = rows.len() > HISTORY_SIZE as usize;
+    rows.truncate(HISTORY_SIZE as usize);
+    Ok(ObjectHistory {
+        object: object_labels(&serde_json::to_string(&[object]).unwrap_or_default())
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
+        versions: rows
+            .into_iter()
+            .map(|(row, fields, object_index)| ObjectVersion {
+                outside: row.kind == "outside",
+                change_id: row.change_id,
+                at: row.at,
+                actor_subject: row.actor_subject,
+                actor_name: row.actor_name,
+                reason: row.reason,
+                outcome: row.outcome,
+                fields,
+                object_index,
+            })
+            .collect(),
+        more,
+    })
 }
 
 #[cfg(test)]

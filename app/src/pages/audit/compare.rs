@@ -90,18 +90,29 @@ fn Comparison(comparison: VersionComparison) -> impl IntoView {
         }
         _ => None,
     };
-    let changes = if comparison.changes.is_empty() {
+    let unreadable_now =
+        comparison.with.is_none() && matches!(comparison.now, NowState::Unreadable(_));
+    let changes = if unreadable_now {
+        // Nothing to compare with: saying "no field differs" would be wrong.
+        ().into_any()
+    } else if comparison.changes.is_empty() {
         view! { <p class="empty" data-compare-diff="none">{i18n.t("audit.compare.same")}</p> }
             .into_any()
     } else {
         view! { <div class="table-scroll" data-compare-diff=""><DiffTable changes=comparison.changes.clone() /></div> }.into_any()
     };
+    let may_restore = comparison.restore.is_ok();
+    let compared = comparison.version.change_id.clone();
     let restore = match comparison.restore.clone() {
         Ok(offer) => view! { <RestoreForm comparison=comparison.clone() offer /> }.into_any(),
         Err(why) => view! { <NoRestore why /> }.into_any(),
     };
+    // All of it in the forms region: after a restore the island puts the page's fresh copy
+    // in place (the comparison with the new now, and no restore left to offer).
     view! {
-        <section class="card audit-compare" data-compare=comparison.version.change_id.clone() aria-labelledby="compare-heading">
+        <section class="card audit-compare" data-compare=compared aria-labelledby="compare-heading">
+        <ChangeForms area=ChangeArea::Restore may_change=may_restore>
+        <div data-forms-region="">
             <h2 id="compare-heading">{title}</h2>
             <dl class="facts">
                 <dt>{i18n.t("diff.before")}</dt>
@@ -117,6 +128,8 @@ fn Comparison(comparison: VersionComparison) -> impl IntoView {
                 <p><a href=compare_href(&comparison.version.change_id, comparison.object_index, "") data-action="compare-now">{i18n.t("audit.compare.with_now")}</a></p>
             })}
             {restore}
+        </div>
+        </ChangeForms>
         </section>
     }
 }
@@ -178,8 +191,6 @@ fn RestoreForm(comparison: VersionComparison, offer: RestoreOffer) -> impl IntoV
         }
     });
     view! {
-        <ChangeForms area=ChangeArea::Restore may_change=true>
-            <div data-forms-region="">
                 <section class="audit-restore" aria-labelledby="restore-heading">
                     <h3 id="restore-heading">{i18n.t("audit.restore.title")}</h3>
                     <p class="help">{i18n.t("audit.restore.help")}</p>
@@ -210,7 +221,5 @@ fn RestoreForm(comparison: VersionComparison, offer: RestoreOffer) -> impl IntoV
                         <ReviewButton label="audit.restore.review" />
                     </form>
                 </section>
-            </div>
-        </ChangeForms>
     }
 }

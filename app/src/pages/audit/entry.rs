@@ -1,7 +1,7 @@
 //! One change in full: each event with who, from where, why, the diff, the `oc` commands,
 //! the dry run, the apply result and the follow-up.
 
-use crate::api::audit::{audit_change, audit_object_histories};
+use crate::api::audit::{audit_change, audit_object_histories, audit_object_versions};
 use crate::components::diff_table::DiffTable;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
@@ -54,10 +54,29 @@ fn ObjectHistories(change_id: String) -> impl IntoView {
     }
 }
 
+/// Every recorded version of one object (`group:kind:namespace:name`), reached from the
+/// page that shows the object.
+#[component]
+pub(super) fn ObjectVersions(object: String) -> impl IntoView {
+    let history = Resource::new_blocking(move || object.clone(), audit_object_versions);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || history.get().map(|result| match result {
+                Ok(history) => view! {
+                    <section class="card" data-versions="">
+                        <ObjectHistoryTable history current=String::new() />
+                    </section>
+                }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
 /// One object's versions, newest first; the change on screen is marked, the others link
 /// to their entries.
 #[component]
-fn ObjectHistoryTable(history: ObjectHistory, current: String) -> impl IntoView {
+pub(super) fn ObjectHistoryTable(history: ObjectHistory, current: String) -> impl IntoView {
     let i18n = I18n::expect();
     let title = i18n.fill("audit.history.title", &[("object", &history.object)]);
     view! {
@@ -65,7 +84,7 @@ fn ObjectHistoryTable(history: ObjectHistory, current: String) -> impl IntoView 
             <h3>{title}</h3>
             <p class="help">{i18n.t("audit.history.help")}</p>
             <form method="get" action="/audit" class="audit-history-compare" data-form="compare">
-            <input type="hidden" name="change" value=current.clone() />
+            {(!current.is_empty()).then(|| view! { <input type="hidden" name="change" value=current.clone() /> })}
             <div class="table-scroll">
                 <table class="table audit-table">
                     <thead>

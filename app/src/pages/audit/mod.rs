@@ -14,7 +14,7 @@ use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
 use crate::domain::audit::{AuditQuery, ChainCheck, OLDEST_FIRST, OUTCOMES};
 use compare::VersionCompare;
-use entry::AuditEntry;
+use entry::{AuditEntry, ObjectVersions};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use table::AuditTable;
@@ -29,6 +29,7 @@ pub fn AuditTrailPage() -> impl IntoView {
     });
     let verify_requested = Memo::new(move |_| params.read().get("verify").is_some());
     let change = Memo::new(move |_| params.read().get("change").filter(|c| !c.is_empty()));
+    let versions = Memo::new(move |_| params.read().get("versions").filter(|v| !v.is_empty()));
     // `compare=<change id>:<object index>`, `with=<change id>` (absent or `now`: now).
     let compared = Memo::new(move |_| {
         let params = params.read();
@@ -138,6 +139,7 @@ pub fn AuditTrailPage() -> impl IntoView {
             </Suspense>
             {move || compared.get().map(|(version, object, with)| view! { <VersionCompare version object with /> })}
             {move || change.get().map(|change_id| view! { <AuditEntry change_id /> })}
+            {move || versions.get().map(|object| view! { <ObjectVersions object /> })}
             <Suspense fallback=move || view! { <p>{i18n.t("common.loading")}</p> }>
                 {move || {
                     page.get()

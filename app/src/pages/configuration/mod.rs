@@ -43,6 +43,7 @@ fn StatusCards(conditions: Vec<ConditionView>, storage: StorageSummary) -> impl 
         <section class="card" aria-labelledby="status-heading">
             <h2 id="status-heading">{i18n.t("config.group.status")}</h2>
             <ConditionsTable conditions=Signal::stored(conditions) />
+            <crate::components::versions_link::VersionsLink group="imageregistry.operator.openshift.io" kind="Config" name="cluster" />
         </section>
         <section class="card" aria-labelledby="storage-heading">
             <h2 id="storage-heading">{i18n.t("config.group.storage")}</h2>
