@@ -3,7 +3,7 @@
 //! patch`) comes back field for field with its follow-up recorded; a restore over a newer
 //! change is a conflict, then re-applied on top; a deleted registry-viewer binding is
 //! created again; a version with S3 storage leaves the credentials Secret untouched and
-//! says why.
+//! says why; a version the rules refuse now is refused naming the field.
 
 mod support;
 
@@ -516,4 +516,65 @@ async fn a_version_with_s3_storage_leaves_the_credentials_as_they_are() {
     }
     let _ = secrets.delete(CREDENTIALS, &Default::default()).await;
     reset(&kube).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_version_the_rules_refuse_now_is_refused_naming_the_field() {
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    let console = start_sandbox_console(&[]).await;
+    let trail = store(&console).await;
+    let db = registry_console::db::open(&format!("sqlite://{}", console.database.display()))
+        .await
+        .expect("db");
+    let generation = config_now(&kube).await["metadata"]["generation"]
+        .as_i64()
+        .expect("generation");
+    support::baseline_reaches(&db, generation).await;
+    let admin = Browser::open(&console, "admin", "/audit").await;
+
+    // A version while Removed, then the registry Managed (both with kubectl).
+    kubectl_patch(&kube, json!({ "spec": { "logLevel": "Debug" } })).await;
+    let removed = outside_change(&trail, "kubectl-patch", 0).await;
+    kubectl_patch(
+        &kube,
+        json!({ "spec": { "managementState": "Managed", "storage": { "emptyDir": {} } } }),
+    )
+    .await;
+    outside_change(&trail, "kubectl-patch", 1).await;
+
+    let comparison = compare(&admin, &console, &removed, 0, "").await;
+    let offer = comparison.restore.as_ref().expect("offered");
+    assert!(offer.removal, "{offer:?}");
+    // Restoring Removed deletes the storage: the same confirmation as the Configuration
+    // page's, named on the same field, and nothing changes without it.
+    let before = config_now(&kube).await["metadata"]["resourceVersion"].clone();
+    let mut form = restore_form(&comparison, "back to Removed");
+    let (status, error, text) = change(&admin, &console, "Restore", &form, "").await;
+    assert_eq!(status, 422, "{text}");
+    let refused = &error["Change"]["Invalid"];
+    assert!(
+        refused.as_array().is_some_and(|list| list
+            .iter()
+            .any(|v| v["field"] == "spec.managementState" && v["key"] == "rule.removed_confirm")),
+        "{text}"
+    );
+    assert_eq!(
+        config_now(&kube).await["metadata"]["resourceVersion"],
+        before
+    );
+    form.fields.insert(
+        app::domain::restore::FIELD_CONFIRM_REMOVED.into(),
+        "on".into(),
+    );
+    let (status, preview, text) = change(&admin, &console, "Restore", &form, "").await;
+    assert_eq!(status, 200, "{text}");
+    assert!(paths(&preview).contains(&"spec.managementState".to_string()));
+    reset(&kube).await;
+    kubectl_patch(
+        &kube,
+        json!({ "spec": { "storage": { "emptyDir": null } } }),
+    )
+    .await;
 }
