@@ -57,12 +57,19 @@ async fn kubectl_patch(kube: &kube::Client, patch: Value) {
         .expect("kubectl patch");
 }
 
-async fn store(console: &SandboxConsole) -> AuditStore {
-    AuditStore::new(
-        registry_console::db::open(&format!("sqlite://{}", console.database.display()))
-            .await
-            .expect("db"),
-    )
+/// A console whose outside-change recorder has seen the Config as it is now (so the next
+/// `kubectl patch` is recorded against it), its audit trail, and an admin on the audit page.
+async fn console_seeing_now(kube: &kube::Client) -> (SandboxConsole, AuditStore, Browser) {
+    let console = start_sandbox_console(&[]).await;
+    let db = registry_console::db::open(&format!("sqlite://{}", console.database.display()))
+        .await
+        .expect("db");
+    let generation = config_now(kube).await["metadata"]["generation"]
+        .as_i64()
+        .expect("generation");
+    support::baseline_reaches(&db, generation).await;
+    let admin = Browser::open(&console, "admin", "/audit").await;
+    (console, AuditStore::new(db), admin)
 }
 
 /// The outside change number `after` (from 0) recorded by `manager`, or by anyone for
@@ -189,16 +196,7 @@ async fn the_first_of_three_versions_comes_back_field_for_field_and_a_newer_chan
     let _lock = CONFIG_LOCK.lock().await;
     let kube = admin_kube().await;
     reset(&kube).await;
-    let console = start_sandbox_console(&[]).await;
-    let trail = store(&console).await;
-    let db = registry_console::db::open(&format!("sqlite://{}", console.database.display()))
-        .await
-        .expect("db");
-    let generation = config_now(&kube).await["metadata"]["generation"]
-        .as_i64()
-        .expect("generation");
-    support::baseline_reaches(&db, generation).await;
-    let admin = Browser::open(&console, "admin", "/audit").await;
+    let (console, trail, admin) = console_seeing_now(&kube).await;
 
     // Three versions: the console, kubectl, the console again.
     let first = console_change(
@@ -444,16 +442,7 @@ async fn a_version_with_s3_storage_leaves_the_credentials_as_they_are() {
         .create(&PostParams::default(), &secret)
         .await
         .expect("credentials");
-    let console = start_sandbox_console(&[]).await;
-    let trail = store(&console).await;
-    let db = registry_console::db::open(&format!("sqlite://{}", console.database.display()))
-        .await
-        .expect("db");
-    let generation = config_now(&kube).await["metadata"]["generation"]
-        .as_i64()
-        .expect("generation");
-    support::baseline_reaches(&db, generation).await;
-    let admin = Browser::open(&console, "admin", "/audit").await;
+    let (console, trail, admin) = console_seeing_now(&kube).await;
 
     // S3 set with kubectl, then taken away again.
     let s3 = json!({ "bucket": "restore-bucket", "region": "us-east-1" });
@@ -523,16 +512,7 @@ async fn a_version_the_rules_refuse_now_is_refused_naming_the_field() {
     let _lock = CONFIG_LOCK.lock().await;
     let kube = admin_kube().await;
     reset(&kube).await;
-    let console = start_sandbox_console(&[]).await;
-    let trail = store(&console).await;
-    let db = registry_console::db::open(&format!("sqlite://{}", console.database.display()))
-        .await
-        .expect("db");
-    let generation = config_now(&kube).await["metadata"]["generation"]
-        .as_i64()
-        .expect("generation");
-    support::baseline_reaches(&db, generation).await;
-    let admin = Browser::open(&console, "admin", "/audit").await;
+    let (console, trail, admin) = console_seeing_now(&kube).await;
 
     // A version while Removed, then the registry Managed (both with kubectl).
     kubectl_patch(&kube, json!({ "spec": { "logLevel": "Debug" } })).await;

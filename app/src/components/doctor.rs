@@ -139,7 +139,7 @@ fn FindingItem(finding: Finding, may_change: bool) -> impl IntoView {
             <p class="help" data-after-change=change.change_id.clone()>
                 {i18n.fill("doctor.after_change", &[("change", &change.change_id), ("actor", &change.actor)])}
                 " "
-                <a href=href>{i18n.t("nav.audit")}</a>
+                <a href=href data-action="open-change">{i18n.t("doctor.after_change.open")}</a>
             </p>
         }
     });

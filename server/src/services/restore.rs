@@ -83,59 +83,67 @@ fn wrote(events: &[Event], object: &ObjectRef) -> bool {
     })
 }
 
+/// Object `index` of the change whose events are `events`, as that change left it.
+fn recorded_in(change_id: &str, events: &[Event], index: usize) -> Result<Recorded, ConsoleError> {
+    let Some(first) = events.first() else {
+        return Err(ConsoleError::Invalid(format!(
+            "there is no change {change_id} in the audit trail"
+        )));
+    };
+    let objects: Vec<ObjectRef> = serde_json::from_str(&first.objects).unwrap_or_default();
+    let object = objects.get(index).cloned().ok_or_else(|| {
+        ConsoleError::Invalid(format!("change {change_id} has no object {index}"))
+    })?;
+    if !wrote(events, &object) {
+        return Err(ConsoleError::Invalid(format!(
+            "change {change_id} did not write {object}: it made no version of it"
+        )));
+    }
+    let payload: Value = serde_json::from_str(&first.payload).unwrap_or_default();
+    let state = payload["objects"][index]
+        .get("after")
+        .filter(|a| !a.is_null())
+        .cloned();
+    let diffs = payload_diffs(&payload);
+    let fields = diffs
+        .get(index)
+        .map(|changes| changes.iter().map(|c| c.path.clone()).collect())
+        .unwrap_or_default();
+    let outcome = events
+        .iter()
+        .rev()
+        .find_map(|e| e.outcome.clone())
+        .unwrap_or_default();
+    Ok(Recorded {
+        meta: ObjectVersion {
+            change_id: first.change_id.clone(),
+            at: first.at.clone(),
+            actor_subject: first.actor_subject.clone(),
+            actor_name: first.actor_name.clone(),
+            reason: first.reason.clone(),
+            outside: first.kind == EventKind::Outside,
+            outcome,
+            fields,
+            object_index: index,
+        },
+        object,
+        state,
+    })
+}
+
 impl RestoreService {
-    /// Object `index` of change `change_id` as that change left it.
-    async fn recorded(&self, change_id: &str, index: usize) -> Result<Recorded, ConsoleError> {
-        let events = self
-            .pipeline
+    /// Every event of change `change_id`.
+    async fn events(&self, change_id: &str) -> Result<Vec<Event>, ConsoleError> {
+        self.pipeline
             .audit
             .change_events(change_id)
             .await
-            .map_err(|e| ConsoleError::Unavailable(e.to_string()))?;
-        let Some(first) = events.first() else {
-            return Err(ConsoleError::Invalid(format!(
-                "there is no change {change_id} in the audit trail"
-            )));
-        };
-        let objects: Vec<ObjectRef> = serde_json::from_str(&first.objects).unwrap_or_default();
-        let object = objects.get(index).cloned().ok_or_else(|| {
-            ConsoleError::Invalid(format!("change {change_id} has no object {index}"))
-        })?;
-        if !wrote(&events, &object) {
-            return Err(ConsoleError::Invalid(format!(
-                "change {change_id} did not write {object}: it made no version of it"
-            )));
-        }
-        let payload: Value = serde_json::from_str(&first.payload).unwrap_or_default();
-        let state = payload["objects"][index]
-            .get("after")
-            .filter(|a| !a.is_null())
-            .cloned();
-        let diffs = payload_diffs(&payload);
-        let fields = diffs
-            .get(index)
-            .map(|changes| changes.iter().map(|c| c.path.clone()).collect())
-            .unwrap_or_default();
-        let outcome = events
-            .iter()
-            .rev()
-            .find_map(|e| e.outcome.clone())
-            .unwrap_or_default();
-        Ok(Recorded {
-            meta: ObjectVersion {
-                change_id: first.change_id.clone(),
-                at: first.at.clone(),
-                actor_subject: first.actor_subject.clone(),
-                actor_name: first.actor_name.clone(),
-                reason: first.reason.clone(),
-                outside: first.kind == EventKind::Outside,
-                outcome,
-                fields,
-                object_index: index,
-            },
-            object,
-            state,
-        })
+            .map_err(|e| ConsoleError::Unavailable(e.to_string()))
+    }
+
+    /// Object `index` of change `change_id` as that change left it.
+    async fn recorded(&self, change_id: &str, index: usize) -> Result<Recorded, ConsoleError> {
+        recorded_in(change_id, &self.events(change_id).await?, index)
     }
 
     /// The same object as change `change_id` left it (it must have touched it).
@@ -144,12 +152,7 @@ impl RestoreService {
         change_id: &str,
         object: &ObjectRef,
     ) -> Result<Recorded, ConsoleError> {
-        let events = self
-            .pipeline
-            .audit
-            .change_events(change_id)
-            .await
-            .map_err(|e| ConsoleError::Unavailable(e.to_string()))?;
+        let events = self.events(change_id).await?;
         let objects: Vec<ObjectRef> = events
             .first()
             .map(|e| serde_json::from_str(&e.objects).unwrap_or_default())
@@ -157,7 +160,7 @@ impl RestoreService {
         let index = objects.iter().position(|o| o == object).ok_or_else(|| {
             ConsoleError::Invalid(format!("change {change_id} did not touch {object}"))
         })?;
-        self.recorded(change_id, index).await
+        recorded_in(change_id, &events, index)
     }
 
     /// The object as it is now, as the user (real values: never sent to the browser).
