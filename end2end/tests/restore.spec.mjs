@@ -37,6 +37,8 @@ test.describe('restore', () => {
     // entry, its row there, compared with now.
     await page.locator('[data-action="versions"]').click();
     await expect(page.locator(`[data-versions] tr[data-version="${version}"]`)).toBeVisible();
+    // The newest version is the one compared by default.
+    await expect(page.locator('[data-versions] input[name="compare"]').first()).toBeChecked();
     await expectAccessible(page, 'versions of the Config, admin, en');
     const versions = page.locator('[data-history="Config cluster"]');
     // The page is rendered once: opened again until the recorder has seen the patch.

@@ -104,7 +104,10 @@ pub(super) fn ObjectHistoryTable(history: ObjectHistory, current: String) -> imp
                             <td><input type="radio" name="with" value="now" checked=true aria-label=i18n.t("audit.history.to_now") /></td>
                             <td colspan="5"><strong>{i18n.t("audit.compare.now")}</strong></td>
                         </tr>
-                        {history.versions.into_iter().map(|version| {
+                        {history.versions.into_iter().enumerate().map(|(row, version)| {
+                            // "From" starts at the change on screen, or at the newest version
+                            // when no change is (the versions of an object, from its page).
+                            let from = version.change_id == current || (current.is_empty() && row == 0);
                             let key = format!("{}:{}", version.change_id, version.object_index);
                             let from_label = i18n.fill("audit.history.from_label", &[("time", &version.at)]);
                             let to_label = i18n.fill("audit.history.to_label", &[("time", &version.at)]);
@@ -125,7 +128,7 @@ pub(super) fn ObjectHistoryTable(history: ObjectHistory, current: String) -> imp
                             };
                             view! {
                                 <tr data-version=version.change_id.clone() data-source=if version.outside { "outside" } else { "console" } aria-current=this.then_some("true")>
-                                    <td><input type="radio" name="compare" value=key checked=this aria-label=from_label /></td>
+                                    <td><input type="radio" name="compare" value=key checked=from aria-label=from_label /></td>
                                     <td><input type="radio" name="with" value=version.change_id.clone() aria-label=to_label /></td>
                                     <td>{when}" "<a class="compare-now" href=compare_now data-action="compare-now">{i18n.t("audit.history.compare_now")}</a></td>
                                     <td title=version.actor_subject.clone()>{actor_label(i18n.lang(), &version.actor_subject, &version.actor_name)}</td>
