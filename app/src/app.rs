@@ -17,6 +17,7 @@ use crate::pages::logs::LogsPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::overview::OverviewPage;
 use crate::pages::pruner::PrunerPage;
+use crate::pages::registries::RegistriesPage;
 use crate::pages::sign_in::{SignInPage, SignedOutPage};
 use crate::pages::storage::StoragePage;
 use crate::pages::your_access::YourAccessPage;
@@ -216,6 +217,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/ca-trust")
                             view=|| view! { <Guarded page=Page::CaTrust>{|| view! { <CaTrustPage /> }}</Guarded> }
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/registries")
+                            view=|| view! { <Guarded page=Page::Registries>{|| view! { <RegistriesPage /> }}</Guarded> }
                             ssr=SsrMode::Async
                         />
                         <Route

@@ -113,6 +113,7 @@ fn keys_chosen_at_run_time_exist_in_every_language() {
     keys.extend(crate::domain::podspec::MESSAGE_KEYS);
     keys.extend(crate::domain::exposure::MESSAGE_KEYS);
     keys.extend(crate::domain::ca_trust::MESSAGE_KEYS);
+    keys.extend(crate::domain::registries::MESSAGE_KEYS);
     keys.extend(crate::domain::registry_access::MESSAGE_KEYS);
     keys.extend(crate::domain::pruner::MESSAGE_KEYS);
     keys.extend(crate::domain::audit::OUTCOMES.iter().map(|(_, key)| *key));

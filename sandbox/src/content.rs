@@ -5,6 +5,7 @@
 use crate::crds::{self, Stripped};
 use crate::operator::{NAMESPACE, cluster_operator_resource, config_resource};
 use crate::{Error, Result};
+use base64::Engine;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Client;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
@@ -109,13 +110,21 @@ async fn apply(
     Ok(())
 }
 
+/// The sandbox's pull secret: the installer's three registries (not real credentials).
+pub const SANDBOX_PULL_SECRET: &str = r#"{"auths":{"cloud.openshift.com":{"auth":"c2FuZGJveDpub3QtYS1yZWFsLXRva2Vu","email":"admin@example.com"},"quay.io":{"auth":"c2FuZGJveDpub3QtYS1yZWFsLXRva2Vu","email":"admin@example.com"},"registry.redhat.io":{"auth":"c2FuZGJveDpub3QtYS1yZWFsLXRva2Vu","email":"admin@example.com"}}}"#;
+
 /// Creates the objects of a fresh install. Only creates: an object that exists (say, from
 /// a previous run with `--keep-data`) is left as it is.
 pub async fn install_objects(client: &Client) -> Result<()> {
     let core = |kind: &str, plural: &str| resource("", "v1", kind, plural);
     let rbac = |kind: &str, plural: &str| resource("rbac.authorization.k8s.io", "v1", kind, plural);
 
-    for ns in [NAMESPACE, "openshift-config", CONSOLE_NAMESPACE] {
+    for ns in [
+        NAMESPACE,
+        "openshift-config",
+        "openshift",
+        CONSOLE_NAMESPACE,
+    ] {
         create_if_missing(
             client,
             &core("Namespace", "namespaces"),
@@ -126,6 +135,19 @@ pub async fn install_objects(client: &Client) -> Result<()> {
         )
         .await?;
     }
+    // An installed cluster's pull secret (guide chapter 4): three registries, as the
+    // installer writes it, with values that log in nowhere.
+    create_if_missing(
+        client,
+        &core("Secret", "secrets"),
+        Some("openshift-config"),
+        json!({
+            "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+            "metadata": { "name": "pull-secret", "namespace": "openshift-config" },
+            "data": { ".dockerconfigjson": base64::engine::general_purpose::STANDARD.encode(SANDBOX_PULL_SECRET) }
+        }),
+    )
+    .await?;
     // The registry's pods run as this service account (and pods need it to exist).
     for sa in ["registry", "default"] {
         create_if_missing(

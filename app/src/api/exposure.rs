@@ -6,6 +6,7 @@
 use super::error::ConsoleError;
 use crate::domain::ca_trust::CaTrustView;
 use crate::domain::exposure::ExposureView;
+use crate::domain::registries::RegistriesView;
 
 #[leptos::server(prefix = "/api", endpoint = "exposure", client = super::csrf_client::CsrfClient)]
 pub async fn exposure() -> Result<ExposureView, ConsoleError> {
@@ -27,6 +28,21 @@ pub async fn ca_trust() -> Result<CaTrustView, ConsoleError> {
         "reading the trusted registry CAs",
         |services| services.ca_trust(),
         |trust| async move { trust.load().await },
+    )
+    .await
+}
+
+/// The Registries page's read (guide chapter 4): registry sources, the pull secret's
+/// registries (never a value) and the Samples Operator's copy. Changes go through
+/// [`super::changes`] (area [`crate::domain::change::ChangeArea::Registries`]).
+#[leptos::server(prefix = "/api", endpoint = "registries", client = super::csrf_client::CsrfClient)]
+pub async fn registries() -> Result<RegistriesView, ConsoleError> {
+    use crate::domain::access::Who;
+    super::with_service(
+        Who::AdminsAndViewers,
+        "reading registry sources and pull credentials",
+        |services| services.registries(),
+        |registries| async move { registries.load().await },
     )
     .await
 }

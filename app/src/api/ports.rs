@@ -11,6 +11,7 @@ use crate::domain::exposure::ExposureView;
 use crate::domain::logs::{LogsQuery, LogsView};
 use crate::domain::overview::OverviewView;
 use crate::domain::pruner::PrunerView;
+use crate::domain::registries::RegistriesView;
 use crate::domain::registry_access::AccessView;
 use crate::domain::registry_config::form::ConfigView;
 use crate::domain::restore::VersionComparison;
@@ -84,6 +85,11 @@ pub trait CaTrustAccess: Send + Sync {
     fn load(&self) -> BoxFuture<'_, Result<CaTrustView, ConsoleError>>;
 }
 
+/// Registry sources and pull credentials as the signed-in user, for the Registries page.
+pub trait RegistriesAccess: Send + Sync {
+    fn load(&self) -> BoxFuture<'_, Result<RegistriesView, ConsoleError>>;
+}
+
 /// The registry roles' bindings as the signed-in user, for the Access page.
 pub trait AccessBindings: Send + Sync {
     fn load(&self) -> BoxFuture<'_, Result<AccessView, ConsoleError>>;
@@ -127,6 +133,7 @@ pub trait Services: Send + Sync {
     fn storage(&self) -> Result<Arc<dyn StorageAccess>, ConsoleError>;
     fn exposure(&self) -> Result<Arc<dyn ExposureAccess>, ConsoleError>;
     fn ca_trust(&self) -> Result<Arc<dyn CaTrustAccess>, ConsoleError>;
+    fn registries(&self) -> Result<Arc<dyn RegistriesAccess>, ConsoleError>;
     fn access_bindings(&self) -> Result<Arc<dyn AccessBindings>, ConsoleError>;
     fn pruner(&self) -> Result<Arc<dyn PrunerAccess>, ConsoleError>;
     fn overview(&self) -> Result<Arc<dyn OverviewAccess>, ConsoleError>;

@@ -77,6 +77,9 @@ pub enum ChangeArea {
     Exposure,
     /// CA trust: the ConfigMap of trusted registry CAs and the image config's reference.
     CaTrust,
+    /// Registries: the image config's registry sources, the pull secret, the samples'
+    /// copy of the registry.redhat.io credentials.
+    Registries,
     /// Access: the registry roles' RoleBindings and ClusterRoleBindings.
     Access,
     /// The image pruner's settings.

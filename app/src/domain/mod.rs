@@ -19,6 +19,7 @@ pub mod overview;
 pub mod page;
 pub mod podspec;
 pub mod pruner;
+pub mod registries;
 pub mod registry_access;
 pub mod registry_config;
 pub mod restore;

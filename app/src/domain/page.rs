@@ -10,19 +10,21 @@ pub enum Page {
     Storage,
     Exposure,
     CaTrust,
+    Registries,
     Access,
     Pruner,
     Audit,
 }
 
 impl Page {
-    pub const ALL: [Page; 9] = [
+    pub const ALL: [Page; 10] = [
         Page::Overview,
         Page::Logs,
         Page::Configuration,
         Page::Storage,
         Page::Exposure,
         Page::CaTrust,
+        Page::Registries,
         Page::Access,
         Page::Pruner,
         Page::Audit,
@@ -36,6 +38,7 @@ impl Page {
             Page::Storage => "/storage",
             Page::Exposure => "/exposure",
             Page::CaTrust => "/ca-trust",
+            Page::Registries => "/registries",
             Page::Access => "/access",
             Page::Pruner => "/pruner",
             Page::Audit => "/audit",
@@ -54,9 +57,12 @@ impl Page {
     pub fn islands(self) -> &'static [&'static str] {
         match self {
             Page::Storage => &["storage_wizard"],
-            Page::Configuration | Page::Exposure | Page::CaTrust | Page::Access | Page::Pruner => {
-                &["change_forms"]
-            }
+            Page::Configuration
+            | Page::Exposure
+            | Page::CaTrust
+            | Page::Registries
+            | Page::Access
+            | Page::Pruner => &["change_forms"],
             _ => &[],
         }
     }
@@ -89,6 +95,7 @@ impl Page {
             Page::Storage => "nav.storage",
             Page::Exposure => "nav.exposure",
             Page::CaTrust => "nav.ca_trust",
+            Page::Registries => "nav.registries",
             Page::Access => "nav.access",
             Page::Pruner => "nav.pruner",
             Page::Audit => "nav.audit",
@@ -104,6 +111,7 @@ impl Page {
             Page::Storage => "page.storage.summary",
             Page::Exposure => "page.exposure.summary",
             Page::CaTrust => "page.ca_trust.summary",
+            Page::Registries => "page.registries.summary",
             Page::Access => "page.access.summary",
             Page::Pruner => "page.pruner.summary",
             Page::Audit => "page.audit.summary",

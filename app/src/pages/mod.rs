@@ -9,6 +9,7 @@ pub mod logs;
 pub mod not_found;
 pub mod overview;
 pub mod pruner;
+pub mod registries;
 pub mod sign_in;
 pub mod storage;
 pub mod your_access;

@@ -889,6 +889,37 @@ impl Operator {
                 .await?;
         }
 
+        // As the real operator's image config controller: the internal registry's
+        // hostname in images.config.openshift.io/cluster's status while it is managed.
+        let internal = match config
+            .data
+            .pointer("/spec/managementState")
+            .and_then(Value::as_str)
+        {
+            Some("Removed") => "",
+            _ => INTERNAL_REGISTRY_HOSTNAME,
+        };
+        let images: Api<DynamicObject> = Api::all_with(
+            self.client.clone(),
+            &ApiResource::from_gvk_with_plural(
+                &GroupVersionKind::gvk("config.openshift.io", "v1", "Image"),
+                "images",
+            ),
+        );
+        if let Some(image) = images.get_opt("cluster").await?
+            && image
+                .data
+                .pointer("/status/internalRegistryHostname")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                != internal
+        {
+            let status = json!({ "status": { "internalRegistryHostname": internal } });
+            images
+                .patch_status("cluster", &operator_params(), &Patch::Merge(&status))
+                .await?;
+        }
+
         let operators: Api<DynamicObject> =
             Api::all_with(self.client.clone(), &cluster_operator_resource());
         if let Some(co) = operators.get_opt("image-registry").await? {
@@ -926,6 +957,9 @@ impl Operator {
         Ok(())
     }
 }
+
+/// The registry Service's name in the cluster, as the operator reports it.
+pub const INTERNAL_REGISTRY_HOSTNAME: &str = "image-registry.openshift-image-registry.svc:5000";
 
 struct StorageReport {
     /// The operator wrote a default into the spec (the claim it created, the bucket name).

@@ -153,6 +153,12 @@ pub const CLUSTER_ROLE: Resource = cluster(
     "clusterroles",
 );
 pub const SECRET: Resource = namespaced("", "v1", "Secret", "secrets");
+/// Read only: how many nodes roll out a registrySources change (listed as the user).
+pub const NODE: Resource = cluster("", "v1", "Node", "nodes");
+/// Read only: where the image streams in `openshift` import from (served by OpenShift's
+/// API server only; elsewhere the Registries page falls back to the guide's registry).
+pub const IMAGE_STREAM: Resource =
+    namespaced("image.openshift.io", "v1", "ImageStream", "imagestreams");
 /// Read only, for the Overview and Logs pages.
 pub const POD: Resource = namespaced("", "v1", "Pod", "pods");
 pub const DEPLOYMENT: Resource = namespaced("apps", "v1", "Deployment", "deployments");

@@ -9,8 +9,10 @@ pub mod exposure;
 pub mod logs;
 pub mod overview;
 pub mod pruner;
+pub mod registries;
 pub mod registry_access;
 pub mod registry_config;
+pub mod registry_login;
 pub mod registry_metrics;
 pub mod restore;
 pub mod storage;
@@ -22,7 +24,7 @@ use app::api::error::ConsoleError;
 use app::api::ports::{
     AccessBindings, AuditAccess, BoxFuture, CaTrustAccess, ChangeService, ClusterAccess,
     ConfigAccess, ExposureAccess, FollowUpAccess, LogsAccess, OverviewAccess, PrunerAccess,
-    Services, StorageAccess, VersionAccess,
+    RegistriesAccess, Services, StorageAccess, VersionAccess,
 };
 use app::domain::access::console_actions;
 use app::domain::change::{ChangeArea, FollowUpView};
@@ -208,6 +210,17 @@ impl RequestServices {
     }
 }
 
+impl RequestServices {
+    fn registries_service(&self) -> Result<Arc<registries::RegistriesService>, ConsoleError> {
+        Ok(Arc::new(registries::RegistriesService {
+            client: self.client()?,
+            cluster: self.cluster()?,
+            pipeline: self.pipeline.clone(),
+            requester: self.requester.clone(),
+        }))
+    }
+}
+
 impl Services for RequestServices {
     fn cluster(&self) -> Result<Arc<dyn ClusterAccess>, ConsoleError> {
         let users = self.users.as_ref().ok_or_else(|| {
@@ -240,6 +253,10 @@ impl Services for RequestServices {
 
     fn ca_trust(&self) -> Result<Arc<dyn CaTrustAccess>, ConsoleError> {
         Ok(self.ca_trust_service()?)
+    }
+
+    fn registries(&self) -> Result<Arc<dyn RegistriesAccess>, ConsoleError> {
+        Ok(self.registries_service()?)
     }
 
     fn access_bindings(&self) -> Result<Arc<dyn AccessBindings>, ConsoleError> {
@@ -280,6 +297,7 @@ impl Services for RequestServices {
             ChangeArea::Storage => Ok(self.storage_service()?),
             ChangeArea::Exposure => Ok(self.exposure_service()?),
             ChangeArea::CaTrust => Ok(self.ca_trust_service()?),
+            ChangeArea::Registries => Ok(self.registries_service()?),
             ChangeArea::Access => Ok(self.access_service()?),
             ChangeArea::Pruner => Ok(self.pruner_service()?),
             ChangeArea::Restore => Ok(self.restore_service()?),
