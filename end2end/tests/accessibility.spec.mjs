@@ -4,7 +4,7 @@ import { test, expect } from '@playwright/test';
 import { signIn, hydrated } from './sign-in.mjs';
 import { expectAccessible, violationsOf } from './a11y.mjs';
 
-const PAGES = ['/', '/logs', '/configuration', '/storage', '/exposure', '/ca-trust', '/access', '/pruner', '/audit', '/your-access'];
+const PAGES = ['/', '/logs', '/configuration', '/storage', '/exposure', '/ca-trust', '/registries', '/access', '/pruner', '/audit', '/your-access'];
 const OPENS = {
   admin: PAGES,
   viewer: PAGES.filter((p) => p !== '/audit'),

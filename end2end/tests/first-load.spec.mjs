@@ -9,7 +9,7 @@ import { signIn, hydrated } from './sign-in.mjs';
 
 const BUDGETS = JSON.parse(readFileSync(new URL('../budgets.json', import.meta.url), 'utf8'));
 const REPORT = new URL('../first-load.txt', import.meta.url);
-const SIGNED_IN = ['/', '/logs', '/configuration', '/storage', '/exposure', '/ca-trust', '/access', '/pruner', '/audit', '/your-access'];
+const SIGNED_IN = ['/', '/logs', '/configuration', '/storage', '/exposure', '/ca-trust', '/registries', '/access', '/pruner', '/audit', '/your-access'];
 const ISLANDS = { '/configuration': '.change-forms', '/exposure': '.change-forms', '/ca-trust': '.change-forms' };
 
 /// Loads `path` in a new page of `context` with the browser cache emptied first (a first

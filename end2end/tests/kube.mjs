@@ -138,3 +138,24 @@ export async function serviceAccountToken(namespace, name) {
     { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } }, 'application/json');
   return { user: `system:serviceaccount:${namespace}:${name}`, token: answer.status.token };
 }
+
+const IMAGE_CONFIG = '/apis/config.openshift.io/v1/images/cluster';
+const PULL_SECRET = '/api/v1/namespaces/openshift-config/secrets/pull-secret';
+
+/// The pull secret's `.dockerconfigjson`, parsed.
+export async function getPullSecret() {
+  const secret = await request('GET', PULL_SECRET);
+  return JSON.parse(Buffer.from(secret.data['.dockerconfigjson'], 'base64').toString('utf8'));
+}
+
+/// No registry sources, and the pull secret without `registries` (as the sandbox installs it).
+export async function resetRegistries(registries = []) {
+  await request('PATCH', `${IMAGE_CONFIG}?fieldManager=kubectl-patch`,
+    { spec: { registrySources: null, allowedRegistriesForImport: null, externalRegistryHostnames: null } },
+    'application/merge-patch+json');
+  const config = await getPullSecret();
+  if (!registries.some((r) => r in config.auths)) return;
+  for (const r of registries) delete config.auths[r];
+  const encoded = Buffer.from(JSON.stringify(config)).toString('base64');
+  await request('PATCH', PULL_SECRET, { data: { '.dockerconfigjson': encoded } }, 'application/merge-patch+json');
+}

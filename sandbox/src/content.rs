@@ -111,7 +111,7 @@ async fn apply(
 }
 
 /// The sandbox's pull secret: the installer's three registries (not real credentials).
-pub const SANDBOX_PULL_SECRET: &str = r#"{"auths":{"cloud.openshift.com":{"auth":"c2FuZGJveDpub3QtYS1yZWFsLXRva2Vu","email":"admin@example.com"},"quay.io":{"auth":"c2FuZGJveDpub3QtYS1yZWFsLXRva2Vu","email":"admin@example.com"},"registry.redhat.io":{"auth":"c2FuZGJveDpub3QtYS1yZWFsLXRva2Vu","email":"admin@example.com"}}}"#;
+pub const SANDBOX_PULL_SECRET: &str = r#"{"auths":{"cloud.openshift.com":{"auth":"c2FuZGJveDpub3QtYS1yZWFsLXRva2VuLWZvci1jbG91ZC5vcGVuc2hpZnQuY29t","email":"admin@example.com"},"quay.io":{"auth":"c2FuZGJveDpub3QtYS1yZWFsLXRva2VuLWZvci1xdWF5Lmlv","email":"admin@example.com"},"registry.redhat.io":{"auth":"c2FuZGJveDpub3QtYS1yZWFsLXRva2VuLWZvci1yZWdpc3RyeS5yZWRoYXQuaW8=","email":"admin@example.com"}}}"#;
 
 /// Creates the objects of a fresh install. Only creates: an object that exists (say, from
 /// a previous run with `--keep-data`) is left as it is.

@@ -16,8 +16,9 @@ use crate::domain::registries::sources::{
 };
 use crate::domain::registries::{
     CredentialEntry, FIELD_KIND, FIELD_REGISTRY, FIELD_SECRET, FIELD_TEST, FIELD_USERNAME,
-    FORM_COPY_SAMPLES, FORM_REMOVE_CREDENTIAL, FORM_SET_CREDENTIAL, FORM_SOURCES, PULL_SECRET,
-    PULL_SECRET_NAMESPACE, PullSecretState, RegistriesView, SAMPLES_NAMESPACE, SAMPLES_SECRET,
+    FORM_COPY_SAMPLES, FORM_REMOVE_CREDENTIAL, FORM_SET_CREDENTIAL, FORM_SOURCES, NodeCount,
+    PULL_SECRET, PULL_SECRET_NAMESPACE, PullSecretState, RegistriesView, SAMPLES_NAMESPACE,
+    SAMPLES_SECRET,
 };
 use leptos::prelude::*;
 
@@ -60,7 +61,14 @@ fn RegistriesContent(view: RegistriesView, denied: bool) -> impl IntoView {
             </p>
             <p class="help" data-outside-changes="pull-secret">{i18n.t("registries.credentials.outside")}</p>
             {secret_notice}
-            <CredentialList state=view.pull_secret.clone() base=base.clone() denied=secrets_denied removable=true />
+            <CredentialList
+                state=view.pull_secret.clone()
+                base=base.clone()
+                denied=secrets_denied
+                removable=true
+                missing="registries.credentials.missing"
+                unavailable="registries.credentials.unavailable"
+            />
             <h3>{i18n.t("registries.set.title")}</h3>
             <p>{i18n.t("registries.set.help")}</p>
             <form method="post" data-change-form=FORM_SET_CREDENTIAL>
@@ -112,7 +120,14 @@ fn RegistriesContent(view: RegistriesView, denied: bool) -> impl IntoView {
                     &[("name", SAMPLES_SECRET), ("namespace", SAMPLES_NAMESPACE), ("registry", SAMPLES_SOURCE)],
                 )}
             </p>
-            <CredentialList state=view.samples.clone() base=base.clone() denied=true removable=false />
+            <CredentialList
+                state=view.samples.clone()
+                base=base.clone()
+                denied=true
+                removable=false
+                missing="registries.samples.missing"
+                unavailable="registries.samples.unavailable"
+            />
             {if has_samples_source {
                 view! {
                     <form method="post" data-change-form=FORM_COPY_SAMPLES class="inline-form">
@@ -124,13 +139,15 @@ fn RegistriesContent(view: RegistriesView, denied: bool) -> impl IntoView {
                     </form>
                 }
                 .into_any()
-            } else {
+            } else if matches!(view.pull_secret, PullSecretState::Entries(_) | PullSecretState::Missing) {
                 view! {
                     <p class="help" data-samples-copy="unavailable">
                         {i18n.fill("registries.samples.no_source", &[("registry", SAMPLES_SOURCE)])}
                     </p>
                 }
                 .into_any()
+            } else {
+                ().into_any()
             }}
         </section>
     }
@@ -158,11 +175,17 @@ fn SourcesCard(view: RegistriesView, base: String, denied: bool) -> impl IntoVie
         }
     };
     let rollout = match &view.nodes {
-        Ok(count) => i18n.fill(
+        NodeCount::Known(count) => i18n.fill(
             "registries.confirm.rollout",
             &[("count", &count.to_string())],
         ),
-        Err(why) => i18n.fill("registries.confirm.rollout_unknown", &[("reason", why)]),
+        NodeCount::Forbidden => i18n.fill(
+            "registries.confirm.rollout_unknown",
+            &[("reason", i18n.t("registries.nodes.forbidden"))],
+        ),
+        NodeCount::Failed(why) => {
+            i18n.fill("registries.confirm.rollout_unknown", &[("reason", why)])
+        }
     };
     let lists = [
         (
@@ -250,15 +273,18 @@ fn CredentialList(
     base: String,
     denied: bool,
     removable: bool,
+    /// What to say when the Secret is absent, or cannot be read.
+    missing: &'static str,
+    unavailable: &'static str,
 ) -> impl IntoView {
     let i18n = I18n::expect();
     match state {
         PullSecretState::Missing => {
-            view! { <p class="empty" data-credentials="missing">{i18n.t("registries.credentials.missing")}</p> }.into_any()
+            view! { <p class="empty" data-credentials="missing">{i18n.t(missing)}</p> }.into_any()
         }
         PullSecretState::Unavailable(why) => view! {
             <div class="notice notice-warning" role="status" data-credentials="unavailable">
-                <p>{i18n.t("registries.credentials.unavailable")}</p>
+                <p>{i18n.t(unavailable)}</p>
                 <details><summary>{i18n.t("common.details")}</summary><p><small>{why}</small></p></details>
             </div>
         }

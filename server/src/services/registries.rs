@@ -19,9 +19,9 @@ use app::domain::form_draft::FormDraft;
 use app::domain::registries::pull_secret::{DOCKER_CONFIG_KEY, DockerConfig, SECRET_TYPE, facts};
 use app::domain::registries::sources::{Dependencies, SAMPLES_SOURCE, Sources};
 use app::domain::registries::{
-    CredentialEntry, FIELD_REGISTRY, PULL_SECRET, PULL_SECRET_NAMESPACE, PullSecretState,
-    RegistriesChange, RegistriesSubmission, RegistriesView, RuleFacts, SAMPLES_NAMESPACE,
-    SAMPLES_SECRET, SeenRegistries, SetBy, read_submission, validate,
+    CredentialEntry, FIELD_REGISTRY, NodeCount, PULL_SECRET, PULL_SECRET_NAMESPACE,
+    PullSecretState, RegistriesChange, RegistriesSubmission, RegistriesView, RuleFacts,
+    SAMPLES_NAMESPACE, SAMPLES_SECRET, SeenRegistries, SetBy, read_submission, validate,
 };
 use app::domain::violation::{Severity, Violation};
 use base64::Engine;
@@ -170,12 +170,16 @@ impl RegistriesService {
     }
 
     /// How many nodes there are (each rolls out a registrySources change), as the user.
-    async fn nodes(&self) -> Result<usize, String> {
-        NODE.api(self.client.clone(), None)
+    async fn nodes(&self) -> NodeCount {
+        match NODE
+            .api(self.client.clone(), None)
             .list_metadata(&Default::default())
             .await
-            .map(|list| list.items.len())
-            .map_err(|e| crate::kube::user::console_error(e).to_string())
+        {
+            Ok(list) => NodeCount::Known(list.items.len()),
+            Err(kube::Error::Api(status)) if status.code == 403 => NodeCount::Forbidden,
+            Err(e) => NodeCount::Failed(crate::kube::user::console_error(e).to_string()),
+        }
     }
 
     /// What a change may cut off: the internal registry's hostname and the hosts the
@@ -288,7 +292,7 @@ impl RegistriesService {
             }
             _ => (
                 Dependencies::default(),
-                Ok(0),
+                NodeCount::Known(0),
                 self.secret(PULL_SECRET_NAMESPACE, PULL_SECRET)
                     .await
                     .hosts(),

@@ -80,12 +80,22 @@ pub struct RegistriesView {
     pub status_external: Vec<String>,
     pub dependencies: Dependencies,
     /// How many nodes roll out a registrySources change, or why that is unknown.
-    pub nodes: Result<usize, String>,
+    pub nodes: NodeCount,
     pub pull_secret: PullSecretState,
     pub samples: PullSecretState,
     /// The API server would refuse changing the image config / the pull secret: why.
     pub image_denied: Option<String>,
     pub secret_denied: Option<String>,
+}
+
+/// How many nodes there are, as the user may know it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeCount {
+    Known(usize),
+    /// The user may not list nodes.
+    Forbidden,
+    /// The API server did not answer: why.
+    Failed(String),
 }
 
 /// How a credential is given (guide 4.4): a registry service account's token (the only way
@@ -136,7 +146,7 @@ impl std::fmt::Debug for TypedSecret {
 }
 
 /// Every catalogue key this module can emit.
-pub const MESSAGE_KEYS: [&str; 40] = [
+pub const MESSAGE_KEYS: [&str; 41] = [
     "registries.entry_too_long",
     "registries.entry_scheme",
     "registries.entry_digest",
@@ -160,6 +170,7 @@ pub const MESSAGE_KEYS: [&str; 40] = [
     "registries.rollout_unknown",
     "registries.confirm_risks",
     "registries.samples.no_source",
+    "registries.nodes.forbidden",
     "registries.credential.registry_required",
     "registries.credential.username_required",
     "registries.credential.username_colon",
@@ -234,7 +245,7 @@ pub fn read_submission(draft: &FormDraft) -> Result<RegistriesSubmission, Vec<Vi
 pub struct RuleFacts<'a> {
     pub dependencies: &'a Dependencies,
     /// Nodes that roll out a registrySources change (or why unknown).
-    pub nodes: &'a Result<usize, String>,
+    pub nodes: &'a NodeCount,
     /// The registries the pull secret has credentials for, as it is now.
     pub credential_hosts: &'a [String],
 }
@@ -265,16 +276,19 @@ pub fn validate(submission: &RegistriesSubmission, facts: &RuleFacts) -> Vec<Vio
                 out.extend(risks);
             }
             if sources.node_config_differs(&before) {
+                let unknown = Violation::warning(
+                    sources::FIELD_CONFIRM_ROLLOUT,
+                    "registries.rollout_unknown",
+                );
                 let rollout = match facts.nodes {
-                    Ok(count) => {
+                    NodeCount::Known(count) => {
                         Violation::warning(sources::FIELD_CONFIRM_ROLLOUT, "registries.rollout")
                             .with("count", count)
                     }
-                    Err(why) => Violation::warning(
-                        sources::FIELD_CONFIRM_ROLLOUT,
-                        "registries.rollout_unknown",
-                    )
-                    .with("reason", why),
+                    NodeCount::Forbidden => {
+                        unknown.with("reason_key", "registries.nodes.forbidden")
+                    }
+                    NodeCount::Failed(why) => unknown.with("reason", why),
                 };
                 out.push(if *confirm_rollout {
                     rollout
@@ -387,7 +401,7 @@ mod tests {
         let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
         let facts = RuleFacts {
             dependencies: &deps,
-            nodes: &Ok(3),
+            nodes: &NodeCount::Known(3),
             credential_hosts: &hosts,
         };
         validate(&read_submission(d).unwrap(), &facts)

@@ -276,7 +276,9 @@ pub fn scope_problem(entry: &str, wildcard_allowed: bool) -> Option<(&'static st
 
 /// The violation for row `row` (1-based) of the list `field` holding `value`.
 fn row_error(field: &str, row: usize, value: &str, key: &str) -> Violation {
-    Violation::error(&format!("{field}[{}]", row - 1), key)
+    // The list's own field: the message names the line (what the user sees in the text
+    // area), so the slot shows no index beside it.
+    Violation::error(field, key)
         .with("row", row)
         .with("value", value)
 }
@@ -456,12 +458,9 @@ pub fn risks(before: &Sources, after: &Sources, deps: &Dependencies) -> Vec<Viol
     for host in deps.pulled_hosts() {
         if let Some(row) = after.blocked.iter().position(|s| scope_covers(s, &host)) {
             out.push(
-                Violation::warning(
-                    &format!("{FIELD_BLOCKED}[{row}]"),
-                    "registries.risk.blocks_cluster",
-                )
-                .with("row", row + 1)
-                .with("host", &host),
+                Violation::warning(FIELD_BLOCKED, "registries.risk.blocks_cluster")
+                    .with("row", row + 1)
+                    .with("host", &host),
             );
         }
         if !after.allowed.is_empty() && !after.allowed.iter().any(|s| scope_covers(s, &host)) {
@@ -474,24 +473,18 @@ pub fn risks(before: &Sources, after: &Sources, deps: &Dependencies) -> Vec<Viol
     for (row, scope) in after.insecure.iter().enumerate() {
         if !before.insecure.contains(scope) {
             out.push(
-                Violation::warning(
-                    &format!("{FIELD_INSECURE}[{row}]"),
-                    "registries.risk.insecure",
-                )
-                .with("row", row + 1)
-                .with("value", scope),
+                Violation::warning(FIELD_INSECURE, "registries.risk.insecure")
+                    .with("row", row + 1)
+                    .with("value", scope),
             );
         }
     }
     for (row, location) in after.import.iter().enumerate() {
         if location.insecure && !before.import.contains(location) {
             out.push(
-                Violation::warning(
-                    &format!("{FIELD_IMPORT}[{row}]"),
-                    "registries.risk.import_insecure",
-                )
-                .with("row", row + 1)
-                .with("value", &location.domain_name),
+                Violation::warning(FIELD_IMPORT, "registries.risk.import_insecure")
+                    .with("row", row + 1)
+                    .with("value", &location.domain_name),
             );
         }
     }
@@ -585,14 +578,8 @@ mod tests {
         assert_eq!(
             keys(&v),
             vec![
-                (
-                    format!("{FIELD_ALLOWED}[2]"),
-                    "registries.entry_scheme".into()
-                ),
-                (
-                    format!("{FIELD_ALLOWED}[3]"),
-                    "registries.entry_duplicate".into()
-                ),
+                (FIELD_ALLOWED.into(), "registries.entry_scheme".into()),
+                (FIELD_ALLOWED.into(), "registries.entry_duplicate".into()),
             ]
         );
         assert!(v[0].params.contains(&("row".into(), "3".into())));
@@ -630,14 +617,8 @@ mod tests {
         assert_eq!(
             keys(&v),
             vec![
-                (
-                    format!("{FIELD_SEARCH}[1]"),
-                    "registries.entry_no_port".into()
-                ),
-                (
-                    format!("{FIELD_EXTERNAL}[1]"),
-                    "registries.entry_host_only".into()
-                ),
+                (FIELD_SEARCH.into(), "registries.entry_no_port".into()),
+                (FIELD_EXTERNAL.into(), "registries.entry_host_only".into()),
             ]
         );
     }
@@ -654,10 +635,7 @@ mod tests {
         );
         assert_eq!(
             keys(&v),
-            vec![(
-                format!("{FIELD_IMPORT}[2]"),
-                "registries.import_flag".into()
-            )]
+            vec![(FIELD_IMPORT.into(), "registries.import_flag".into())]
         );
         assert_eq!(
             s.import[1],
@@ -726,10 +704,7 @@ mod tests {
             keys(&v),
             vec![
                 (FIELD_ALLOWED.into(), "registries.risk.allow_misses".into()),
-                (
-                    format!("{FIELD_INSECURE}[0]"),
-                    "registries.risk.insecure".into()
-                ),
+                (FIELD_INSECURE.into(), "registries.risk.insecure".into()),
                 (FIELD_IMPORT.into(), "registries.risk.samples_stop".into()),
             ]
         );
@@ -745,7 +720,7 @@ mod tests {
         assert_eq!(
             keys(&v),
             vec![(
-                format!("{FIELD_BLOCKED}[1]"),
+                FIELD_BLOCKED.into(),
                 "registries.risk.blocks_cluster".into()
             )]
         );
