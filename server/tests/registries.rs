@@ -860,5 +860,60 @@ async fn testing_credentials_follows_the_registrys_challenge_with_the_cas_the_cl
         warning_keys(&preview).contains(&"registries.test.unreachable".to_string()),
         "{text}"
     );
+
+    // The sandbox's own registry, which requires a login (a token as the password), behind
+    // its plain-HTTP front: listed as insecure, the test falls back to HTTP as CRI-O does.
+    support::configs(kube.clone())
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(
+                json!({ "spec": { "managementState": "Managed", "storage": { "emptyDir": {} } } }),
+            ),
+        )
+        .await
+        .expect("managed");
+    let front = console.sandbox.front.to_string();
+    images(&kube)
+        .patch(
+            "cluster",
+            &PatchParams::default(),
+            &Patch::Merge(
+                json!({ "spec": { "registrySources": { "insecureRegistries": [front] } } }),
+            ),
+        )
+        .await
+        .expect("insecure");
+    let (namespace, account) = registry_console_sandbox::client::DEFAULT_SERVICE_ACCOUNT;
+    let token = registry_console_sandbox::client::service_account_token(&kube, namespace, account)
+        .await
+        .expect("token")
+        .token;
+    let front_test = async |secret: &str| -> String {
+        let base = view(&admin, &console).await["seen"].clone();
+        let test = draft(
+            SET,
+            &base,
+            &[
+                ("registry", &front),
+                ("username", "openshift"),
+                ("secret", secret),
+                ("test", "on"),
+            ],
+        );
+        let (status, preview, text) = submit(&admin, &console, "preview_change", &test, "").await;
+        assert_eq!(status, 200, "{text}");
+        preview["warnings"]
+            .as_array()
+            .and_then(|l| l.iter().find(|w| w["field"] == "test"))
+            .map(|w| w["key"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    // The front forwards to the registry once its pod serves.
+    eventually("the sandbox registry accepts a token", async || {
+        (front_test(&token).await == "registries.test.accepted").then_some(())
+    })
+    .await;
+    assert_eq!(front_test("not-a-token").await, "registries.test.refused");
     reset(&kube).await;
 }

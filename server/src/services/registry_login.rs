@@ -210,14 +210,19 @@ pub async fn test_login(
         if !insecure {
             return outcome;
         }
-        match outcome {
+        // As the container runtime treats an insecure registry: TLS without verification,
+        // then plain HTTP.
+        let outcome = match outcome {
             LoginOutcome::Tls(_) => match client(roots, false) {
                 Ok(unverified) => {
                     login_at(&unverified, &format!("https://{host}"), username, secret).await
                 }
                 Err(e) => e,
             },
-            LoginOutcome::Unreachable(_) | LoginOutcome::Unexpected(_) => {
+            other => other,
+        };
+        match outcome {
+            LoginOutcome::Tls(_) | LoginOutcome::Unreachable(_) | LoginOutcome::Unexpected(_) => {
                 login_at(&verified, &format!("http://{host}"), username, secret).await
             }
             other => other,
