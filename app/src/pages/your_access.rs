@@ -32,6 +32,7 @@ pub fn YourAccessPage() -> impl IntoView {
 fn AccessTable(list: Vec<AccessDecision>) -> impl IntoView {
     let i18n = I18n::expect();
     view! {
+        <div class="table-scroll">
         <table class="table access-table">
             <thead>
                 <tr>
@@ -71,5 +72,6 @@ fn AccessTable(list: Vec<AccessDecision>) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
