@@ -33,7 +33,7 @@ test.describe('application shell', () => {
     await expect(nav.getByRole('link', { name: '概要' })).toBeVisible();
     await expect(page.getByRole('navigation', { name: 'メインナビゲーション' })).toBeVisible();
     await expect(page.locator('h1')).toHaveText('概要');
-    await expect(page.locator('.tagline')).toHaveText('OpenShift 統合イメージレジストリの管理コンソール');
+    await expect(page.locator('.tagline')).toHaveText('OpenShift 統合イメージレジストリーの管理コンソール');
     await expect(page).toHaveTitle('概要 · Registry Console');
 
     // Remembered: a fresh load renders Japanese on the server.
