@@ -40,10 +40,26 @@ test.describe('access', () => {
     await expect(getRoleBinding(PROJECT, 'registry-viewer')).rejects.toThrow(/404/);
   });
 
-  test('a viewer sees the roles, and why the bindings cannot be listed', async ({ page }) => {
+  test('a viewer sees the roles as documented, one sentence per part it may not read, and who can grant', async ({ page }) => {
     await signIn(page, 'viewer', '/access');
-    await expect(page.locator('[data-denied="change"]')).toBeVisible();
-    await expect(page.locator('[data-unreadable="access.projects.unreadable"]')).toContainText('rolebindings');
-    await expect(page.locator('form[data-change-form="grant"] [data-action="preview"]')).toBeDisabled();
+    for (const lang of ['en', 'ja']) {
+      await page.goto(`/lang/${lang}?return_to=/access`);
+      await expect(page.locator('[data-denied="change"]')).toBeVisible();
+      // The roles' meanings and what each allows, from the documentation, said once.
+      await expect(page.locator('[data-roles-source="documented"]')).toBeVisible();
+      await expect(page.locator('tr[data-role="registry-viewer"] [data-allows="pull"] [data-tone]')).toHaveAttribute('data-tone', 'good');
+      await expect(page.locator('tr[data-role="registry-editor"] [data-allows="push"] [data-tone]')).toHaveAttribute('data-tone', 'good');
+      await expect(page.locator('[data-allows] [data-tone="unknown"]')).toHaveCount(0);
+      // The API server's words are behind a toggle: nothing visible says "forbidden".
+      await expect(page.locator('[data-unreadable="access.projects.unreadable"] [data-panel-problem="forbidden"]')).toBeVisible();
+      await expect(page.locator('[data-unreadable="access.projects.unreadable"] details')).toContainText('rolebindings');
+      expect(await page.locator('main').innerText()).not.toMatch(/forbidden|403/i);
+      // No disabled form: who can grant, and how.
+      await expect(page.locator('form[data-change-form="grant"]')).toHaveCount(0);
+      await expect(page.locator('form[data-change-form="revoke"]')).toHaveCount(0);
+      await expect(page.locator('[data-read-only-summary="grant"]')).toContainText('oc policy add-role-to-user');
+      await page.screenshot({ path: `test-results/screens/access-viewer-${lang}.png`, fullPage: true });
+    }
+    await page.goto('/lang/en?return_to=/access');
   });
 });

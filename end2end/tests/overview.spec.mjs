@@ -22,7 +22,11 @@ test.describe('overview and logs', () => {
     await expect(page.locator('h1')).toHaveText('Overview');
     await expect(page.locator('[data-pod]').first()).toBeVisible();
     await expect(page.locator('.live-status')).toHaveAttribute('data-state', 'on');
-    await expect(page.locator('[data-fact="readOnly"]')).toHaveText('false');
+    await expect(page.locator('[data-fact="readOnly"]')).toHaveAttribute('data-value', 'false');
+    // The headline: one sentence and a tone, then the six tiles.
+    await expect(page.locator('[data-headline]')).toContainText('The registry is serving from emptyDir');
+    await expect(page.locator('[data-tile]')).toHaveCount(6);
+    await expect(page.locator('[data-tile="read_only"]')).toContainText('Off');
     // The viewer has no prometheus-scraper: the metrics say which role grants them.
     await expect(page.locator('[data-panel="metrics-heading"]')).toContainText('prometheus-scraper');
     await page.screenshot({ path: `${SHOTS}/overview-viewer-en.png`, fullPage: true });
@@ -40,7 +44,8 @@ test.describe('overview and logs', () => {
 
     // No reload: the same document gets the new state.
     await page.evaluate(() => { window.sameDocument = true; });
-    await expect(page.locator('[data-fact="readOnly"]')).toHaveText('true', { timeout: 20_000 });
+    await expect(page.locator('[data-fact="readOnly"]')).toHaveAttribute('data-value', 'true', { timeout: 20_000 });
+    await expect(page.locator('[data-tile="read_only"]')).toHaveAttribute('data-tone', 'warning');
     expect(await page.evaluate(() => window.sameDocument)).toBe(true);
 
     // The admin sees the metrics charts, and the page in Japanese.
@@ -54,6 +59,7 @@ test.describe('overview and logs', () => {
     await admin.close();
     await page.goto('/lang/ja?return_to=/');
     await expect(page.locator('h2#operator-heading')).toHaveText('Operator の状態');
+    await expect(page.locator('[data-headline]')).toContainText('読み取り専用');
     await page.screenshot({ path: `${SHOTS}/overview-viewer-ja.png`, fullPage: true });
     await page.goto('/lang/en?return_to=/');
     await runningRegistry();

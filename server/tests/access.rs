@@ -223,6 +223,22 @@ async fn grants_and_revokes_are_what_oc_policy_does() {
     assert_eq!(view["roles"][0]["pull"], true);
     assert_eq!(view["roles"][1]["push"], true);
     assert_eq!(view["roles"][3]["metrics"], true);
+    // What a viewer is shown for the roles (OpenShift's documented rules) is what the
+    // cluster's own rules say.
+    for role in view["roles"].as_array().expect("roles") {
+        let name = role["role"].as_str().expect("name");
+        let documented = app::domain::registry_access::documented_allows(name).expect(name);
+        assert!(role["rules"]["Ok"].is_array(), "{role}");
+        assert_eq!(
+            (
+                role["pull"] == true,
+                role["push"] == true,
+                role["metrics"] == true
+            ),
+            documented,
+            "{name}"
+        );
+    }
 
     // Revoking alice removes only alice; revoking bob deletes the emptied binding.
     let (status, applied, text) = submit(
@@ -278,6 +294,24 @@ async fn grants_and_revokes_are_what_oc_policy_does() {
     let viewer = Browser::open(&console, "viewer", "/access").await;
     let (status, _, text) = submit(&viewer, &console, "apply_change", &grant, "viewer tries").await;
     assert_eq!(status, 403, "{text}");
+    // What the viewer may not read is named as a permission, not dumped as an error.
+    let (status, view, text) = viewer.call(&console, "registry_access", &[]).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(
+        view["bindings"]["Err"]["Forbidden"]["permission"], "list rolebindings in all namespaces",
+        "{text}"
+    );
+    let html = viewer
+        .client
+        .get(format!("{}/access", console.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("data-read-only-summary=\"grant\""));
+    assert!(!html.contains("data-change-form=\"grant\""));
 }
 
 #[tokio::test(flavor = "multi_thread")]

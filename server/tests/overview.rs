@@ -132,6 +132,8 @@ async fn admins_and_viewers_see_every_part_or_why_not() {
     let html = page(&admin, &console, "/").await;
     for part in [
         "data-panel=\"operator-heading\"",
+        "data-headline=",
+        "data-tile=\"pruner\"",
         "data-panel=\"registry\"",
         "data-panel=\"workload\"",
         "data-panel=\"metrics-heading\"",

@@ -3,10 +3,13 @@
 //! charts drawn on the server as SVG with the same numbers as a table.
 
 use crate::components::language::I18n;
+use crate::components::status::Status;
 use crate::domain::metrics::{Chart, plot};
 use crate::domain::overview::{
-    PanelProblem, TimedCondition, age_parts, explanation_key, fixing_page, seconds_between,
+    ConditionSource, PanelProblem, TimedCondition, age_parts, explanation_key, fixing_page,
+    seconds_between,
 };
+use crate::domain::status::condition_tone;
 use leptos::prelude::*;
 
 /// Why a part of the page is missing: the permission the user lacks (and `grant_key`, the
@@ -19,27 +22,38 @@ pub fn PanelNotice(
     #[prop(optional)] grant_key: Option<&'static str>,
 ) -> impl IntoView {
     let i18n = I18n::expect();
+    // One sentence says what is missing and why; the API server's own words, which an
+    // admin needs and a viewer does not, are behind the toggle.
     match problem {
         PanelProblem::Forbidden { permission, reason } => view! {
             <div class="notice notice-warning" role="status" data-panel-problem="forbidden">
-                <p>{i18n.t(what)} " — " {i18n.t("panel.forbidden")}</p>
-                <p><code>{permission}</code></p>
+                <p><strong>{i18n.t(what)}</strong> " — " {i18n.t("panel.forbidden")}</p>
                 {grant_key.map(|key| view! { <p>{i18n.t(key)}</p> })}
-                {reason.map(|r| view! { <p><small>{r}</small></p> })}
+                <details>
+                    <summary>{i18n.t("common.details")}</summary>
+                    <p>{i18n.t("panel.permission")} " " <code>{permission}</code></p>
+                    {reason.map(|r| view! { <p><small>{r}</small></p> })}
+                </details>
             </div>
         }
         .into_any(),
         PanelProblem::Unavailable(why) => view! {
             <div class="notice notice-warning" role="status" data-panel-problem="unavailable">
-                <p>{i18n.t(what)} " — " {i18n.t("panel.unavailable")}</p>
-                <p><small>{why}</small></p>
+                <p><strong>{i18n.t(what)}</strong> " — " {i18n.t("panel.unavailable")}</p>
+                <details>
+                    <summary>{i18n.t("common.details")}</summary>
+                    <p><small>{why}</small></p>
+                </details>
             </div>
         }
         .into_any(),
         PanelProblem::RegistryNotServing(detail) => view! {
             <div class="notice notice-info" role="status" data-panel-problem="not-serving">
-                <p>{i18n.t(what)} " — " {i18n.t("panel.not_serving")}</p>
-                <p><small>{detail}</small></p>
+                <p><strong>{i18n.t(what)}</strong> " — " {i18n.t("panel.not_serving")}</p>
+                <details>
+                    <summary>{i18n.t("common.details")}</summary>
+                    <p><small>{detail}</small></p>
+                </details>
             </div>
         }
         .into_any(),
@@ -84,14 +98,19 @@ pub fn Ago(at: Option<String>, now: String) -> impl IntoView {
     })
 }
 
-/// Conditions with what each means and, for a problem, the page that fixes it.
+/// Conditions with where each was reported, what it means and, for a problem, the page
+/// that fixes it.
 #[component]
-pub fn ExplainedConditions(conditions: Vec<TimedCondition>, now: String) -> impl IntoView {
+pub fn ExplainedConditions(
+    conditions: Vec<(TimedCondition, Vec<ConditionSource>)>,
+    now: String,
+) -> impl IntoView {
     let i18n = I18n::expect();
     if conditions.is_empty() {
         return view! { <p class="empty">{i18n.t("condition.none")}</p> }.into_any();
     }
     view! {
+        <div class="table-scroll">
         <table class="table conditions">
             <thead>
                 <tr>
@@ -105,21 +124,35 @@ pub fn ExplainedConditions(conditions: Vec<TimedCondition>, now: String) -> impl
             <tbody>
                 {conditions
                     .into_iter()
-                    .map(|c| {
+                    .map(|(c, sources)| {
                         let problem = c.is_problem();
                         let fix = fixing_page(&c);
+                        let tone = condition_tone(&c);
                         let explanation = crate::i18n::translate(
                             i18n.lang(),
-                            &explanation_key(&c.kind, &c.status),
+                            &explanation_key(&c.kind, &c.status, &c.reason),
                         );
+                        let source_kinds = sources
+                            .iter()
+                            .map(|s| s.kind())
+                            .collect::<Vec<_>>()
+                            .join(" · ");
+                        let source_objects = sources
+                            .iter()
+                            .map(|s| s.object())
+                            .collect::<Vec<_>>()
+                            .join(", ");
                         view! {
                             <tr
                                 data-condition=c.kind.clone()
                                 data-status=c.status.clone()
                                 class=problem.then_some("problem")
                             >
-                                <th scope="row">{c.kind.clone()}</th>
-                                <td>{c.status.clone()}</td>
+                                <th scope="row">
+                                    {c.kind.clone()}
+                                    <small class="api-path" data-sources="" title=source_objects>{source_kinds}</small>
+                                </th>
+                                <td><Status tone text=c.status.clone() /></td>
                                 <td>{c.reason.clone()}</td>
                                 <td><Ago at=c.last_transition.clone() now=now.clone() /></td>
                                 <td>
@@ -141,6 +174,7 @@ pub fn ExplainedConditions(conditions: Vec<TimedCondition>, now: String) -> impl
                     .collect_view()}
             </tbody>
         </table>
+        </div>
     }
     .into_any()
 }

@@ -16,6 +16,7 @@ pub mod health;
 pub mod language;
 pub mod page_frame;
 pub mod plain_fields;
+pub mod status;
 pub mod user_menu;
 pub mod versions_link;
 pub mod violations;

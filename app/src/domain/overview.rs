@@ -66,8 +66,13 @@ pub const EXPLAINED_CONDITIONS: [&str; 9] = [
 
 /// Catalogue key of the plain-language explanation of a condition in `status`: what it
 /// means and what to do. `Unknown` (or anything but True/False) means the operator has
-/// not decided yet, whatever the type.
-pub fn explanation_key(kind: &str, status: &str) -> String {
+/// not decided yet, whatever the type. With the registry Removed the operator reports
+/// Available, Progressing and Degraded with the reason `Removed`: they describe the
+/// removal, so they get its explanation rather than that of a serving registry.
+pub fn explanation_key(kind: &str, status: &str, reason: &str) -> String {
+    if reason == "Removed" && matches!(kind, "Available" | "Progressing" | "Degraded") {
+        return "condition.explain.removed_state".into();
+    }
     let status = match status {
         "True" => "true",
         "False" => "false",
@@ -110,6 +115,58 @@ pub fn fixing_page(condition: &TimedCondition) -> Option<Page> {
     } else {
         Some(Page::Configuration)
     }
+}
+
+/// Where a condition was reported: the ClusterOperator or the registry's Config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConditionSource {
+    ClusterOperator,
+    Config,
+}
+
+impl ConditionSource {
+    /// The kind, as the table names the source.
+    pub fn kind(self) -> &'static str {
+        match self {
+            ConditionSource::ClusterOperator => "ClusterOperator",
+            ConditionSource::Config => "Config",
+        }
+    }
+
+    /// The object, as `oc get` names it.
+    pub fn object(self) -> &'static str {
+        match self {
+            ConditionSource::ClusterOperator => "clusteroperator/image-registry",
+            ConditionSource::Config => "configs.imageregistry.operator.openshift.io/cluster",
+        }
+    }
+}
+
+/// The ClusterOperator's and the Config's conditions as one list: the operator copies
+/// most of the Config's conditions to its ClusterOperator, so a condition both report
+/// alike (type, status, reason and message) is one row naming both sources. Operator
+/// first, then the Config's own, each in the order reported.
+pub fn merge_conditions(
+    operator: &[TimedCondition],
+    config: &[TimedCondition],
+) -> Vec<(TimedCondition, Vec<ConditionSource>)> {
+    let alike = |a: &TimedCondition, b: &TimedCondition| {
+        a.kind == b.kind && a.status == b.status && a.reason == b.reason && a.message == b.message
+    };
+    let mut rows: Vec<(TimedCondition, Vec<ConditionSource>)> = operator
+        .iter()
+        .map(|c| (c.clone(), vec![ConditionSource::ClusterOperator]))
+        .collect();
+    for c in config {
+        match rows
+            .iter_mut()
+            .find(|(row, sources)| alike(row, c) && !sources.contains(&ConditionSource::Config))
+        {
+            Some((_, sources)) => sources.push(ConditionSource::Config),
+            None => rows.push((c.clone(), vec![ConditionSource::Config])),
+        }
+    }
+    rows
 }
 
 /// The registry's configuration at a glance (never a secret value: storage settings are
@@ -301,27 +358,64 @@ mod tests {
         use crate::i18n::{Lang, has_key};
         for kind in EXPLAINED_CONDITIONS.iter().chain(["SomethingNew"].iter()) {
             for status in ["True", "False", "Unknown", ""] {
-                let key = explanation_key(kind, status);
+                let key = explanation_key(kind, status, "");
                 for lang in Lang::ALL {
                     assert!(has_key(lang, &key), "{lang:?} lacks {key}");
                 }
             }
         }
         assert_eq!(
-            explanation_key("Degraded", "True"),
+            explanation_key("Degraded", "True", ""),
             "condition.explain.degraded.true"
         );
         assert_eq!(
-            explanation_key("StorageExists", "False"),
+            explanation_key("StorageExists", "False", ""),
             "condition.explain.storage_exists.false"
         );
         assert_eq!(
-            explanation_key("Foo", "False"),
+            explanation_key("Foo", "False", ""),
             "condition.explain.other.false"
         );
         assert_eq!(
-            explanation_key("Degraded", "Unknown"),
+            explanation_key("Degraded", "Unknown", ""),
             "condition.explain.unknown"
+        );
+        // Removed: "available" describes the removal, not a serving registry.
+        assert_eq!(
+            explanation_key("Available", "True", "Removed"),
+            "condition.explain.removed_state"
+        );
+    }
+
+    #[test]
+    fn conditions_both_objects_report_alike_are_one_row() {
+        let operator = [
+            condition("Available", "True", "Ready", "The registry is ready"),
+            condition("Degraded", "False", "AsExpected", ""),
+        ];
+        let config = [
+            condition("Available", "True", "Ready", "The registry is ready"),
+            condition("Degraded", "True", "Unavailable", "No replicas"),
+            condition(
+                "StorageExists",
+                "True",
+                "S3BucketExists",
+                "S3 Bucket Exists",
+            ),
+        ];
+        let rows = merge_conditions(&operator, &config);
+        let summary: Vec<_> = rows
+            .iter()
+            .map(|(c, s)| (c.kind.as_str(), c.status.as_str(), s.len()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("Available", "True", 2),
+                ("Degraded", "False", 1),
+                ("Degraded", "True", 1),
+                ("StorageExists", "True", 1),
+            ]
         );
     }
 

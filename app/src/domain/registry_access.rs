@@ -11,6 +11,7 @@
 
 use crate::domain::access::REGISTRY_ROLES;
 use crate::domain::form_draft::FormDraft;
+use crate::domain::overview::{Panel, PanelProblem};
 use crate::domain::registry_config::rules::is_dns_subdomain;
 use crate::domain::violation::Violation;
 use serde::{Deserialize, Serialize};
@@ -176,8 +177,8 @@ pub struct RuleRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleExplanation {
     pub role: String,
-    /// `None`: the ClusterRole could not be read (why).
-    pub rules: Result<Vec<RuleRow>, String>,
+    /// Why the ClusterRole could not be read, when it could not.
+    pub rules: Panel<Vec<RuleRow>>,
     pub pull: bool,
     pub push: bool,
     pub metrics: bool,
@@ -199,8 +200,8 @@ fn strings(value: &Value, key: &str) -> Vec<String> {
 /// What `role` allows, from its ClusterRole's `rules`: pulling is `get` on
 /// `imagestreams/layers`, pushing `update` on it (the registry asks exactly these), and
 /// reading metrics `get` on `registry/metrics` (guide 5.5). Wildcards count.
-pub fn explain(role: &str, rules: Result<&Value, String>) -> RoleExplanation {
-    let rows: Result<Vec<RuleRow>, String> = rules.map(|rules| {
+pub fn explain(role: &str, rules: Result<&Value, PanelProblem>) -> RoleExplanation {
+    let rows: Panel<Vec<RuleRow>> = rules.map(|rules| {
         rules
             .as_array()
             .map(|l| {
@@ -235,13 +236,25 @@ pub fn explain(role: &str, rules: Result<&Value, String>) -> RoleExplanation {
     }
 }
 
+/// What each registry role allows as OpenShift defines it (guide 5.1, 5.5): (pull, push,
+/// metrics). Shown, marked as documented, to a user who may not read the cluster's own
+/// rules; a server test checks it against the rules an admin reads.
+pub fn documented_allows(role: &str) -> Option<(bool, bool, bool)> {
+    Some(match role {
+        "registry-viewer" => (true, false, false),
+        "registry-editor" | "system:image-builder" => (true, true, false),
+        "prometheus-scraper" => (false, false, true),
+        _ => return None,
+    })
+}
+
 /// What the Access page shows, read as the signed-in user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessView {
     /// RoleBindings of the registry roles in every project (or why they cannot be listed).
-    pub bindings: Result<Vec<Binding>, String>,
+    pub bindings: Panel<Vec<Binding>>,
     /// ClusterRoleBindings of the registry roles.
-    pub cluster_bindings: Result<Vec<Binding>, String>,
+    pub cluster_bindings: Panel<Vec<Binding>>,
     pub roles: Vec<RoleExplanation>,
     /// Why the API server would refuse a grant (`None`: allowed).
     pub grant_denied: Option<String>,
@@ -694,8 +707,14 @@ mod tests {
         let star = json!([{ "apiGroups": ["*"], "resources": ["*"], "verbs": ["*"] }]);
         let e = explain("cluster-admin", Ok(&star));
         assert!(e.pull && e.push && e.metrics);
-        let missing = explain("registry-viewer", Err("forbidden".into()));
+        let missing = explain(
+            "registry-viewer",
+            Err(PanelProblem::Unavailable("timed out".into())),
+        );
         assert!(!missing.pull && missing.rules.is_err());
+        for role in REGISTRY_ROLES {
+            assert!(documented_allows(role).is_some(), "{role}");
+        }
     }
 
     #[test]

@@ -5,16 +5,20 @@
 //! change review.
 
 use crate::api::access::registry_access;
+use crate::components::health::PanelNotice;
 use crate::components::language::I18n;
-use crate::components::plain_fields::{ErrorSlot, FormsPage, PlainText, ReviewButton, Unreadable};
+use crate::components::plain_fields::{ErrorSlot, FormsPage, PlainText, ReviewButton};
+use crate::components::status::Status;
 use crate::domain::access::REGISTRY_ROLES;
 use crate::domain::change::ChangeArea;
+use crate::domain::overview::Panel;
 use crate::domain::page::Page;
 use crate::domain::registry_access::{
     AccessView, Binding, FIELD_CONFIRM, FIELD_KIND, FIELD_NAME, FIELD_PROJECT, FIELD_ROLE,
     FIELD_SA_NAMESPACE, FIELD_SCOPE, FORM_GRANT, FORM_REVOKE, RoleExplanation, Subject,
-    SubjectKind,
+    SubjectKind, documented_allows,
 };
+use crate::domain::status::Tone;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -76,19 +80,35 @@ pub fn AccessPage() -> impl IntoView {
     }
 }
 
-/// What each role allows in the registry, and its rules.
+/// What each role allows in the registry, and its rules. A user who may not read the
+/// ClusterRoles gets what OpenShift documents for them, said to be that, and one notice.
 #[component]
 fn RolesCard(roles: Vec<RoleExplanation>) -> impl IntoView {
     let i18n = I18n::expect();
-    // Unreadable rules tell nothing: "unknown", never "no".
-    let yes_no = move |allowed: bool, known: bool| match (known, allowed) {
-        (false, _) => view! { <span class="badge">{i18n.t("access.unknown")}</span> },
-        (true, true) => view! { <span class="badge badge-ok">{i18n.t("access.yes")}</span> },
-        (true, false) => view! { <span class="badge badge-no">{i18n.t("access.no")}</span> },
+    let unreadable = roles.iter().find_map(|r| r.rules.clone().err());
+    let documented = unreadable.is_some();
+    let allowed = move |allowed: bool| {
+        if allowed {
+            view! { <Status tone=Tone::Good text=i18n.t("access.yes") /> }
+        } else {
+            view! { <Status tone=Tone::Neutral text=i18n.t("access.no") /> }
+        }
+    };
+    let cell = move |read: bool, known: Option<bool>| match known {
+        Some(value) => allowed(value).into_any(),
+        // Neither the cluster's rules nor the documentation say: "unknown", never "no".
+        None if !read => {
+            view! { <Status tone=Tone::Unknown text=i18n.t("access.unknown") /> }.into_any()
+        }
+        None => allowed(false).into_any(),
     };
     view! {
-        <section class="card" aria-labelledby="roles-heading">
+        <section class="card" aria-labelledby="roles-heading" data-roles-source=if documented { "documented" } else { "cluster" }>
             <h2 id="roles-heading">{i18n.t("access.roles.title")}</h2>
+            {unreadable.map(|problem| view! {
+                <PanelNotice problem what="access.roles.what" grant_key="access.roles.documented" />
+            })}
+            <div class="table-scroll">
             <table class="table" data-roles="">
                 <thead>
                     <tr>
@@ -103,37 +123,39 @@ fn RolesCard(roles: Vec<RoleExplanation>) -> impl IntoView {
                     {roles
                         .into_iter()
                         .map(|r| {
-                            let rules = match r.rules.clone() {
-                                Ok(rules) => view! {
-                                    <details>
-                                        <summary>{i18n.t("access.rules")}</summary>
-                                        <ul class="plain-list">
-                                            {rules
-                                                .into_iter()
-                                                .map(|rule| {
-                                                    view! {
-                                                        <li><code>{format!(
-                                                            "{} {} [{}]",
-                                                            rule.verbs.join(","),
-                                                            rule.resources.join(","),
-                                                            rule.api_groups.iter().map(|g| if g.is_empty() { "\"\"" } else { g.as_str() }).collect::<Vec<_>>().join(","),
-                                                        )}</code></li>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </ul>
-                                    </details>
-                                }
-                                .into_any(),
-                                Err(why) => view! { <small class="text-warning">{why}</small> }.into_any(),
+                            let read = r.rules.is_ok();
+                            let (pull, push, metrics) = if read {
+                                (Some(r.pull), Some(r.push), Some(r.metrics))
+                            } else {
+                                documented_allows(&r.role)
+                                    .map_or((None, None, None), |(a, b, c)| (Some(a), Some(b), Some(c)))
                             };
-                            let known = r.rules.is_ok();
+                            let rules = r.rules.clone().ok().map(|rules| view! {
+                                <details>
+                                    <summary>{i18n.t("access.rules")}</summary>
+                                    <ul class="plain-list">
+                                        {rules
+                                            .into_iter()
+                                            .map(|rule| {
+                                                view! {
+                                                    <li><code>{format!(
+                                                        "{} {} [{}]",
+                                                        rule.verbs.join(","),
+                                                        rule.resources.join(","),
+                                                        rule.api_groups.iter().map(|g| if g.is_empty() { "\"\"" } else { g.as_str() }).collect::<Vec<_>>().join(","),
+                                                    )}</code></li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                </details>
+                            });
                             view! {
                                 <tr data-role=r.role.clone()>
                                     <th scope="row"><code>{r.role.clone()}</code></th>
-                                    <td data-allows="pull">{yes_no(r.pull, known)}</td>
-                                    <td data-allows="push">{yes_no(r.push, known)}</td>
-                                    <td data-allows="metrics">{yes_no(r.metrics, known)}</td>
+                                    <td data-allows="pull">{cell(read, pull)}</td>
+                                    <td data-allows="push">{cell(read, push)}</td>
+                                    <td data-allows="metrics">{cell(read, metrics)}</td>
                                     <td>{i18n.t(meaning_key(&r.role))}{rules}</td>
                                 </tr>
                             }
@@ -141,6 +163,7 @@ fn RolesCard(roles: Vec<RoleExplanation>) -> impl IntoView {
                         .collect_view()}
                 </tbody>
             </table>
+            </div>
         </section>
     }
 }
@@ -174,20 +197,25 @@ fn AccessContent(view: AccessView, filters: Filters, denied: bool) -> impl IntoV
     view! {
         <section class="card" aria-labelledby="who-heading">
             <h2 id="who-heading">{i18n.t("access.who.title")}</h2>
-            {filter_form}
+            // Nothing to filter when neither list can be read.
+            {(view.bindings.is_ok() || view.cluster_bindings.is_ok()).then_some(filter_form)}
             <h3>{i18n.t("access.projects.title")}</h3>
             <BindingsTable bindings=view.bindings.clone() filters=filters.clone() denied unreadable="access.projects.unreadable" />
             <h3>{i18n.t("access.cluster.title")}</h3>
             <BindingsTable bindings=view.cluster_bindings.clone() filters denied unreadable="access.cluster.unreadable" />
         </section>
-        <GrantCard denied />
+        {if denied {
+            view! { <GrantSummary /> }.into_any()
+        } else {
+            view! { <GrantCard /> }.into_any()
+        }}
     }
 }
 
 /// Each subject of each binding, with its revoke form.
 #[component]
 fn BindingsTable(
-    bindings: Result<Vec<Binding>, String>,
+    bindings: Panel<Vec<Binding>>,
     filters: Filters,
     denied: bool,
     unreadable: &'static str,
@@ -195,7 +223,14 @@ fn BindingsTable(
     let i18n = I18n::expect();
     let bindings = match bindings {
         Ok(list) => list,
-        Err(why) => return view! { <Unreadable what=unreadable why /> }.into_any(),
+        Err(problem) => {
+            return view! {
+                <div data-unreadable=unreadable>
+                    <PanelNotice problem what=unreadable grant_key="access.bindings.who_can" />
+                </div>
+            }
+            .into_any();
+        }
     };
     let rows: Vec<(Binding, Subject)> = bindings
         .iter()
@@ -213,7 +248,9 @@ fn BindingsTable(
                     <th scope="col">{i18n.t("access.col.role")}</th>
                     <th scope="col">{i18n.t("access.col.subject")}</th>
                     <th scope="col">{i18n.t("access.col.binding")}</th>
-                    <th scope="col"><span class="visually-hidden">{i18n.t("access.col.actions")}</span></th>
+                    {(!denied).then(|| view! {
+                        <th scope="col"><span class="visually-hidden">{i18n.t("access.col.actions")}</span></th>
+                    })}
                 </tr>
             </thead>
             <tbody>
@@ -237,9 +274,10 @@ fn BindingsTable(
                                     <code>{subject.oc_name()}</code>
                                 </td>
                                 <td><code>{binding.name.clone()}</code></td>
+                                {(!denied).then(|| view! {
                                 <td>
                                     <form method="post" data-change-form=FORM_REVOKE class="inline-form">
-                                        <fieldset class="plain" disabled=denied>
+                                        <fieldset class="plain">
                                             <input type="hidden" name=FIELD_ROLE value=binding.role.clone() />
                                             <input type="hidden" name=FIELD_KIND value=subject.kind.as_str() />
                                             <input type="hidden" name=FIELD_NAME value=subject.name.clone() />
@@ -256,6 +294,7 @@ fn BindingsTable(
                                         </fieldset>
                                     </form>
                                 </td>
+                                })}
                             </tr>
                         }
                     })
@@ -266,16 +305,34 @@ fn BindingsTable(
     .into_any()
 }
 
+/// For a user who may not grant or revoke: who can, and the commands they run, instead of
+/// a form that would only be disabled.
+#[component]
+fn GrantSummary() -> impl IntoView {
+    let i18n = I18n::expect();
+    view! {
+        <section class="card" aria-labelledby="grant-heading" data-read-only-summary="grant">
+            <h2 id="grant-heading">{i18n.t("access.grant.title")}</h2>
+            <p>{i18n.t("access.grant.read_only")}</p>
+            <ul class="plain-list">
+                <li><code>"oc policy add-role-to-user registry-viewer <user> -n <project>"</code></li>
+                <li><code>"oc policy remove-role-from-user registry-viewer <user> -n <project>"</code></li>
+                <li><code>"oc adm policy add-cluster-role-to-user prometheus-scraper <user>"</code></li>
+            </ul>
+        </section>
+    }
+}
+
 /// Granting a role to a user, group or service account, in a project or cluster-wide.
 #[component]
-fn GrantCard(denied: bool) -> impl IntoView {
+fn GrantCard() -> impl IntoView {
     let i18n = I18n::expect();
     view! {
         <section class="card" aria-labelledby="grant-heading">
             <h2 id="grant-heading">{i18n.t("access.grant.title")}</h2>
             <p>{i18n.t("access.grant.help")}</p>
             <form method="post" data-change-form=FORM_GRANT>
-                <fieldset class="plain" disabled=denied>
+                <fieldset class="plain">
                     <ErrorSlot field="form" />
                     <label class="field" data-field=FIELD_ROLE>
                         <span class="label">{i18n.t("access.col.role")}</span>

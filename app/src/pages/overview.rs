@@ -10,12 +10,15 @@ use crate::components::doctor::DoctorCard;
 use crate::components::health::{Ago, ExplainedConditions, LineChart, LiveStatus, PanelNotice};
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
+use crate::components::status::Status;
+use crate::domain::headline::{Sentence, headline, storage_name_key, tiles};
 use crate::domain::metrics::MetricsView;
 use crate::domain::overview::{
     DeploymentSummary, EventRow, OverviewView, Panel, PodRow, PrunerSummary, RegistrySummary,
-    RouteRow,
+    RouteRow, merge_conditions,
 };
 use crate::domain::page::Page;
+use crate::domain::status::Tone;
 use crate::domain::storage::wizard::ClaimRow;
 use leptos::prelude::*;
 
@@ -60,23 +63,104 @@ fn card<V: IntoView + 'static>(id: &'static str, title: String, body: V) -> impl
 fn OverviewContent(view: OverviewView) -> impl IntoView {
     let i18n = I18n::expect();
     let now = view.now.clone();
-    let operator = match view.operator {
-        Ok(conditions) => view! { <ExplainedConditions conditions now=now.clone() /> }.into_any(),
-        Err(problem) => view! { <PanelNotice problem what="overview.operator.what" /> }.into_any(),
+    let summary = view! { <Headline view=view.clone() /> };
+    // One table for the ClusterOperator's and the Config's conditions: the operator
+    // copies most of them, so showing both tables showed most rows twice.
+    let config_conditions = view
+        .registry
+        .as_ref()
+        .map(|r| r.conditions.clone())
+        .unwrap_or_default();
+    let conditions = match &view.operator {
+        Ok(operator) => {
+            let rows = merge_conditions(operator, &config_conditions);
+            view! { <ExplainedConditions conditions=rows now=now.clone() /> }.into_any()
+        }
+        Err(problem) => {
+            let rows = merge_conditions(&[], &config_conditions);
+            view! {
+                <PanelNotice problem=problem.clone() what="overview.operator.what" />
+                <ExplainedConditions conditions=rows now=now.clone() />
+            }
+            .into_any()
+        }
     };
     view! {
         <div data-live-region="" data-generated=now.clone()>
+            {summary}
             {view.diagnosis.enabled.then(|| view! { <DoctorCard diagnosis=view.diagnosis.clone() /> })}
             {removed_alert(&view.registry)}
             {card("operator-heading", i18n.t("overview.operator.title").to_string(), view! {
-                <p class="help"><code>"oc get clusteroperator image-registry"</code></p>
-                {operator}
+                <p class="help">
+                    <code>"oc get clusteroperator image-registry"</code> " · "
+                    <code>"oc get configs.imageregistry.operator.openshift.io cluster -o yaml"</code>
+                </p>
+                {conditions}
             })}
             <RegistryCard registry=view.registry now=now.clone() pruner=view.pruner routes=view.routes />
             <WorkloadCard deployment=view.deployment pods=view.pods claims=view.claims now=now.clone() />
             <EventsCard events=view.events now=now.clone() />
             <MetricsCard metrics=view.metrics />
         </div>
+    }
+}
+
+fn sentence_text(i18n: &I18n, sentence: &Sentence) -> String {
+    // A storage type is named in words ("Amazon S3"), not by its API key.
+    let params: Vec<(&str, String)> = sentence
+        .params
+        .iter()
+        .map(|(name, value)| {
+            let value = match (*name, storage_name_key(value)) {
+                ("storage", Some(key)) => i18n.t(key).to_string(),
+                _ => value.clone(),
+            };
+            (*name, value)
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = params.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    i18n.fill(sentence.key, &borrowed)
+}
+
+/// The state in one sentence and one tone, then the six tiles (SPEC §6).
+#[component]
+fn Headline(view: OverviewView) -> impl IntoView {
+    let i18n = I18n::expect();
+    let headline = headline(&view);
+    let tone = headline.tone;
+    let sentence = sentence_text(&i18n, &headline.sentence);
+    let tiles = tiles(&view)
+        .into_iter()
+        .map(|tile| {
+            let value = sentence_text(&i18n, &tile.value);
+            view! {
+                <div class="tile" data-tile=tile.id data-tone=tile.tone.as_str()>
+                    <dt>{i18n.t(tile.label_key)}</dt>
+                    <dd>
+                        <Status tone=tile.tone text=value />
+                        <small class="api-path">{tile.api_path}</small>
+                    </dd>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <section
+            class=format!("headline headline-{}", tone.as_str())
+            aria-labelledby="headline-heading"
+            data-headline=tone.as_str()
+        >
+            <h2 id="headline-heading" class="visually-hidden">{i18n.t("overview.headline.title")}</h2>
+            <p class="headline-sentence">
+                <span class="headline-icon" aria-hidden="true">{tone.icon()}</span>
+                <strong>
+                    <span class="visually-hidden">{i18n.t(tone.label_key())} ": "</span>
+                    {sentence}
+                </strong>
+            </p>
+            {headline.detail.map(|detail| view! { <p class="headline-detail"><q>{detail}</q></p> })}
+            <dl class="tiles">{tiles}</dl>
+        </section>
     }
 }
 
@@ -130,21 +214,36 @@ fn RegistryCard(
                     view! { <li>{name.clone()} " → " <code>{host}</code></li> }
                 })
                 .collect_view();
+            let read_only = if r.read_only {
+                (Tone::Warning, i18n.t("overview.fact.read_only.on"))
+            } else {
+                (Tone::Neutral, i18n.t("overview.fact.read_only.off"))
+            };
+            let default_route = if r.default_route {
+                i18n.t("overview.fact.default_route.on")
+            } else {
+                i18n.t("overview.fact.default_route.off")
+            };
+            let fact_label = |key: &'static str, path: &'static str| {
+                view! { <dt>{i18n.t(key)} <small class="api-path">{path}</small></dt> }
+            };
             view! {
                 <dl class="facts">
-                    <dt>"managementState"</dt>
+                    {fact_label("overview.fact.management_state", "spec.managementState")}
                     <dd data-fact="managementState">{r.management_state.clone()}</dd>
-                    <dt>{i18n.t("overview.storage.title")}</dt>
+                    {fact_label("overview.storage.title", "spec.storage")}
                     <dd data-fact="storage">{storage}</dd>
-                    <dt>"replicas"</dt>
+                    {fact_label("overview.fact.replicas", "spec.replicas")}
                     <dd data-fact="replicas">{r.replicas}</dd>
-                    <dt>"rolloutStrategy"</dt>
+                    {fact_label("overview.fact.rollout_strategy", "spec.rolloutStrategy")}
                     <dd>{if r.rollout_strategy.is_empty() { "RollingUpdate".to_string() } else { r.rollout_strategy.clone() }}</dd>
-                    <dt>"readOnly"</dt>
-                    <dd data-fact="readOnly">{r.read_only.to_string()}</dd>
-                    <dt>"defaultRoute"</dt>
-                    <dd data-fact="defaultRoute">{r.default_route.to_string()}</dd>
-                    <dt>{i18n.t("overview.routes.custom")}</dt>
+                    {fact_label("overview.fact.read_only", "spec.readOnly")}
+                    <dd data-fact="readOnly" data-value=r.read_only.to_string()>
+                        <Status tone=read_only.0 text=read_only.1 />
+                    </dd>
+                    {fact_label("overview.fact.default_route", "spec.defaultRoute")}
+                    <dd data-fact="defaultRoute" data-value=r.default_route.to_string()>{default_route}</dd>
+                    {fact_label("overview.routes.custom", "spec.routes")}
                     <dd>
                         {if r.custom_routes.is_empty() {
                             view! { <span>{i18n.t("overview.routes.none")}</span> }.into_any()
@@ -153,9 +252,6 @@ fn RegistryCard(
                         }}
                     </dd>
                 </dl>
-                <h3>{i18n.t("overview.config.conditions")}</h3>
-                <p class="help"><code>"oc get configs.imageregistry.operator.openshift.io cluster -o yaml"</code></p>
-                <ExplainedConditions conditions=r.conditions.clone() now=now.clone() />
             }
             .into_any()
         }

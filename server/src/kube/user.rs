@@ -227,6 +227,19 @@ pub fn console_error(e: kube::Error) -> ConsoleError {
     }
 }
 
+/// A part of a page that could not be read: a 403 says which permission it takes (in
+/// `oc`'s words: `list rolebindings in all namespaces`), anything else why it failed.
+pub fn panel_problem(e: ConsoleError, permission: &str) -> app::domain::overview::PanelProblem {
+    use app::domain::overview::PanelProblem;
+    match e {
+        ConsoleError::Kubernetes { code: 403, message } => PanelProblem::Forbidden {
+            permission: permission.to_string(),
+            reason: Some(message),
+        },
+        other => PanelProblem::Unavailable(other.to_string()),
+    }
+}
+
 fn review_for(check: &AccessCheck) -> SelfSubjectAccessReview {
     let (resource, subresource) = match check.resource.split_once('/') {
         Some((r, s)) => (r.to_string(), Some(s.to_string())),

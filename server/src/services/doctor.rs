@@ -45,15 +45,7 @@ pub struct Extras {
 }
 
 fn problem(e: app::api::error::ConsoleError, what: &str) -> PanelProblem {
-    match e {
-        app::api::error::ConsoleError::Kubernetes { code: 403, message } => {
-            PanelProblem::Forbidden {
-                permission: what.to_string(),
-                reason: Some(message),
-            }
-        }
-        other => PanelProblem::Unavailable(other.to_string()),
-    }
+    crate::kube::user::panel_problem(e, what)
 }
 
 async fn deadline<T>(what: &str, read: impl std::future::Future<Output = Panel<T>>) -> Panel<T> {

@@ -9,12 +9,13 @@
 use super::{change_error, decode_draft, denied_reason};
 use crate::change::{ChangePipeline, ChangeRequest, FollowUpPlan, PipelineError, Requester, Step};
 use crate::kube::resources::{CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE_BINDING, Resource};
-use crate::kube::user::console_error;
+use crate::kube::user::{console_error, panel_problem};
 use app::api::error::ConsoleError;
 use app::api::ports::{AccessBindings, BoxFuture, ChangeService, ClusterAccess};
 use app::domain::access::REGISTRY_ROLES;
 use app::domain::change::{Applied, ChangePreview};
 use app::domain::form_draft::FormDraft;
+use app::domain::overview::Panel;
 use app::domain::registry_access::{
     AccessChange, AccessView, Binding, FIELD_NAME, FIELD_ROLE, GrantPlan, Me, RevokeStep, Scope,
     Subject, confirmation_needed, explain, grant_plan, new_binding, oc_command, read_change,
@@ -90,7 +91,7 @@ impl RegistryAccessService {
     }
 
     /// The registry roles' bindings, RoleBindings of every project or ClusterRoleBindings.
-    async fn registry_bindings(&self, resource: Resource) -> Result<Vec<Binding>, String> {
+    async fn registry_bindings(&self, resource: Resource, permission: &str) -> Panel<Vec<Binding>> {
         self.bindings(resource, None)
             .await
             .map(|all| {
@@ -99,7 +100,7 @@ impl RegistryAccessService {
                     .filter(Binding::is_registry_role)
                     .collect()
             })
-            .map_err(|e| e.to_string())
+            .map_err(|e| panel_problem(e, permission))
     }
 
     async fn explanation(&self, role: &str) -> app::domain::registry_access::RoleExplanation {
@@ -108,7 +109,7 @@ impl RegistryAccessService {
             .get(role)
             .await
             .map(|r| r.data.get("rules").cloned().unwrap_or(Value::Null))
-            .map_err(|e| console_error(e).to_string());
+            .map_err(|e| panel_problem(console_error(e), &format!("get clusterroles {role}")));
         match rules {
             Ok(rules) => explain(role, Ok(&rules)),
             Err(why) => explain(role, Err(why)),
@@ -117,8 +118,8 @@ impl RegistryAccessService {
 
     async fn load_view(&self) -> Result<AccessView, ConsoleError> {
         let (bindings, cluster_bindings, grant_denied, roles) = tokio::join!(
-            self.registry_bindings(ROLE_BINDING),
-            self.registry_bindings(CLUSTER_ROLE_BINDING),
+            self.registry_bindings(ROLE_BINDING, "list rolebindings in all namespaces"),
+            self.registry_bindings(CLUSTER_ROLE_BINDING, "list clusterrolebindings"),
             denied_reason(self.cluster.as_ref(), "action.grant_access"),
             futures::future::join_all(REGISTRY_ROLES.iter().map(|role| self.explanation(role))),
         );
