@@ -30,6 +30,7 @@ pub fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
         "audit.next"
     };
     view! {
+        <div class="table-scroll">
         <table class="table audit-table">
             <thead>
                 <tr>
@@ -64,6 +65,7 @@ pub fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
                     .collect_view()}
             </tbody>
         </table>
+        </div>
         {next.map(|href| view! {
             <p><a class="button" href=href rel="external" data-action="next-page">{i18n.t(next_key)}</a></p>
         })}
