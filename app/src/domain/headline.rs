@@ -381,18 +381,9 @@ pub fn tiles(view: &OverviewView) -> Vec<Tile> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::overview::tests::condition;
     use crate::domain::overview::{DeploymentSummary, PanelProblem, RegistrySummary};
     use crate::domain::registry_config::form::StorageSummary;
-
-    fn condition(kind: &str, status: &str, reason: &str, message: &str) -> TimedCondition {
-        TimedCondition {
-            kind: kind.into(),
-            status: status.into(),
-            reason: reason.into(),
-            message: message.into(),
-            last_transition: None,
-        }
-    }
 
     fn serving(kind: &str, ready: i64, desired: i64) -> OverviewView {
         let missing = || PanelProblem::Unavailable("not in this test".into());

@@ -340,10 +340,16 @@ pub fn age_parts(seconds: i64) -> (&'static str, i64) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn condition(kind: &str, status: &str, reason: &str, message: &str) -> TimedCondition {
+    /// A condition without a transition time (also the headline's tests' fixture).
+    pub(crate) fn condition(
+        kind: &str,
+        status: &str,
+        reason: &str,
+        message: &str,
+    ) -> TimedCondition {
         TimedCondition {
             kind: kind.into(),
             status: status.into(),
