@@ -185,6 +185,33 @@ fn writer_of(first: &ManagedFieldsEntry, others: &[&ManagedFieldsEntry]) -> Writ
     }
 }
 
+/// The writer to name for the fields `outside` (what no console write or operator default
+/// explains): when `writer` (the newest) owns none of them but another manager that wrote
+/// since `before` does, that one. Why: the operator fills in its defaults moments after an
+/// `oc patch`; when the recorder sees both at once, the newest writer is the operator, but
+/// the change the auditor must see is the patch's, by the patch's manager.
+pub fn writer_of_fields(
+    writer: Writer,
+    outside: &[FieldChange],
+    entries: &[ManagedFieldsEntry],
+    before: &[Stamp],
+) -> Writer {
+    let owns_any = |e: &ManagedFieldsEntry| outside.iter().any(|c| owns(e, &c.path));
+    if writer.entry.as_ref().is_none_or(owns_any) {
+        return writer;
+    }
+    let (candidates, _) = moved_since(entries, before);
+    let owners: Vec<&ManagedFieldsEntry> = candidates
+        .iter()
+        .copied()
+        .filter(|e| manager_of(e) != FIELD_MANAGER && owns_any(e))
+        .collect();
+    match newest_first(&owners).first() {
+        Some(owner) => writer_of(owner, &candidates),
+        None => writer,
+    }
+}
+
 /// What to do with one sighting of an object.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decision {
@@ -487,6 +514,49 @@ mod tests {
             last_writer(&apply, &[]).expect("writer").label(),
             "ci-pipeline",
             "an empty subresource is the object itself"
+        );
+    }
+
+    #[test]
+    fn the_manager_owning_the_outside_fields_is_named_not_the_operator_filling_defaults() {
+        let with_fields = |manager: &str, time: &str, fields: Value| -> ManagedFieldsEntry {
+            let mut e = entry(manager, "Update", time, None);
+            e.fields_v1 = Some(serde_json::from_value(fields).expect("fields"));
+            e
+        };
+        let entries = [
+            with_fields(
+                "kubectl-patch",
+                T2,
+                json!({ "f:spec": { "f:managementState": {}, "f:storage": { "f:emptyDir": {} } } }),
+            ),
+            with_fields(
+                "cluster-image-registry-operator",
+                T3,
+                json!({ "f:spec": { "f:storage": { "f:managementState": {} } } }),
+            ),
+        ];
+        let newest = last_writer(&entries, &[]).expect("writer");
+        assert_eq!(newest.manager, "cluster-image-registry-operator");
+        let change = |path: &str| FieldChange {
+            path: path.into(),
+            before: Some(json!("Removed")),
+            after: Some(json!("Managed")),
+        };
+        let outside = [change("spec.managementState")];
+        let named = writer_of_fields(newest.clone(), &outside, &entries, &[]);
+        assert_eq!(named.manager, "kubectl-patch");
+        assert_eq!(named.also, vec!["cluster-image-registry-operator"]);
+        // The operator's own field: the operator stays named; nobody's field: the newest.
+        let own = [change("spec.storage.managementState")];
+        assert_eq!(
+            writer_of_fields(newest.clone(), &own, &entries, &[]).manager,
+            "cluster-image-registry-operator"
+        );
+        let removed = [change("spec.logLevel")];
+        assert_eq!(
+            writer_of_fields(newest, &removed, &entries, &[]).manager,
+            "cluster-image-registry-operator"
         );
     }
 

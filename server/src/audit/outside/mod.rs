@@ -26,7 +26,7 @@ mod watch;
 pub use baseline::{Baseline, BaselineKey, load_baseline};
 pub use decide::{
     Decision, Explained, OPERATOR_MANAGERS, Seen, Stamp, Writer, decide, explain, last_writer,
-    outside_writer, plain_manager, stamps,
+    outside_writer, plain_manager, stamps, writer_of_fields,
 };
 pub use watch::spawn;
 pub mod lease;
@@ -308,6 +308,14 @@ impl OutsideRecorder {
                 );
                 decision = Decision::Own;
             } else {
+                if let Decision::Outside { writer, .. } = &mut decision {
+                    let before = baseline
+                        .as_ref()
+                        .map(|b| b.stamps.as_slice())
+                        .unwrap_or(&[]);
+                    **writer =
+                        writer_of_fields((**writer).clone(), &parts.outside, entries, before);
+                }
                 explained = Some(parts);
             }
         }
