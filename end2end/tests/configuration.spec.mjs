@@ -155,8 +155,11 @@ test.describe('configuration', () => {
   test('a viewer sees the configuration but cannot change it', async ({ page }) => {
     await signIn(page, 'viewer', '/configuration');
     await hydrated(page, '.change-forms');
-    await expect(page.locator('input[name="spec.replicas"]')).toBeDisabled();
     await expect(page.locator('[data-denied="change"]')).toBeVisible();
-    await expect(page.locator('[data-action="preview"]')).toBeDisabled();
+    // The settings as they are, labelled as in the form, instead of a form they cannot use.
+    await expect(page.locator('[data-read-only-summary="config"] [data-fact="spec.managementState"]')).not.toBeEmpty();
+    await expect(page.locator('[data-read-only-summary="config"] dt').first()).toContainText('spec.managementState');
+    await expect(page.locator('input[name="spec.replicas"]')).toHaveCount(0);
+    await expect(page.locator('[data-action="preview"]')).toHaveCount(0);
   });
 });

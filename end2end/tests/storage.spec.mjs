@@ -30,6 +30,16 @@ test.describe('storage wizard', () => {
     await applyWithReason(page, 'Guide 3.4.2 + 3.4.4: registry on shared storage');
     await expect(page.locator('[data-follow-up="healthy"]')).toBeVisible({ timeout: 60_000 });
     await expect(page.locator('[data-follow-up="healthy"] [data-claim-phase]')).toHaveAttribute('data-claim-phase', 'Bound');
+    // Settled: the whole page is as the server has it now, without a reload (the Removed
+    // alert and "no storage" were left standing before).
+    await expect(page.locator('[data-management-state]')).toHaveAttribute('data-management-state', 'Managed');
+    await expect(page.locator('[data-storage]')).toHaveAttribute('data-storage', 'pvc');
+    await expect(page.locator('[data-alert="ImageRegistryRemoved"]')).toHaveCount(0);
+    await expect(page.locator('tr[data-claim="image-registry-storage"]')).toHaveAttribute('data-phase', 'Bound');
+    // The entry in the audit trail, and what comes next in the guide.
+    const changeId = await page.locator('[data-review="applied"]').getAttribute('data-change');
+    await expect(page.locator('[data-review="applied"] [data-audit-link]')).toHaveAttribute('href', `/audit?change=${encodeURIComponent(changeId)}`);
+    await expect(page.locator('[data-review="applied"] [data-next-step]')).toHaveAttribute('href', '/exposure');
     const claim = await getClaim('image-registry-storage');
     expect(claim.spec.accessModes).toEqual(['ReadWriteMany']);
     expect(claim.spec.resources.requests.storage).toBe('100Gi');

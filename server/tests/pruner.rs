@@ -191,6 +191,22 @@ async fn settings_are_one_patch_the_cronjob_follows_and_a_bad_schedule_changes_n
     let viewer = Browser::open(&console, "viewer", "/pruner").await;
     let viewed = load(&viewer, &console).await;
     assert!(viewed.form.suspend);
+    // The page gives them the settings as they are, not a form they cannot use.
+    let html = viewer
+        .client
+        .get(format!("{}/pruner", console.base))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("data-read-only-summary=\"pruner\""), "{html}");
+    assert!(
+        html.contains("data-fact=\"spec.keepTagRevisions\">5<"),
+        "{html}"
+    );
+    assert!(!html.contains("data-change-form=\"pruner\""), "{html}");
     let (status, _, text) = submit(
         &viewer,
         &console,

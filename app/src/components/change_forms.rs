@@ -348,6 +348,27 @@ mod dom {
                     template.content().query_selector(selector).ok()?
                 })
             };
+            // Every card outside the island (the status, the lists) as the server has it now;
+            // a card is known by the heading that labels it.
+            if let Some(root) = document.document_element() {
+                crate::components::form_dom::each(
+                    &root,
+                    "main section.card[aria-labelledby]",
+                    |card| {
+                        if card.closest("[data-change-forms]").ok().flatten().is_some() {
+                            return;
+                        }
+                        let Some(label) = card.get_attribute("aria-labelledby") else {
+                            return;
+                        };
+                        if let Some(new_card) =
+                            find(&format!("section.card[aria-labelledby=\"{label}\"]"))
+                        {
+                            card.set_inner_html(&new_card.inner_html());
+                        }
+                    },
+                );
+            }
             if _keep_edits {
                 // Every form carries the same base: the page's objects as it saw them.
                 let Some(value) = find("input[name=\"base\"]")

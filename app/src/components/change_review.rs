@@ -51,7 +51,7 @@ impl Review {
     /// Checks `draft` up to and including the API server's dry run; nothing is changed.
     pub fn preview(self, draft: String) {
         self.reset();
-        self.send(ReviewStep::Preview, draft, String::new(), None);
+        self.send(ReviewStep::Preview, draft, String::new(), None, None);
     }
 
     /// Sends one step to the server and shows its answer when it comes (the page may be
@@ -62,6 +62,7 @@ impl Review {
         draft: String,
         reason: String,
         on_applied: Option<Callback<()>>,
+        on_settled: Option<Callback<()>>,
     ) {
         self.pending.set(true);
         leptos::task::spawn_local(async move {
@@ -85,7 +86,7 @@ impl Review {
                 on_applied.run(());
             }
             if let Some(change_id) = reply.follow {
-                follow(self, change_id, 400);
+                follow(self, change_id, 400, on_settled);
             }
         });
     }
@@ -121,8 +122,10 @@ fn set_slot(_slot: &str, _html: &str) {
 }
 
 /// Polls the server's follow-up of `change_id` until it is final (the server records the
-/// outcome on its own; this is what the user watches). At most `left` more times.
-fn follow(review: Review, change_id: String, left: u32) {
+/// outcome on its own; this is what the user watches). At most `left` more times. When it
+/// is final, `on_settled` refreshes the page: what the operator did since the apply (the
+/// status, the generation, the defaults it filled in) is on the page, not only the outcome.
+fn follow(review: Review, change_id: String, left: u32, on_settled: Option<Callback<()>>) {
     leptos::task::spawn_local(async move {
         // The page is gone (or the review was reset): stop.
         if review.html.is_disposed() {
@@ -143,9 +146,12 @@ fn follow(review: Review, change_id: String, left: u32) {
             }
             Err(_) => false,
         };
+        if done && let Some(on_settled) = on_settled {
+            on_settled.run(());
+        }
         if !done && left > 0 {
             set_timeout(
-                move || follow(review, change_id, left - 1),
+                move || follow(review, change_id, left - 1, on_settled),
                 std::time::Duration::from_millis(1500),
             );
         }
@@ -201,7 +207,8 @@ pub fn ChangeReview(
     may_change: bool,
     /// After an apply (the page continues from the new version).
     on_applied: Callback<()>,
-    /// After a conflict: the page reloads the objects and keeps the user's edits.
+    /// After a conflict, and when an applied change settled: the page reloads the objects
+    /// and keeps the user's edits.
     on_reapply: Callback<()>,
 ) -> impl IntoView {
     let i18n = I18n::expect();
@@ -228,7 +235,15 @@ pub fn ChangeReview(
     let on_click = move |ev: leptos::ev::MouseEvent| match clicked_action(&ev).as_deref() {
         Some("apply") if may_change && !review.pending.get_untracked() && !stale() => {
             let draft = review.previewed.get_untracked().unwrap_or_default();
-            review.send(ReviewStep::Apply, draft, typed_reason(), Some(on_applied));
+            // Once the operator settles, the page is read again keeping any new edits (as
+            // after a conflict): the user may have started the next change meanwhile.
+            review.send(
+                ReviewStep::Apply,
+                draft,
+                typed_reason(),
+                Some(on_applied),
+                Some(on_reapply),
+            );
         }
         Some("reapply") => {
             review.reset();
@@ -364,7 +379,7 @@ pub async fn review_change(
                     follow: (applied.follow_up != FollowUpKind::None)
                         .then(|| applied.change_id.clone()),
                     applied: true,
-                    html: html(view! { <AppliedPanel applied /> }),
+                    html: html(view! { <AppliedPanel applied area /> }),
                     ..Default::default()
                 },
                 Err(ConsoleError::Change(error))
@@ -427,7 +442,7 @@ pub mod render {
     use crate::components::language::I18n;
     use crate::components::violations::ViolationList;
     use crate::domain::change::{
-        Applied, ChangeError, ChangePreview, ConflictKind, FollowUpKind, FollowUpState,
+        Applied, ChangeArea, ChangeError, ChangePreview, ConflictKind, FollowUpKind, FollowUpState,
         FollowUpView, ObjectRef, Operation, StepPreview,
     };
     use crate::domain::violation::{Severity, Violation};
@@ -509,13 +524,23 @@ pub mod render {
 
     /// Applied: the change's id, its commands, and the place the follow-up goes.
     #[component]
-    pub fn AppliedPanel(applied: Applied) -> impl IntoView {
+    pub fn AppliedPanel(applied: Applied, area: ChangeArea) -> impl IntoView {
         let i18n = I18n::expect();
         let text = i18n.fill("review.applied", &[("id", &applied.change_id)]);
+        let audit = format!(
+            "/audit?change={}",
+            crate::domain::return_to::encode_query_value(&applied.change_id)
+        );
+        let (next_page, next_key) = area.next_step();
         view! {
             <section class="notice notice-info" data-review="applied" data-change=applied.change_id.clone()>
                 <h2>{i18n.t("review.status.applied")}</h2>
                 <p>{text}</p>
+                <p class="applied-links">
+                    <a href=audit data-audit-link="">{i18n.t("review.applied.audit_link")}</a>
+                    " · "
+                    <a href=next_page.path() data-next-step=next_page.path()>{i18n.t(next_key)}</a>
+                </p>
                 {applied
                     .steps
                     .into_iter()
@@ -556,16 +581,25 @@ pub mod render {
             }
         });
         let progress = match &view.kind {
-            FollowUpKind::RegistryRollout { generation } => Some(i18n.fill(
-                "review.follow.rollout",
-                &[
-                    (
-                        "observed",
-                        &view.observed_generation.unwrap_or(0).to_string(),
-                    ),
-                    ("generation", &generation.to_string()),
-                ],
-            )),
+            // The operator writes its defaults into the spec, so the generation it observes
+            // may pass this change's: then it has seen the change ("4 of 3" read as a bug).
+            FollowUpKind::RegistryRollout { generation } => {
+                let observed = view.observed_generation.unwrap_or(0);
+                Some(if observed >= *generation {
+                    i18n.fill(
+                        "review.follow.rollout_seen",
+                        &[("observed", &observed.to_string())],
+                    )
+                } else {
+                    i18n.fill(
+                        "review.follow.rollout",
+                        &[
+                            ("observed", &observed.to_string()),
+                            ("generation", &generation.to_string()),
+                        ],
+                    )
+                })
+            }
             FollowUpKind::ClaimBound { .. } | FollowUpKind::None => None,
         };
         let claim = view.claim.as_ref().map(|name| {

@@ -48,6 +48,10 @@ pub fn show_errors(form: &web_sys::Element, errors: &[FieldError]) {
                 "<ul class=\"field-errors\" data-errors-for=\"{}\" id=\"{id}\">{items}</ul>",
                 escape(&field)
             ));
+            // An error in a folded section ("Advanced") must not be out of sight.
+            if let Ok(Some(details)) = slot.closest("details") {
+                let _ = details.set_attribute("open", "");
+            }
         }
         each(form, &format!("[name=\"{field}\"]"), |input| {
             let _ = input.set_attribute("aria-invalid", &(!items.is_empty()).to_string());

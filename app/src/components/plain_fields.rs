@@ -28,10 +28,9 @@ pub fn PlainText(
     #[prop(optional, into)] value: String,
     #[prop(optional, into)] placeholder: String,
 ) -> impl IntoView {
-    let i18n = I18n::expect();
     view! {
         <label class="field" data-field=field>
-            <span class="label">{i18n.t(label)}</span>
+            <FieldLabel label field />
             <span class="help">{help}</span>
             <input type="text" name=field value=value placeholder=placeholder autocomplete="off" spellcheck="false" />
         </label>
@@ -76,15 +75,48 @@ pub fn PemField(
 
 /// The form's submit button: the change goes to the shared review first.
 #[component]
-pub fn ReviewButton(label: &'static str) -> impl IntoView {
+pub fn ReviewButton(
+    label: &'static str,
+    /// The step removes something (revoke, remove): styled as danger, so it is not taken
+    /// for the page's main action.
+    #[prop(optional)]
+    danger: bool,
+) -> impl IntoView {
     let i18n = I18n::expect();
+    let class = if danger {
+        "button button-danger"
+    } else {
+        "button button-primary"
+    };
     view! {
         <div class="actions">
-            <button type="submit" class="button button-primary" data-action="preview">
+            <button type="submit" class=class data-action="preview">
                 {i18n.t(label)}
             </button>
         </div>
     }
+}
+
+/// An input's human label, with the API path it writes as a caption (`field`, when it is
+/// one: form-only names such as `advanced` are not).
+#[component]
+pub fn FieldLabel(label: &'static str, field: &'static str) -> impl IntoView {
+    let i18n = I18n::expect();
+    let path = field.starts_with("spec.").then_some(field);
+    view! {
+        <span class="label">
+            {i18n.t(label)}
+            {path.map(|path| view! { " " <small class="api-path">{path}</small> })}
+        </span>
+    }
+}
+
+/// A fact's human label with its API path as a caption (the path is what `oc` and the
+/// docs call it; the label is what it is).
+#[component]
+pub fn FactLabel(label: &'static str, path: &'static str) -> impl IntoView {
+    let i18n = I18n::expect();
+    view! { <dt>{i18n.t(label)} " " <small class="api-path">{path}</small></dt> }
 }
 
 /// A part of the page that could not be read: what, and why.

@@ -88,6 +88,25 @@ pub enum ChangeArea {
     Restore,
 }
 
+impl ChangeArea {
+    /// Where an admin goes after a change here, in the guide's order (storage, then the
+    /// route, then who may push; trusted CAs, then the registries they serve): the page
+    /// and the link's text.
+    pub fn next_step(self) -> (crate::domain::page::Page, &'static str) {
+        use crate::domain::page::Page;
+        match self {
+            ChangeArea::Storage => (Page::Exposure, "next.expose"),
+            ChangeArea::Exposure => (Page::Access, "next.grant"),
+            ChangeArea::CaTrust => (Page::Registries, "next.registries"),
+            ChangeArea::Access => (Page::Exposure, "next.log_in"),
+            ChangeArea::RegistryConfig
+            | ChangeArea::Registries
+            | ChangeArea::Pruner
+            | ChangeArea::Restore => (Page::Overview, "next.health"),
+        }
+    }
+}
+
 /// What the server watches after a change is applied, until it is healthy or not.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FollowUpKind {
@@ -228,6 +247,45 @@ impl ChangeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_area_offers_a_next_step_elsewhere_in_both_languages() {
+        use crate::domain::page::Page;
+        let own = |area: ChangeArea| match area {
+            ChangeArea::RegistryConfig => Some(Page::Configuration),
+            ChangeArea::Storage => Some(Page::Storage),
+            ChangeArea::Exposure => Some(Page::Exposure),
+            ChangeArea::CaTrust => Some(Page::CaTrust),
+            ChangeArea::Registries => Some(Page::Registries),
+            ChangeArea::Access => Some(Page::Access),
+            ChangeArea::Pruner => Some(Page::Pruner),
+            ChangeArea::Restore => None,
+        };
+        for area in [
+            ChangeArea::RegistryConfig,
+            ChangeArea::Storage,
+            ChangeArea::Exposure,
+            ChangeArea::CaTrust,
+            ChangeArea::Registries,
+            ChangeArea::Access,
+            ChangeArea::Pruner,
+            ChangeArea::Restore,
+        ] {
+            let (page, key) = area.next_step();
+            assert_ne!(Some(page), own(area), "{area:?} leads back to itself");
+            for lang in [crate::i18n::Lang::En, crate::i18n::Lang::Ja] {
+                assert!(
+                    lang.catalogue_source().contains(&format!("\n{key} = ")),
+                    "{key} missing in {lang:?}"
+                );
+            }
+        }
+        assert_eq!(
+            ChangeArea::Storage.next_step().0,
+            Page::Exposure,
+            "guide: storage, then the route"
+        );
+    }
 
     #[test]
     fn objects_read_like_oc_names_them() {

@@ -288,7 +288,7 @@ fn BindingsTable(
                                                 <input type="checkbox" name=FIELD_CONFIRM />
                                                 <span class="help">{i18n.t("access.confirm")}</span>
                                             </label>
-                                            <ReviewButton label="access.revoke" />
+                                            <ReviewButton label="access.revoke" danger=true />
                                             <ErrorSlot field=FIELD_CONFIRM />
                                             <ErrorSlot field=FIELD_NAME />
                                         </fieldset>

@@ -164,7 +164,7 @@ fn CaEntry(entry: TrustedCa, base: String, denied: bool, last: bool) -> impl Int
                             }
                         })}
                     <ErrorSlot field=FIELD_KEY />
-                    <ReviewButton label="ca_trust.remove" />
+                    <ReviewButton label="ca_trust.remove" danger=true />
                 </fieldset>
             </form>
         </article>

@@ -203,7 +203,7 @@ fn RoutesCard(view: ExposureView, base: String, denied: bool) -> impl IntoView {
                                     }
                                 })}
                             <ErrorSlot field=FIELD_ROUTE />
-                            <ReviewButton label="exposure.remove" />
+                            <ReviewButton label="exposure.remove" danger=true />
                         </fieldset>
                     </form>
                 </li>

@@ -10,6 +10,7 @@ use crate::components::doctor::DoctorCard;
 use crate::components::health::{Ago, ExplainedConditions, LineChart, LiveStatus, PanelNotice};
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
+use crate::components::plain_fields::FactLabel;
 use crate::components::status::Status;
 use crate::domain::headline::{Sentence, headline, storage_name_key, tiles};
 use crate::domain::metrics::MetricsView;
@@ -224,26 +225,23 @@ fn RegistryCard(
             } else {
                 i18n.t("overview.fact.default_route.off")
             };
-            let fact_label = |key: &'static str, path: &'static str| {
-                view! { <dt>{i18n.t(key)} <small class="api-path">{path}</small></dt> }
-            };
             view! {
                 <dl class="facts">
-                    {fact_label("overview.fact.management_state", "spec.managementState")}
+                    <FactLabel label="overview.fact.management_state" path="spec.managementState" />
                     <dd data-fact="managementState">{r.management_state.clone()}</dd>
-                    {fact_label("overview.storage.title", "spec.storage")}
+                    <FactLabel label="overview.storage.title" path="spec.storage" />
                     <dd data-fact="storage">{storage}</dd>
-                    {fact_label("overview.fact.replicas", "spec.replicas")}
+                    <FactLabel label="overview.fact.replicas" path="spec.replicas" />
                     <dd data-fact="replicas">{r.replicas}</dd>
-                    {fact_label("overview.fact.rollout_strategy", "spec.rolloutStrategy")}
+                    <FactLabel label="overview.fact.rollout_strategy" path="spec.rolloutStrategy" />
                     <dd>{if r.rollout_strategy.is_empty() { "RollingUpdate".to_string() } else { r.rollout_strategy.clone() }}</dd>
-                    {fact_label("overview.fact.read_only", "spec.readOnly")}
+                    <FactLabel label="overview.fact.read_only" path="spec.readOnly" />
                     <dd data-fact="readOnly" data-value=r.read_only.to_string()>
                         <Status tone=read_only.0 text=read_only.1 />
                     </dd>
-                    {fact_label("overview.fact.default_route", "spec.defaultRoute")}
+                    <FactLabel label="overview.fact.default_route" path="spec.defaultRoute" />
                     <dd data-fact="defaultRoute" data-value=r.default_route.to_string()>{default_route}</dd>
-                    {fact_label("overview.routes.custom", "spec.routes")}
+                    <FactLabel label="overview.routes.custom" path="spec.routes" />
                     <dd>
                         {if r.custom_routes.is_empty() {
                             view! { <span>{i18n.t("overview.routes.none")}</span> }.into_any()

@@ -8,7 +8,7 @@ use crate::api::pruner::pruner;
 use crate::components::conditions::ConditionsTable;
 use crate::components::language::I18n;
 use crate::components::plain_fields::{
-    BaseInput, ErrorSlot, FormsPage, PlainText, ReviewButton, Unreadable,
+    BaseInput, ErrorSlot, FactLabel, FieldLabel, FormsPage, PlainText, ReviewButton, Unreadable,
 };
 use crate::domain::change::ChangeArea;
 use crate::domain::page::Page;
@@ -163,12 +163,15 @@ fn SettingsCard(view: PrunerView, denied: bool) -> impl IntoView {
         view! {
             <label class="field field-check" data-field=field>
                 <input type="checkbox" name=field checked=checked />
-                <span class="label">{label}</span>
+                <FieldLabel label field />
                 <span class="help">{i18n.t(help)}</span>
             </label>
             <ErrorSlot field />
         }
     };
+    if denied {
+        return view! { <SettingsSummary form /> }.into_any();
+    }
     view! {
         <section class="card" aria-labelledby="pruner-settings-heading">
             <h2 id="pruner-settings-heading">{i18n.t("pruner.settings.title")}</h2>
@@ -179,14 +182,14 @@ fn SettingsCard(view: PrunerView, denied: bool) -> impl IntoView {
                     <input type="hidden" name=FIELD_ORIGINAL value=original />
                     <ErrorSlot field="form" />
                     <PlainText label="pruner.schedule.label" help=i18n.t("pruner.schedule.help").to_string() field=FIELD_SCHEDULE value=form.schedule.clone() placeholder="0 0 * * *" />
-                    {check(FIELD_SUSPEND, "suspend", "pruner.suspend.help", form.suspend)}
+                    {check(FIELD_SUSPEND, "field.suspend", "pruner.suspend.help", form.suspend)}
                     <PlainText label="pruner.keep_tags.label" help=i18n.t("pruner.keep_tags.help").to_string() field=FIELD_KEEP_TAGS value=form.keep_tag_revisions.clone() />
                     <PlainText label="pruner.keep_younger.label" help=i18n.t("pruner.keep_younger.help").to_string() field=FIELD_KEEP_YOUNGER value=form.keep_younger_than_duration.clone() />
                     <PlainText label="pruner.success_limit.label" help=i18n.t("pruner.limit.help").to_string() field=FIELD_SUCCESS_LIMIT value=form.successful_jobs_history_limit.clone() />
                     <PlainText label="pruner.failed_limit.label" help=i18n.t("pruner.limit.help").to_string() field=FIELD_FAILED_LIMIT value=form.failed_jobs_history_limit.clone() />
-                    {check(FIELD_IGNORE_INVALID, "ignoreInvalidImageReferences", "pruner.ignore_invalid.help", form.ignore_invalid_image_references)}
+                    {check(FIELD_IGNORE_INVALID, "field.ignore_invalid", "pruner.ignore_invalid.help", form.ignore_invalid_image_references)}
                     <label class="field" data-field=FIELD_LOG_LEVEL>
-                        <span class="label">"logLevel"</span>
+                        <FieldLabel label="field.pruner_log_level" field=FIELD_LOG_LEVEL />
                         <span class="help">{i18n.t("pruner.log_level.help")}</span>
                         <select name=FIELD_LOG_LEVEL>
                             <option value="" selected=form.log_level.is_empty()>{i18n.t("field.default")}</option>
@@ -210,6 +213,88 @@ fn SettingsCard(view: PrunerView, denied: bool) -> impl IntoView {
                     <ReviewButton label="pruner.review" />
                 </fieldset>
             </form>
+        </section>
+    }
+    .into_any()
+}
+
+/// The settings as they are, for a user who may not change them (a disabled form reads as
+/// broken, and hides values in greyed inputs).
+#[component]
+fn SettingsSummary(form: crate::domain::pruner::PrunerForm) -> impl IntoView {
+    let i18n = I18n::expect();
+    let or_default = |value: String| {
+        if value.is_empty() {
+            i18n.t("field.default").to_string()
+        } else {
+            value
+        }
+    };
+    let flag = |on: bool| {
+        i18n.t(if on {
+            "youraccess.yes"
+        } else {
+            "youraccess.no"
+        })
+        .to_string()
+    };
+    let rows = [
+        (
+            "pruner.schedule.label",
+            FIELD_SCHEDULE,
+            or_default(form.schedule),
+        ),
+        ("field.suspend", FIELD_SUSPEND, flag(form.suspend)),
+        (
+            "pruner.keep_tags.label",
+            FIELD_KEEP_TAGS,
+            or_default(form.keep_tag_revisions),
+        ),
+        (
+            "pruner.keep_younger.label",
+            FIELD_KEEP_YOUNGER,
+            or_default(form.keep_younger_than_duration),
+        ),
+        (
+            "pruner.success_limit.label",
+            FIELD_SUCCESS_LIMIT,
+            or_default(form.successful_jobs_history_limit),
+        ),
+        (
+            "pruner.failed_limit.label",
+            FIELD_FAILED_LIMIT,
+            or_default(form.failed_jobs_history_limit),
+        ),
+        (
+            "field.ignore_invalid",
+            FIELD_IGNORE_INVALID,
+            flag(form.ignore_invalid_image_references),
+        ),
+        (
+            "field.pruner_log_level",
+            FIELD_LOG_LEVEL,
+            or_default(form.log_level),
+        ),
+    ];
+    view! {
+        <section class="card" aria-labelledby="pruner-settings-heading" data-read-only-summary="pruner">
+            <h2 id="pruner-settings-heading">{i18n.t("pruner.settings.title")}</h2>
+            <crate::components::versions_link::VersionsLink group="imageregistry.operator.openshift.io" kind="ImagePruner" name="cluster" />
+            <dl class="facts">
+                {rows
+                    .into_iter()
+                    .map(|(label, path, value)| {
+                        view! { <FactLabel label path /> <dd data-fact=path>{value}</dd> }
+                    })
+                    .collect_view()}
+            </dl>
+            {(!form.advanced_yaml.trim().is_empty())
+                .then(|| {
+                    view! {
+                        <h3>{i18n.t("pruner.advanced.label")}</h3>
+                        <pre class="code" data-fact="advanced">{form.advanced_yaml.clone()}</pre>
+                    }
+                })}
         </section>
     }
 }

@@ -5,7 +5,7 @@
 //! confirmation, the new `httpSecret`) is shown by CSS (`:has()`), not by code.
 
 use crate::components::language::I18n;
-use crate::components::plain_fields::{BaseInput, ErrorSlot};
+use crate::components::plain_fields::{BaseInput, ErrorSlot, FactLabel, FieldLabel};
 use crate::domain::registry_config::form::{
     ConfigForm, ConfigView, FIELD_ADVANCED, FIELD_CONFIRM_REMOVED, FIELD_LOGGING, FIELD_ORIGINAL,
     FIELD_SECRET_MODE, FORM_CONFIG, RouteRow, SPARE_ROUTE_ROWS, SeenConfig, route_field,
@@ -27,7 +27,7 @@ fn Text(
     let i18n = I18n::expect();
     view! {
         <label class="field" data-field=field>
-            <span class="label">{label}</span>
+            <FieldLabel label field />
             {help.map(|key| view! { <span class="help">{i18n.t(key)}</span> })}
             <input
                 type="text"
@@ -53,7 +53,7 @@ fn Select(
     let i18n = I18n::expect();
     view! {
         <label class="field" data-field=field>
-            <span class="label">{label}</span>
+            <FieldLabel label field />
             <span class="help">{i18n.t(help)}</span>
             <select name=field>
                 <option value="" selected=value.is_empty()>{i18n.t("field.default")}</option>
@@ -67,7 +67,7 @@ fn Select(
     }
 }
 
-/// A flag; `label` is its name.
+/// A flag.
 #[component]
 fn Check(
     label: &'static str,
@@ -79,7 +79,7 @@ fn Check(
     view! {
         <label class="field field-check" data-field=field>
             <input type="checkbox" name=field checked=checked />
-            <span class="label">{label}</span>
+            <FieldLabel label field />
             <span class="help">{i18n.t(help)}</span>
         </label>
         <ErrorSlot field />
@@ -109,6 +109,13 @@ pub fn ConfigFields(view: ConfigView, denied: bool) -> impl IntoView {
             </p>
         }
     });
+    if denied {
+        return view! { <ConfigSummary form http_secret_set=view.http_secret_set /> }.into_any();
+    }
+    let requests_set = [&form.read, &form.write].into_iter().any(|r| {
+        !(r.max_running.is_empty() && r.max_in_queue.is_empty() && r.max_wait_in_queue.is_empty())
+    });
+    let advanced_set = form.disable_redirect || !form.advanced_yaml.trim().is_empty();
     view! {
         {prefilled_notice}
         // method="post": a submit before hydration is refused by the CSRF check instead
@@ -121,36 +128,43 @@ pub fn ConfigFields(view: ConfigView, denied: bool) -> impl IntoView {
                 <StateFieldset form=form.clone() state_now />
                 <fieldset data-group="replicas">
                     <legend>{i18n.t("config.group.replicas")}</legend>
-                    <Text label="replicas" help="config.help.replicas" field="spec.replicas" numeric=true value=form.replicas.clone() />
-                    <Select label="rolloutStrategy" help="config.help.rollout" field="spec.rolloutStrategy"
+                    <Text label="field.replicas" help="config.help.replicas" field="spec.replicas" numeric=true value=form.replicas.clone() />
+                    <Select label="field.rollout_strategy" help="config.help.rollout" field="spec.rolloutStrategy"
                         options=&ROLLOUT_STRATEGIES value=form.rollout_strategy.clone() />
                 </fieldset>
                 <RoutesFieldset form=form.clone() />
+                // Rare settings folded; open when any is set, so nothing set is out of sight.
+                <details class="advanced" open=requests_set>
+                <summary>{i18n.t("config.group.requests")}</summary>
                 <fieldset data-group="requests">
-                    <legend>{i18n.t("config.group.requests")}</legend>
+                    <legend class="visually-hidden">{i18n.t("config.group.requests")}</legend>
                     <p class="help">{i18n.t("config.help.requests")}</p>
-                    <Text label="read.maxRunning" field="spec.requests.read.maxRunning" numeric=true value=form.read.max_running.clone() />
-                    <Text label="read.maxInQueue" field="spec.requests.read.maxInQueue" numeric=true value=form.read.max_in_queue.clone() />
-                    <Text label="read.maxWaitInQueue" help="config.help.duration" field="spec.requests.read.maxWaitInQueue" value=form.read.max_wait_in_queue.clone() />
-                    <Text label="write.maxRunning" field="spec.requests.write.maxRunning" numeric=true value=form.write.max_running.clone() />
-                    <Text label="write.maxInQueue" field="spec.requests.write.maxInQueue" numeric=true value=form.write.max_in_queue.clone() />
-                    <Text label="write.maxWaitInQueue" help="config.help.duration" field="spec.requests.write.maxWaitInQueue" value=form.write.max_wait_in_queue.clone() />
+                    <Text label="field.read_max_running" field="spec.requests.read.maxRunning" numeric=true value=form.read.max_running.clone() />
+                    <Text label="field.read_max_in_queue" field="spec.requests.read.maxInQueue" numeric=true value=form.read.max_in_queue.clone() />
+                    <Text label="field.read_max_wait" help="config.help.duration" field="spec.requests.read.maxWaitInQueue" value=form.read.max_wait_in_queue.clone() />
+                    <Text label="field.write_max_running" field="spec.requests.write.maxRunning" numeric=true value=form.write.max_running.clone() />
+                    <Text label="field.write_max_in_queue" field="spec.requests.write.maxInQueue" numeric=true value=form.write.max_in_queue.clone() />
+                    <Text label="field.write_max_wait" help="config.help.duration" field="spec.requests.write.maxWaitInQueue" value=form.write.max_wait_in_queue.clone() />
                 </fieldset>
+                </details>
                 <fieldset data-group="proxy">
                     <legend>{i18n.t("config.group.proxy")}</legend>
                     <p class="help">{i18n.t("config.help.proxy")}</p>
-                    <Text label="proxy.http" field="spec.proxy.http" value=form.proxy_http.clone() />
-                    <Text label="proxy.https" field="spec.proxy.https" value=form.proxy_https.clone() />
-                    <Text label="proxy.noProxy" field="spec.proxy.noProxy" value=form.proxy_no_proxy.clone() />
+                    <Text label="field.proxy_http" field="spec.proxy.http" value=form.proxy_http.clone() />
+                    <Text label="field.proxy_https" field="spec.proxy.https" value=form.proxy_https.clone() />
+                    <Text label="field.proxy_no_proxy" field="spec.proxy.noProxy" value=form.proxy_no_proxy.clone() />
                 </fieldset>
                 <fieldset data-group="logging">
                     <legend>{i18n.t("config.group.logging")}</legend>
-                    <Select label="logLevel" help="config.help.log_level" field="spec.logLevel" options=&LOG_LEVELS value=form.log_level.clone() />
-                    <Select label="operatorLogLevel" help="config.help.operator_log_level" field="spec.operatorLogLevel"
+                    <Select label="field.log_level" help="config.help.log_level" field="spec.logLevel" options=&LOG_LEVELS value=form.log_level.clone() />
+                    <Select label="field.operator_log_level" help="config.help.operator_log_level" field="spec.operatorLogLevel"
                         options=&LOG_LEVELS value=form.operator_log_level.clone() />
-                    <Text label="logging" help="config.help.logging" field=FIELD_LOGGING numeric=true value=form.logging.clone() />
+                    <Text label="field.logging" help="config.help.logging" field=FIELD_LOGGING numeric=true value=form.logging.clone() />
                 </fieldset>
-                <AdvancedFieldset form http_secret_set=view.http_secret_set />
+                <details class="advanced" open=advanced_set>
+                    <summary>{i18n.t("config.group.advanced")}</summary>
+                    <AdvancedFieldset form http_secret_set=view.http_secret_set />
+                </details>
             </fieldset>
             <div class="actions">
                 <button type="submit" class="button button-primary" data-action="preview" disabled=denied>
@@ -162,6 +176,153 @@ pub fn ConfigFields(view: ConfigView, denied: bool) -> impl IntoView {
                 </button>
             </div>
         </form>
+    }
+    .into_any()
+}
+
+/// The Config's settings as they are, for a user who may not change them: the same labels
+/// as the form's, without inputs that could not be used.
+#[component]
+fn ConfigSummary(form: ConfigForm, http_secret_set: bool) -> impl IntoView {
+    let i18n = I18n::expect();
+    let or_default = |value: String| {
+        if value.is_empty() {
+            i18n.t("field.default").to_string()
+        } else {
+            value
+        }
+    };
+    let flag = |on: bool| {
+        i18n.t(if on {
+            "youraccess.yes"
+        } else {
+            "youraccess.no"
+        })
+        .to_string()
+    };
+    let routes = if form.routes.is_empty() {
+        i18n.t("config.summary.no_routes").to_string()
+    } else {
+        form.routes
+            .iter()
+            .map(|r| {
+                let secret = if r.secret_name.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", r.secret_name)
+                };
+                format!("{} → {}{secret}", r.name, r.hostname)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let secret = i18n
+        .t(if http_secret_set {
+            "config.secret.is_set"
+        } else {
+            "config.secret.not_set"
+        })
+        .to_string();
+    let rows = [
+        (
+            "overview.fact.management_state",
+            "spec.managementState",
+            form.management_state,
+        ),
+        ("field.read_only", "spec.readOnly", flag(form.read_only)),
+        ("field.replicas", "spec.replicas", or_default(form.replicas)),
+        (
+            "field.rollout_strategy",
+            "spec.rolloutStrategy",
+            or_default(form.rollout_strategy),
+        ),
+        (
+            "field.default_route",
+            "spec.defaultRoute",
+            flag(form.default_route),
+        ),
+        ("overview.routes.custom", "spec.routes", routes),
+        (
+            "field.read_max_running",
+            "spec.requests.read.maxRunning",
+            or_default(form.read.max_running),
+        ),
+        (
+            "field.read_max_in_queue",
+            "spec.requests.read.maxInQueue",
+            or_default(form.read.max_in_queue),
+        ),
+        (
+            "field.read_max_wait",
+            "spec.requests.read.maxWaitInQueue",
+            or_default(form.read.max_wait_in_queue),
+        ),
+        (
+            "field.write_max_running",
+            "spec.requests.write.maxRunning",
+            or_default(form.write.max_running),
+        ),
+        (
+            "field.write_max_in_queue",
+            "spec.requests.write.maxInQueue",
+            or_default(form.write.max_in_queue),
+        ),
+        (
+            "field.write_max_wait",
+            "spec.requests.write.maxWaitInQueue",
+            or_default(form.write.max_wait_in_queue),
+        ),
+        (
+            "field.proxy_http",
+            "spec.proxy.http",
+            or_default(form.proxy_http),
+        ),
+        (
+            "field.proxy_https",
+            "spec.proxy.https",
+            or_default(form.proxy_https),
+        ),
+        (
+            "field.proxy_no_proxy",
+            "spec.proxy.noProxy",
+            or_default(form.proxy_no_proxy),
+        ),
+        (
+            "field.log_level",
+            "spec.logLevel",
+            or_default(form.log_level),
+        ),
+        (
+            "field.operator_log_level",
+            "spec.operatorLogLevel",
+            or_default(form.operator_log_level),
+        ),
+        ("field.logging", "spec.logging", or_default(form.logging)),
+        ("field.http_secret", "spec.httpSecret", secret),
+        (
+            "field.disable_redirect",
+            "spec.disableRedirect",
+            flag(form.disable_redirect),
+        ),
+    ];
+    view! {
+        <div data-read-only-summary="config">
+            <dl class="facts">
+                {rows
+                    .into_iter()
+                    .map(|(label, path, value)| {
+                        view! { <FactLabel label path /> <dd data-fact=path>{value}</dd> }
+                    })
+                    .collect_view()}
+            </dl>
+            {(!form.advanced_yaml.trim().is_empty())
+                .then(|| {
+                    view! {
+                        <h3>{i18n.t("config.advanced.label")}</h3>
+                        <pre class="code" data-fact="advanced">{form.advanced_yaml.clone()}</pre>
+                    }
+                })}
+        </div>
     }
 }
 
@@ -191,6 +352,7 @@ fn StateFieldset(form: ConfigForm, state_now: String) -> impl IntoView {
                 {i18n.t("config.removed.confirm")}
             </label>
             <ErrorSlot field="spec.managementState" />
+            <Check label="field.read_only" help="config.help.read_only" field="spec.readOnly" checked=form.read_only />
         </fieldset>
     }
 }
@@ -242,7 +404,7 @@ fn RoutesFieldset(form: ConfigForm) -> impl IntoView {
     view! {
         <fieldset data-group="routes">
             <legend>{i18n.t("config.group.routes")}</legend>
-            <Check label="defaultRoute" help="config.help.default_route" field="spec.defaultRoute" checked=form.default_route />
+            <Check label="field.default_route" help="config.help.default_route" field="spec.defaultRoute" checked=form.default_route />
             <p class="help">{i18n.t("config.help.routes")}</p>
             <table class="table routes">
                 <thead>
@@ -261,7 +423,7 @@ fn RoutesFieldset(form: ConfigForm) -> impl IntoView {
     }
 }
 
-/// The advanced fields: the write-only `httpSecret`, two flags, and the YAML editor for
+/// The advanced fields: the write-only `httpSecret`, a flag, and the YAML editor for
 /// the pod-scheduling fields.
 #[component]
 fn AdvancedFieldset(form: ConfigForm, http_secret_set: bool) -> impl IntoView {
@@ -273,9 +435,9 @@ fn AdvancedFieldset(form: ConfigForm, http_secret_set: bool) -> impl IntoView {
     ];
     view! {
         <fieldset data-group="advanced">
-            <legend>{i18n.t("config.group.advanced")}</legend>
+            <legend class="visually-hidden">{i18n.t("config.group.advanced")}</legend>
             <div class="field" data-field="spec.httpSecret" role="group" aria-labelledby="http-secret-label">
-                <span class="label" id="http-secret-label">"httpSecret"</span>
+                <span class="label" id="http-secret-label">{i18n.t("field.http_secret")} " " <small class="api-path">"spec.httpSecret"</small></span>
                 <p class="help">
                     {if http_secret_set { i18n.t("config.secret.is_set") } else { i18n.t("config.secret.not_set") }}
                 </p>
@@ -300,8 +462,7 @@ fn AdvancedFieldset(form: ConfigForm, http_secret_set: bool) -> impl IntoView {
                 />
                 <ErrorSlot field="spec.httpSecret" />
             </div>
-            <Check label="readOnly" help="config.help.read_only" field="spec.readOnly" checked=form.read_only />
-            <Check label="disableRedirect" help="config.help.disable_redirect" field="spec.disableRedirect" checked=form.disable_redirect />
+            <Check label="field.disable_redirect" help="config.help.disable_redirect" field="spec.disableRedirect" checked=form.disable_redirect />
             <label class="field" data-field=FIELD_ADVANCED>
                 <span class="label">{i18n.t("config.advanced.label")}</span>
                 <span class="help">{i18n.t("config.help.advanced")}</span>

@@ -12,8 +12,10 @@ use crate::components::conditions::ConditionsTable;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::language::I18n;
 use crate::components::page_frame::PageFrame;
-use crate::components::plain_fields::Unreadable;
+use crate::components::plain_fields::{FactLabel, Unreadable};
+use crate::components::status::Status;
 use crate::domain::page::Page;
+use crate::domain::status::Tone;
 use crate::domain::storage::credentials_violation;
 use crate::domain::storage::wizard::{ClaimRow, CredentialsView, StorageClassRow, StorageView};
 use crate::domain::violation::message;
@@ -79,8 +81,14 @@ fn NowCard(view: StorageView) -> impl IntoView {
             <h2 id="now-heading">{i18n.t("storage.now.title")}</h2>
             {platform}
             <dl class="facts">
-                <dt>"managementState"</dt>
-                <dd data-management-state=view.management_state.clone()>{view.management_state.clone()}</dd>
+                <FactLabel label="overview.fact.management_state" path="spec.managementState" />
+                <dd data-management-state=view.management_state.clone()>
+                    {if removed {
+                        view! { <Status tone=Tone::Critical text=view.management_state.clone() /> }.into_any()
+                    } else {
+                        view! { {view.management_state.clone()} }.into_any()
+                    }}
+                </dd>
                 <dt>{i18n.t("storage.now.storage")}</dt>
                 <dd data-storage=kind>{shown}</dd>
                 {view
