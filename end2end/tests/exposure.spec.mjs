@@ -43,6 +43,13 @@ test.describe('exposure and CA trust', () => {
     // A private CA: trusted on the client, not --tls-verify=false.
     await expect(page.locator(`[data-commands-for="${HOST}"]`)).toContainText(`/etc/containers/certs.d/${HOST}/ca.crt`);
     await expect(page.locator(`[data-commands-for="${HOST}"]`)).toHaveAttribute('data-insecure', 'false');
+    // The commands copy as they are shown.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    const copy = page.locator(`[data-commands-for="${HOST}"] [data-copy]`);
+    await copy.click();
+    await expect(copy).toHaveAttribute('data-copied', '');
+    const shown = (await page.locator(`[data-commands-for="${HOST}"] pre`).textContent()).trim();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown);
     const secret = await getSecret('public-routes-tls');
     expect(secret.type).toBe('kubernetes.io/tls');
     expect(Object.keys(secret.data).sort()).toEqual(['tls.cacrt', 'tls.crt', 'tls.key']);

@@ -299,6 +299,25 @@ async fn filters_and_keyset_pages(store: AuditStore, _second: AuditStore) {
         .await,
         vec!["c2"]
     );
+    // Days, as the page's date inputs send them: the `to` day is included.
+    assert_eq!(
+        by(Filter {
+            from: Some("2026-11-24".into()),
+            to: Some("2026-11-24".into()),
+            ..Default::default()
+        })
+        .await,
+        vec!["c3", "c2", "c1"]
+    );
+    assert_eq!(
+        by(Filter {
+            to: Some("2026-11-23".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        0
+    );
     let bad = store
         .list(
             &Filter {
@@ -312,7 +331,7 @@ async fn filters_and_keyset_pages(store: AuditStore, _second: AuditStore) {
         .expect_err("not a time");
     assert!(
         bad.to_string()
-            .contains("from: `yesterday` is not an RFC 3339 time")
+            .contains("from: `yesterday` is neither a day (2026-11-24) nor an RFC 3339 time")
     );
     // Pages of one: each page starts after the last row of the previous one.
     let first = store.list(&Filter::default(), None, 1).await.expect("page");

@@ -1153,7 +1153,7 @@ async fn the_audit_trail_page_lists_filters_pages_and_verifies() {
     let bad = get(&auditor, format!("{}/audit?from=yesterday", console.base)).await;
     let bad = bad.text().await.expect("html");
     assert!(
-        bad.contains("from: `yesterday` is not an RFC 3339 time"),
+        bad.contains("from: `yesterday` is neither a day (2026-11-24) nor an RFC 3339 time"),
         "{bad}"
     );
     let verified = page("/audit?verify=1").await;

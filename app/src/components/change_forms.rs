@@ -157,6 +157,7 @@ pub fn ChangeForms(
             on:input=on_edit
             on:change=on_edit
             on:submit=on_submit
+            on:click=|ev: leptos::ev::MouseEvent| dom::copy_command(&ev)
         >
             {children()}
             <ChangeReview
@@ -256,6 +257,42 @@ mod dom {
         (draft, oversized)
     }
 
+    /// A click on a copy button ([`crate::components::plain_fields::CopyButton`]): the
+    /// command before it onto the clipboard, and the button says so for two seconds.
+    pub fn copy_command(_ev: &leptos::ev::MouseEvent) {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(button) = _ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.closest("[data-copy]").ok().flatten())
+            else {
+                return;
+            };
+            let Some(text) = button
+                .previous_element_sibling()
+                .and_then(|command| command.text_content())
+            else {
+                return;
+            };
+            let Some(window) = web_sys::window() else {
+                return;
+            };
+            let _ = window.navigator().clipboard().write_text(text.trim());
+            let label = button.text_content().unwrap_or_default();
+            let done = button.get_attribute("data-done").unwrap_or_default();
+            button.set_text_content(Some(&done));
+            let _ = button.set_attribute("data-copied", "");
+            leptos::prelude::set_timeout(
+                move || {
+                    button.set_text_content(Some(&label));
+                    let _ = button.remove_attribute("data-copied");
+                },
+                std::time::Duration::from_secs(2),
+            );
+        }
+    }
+
     /// Each `<time data-local datetime=…>` also in the browser's time zone and language (the
     /// server knows neither).
     pub fn localize_times() {
@@ -265,6 +302,11 @@ mod dom {
             .and_then(|d| d.document_element())
         {
             let lang = root.get_attribute("lang").unwrap_or_else(|| "en".into());
+            // To the minute, as the server's UTC text; the title keeps UTC to the second.
+            let options = js_sys::Object::new();
+            for (key, value) in [("dateStyle", "medium"), ("timeStyle", "short")] {
+                let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+            }
             crate::components::form_dom::each(&root, "time[data-local]", |time| {
                 let Some(at) = time.get_attribute("datetime") else {
                     return;
@@ -273,10 +315,8 @@ mod dom {
                 if date.get_time().is_nan() {
                     return;
                 }
-                let local: String = date
-                    .to_locale_string(&lang, &wasm_bindgen::JsValue::UNDEFINED)
-                    .into();
-                time.set_text_content(Some(&format!("{local} · {at} UTC")));
+                let local: String = date.to_locale_string(&lang, &options).into();
+                time.set_text_content(Some(&local));
                 let _ = time.remove_attribute("data-local");
             });
         }
@@ -348,14 +388,17 @@ mod dom {
                     template.content().query_selector(selector).ok()?
                 })
             };
-            // Every card outside the island (the status, the lists) as the server has it now;
-            // a card is known by the heading that labels it.
+            // Every card without a form (the status, the lists, in the island or outside it)
+            // as the server has it now; a card is known by the heading that labels it. Cards
+            // with forms keep what the user typed unless the whole region is replaced below.
             if let Some(root) = document.document_element() {
                 crate::components::form_dom::each(
                     &root,
                     "main section.card[aria-labelledby]",
                     |card| {
-                        if card.closest("[data-change-forms]").ok().flatten().is_some() {
+                        if card.query_selector("form").ok().flatten().is_some()
+                            || card.closest("[data-review-region]").ok().flatten().is_some()
+                        {
                             return;
                         }
                         let Some(label) = card.get_attribute("aria-labelledby") else {

@@ -440,6 +440,7 @@ pub mod render {
     use crate::components::diff_table::DiffTable;
     use crate::components::error_notice::ErrorNotice;
     use crate::components::language::I18n;
+    use crate::components::plain_fields::CopyButton;
     use crate::components::violations::ViolationList;
     use crate::domain::change::{
         Applied, ChangeArea, ChangeError, ChangePreview, ConflictKind, FollowUpKind, FollowUpState,
@@ -475,6 +476,7 @@ pub mod render {
             <DiffTable changes=step.diff />
             <p>{i18n.t("review.oc_command")}</p>
             <pre class="code" data-oc-command="">{step.oc_command}</pre>
+                            <CopyButton />
             <PlaceholdersNote placeholders=step.placeholders />
         }
     }
@@ -547,6 +549,7 @@ pub mod render {
                     .map(|step| {
                         view! {
                             <pre class="code" data-oc-command="">{step.oc_command}</pre>
+                            <CopyButton />
                             <PlaceholdersNote placeholders=step.placeholders />
                         }
                     })

@@ -3,6 +3,7 @@
 //! link to the pre-filled form and the `oc` command; viewers get it worded as what to ask
 //! an admin. Rendered on the server; nothing here needs JavaScript.
 
+use crate::components::health::Time;
 use crate::components::language::I18n;
 use crate::domain::doctor::{Diagnosis, Finding, Severity};
 use leptos::prelude::*;
@@ -101,10 +102,7 @@ fn FindingItem(finding: Finding, may_change: bool) -> impl IntoView {
             view! {
                 <li data-evidence=kind>
                     <code>{e.object.clone()}</code>
-                    {e.at.clone().map(|at| {
-                        let shown = at.clone();
-                        view! { " " <time datetime=at>{shown}</time> }
-                    })}
+                    {e.at.clone().map(|at| view! { " " <Time at /> })}
                     <pre class="evidence">{e.text.clone()}</pre>
                 </li>
             }

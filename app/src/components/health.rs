@@ -7,7 +7,7 @@ use crate::components::status::Status;
 use crate::domain::metrics::{Chart, plot};
 use crate::domain::overview::{
     ConditionSource, PanelProblem, TimedCondition, age_parts, explanation_key, fixing_page,
-    seconds_between,
+    seconds_between, utc_text,
 };
 use crate::domain::status::condition_tone;
 use leptos::prelude::*;
@@ -81,11 +81,15 @@ pub fn LiveStatus(
     }
 }
 
-/// "4 minutes ago", with the exact time as the element's `datetime` and title.
+/// "4 minutes ago", with the exact time (UTC, to the second) as the element's `datetime`
+/// and title.
 #[component]
 pub fn Ago(at: Option<String>, now: String) -> impl IntoView {
     let i18n = I18n::expect();
     at.map(|at| {
+        let exact = utc_text(&at)
+            .map(|(_, second)| second)
+            .unwrap_or_else(|| at.clone());
         let relative = seconds_between(&at, &now)
             .map(|seconds| {
                 let (unit, count) = age_parts(seconds);
@@ -93,9 +97,17 @@ pub fn Ago(at: Option<String>, now: String) -> impl IntoView {
                 let amount = crate::i18n::text(i18n.lang(), unit, &[("count", &count)]);
                 crate::i18n::text(i18n.lang(), "age.ago", &[("age", &amount)])
             })
-            .unwrap_or_else(|| at.clone());
-        view! { <time datetime=at.clone() title=at>{relative}</time> }
+            .unwrap_or_else(|| exact.clone());
+        view! { <time datetime=at.clone() title=exact>{relative}</time> }
     })
+}
+
+/// A moment, one format everywhere: UTC to the minute, the second in its title, and (where
+/// the page has an island) the browser's own time zone in its place (`data-local`).
+#[component]
+pub fn Time(#[prop(into)] at: String) -> impl IntoView {
+    let (shown, exact) = utc_text(&at).unwrap_or_else(|| (at.clone(), at.clone()));
+    view! { <time datetime=at title=exact data-local="">{shown}</time> }
 }
 
 /// Conditions with where each was reported, what it means and, for a problem, the page

@@ -97,6 +97,18 @@ pub fn ReviewButton(
     }
 }
 
+/// A button that copies the command just before it (the island does it; CSS shows it only
+/// once the island runs, so without JavaScript there is no button that does nothing).
+#[component]
+pub fn CopyButton() -> impl IntoView {
+    let i18n = I18n::expect();
+    view! {
+        <button type="button" class="button copy" data-copy="" data-done=i18n.t("copy.done")>
+            {i18n.t("copy.label")}
+        </button>
+    }
+}
+
 /// An input's human label, with the API path it writes as a caption (`field`, when it is
 /// one: form-only names such as `advanced` are not).
 #[component]

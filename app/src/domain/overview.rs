@@ -327,6 +327,27 @@ pub fn seconds_between(earlier: &str, later: &str) -> Option<i64> {
     Some((parse(later)? - parse(earlier)?).whole_seconds())
 }
 
+/// An RFC 3339 time as people read it, in UTC and without fractions: to the minute
+/// (`2026-11-24 10:03 UTC`, what a page shows) and to the second (its tooltip). `None` for
+/// what is not a time (then the text is shown as it came).
+pub fn utc_text(at: &str) -> Option<(String, String)> {
+    let t = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .ok()?
+        .to_offset(time::UtcOffset::UTC);
+    let minute = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    );
+    Some((
+        format!("{minute} UTC"),
+        format!("{minute}:{:02} UTC", t.second()),
+    ))
+}
+
 /// An age for people: the largest whole unit (catalogue key of the unit, with plural
 /// forms, and the count): `(age.minutes, 4)` for "4 minutes".
 pub fn age_parts(seconds: i64) -> (&'static str, i64) {
@@ -342,6 +363,18 @@ pub fn age_parts(seconds: i64) -> (&'static str, i64) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn times_read_in_utc_to_the_minute_without_fractions() {
+        assert_eq!(
+            utc_text("2026-11-24T19:03:12.345+09:00"),
+            Some((
+                "2026-11-24 10:03 UTC".into(),
+                "2026-11-24 10:03:12 UTC".into()
+            ))
+        );
+        assert_eq!(utc_text("yesterday"), None);
+    }
 
     /// A condition without a transition time (also the headline's tests' fixture).
     pub(crate) fn condition(

@@ -8,7 +8,7 @@ use crate::api::exposure::exposure;
 use crate::components::certificate::CertificateFacts;
 use crate::components::language::I18n;
 use crate::components::plain_fields::{
-    BaseInput, ErrorSlot, FormsPage, PemField, PlainText, ReviewButton, Unreadable,
+    BaseInput, CopyButton, ErrorSlot, FormsPage, PemField, PlainText, ReviewButton, Unreadable,
 };
 use crate::domain::change::ChangeArea;
 use crate::domain::exposure::{
@@ -254,6 +254,7 @@ fn CommandsCard(hosts: Vec<ExposedHost>) -> impl IntoView {
                     <h3><code>{host}</code></h3>
                     <p>{why}</p>
                     <pre><code>{text}</code></pre>
+                    <CopyButton />
                 </div>
             })
         })

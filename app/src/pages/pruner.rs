@@ -6,6 +6,7 @@
 
 use crate::api::pruner::pruner;
 use crate::components::conditions::ConditionsTable;
+use crate::components::health::Time;
 use crate::components::language::I18n;
 use crate::components::plain_fields::{
     BaseInput, ErrorSlot, FactLabel, FieldLabel, FormsPage, PlainText, ReviewButton, Unreadable,
@@ -61,7 +62,7 @@ fn PrunerContent(view: PrunerView, denied: bool) -> impl IntoView {
                         .map(|t| {
                             view! {
                                 <li>
-                                    <time datetime=t.clone() data-local="">{format!("{t} (UTC)")}</time>
+                                    <Time at=t.clone() />
                                 </li>
                             }
                         })
@@ -127,7 +128,7 @@ fn RunsCard(runs: Result<Vec<PrunerRun>, String>) -> impl IntoView {
                             view! {
                                 <tr data-job=run.job.clone() data-outcome=outcome>
                                     <td><code>{run.job.clone()}</code></td>
-                                    <td><time datetime=run.started.clone() data-local="">{run.started.clone()}</time></td>
+                                    <td><Time at=run.started.clone() /></td>
                                     <td>{duration}</td>
                                     <td>{i18n.t(key)}{log}</td>
                                 </tr>

@@ -6,8 +6,11 @@
 //! change review.
 
 use crate::api::exposure::registries;
+use crate::components::health::Time;
 use crate::components::language::I18n;
-use crate::components::plain_fields::{BaseInput, ErrorSlot, FormsPage, PlainText, ReviewButton};
+use crate::components::plain_fields::{
+    BaseInput, CopyButton, ErrorSlot, FormsPage, PlainText, ReviewButton,
+};
 use crate::domain::change::ChangeArea;
 use crate::domain::page::Page;
 use crate::domain::registries::sources::{
@@ -110,6 +113,7 @@ fn RegistriesContent(view: RegistriesView, denied: bool) -> impl IntoView {
                         "oc get secret/pull-secret -n {PULL_SECRET_NAMESPACE} --template='{{{{index .data \".dockerconfigjson\" | base64decode}}}}' > pull-secret.json\noc registry login --registry='<host>' --auth-basic='<user>:<password>' --to=pull-secret.json\noc set data secret/pull-secret -n {PULL_SECRET_NAMESPACE} --from-file=.dockerconfigjson=pull-secret.json"
                     )}
                 </pre>
+                <CopyButton />
             </details>
         </section>
         <section class="card" aria-labelledby="samples-heading">
@@ -351,7 +355,7 @@ fn CredentialRow(
         Some(by) => view! {
             <span>
                 {by.actor.clone()} " · "
-                <time datetime=by.at.clone() data-local="">{by.at.clone()}</time>
+                <Time at=by.at.clone() />
                 " · "
                 <a href=format!("/audit?change={}", crate::domain::return_to::encode_query_value(&by.change_id))>
                     {i18n.t("registries.set_by.entry")}

@@ -231,22 +231,33 @@ fn filter_clause(filter: &Filter, postgres: bool) -> Result<(String, Vec<Bind>)>
     }
     // Stored times all have the same shape, so text order is time order; bounds are
     // brought to that shape first (`…:00Z` and `…:00.000Z` would not compare right).
-    let bound = |name: &str, text: &str| {
-        chrono::DateTime::parse_from_rfc3339(text)
-            .map(|t| timestamp(t.with_timezone(&chrono::Utc)))
-            .map_err(|_| {
-                AuditError::Filter(format!(
-                    "{name}: `{text}` is not an RFC 3339 time, e.g. 2026-11-24T10:00:00Z"
-                ))
-            })
+    // A day (the page's date inputs send `2026-11-24`) is that day in UTC, the `to` day
+    // included; a full time (typed, or in a link) is taken as it is.
+    let bound = |name: &str, text: &str, day_end: bool| {
+        let at = match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(day) => {
+                let day = if day_end { day.succ_opt() } else { Some(day) };
+                day.and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| t.and_utc())
+                    .ok_or(())
+            }
+            Err(_) => chrono::DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| ()),
+        };
+        at.map(timestamp).map_err(|()| {
+            AuditError::Filter(format!(
+                "{name}: `{text}` is neither a day (2026-11-24) nor an RFC 3339 time (2026-11-24T10:00:00Z)"
+            ))
+        })
     };
     if let Some(from) = &filter.from {
         sql.push_str(" AND at >= ?");
-        binds.push(bound("from", from)?.into());
+        binds.push(bound("from", from, false)?.into());
     }
     if let Some(to) = &filter.to {
         sql.push_str(" AND at < ?");
-        binds.push(bound("to", to)?.into());
+        binds.push(bound("to", to, true)?.into());
     }
     if let Some(text) = &filter.text
         && postgres

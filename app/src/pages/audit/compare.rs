@@ -6,6 +6,7 @@ use crate::api::audit::audit_compare;
 use crate::components::change_forms::ChangeForms;
 use crate::components::diff_table::DiffTable;
 use crate::components::error_notice::ErrorNotice;
+use crate::components::health::Time;
 use crate::components::language::I18n;
 use crate::components::plain_fields::{BaseInput, ErrorSlot, ReviewButton};
 use crate::domain::audit::{ObjectVersion, actor_label};
@@ -43,7 +44,7 @@ fn VersionLabel(version: ObjectVersion) -> impl IntoView {
     let actor = actor_label(i18n.lang(), &version.actor_subject, &version.actor_name);
     view! {
         <a href=entry_href(&version.change_id) data-version-link=version.change_id.clone()>
-            <time datetime=version.at.clone()>{version.at.clone()}</time>
+            <Time at=version.at.clone() />
         </a>
         " · "
         <span title=version.actor_subject.clone()>{actor}</span>

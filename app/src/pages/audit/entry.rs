@@ -4,6 +4,7 @@
 use crate::api::audit::{audit_change, audit_object_histories, audit_object_versions};
 use crate::components::diff_table::DiffTable;
 use crate::components::error_notice::ErrorNotice;
+use crate::components::health::Time;
 use crate::components::language::I18n;
 use crate::domain::audit::{
     AuditEventView, ObjectHistory, actor_label, outcome_key, payload_diffs,
@@ -113,7 +114,7 @@ pub(super) fn ObjectHistoryTable(history: ObjectHistory, current: String) -> imp
                             let to_label = i18n.fill("audit.history.to_label", &[("time", &version.at)]);
                             let compare_now = super::compare::compare_href(&version.change_id, version.object_index, "");
                             let this = version.change_id == current;
-                            let time = view! { <time datetime=version.at.clone()>{version.at.clone()}</time> };
+                            let time = view! { <Time at=version.at.clone() /> };
                             let when = if this {
                                 view! { <strong>{time}" "<span class="badge">{i18n.t("audit.history.this")}</span></strong> }.into_any()
                             } else {
@@ -227,7 +228,7 @@ fn AuditEvent(event: AuditEventView) -> impl IntoView {
     view! {
         <article class="audit-event" data-event=event.kind.clone() data-seq=event.seq>
             <h3>
-                {i18n.t(kind_key)}" · "<time datetime=event.at.clone()>{event.at.clone()}</time>
+                {i18n.t(kind_key)}" · "<Time at=event.at.clone() />
                 {outcome_label.map(|key| view! { " " <span class="badge">{i18n.t(key)}</span> })}
             </h3>
             <dl class="facts">

@@ -84,11 +84,11 @@ pub fn AuditTrailPage() -> impl IntoView {
                 </label>
                 <label>
                     {i18n.t("audit.filter.from")}
-                    <input type="text" name="from" placeholder="2026-11-24T00:00:00Z" value=field("from") />
+                    <TimeBound name="from" value=field("from")() />
                 </label>
                 <label>
                     {i18n.t("audit.filter.to")}
-                    <input type="text" name="to" placeholder="2026-11-25T00:00:00Z" value=field("to") />
+                    <TimeBound name="to" value=field("to")() />
                 </label>
                 <label>
                     {i18n.t("audit.filter.text")}
@@ -150,5 +150,18 @@ pub fn AuditTrailPage() -> impl IntoView {
                 }}
             </Suspense>
         </PageFrame>
+    }
+}
+
+/// A date picker for a bound of the filter (a day in UTC); a full time from a link or typed
+/// into the address stays a text field, so it is neither lost nor cut to its day.
+#[component]
+fn TimeBound(name: &'static str, value: String) -> impl IntoView {
+    let is_day = value.is_empty() || (value.len() == 10 && value.as_bytes().get(4) == Some(&b'-'));
+    if is_day {
+        view! { <input type="date" name=name value=value /> }.into_any()
+    } else {
+        view! { <input type="text" name=name value=value placeholder="2026-11-24T10:00:00Z" /> }
+            .into_any()
     }
 }

@@ -1,5 +1,6 @@
 //! One page of changes, newest (or oldest) first, with the link to the next page.
 
+use crate::components::health::Time;
 use crate::components::language::I18n;
 use crate::domain::audit::{AuditPage, AuditQuery, actor_label, outcome_key};
 use crate::domain::return_to::encode_query_value;
@@ -51,7 +52,7 @@ pub fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
                             <tr data-change=row.change_id.clone() data-outcome=row.outcome.clone()>
                                 <td>
                                     <a href=format!("/audit?change={}", encode_query_value(&row.change_id)) data-action="details">
-                                        <time datetime=row.at.clone()>{row.at.clone()}</time>
+                                        <Time at=row.at.clone() />
                                     </a>
                                 </td>
                                 <td title=row.actor_subject.clone()>{actor_label(i18n.lang(), &row.actor_subject, &row.actor_name)}</td>
