@@ -166,6 +166,7 @@ pub fn ChangeForms(
                 may_change
                 on_applied=Callback::new(move |()| refresh(false))
                 on_reapply=Callback::new(move |_| refresh(true))
+                on_settled=Callback::new(move |_| refresh(true))
             />
         </div>
     }
@@ -340,78 +341,14 @@ mod dom {
     pub async fn refresh(_keep_edits: bool) {
         #[cfg(feature = "hydrate")]
         {
-            let Some(window) = web_sys::window() else {
+            let Some(document) = web_sys::window().and_then(|w| w.document()) else {
                 return;
             };
-            let Some(document) = window.document() else {
+            let Some(fresh) = crate::components::form_dom::fetch_page().await else {
                 return;
             };
-            let Ok(href) = window.location().href() else {
-                return;
-            };
-            let Ok(response) =
-                wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&href)).await
-            else {
-                return;
-            };
-            let Ok(response) = response.dyn_into::<web_sys::Response>() else {
-                return;
-            };
-            if !response.ok() {
-                return;
-            }
-            let Ok(text) = response.text() else { return };
-            let Some(html) = wasm_bindgen_futures::JsFuture::from(text)
-                .await
-                .ok()
-                .and_then(|t| t.as_string())
-            else {
-                return;
-            };
-            let Ok(parser) = web_sys::DomParser::new() else {
-                return;
-            };
-            let Ok(fresh) = parser.parse_from_string(&html, web_sys::SupportedType::TextHtml)
-            else {
-                return;
-            };
-            // Streamed out of order, the page's content comes in `<template>` elements that
-            // a script (not run here) moves into place: look inside them too.
-            let find = |selector: &str| -> Option<web_sys::Element> {
-                if let Ok(Some(found)) = fresh.query_selector(selector) {
-                    return Some(found);
-                }
-                let templates = fresh.query_selector_all("template").ok()?;
-                (0..templates.length()).find_map(|i| {
-                    let template: web_sys::HtmlTemplateElement =
-                        templates.item(i)?.dyn_into().ok()?;
-                    template.content().query_selector(selector).ok()?
-                })
-            };
-            // Every card without a form (the status, the lists, in the island or outside it)
-            // as the server has it now; a card is known by the heading that labels it. Cards
-            // with forms keep what the user typed unless the whole region is replaced below.
-            if let Some(root) = document.document_element() {
-                crate::components::form_dom::each(
-                    &root,
-                    "main section.card[aria-labelledby]",
-                    |card| {
-                        if card.query_selector("form").ok().flatten().is_some()
-                            || card.closest("[data-review-region]").ok().flatten().is_some()
-                        {
-                            return;
-                        }
-                        let Some(label) = card.get_attribute("aria-labelledby") else {
-                            return;
-                        };
-                        if let Some(new_card) =
-                            find(&format!("section.card[aria-labelledby=\"{label}\"]"))
-                        {
-                            card.set_inner_html(&new_card.inner_html());
-                        }
-                    },
-                );
-            }
+            let find = |selector: &str| crate::components::form_dom::find_in(&fresh, selector);
+            crate::components::form_dom::replace_cards(&fresh);
             if _keep_edits {
                 // Every form carries the same base: the page's objects as it saw them.
                 let Some(value) = find("input[name=\"base\"]")

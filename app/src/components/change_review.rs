@@ -207,9 +207,12 @@ pub fn ChangeReview(
     may_change: bool,
     /// After an apply (the page continues from the new version).
     on_applied: Callback<()>,
-    /// After a conflict, and when an applied change settled: the page reloads the objects
-    /// and keeps the user's edits.
+    /// After a conflict: the page reloads the objects and keeps the user's edits.
     on_reapply: Callback<()>,
+    /// When an applied change settled (its follow-up is final): the page reads what the
+    /// operator did meanwhile, keeping any new edits.
+    #[prop(optional)]
+    on_settled: Option<Callback<()>>,
 ) -> impl IntoView {
     let i18n = I18n::expect();
     let region = NodeRef::<leptos::html::Div>::new();
@@ -235,14 +238,12 @@ pub fn ChangeReview(
     let on_click = move |ev: leptos::ev::MouseEvent| match clicked_action(&ev).as_deref() {
         Some("apply") if may_change && !review.pending.get_untracked() && !stale() => {
             let draft = review.previewed.get_untracked().unwrap_or_default();
-            // Once the operator settles, the page is read again keeping any new edits (as
-            // after a conflict): the user may have started the next change meanwhile.
             review.send(
                 ReviewStep::Apply,
                 draft,
                 typed_reason(),
                 Some(on_applied),
-                Some(on_reapply),
+                on_settled,
             );
         }
         Some("reapply") => {

@@ -63,3 +63,74 @@ pub fn show_errors(form: &web_sys::Element, errors: &[FieldError]) {
         });
     });
 }
+
+/// This page as the server renders it now (`None` when it cannot be had: the page stays
+/// as it is).
+#[cfg(feature = "hydrate")]
+pub async fn fetch_page() -> Option<web_sys::Document> {
+    let window = web_sys::window()?;
+    let href = window.location().href().ok()?;
+    let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&href))
+        .await
+        .ok()?
+        .dyn_into::<web_sys::Response>()
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let html = wasm_bindgen_futures::JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
+    web_sys::DomParser::new()
+        .ok()?
+        .parse_from_string(&html, web_sys::SupportedType::TextHtml)
+        .ok()
+}
+
+/// The first element of `fresh` that `selector` finds. Streamed out of order, a page's
+/// content comes in `<template>` elements that a script (not run here) moves into place:
+/// they are looked into too.
+#[cfg(feature = "hydrate")]
+pub fn find_in(fresh: &web_sys::Document, selector: &str) -> Option<web_sys::Element> {
+    if let Ok(Some(found)) = fresh.query_selector(selector) {
+        return Some(found);
+    }
+    let templates = fresh.query_selector_all("template").ok()?;
+    (0..templates.length()).find_map(|i| {
+        let template: web_sys::HtmlTemplateElement = templates.item(i)?.dyn_into().ok()?;
+        template.content().query_selector(selector).ok()?
+    })
+}
+
+/// Every card of this page without a form (the status, the lists, in an island or outside
+/// it) as it is in `fresh`; a card is known by the heading that labels it. Cards with forms
+/// keep what the user typed (their island decides), and so does the change review.
+#[cfg(feature = "hydrate")]
+pub fn replace_cards(fresh: &web_sys::Document) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    each(&root, "main section.card[aria-labelledby]", |card| {
+        if card.query_selector("form").ok().flatten().is_some()
+            || card
+                .closest("[data-review-region]")
+                .ok()
+                .flatten()
+                .is_some()
+        {
+            return;
+        }
+        let Some(label) = card.get_attribute("aria-labelledby") else {
+            return;
+        };
+        if let Some(new_card) =
+            find_in(fresh, &format!("section.card[aria-labelledby=\"{label}\"]"))
+        {
+            card.set_inner_html(&new_card.inner_html());
+        }
+    });
+}

@@ -157,6 +157,17 @@ pub fn StorageWizard(state: WizardState, children: Children) -> impl IntoView {
         review.reset();
     };
 
+    // The page's other cards (what is configured now, the credentials, the claims) as the
+    // server has them after a change: stale, they said Removed next to a healthy registry.
+    let refresh_cards = move || {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            if let Some(fresh) = crate::components::form_dom::fetch_page().await {
+                crate::components::form_dom::replace_cards(&fresh);
+            }
+        });
+    };
+
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {
@@ -215,10 +226,15 @@ pub fn StorageWizard(state: WizardState, children: Children) -> impl IntoView {
                     key_files.set(BTreeMap::new());
                     live.set(Vec::new());
                     reload(false);
+                    refresh_cards();
                 })
                 on_reapply=Callback::new(move |_| {
                     review.reset();
                     reload(true);
+                })
+                on_settled=Callback::new(move |_| {
+                    reload(true);
+                    refresh_cards();
                 })
             />
         </section>
