@@ -25,7 +25,7 @@ use app::domain::registry_config::form::storage_summary;
 use app::domain::storage::CREDENTIALS_SECRET;
 use app::domain::storage::wizard::{
     ClaimRow, CredentialsView, StorageClassRow, StorageIntent, StoragePath, StorageSubmission,
-    StorageView, WizardFacts, block_claim, desired_spec, validate_submission,
+    StorageView, WizardFacts, block_claim, desired_spec, kept_block_claim, validate_submission,
 };
 use app::domain::violation::{Severity, Violation};
 use base64::Engine;
@@ -293,7 +293,10 @@ impl StorageService {
         }
         let mut follow_up = FollowUpPlan::None;
         if submission.intent == StorageIntent::Configure {
-            if form.path() == Some(StoragePath::BlockClaim) {
+            if form.path() == Some(StoragePath::BlockClaim)
+                && kept_block_claim(config.get("spec").unwrap_or(&json!({})), form, &facts)
+                    .is_none()
+            {
                 steps.push(Step::create(
                     PERSISTENT_VOLUME_CLAIM,
                     Some(REGISTRY_NAMESPACE),
@@ -340,7 +343,12 @@ impl ChangeService for StorageService {
             let submission: StorageSubmission = decode_draft(&draft)?;
             let secret = self.secret().await.ok().flatten();
             let facts = self.facts(secret.as_ref()).await?;
-            Ok(validate_submission(&submission, &facts))
+            // The switch confirmation belongs to the review, not to every keystroke: asked
+            // while the user is still choosing, it nagged before they had decided.
+            Ok(validate_submission(&submission, &facts)
+                .into_iter()
+                .filter(|v| v.field != "confirm.switch")
+                .collect())
         })
     }
 

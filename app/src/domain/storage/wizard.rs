@@ -489,11 +489,19 @@ impl WizardState {
     /// is not offered: the form leaves it empty, so the operator creates its claim again.
     pub fn form(&self) -> StorageForm {
         let mut form = form_from_spec(&self.spec);
-        if form.path == "pvc"
-            && !form.claim.is_empty()
-            && !self.claims.iter().any(|c| c.name == form.claim)
-        {
-            form.claim.clear();
+        if form.path == "pvc" && !form.claim.is_empty() {
+            match self.claims.iter().find(|c| c.name == form.claim) {
+                None => form.claim.clear(),
+                // A claim only one node can mount is the block path's, not the shared one's
+                // (offering "ReadWriteMany" for it read as a mistake): kept as it is.
+                Some(claim) if is_block(claim) => {
+                    form.path = StoragePath::BlockClaim.id().into();
+                    form.block_name = claim.name.clone();
+                    form.block_size = claim.capacity.clone();
+                    form.block_class = claim.storage_class.clone();
+                }
+                Some(_) => {}
+            }
         }
         form
     }
@@ -520,6 +528,31 @@ impl WizardState {
             && storage_location(&self.spec)
                 .is_some_and(|(kind, _)| !credential_key_sets(&kind).is_empty())
     }
+}
+
+/// A claim for one node at a time: ReadWriteOnce, and not ReadWriteMany.
+fn is_block(claim: &ClaimRow) -> bool {
+    let has = |mode: &str| claim.access_modes.iter().any(|m| m == mode);
+    has("ReadWriteOnce") && !has("ReadWriteMany")
+}
+
+/// The block path's claim when it is the one the registry uses now (a ReadWriteOnce
+/// claim named by `spec.storage.pvc.claim`): it is kept, not created again.
+pub fn kept_block_claim<'a>(
+    current_spec: &Value,
+    form: &StorageForm,
+    facts: &'a WizardFacts,
+) -> Option<&'a ClaimRow> {
+    let name = form.block_name.trim();
+    let in_use = current_spec
+        .pointer("/storage/pvc/claim")
+        .and_then(Value::as_str)
+        == Some(name);
+    facts
+        .claims
+        .iter()
+        .find(|c| c.name == name)
+        .filter(|c| in_use && is_block(c))
 }
 
 /// The form describing the storage a spec has now (a new form when it has none).
@@ -664,7 +697,22 @@ pub fn validate_submission(sub: &StorageSubmission, facts: &WizardFacts) -> Vec<
         );
     }
     if path == StoragePath::BlockClaim {
-        out.extend(block_claim_rules(form, facts));
+        match kept_block_claim(&sub.config_spec, form, facts) {
+            // Its size and class are the claim's: a different one typed would be dropped.
+            Some(kept)
+                if form.block_size.trim() != kept.capacity
+                    || form.block_class.trim() != kept.storage_class =>
+            {
+                out.push(
+                    Violation::error("claim.size", "rule.claim.kept")
+                        .with("name", &kept.name)
+                        .with("size", &kept.capacity)
+                        .with("class", &kept.storage_class),
+                );
+            }
+            Some(_) => {}
+            None => out.extend(block_claim_rules(form, facts)),
+        }
     }
     if path == StoragePath::SharedClaim
         && !form.claim.is_empty()
@@ -785,8 +833,9 @@ fn block_claim_rules(form: &StorageForm, facts: &WizardFacts) -> Vec<Violation> 
 }
 
 /// Every message key the wizard's checks can produce (both catalogues must have them).
-pub const MESSAGE_KEYS: [&str; 24] = [
+pub const MESSAGE_KEYS: [&str; 25] = [
     "rule.storage.choose_path",
+    "rule.claim.kept",
     "rule.storage.switch_confirm",
     "rule.emptydir.confirm",
     "rule.swift.credential_kind",
@@ -938,6 +987,65 @@ mod tests {
                 "claim.storageClassName rule.claim.class"
             ]
         );
+    }
+
+    #[test]
+    fn the_read_write_once_claim_in_use_preselects_the_block_path_and_is_kept() {
+        let claim = ClaimRow {
+            name: "registry-block".into(),
+            phase: "Bound".into(),
+            capacity: "100Gi".into(),
+            access_modes: vec!["ReadWriteOnce".into()],
+            storage_class: "sandbox-block".into(),
+            deleting: false,
+        };
+        let spec = json!({ "managementState": "Managed", "replicas": 1, "rolloutStrategy": "Recreate",
+                           "storage": { "managementState": "Unmanaged", "pvc": { "claim": "registry-block" } } });
+        let state = WizardState {
+            platform: Some("BareMetal".into()),
+            config_version: "7".into(),
+            spec: spec.clone(),
+            secret_version: None,
+            existing_keys: Vec::new(),
+            claims: vec![claim.clone()],
+            storage_classes: None,
+            update_denied: None,
+        };
+        let form = state.form();
+        assert_eq!(form.path, "block", "not the ReadWriteMany path");
+        assert_eq!(
+            (
+                form.block_name.as_str(),
+                form.block_size.as_str(),
+                form.block_class.as_str()
+            ),
+            ("registry-block", "100Gi", "sandbox-block")
+        );
+        let facts = state.facts();
+        assert_eq!(kept_block_claim(&spec, &form, &facts), Some(&claim));
+        // Submitted as it is: no "claim exists", and no switch (the same claim).
+        assert!(validate_submission(&submission(form.clone(), spec.clone()), &facts).is_empty());
+        // A new size for it would be dropped: refused, naming the field.
+        let resized = StorageForm {
+            block_size: "200Gi".into(),
+            ..form.clone()
+        };
+        assert_eq!(
+            keys(&validate_submission(
+                &submission(resized, spec.clone()),
+                &facts
+            )),
+            vec!["claim.size rule.claim.kept"]
+        );
+        // A shared claim stays on the shared path.
+        let shared = WizardState {
+            claims: vec![ClaimRow {
+                access_modes: vec!["ReadWriteMany".into()],
+                ..claim
+            }],
+            ..state
+        };
+        assert_eq!(shared.form().path, "pvc");
     }
 
     #[test]
