@@ -22,6 +22,8 @@ test.describe('storage wizard', () => {
     await expect(page.locator('[data-alert="ImageRegistryRemoved"]')).toContainText('Image Registry has been removed.');
     // The platform's paths come first.
     await expect(page.locator('[data-paths="own"] [data-path]').first()).toHaveAttribute('data-path', 'pvc');
+    await expect(page.locator('[data-recommended]')).toHaveCount(1);
+    await expect(page.locator('[data-path="pvc"] [data-recommended]')).toBeVisible();
     await page.locator('input[name="path"][value="pvc"]').check();
     await expect(page.locator('[data-from-removed]')).toBeVisible();
     await page.locator('[data-action="preview"]').click();

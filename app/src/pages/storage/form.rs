@@ -37,11 +37,15 @@ pub fn WizardFields(state: WizardState) -> impl IntoView {
     let form = state.form();
     let fill = move |key: &str| crate::i18n::fill(i18n.t(key), &[("claim", OPERATOR_CLAIM)]);
     let (own, others) = paths_for_platform(state.platform.as_deref());
+    // The guide's first choice for this platform (its production path) carries a badge.
+    let best = own.first().copied();
     let path_choice = |path: StoragePath| {
         view! {
             <label class="choice" data-path=path.id()>
                 <input type="radio" name="path" value=path.id() checked=form.path == path.id() />
                 <strong>{i18n.t(path.title_key())}</strong>
+                {(best == Some(path))
+                    .then(|| view! { " " <span class="badge badge-ok" data-recommended="">{i18n.t("storage.wizard.badge")}</span> })}
                 <span class="help">{i18n.t(path.help_key())}</span>
             </label>
         }
