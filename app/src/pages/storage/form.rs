@@ -2,7 +2,7 @@
 //! its children, which the browser does not hydrate). Values come from the registry as it
 //! is; the island reads them back as the user edits.
 
-use super::paths::{ALL_CREDENTIAL_KEYS, FIELDS, Kind, credential_group};
+use super::paths::{ALL_CREDENTIAL_KEYS, FIELDS, FieldRow, Kind, credential_group};
 use crate::components::language::I18n;
 use crate::domain::storage::validate::{AZURE_CLOUDS, SWIFT_AUTH_VERSIONS};
 use crate::domain::storage::wizard::{
@@ -23,6 +23,49 @@ fn notes(path: StoragePath) -> &'static [&'static str] {
         StoragePath::BlockClaim => &["storage.block.effect"],
         StoragePath::EmptyDir => &["storage.emptydir.warning"],
         _ => &[],
+    }
+}
+
+/// A field's name for people (the CRD's name is its caption).
+fn human_label(label: &str) -> &'static str {
+    match label {
+        "bucket" => "storage.label.bucket",
+        "region" => "storage.label.region",
+        "regionEndpoint" => "storage.label.region_endpoint",
+        "keyID" => "storage.label.key_id",
+        "chunkSizeMiB" => "storage.label.chunk",
+        "encrypt" => "storage.label.encrypt",
+        "virtualHostedStyle" => "storage.label.virtual_hosted",
+        "cloudFront.baseURL" => "storage.label.cloudfront_url",
+        "cloudFront.keypairID" => "storage.label.cloudfront_keypair",
+        "cloudFront.privateKey.name" => "storage.label.cloudfront_secret",
+        "cloudFront.privateKey.key" => "storage.label.cloudfront_key",
+        "cloudFront.duration" => "storage.label.cloudfront_duration",
+        "projectID" => "storage.label.project",
+        "accountName" => "storage.label.account",
+        "container" => "storage.label.container",
+        "cloudName" => "storage.label.cloud",
+        "authURL" => "storage.label.auth_url",
+        "authVersion" => "storage.label.auth_version",
+        "domain" => "storage.label.domain",
+        "domainID" => "storage.label.domain_id",
+        "tenant" => "storage.label.tenant",
+        "tenantID" => "storage.label.tenant_id",
+        "regionName" => "storage.label.region",
+        "metadata.name" => "storage.label.claim_name",
+        "resources.requests.storage" => "storage.label.claim_size",
+        "claim" => "storage.label.claim",
+        "storageClassName" => "storage.label.storage_class",
+        _ => "storage.label.other",
+    }
+}
+
+/// The API path a field writes: the Config's, or the new claim's.
+fn api_path(row: &FieldRow) -> String {
+    if row.field.starts_with("spec.") {
+        row.field.to_string()
+    } else {
+        format!("PersistentVolumeClaim {}", row.label)
     }
 }
 
@@ -58,10 +101,7 @@ pub fn WizardFields(state: WizardState) -> impl IntoView {
     let fieldsets = StoragePath::ALL
         .into_iter()
         .map(|path| {
-            let fields = FIELDS
-                .iter()
-                .filter(|row| row.path == path)
-                .map(|row| {
+            let field_view = |row: &FieldRow| {
                     let value = (row.get)(&form);
                     let check = row.kind == Kind::Check;
                     let list = match row.kind {
@@ -70,7 +110,11 @@ pub fn WizardFields(state: WizardState) -> impl IntoView {
                     };
                     view! {
                         <label class=if check { "field field-check" } else { "field" } data-field=row.field>
-                            <span class="label">{row.label}</span>
+                            <span class="label">
+                                {i18n.t(human_label(row.label))}
+                                " "
+                                <small class="api-path">{api_path(row)}</small>
+                            </span>
                             <span class="help">{i18n.t(row.help)}</span>
                             <input
                                 type=if check { "checkbox" } else { "text" }
@@ -83,8 +127,22 @@ pub fn WizardFields(state: WizardState) -> impl IntoView {
                         </label>
                         {slot(row.field)}
                     }
-                })
-                .collect_view();
+            };
+            // CloudFront is rare: folded, and open when any of it is set.
+            let (rare, common): (Vec<&FieldRow>, Vec<&FieldRow>) = FIELDS
+                .iter()
+                .filter(|row| row.path == path)
+                .partition(|row| row.label.starts_with("cloudFront."));
+            let rare_set = rare.iter().any(|row| !(row.get)(&form).is_empty());
+            let fields = common.into_iter().map(field_view).collect_view();
+            let rare = (!rare.is_empty()).then(|| {
+                view! {
+                    <details class="advanced" open=rare_set>
+                        <summary>{i18n.t("storage.s3.cloudfront")}</summary>
+                        {rare.into_iter().map(field_view).collect_view()}
+                    </details>
+                }
+            });
             let swift = (path == StoragePath::Swift).then(|| {
                 view! {
                     <div class="field" data-field="swiftCredential">
@@ -125,6 +183,7 @@ pub fn WizardFields(state: WizardState) -> impl IntoView {
                         </div>
                     })}
                     {fields}
+                    {rare}
                     {swift}
                     {empty_dir}
                 </fieldset>

@@ -2,8 +2,8 @@
 //! fieldset per path, the credentials, the confirmations and a slot for each field's
 //! errors. Which parts show follows the chosen path in CSS (`:has()`), so the island only
 //! reads the form, checks it and fills the error slots: no field is a reactive view, which
-//! keeps the island's WASM within the first-load budget. Labels are the CRD's field names;
-//! help in both languages.
+//! keeps the island's WASM within the first-load budget. `label` is the CRD's field name,
+//! shown as the caption under a label for people (form.rs); help in both languages.
 
 use crate::domain::storage::wizard::{StorageForm, StoragePath};
 
