@@ -73,9 +73,22 @@ fn RegistriesContent(view: RegistriesView, denied: bool) -> impl IntoView {
                 unavailable="registries.credentials.unavailable"
             />
             <h3>{i18n.t("registries.set.title")}</h3>
+            {if secrets_denied {
+                // No form for someone who may not write the Secret: who can, and how.
+                view! {
+                    <p data-read-only-summary="set-credential">
+                        {i18n.fill(
+                            "registries.set.read_only",
+                            &[("name", PULL_SECRET), ("namespace", PULL_SECRET_NAMESPACE)],
+                        )}
+                    </p>
+                }
+                .into_any()
+            } else {
+                view! {
             <p>{i18n.t("registries.set.help")}</p>
             <form method="post" data-change-form=FORM_SET_CREDENTIAL>
-                <fieldset class="plain" disabled=secrets_denied>
+                <fieldset class="plain">
                     <BaseInput base=base.clone() />
                     <ErrorSlot field="form" />
                     <PlainText label="registries.registry.label" help=i18n.t("registries.registry.help").to_string() field=FIELD_REGISTRY placeholder="registry.example.com" />
@@ -106,6 +119,9 @@ fn RegistriesContent(view: RegistriesView, denied: bool) -> impl IntoView {
                     <ReviewButton label="registries.set.review" />
                 </fieldset>
             </form>
+                }
+                .into_any()
+            }}
             <details class="commands">
                 <summary>{i18n.t("registries.commands.title")}</summary>
                 <pre class="code" data-commands="pull-secret">
@@ -132,10 +148,13 @@ fn RegistriesContent(view: RegistriesView, denied: bool) -> impl IntoView {
                 missing="registries.samples.missing"
                 unavailable="registries.samples.unavailable"
             />
-            {if has_samples_source {
+            {if secrets_denied {
+                // The credentials card says why; a copy they may not make is not offered.
+                ().into_any()
+            } else if has_samples_source {
                 view! {
                     <form method="post" data-change-form=FORM_COPY_SAMPLES class="inline-form">
-                        <fieldset class="plain" disabled=secrets_denied>
+                        <fieldset class="plain">
                             <BaseInput base=base.clone() />
                             <ErrorSlot field="form" />
                             <ReviewButton label="registries.samples.copy" />
@@ -229,6 +248,36 @@ fn SourcesCard(view: RegistriesView, base: String, denied: bool) -> impl IntoVie
             <h2 id="sources-heading">{i18n.t("registries.sources.title")}</h2>
             <crate::components::versions_link::VersionsLink group="config.openshift.io" kind="Image" name="cluster" />
             <p data-status-hostnames="">{hostnames}</p>
+            {if denied {
+                // The lists as they are, for a user who may not change them.
+                view! {
+                    <dl class="facts" data-read-only-summary="sources">
+                        {lists
+                            .into_iter()
+                            .map(|(field, key, value)| {
+                                let entries: Vec<String> = value.lines().map(str::to_string).collect();
+                                view! {
+                                    <dt>{i18n.t(key)} " " <small class="api-path">{field}</small></dt>
+                                    <dd data-fact=field>
+                                        {if entries.is_empty() {
+                                            view! { {i18n.t("common.none")} }.into_any()
+                                        } else {
+                                            view! {
+                                                <ul class="plain-list">
+                                                    {entries.into_iter().map(|e| view! { <li><code>{e}</code></li> }).collect_view()}
+                                                </ul>
+                                            }
+                                            .into_any()
+                                        }}
+                                    </dd>
+                                }
+                            })
+                            .collect_view()}
+                    </dl>
+                }
+                .into_any()
+            } else {
+                view! {
             <p>{i18n.t("registries.sources.help")}</p>
             <form method="post" data-change-form=FORM_SOURCES>
                 <fieldset class="plain" disabled=denied>
@@ -251,6 +300,9 @@ fn SourcesCard(view: RegistriesView, base: String, denied: bool) -> impl IntoVie
                     <ReviewButton label="registries.sources.review" />
                 </fieldset>
             </form>
+                }
+                .into_any()
+            }}
         </section>
     }
 }

@@ -201,7 +201,7 @@ fn ConfigSummary(form: ConfigForm, http_secret_set: bool) -> impl IntoView {
         .to_string()
     };
     let routes = if form.routes.is_empty() {
-        i18n.t("config.summary.no_routes").to_string()
+        i18n.t("common.none").to_string()
     } else {
         form.routes
             .iter()
