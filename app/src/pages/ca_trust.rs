@@ -74,6 +74,10 @@ fn TrustContent(view: CaTrustView, denied: bool) -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="add-ca-heading">
             <h2 id="add-ca-heading">{i18n.t("ca_trust.add.title")}</h2>
+            {if denied {
+                view! { <p data-read-only-summary="add-ca">{i18n.fill("ca_trust.add.read_only", &[("namespace", CONFIG_NAMESPACE)])}</p> }.into_any()
+            } else {
+                view! {
             <p>{i18n.t("ca_trust.add.help")}</p>
             <form method="post" data-change-form=FORM_ADD_CA>
                 <fieldset class="plain" disabled=denied>
@@ -97,6 +101,9 @@ fn TrustContent(view: CaTrustView, denied: bool) -> impl IntoView {
                     <ReviewButton label="ca_trust.review" />
                 </fieldset>
             </form>
+                }
+                .into_any()
+            }}
         </section>
     }
 }
@@ -143,9 +150,10 @@ fn CaEntry(entry: TrustedCa, base: String, denied: bool, last: bool) -> impl Int
                 <small>{i18n.fill("ca_trust.key_form", &[("key", &entry.key)])}</small>
             </h3>
             <ul class="plain-list">{certificates}</ul>
+            {(!denied).then(|| view! {
             <form method="post" data-change-form=FORM_REMOVE_CA class="inline-form">
-                <fieldset class="plain" disabled=denied>
-                    <BaseInput base />
+                <fieldset class="plain">
+                    <BaseInput base=base.clone() />
                     <input type="hidden" name=FIELD_KEY value=entry.key.clone() />
                     {last
                         .then(|| {
@@ -167,6 +175,7 @@ fn CaEntry(entry: TrustedCa, base: String, denied: bool, last: bool) -> impl Int
                     <ReviewButton label="ca_trust.remove" danger=true />
                 </fieldset>
             </form>
+            })}
         </article>
     }
 }

@@ -8,7 +8,8 @@ use crate::api::exposure::exposure;
 use crate::components::certificate::CertificateFacts;
 use crate::components::language::I18n;
 use crate::components::plain_fields::{
-    BaseInput, CopyButton, ErrorSlot, FormsPage, PemField, PlainText, ReviewButton, Unreadable,
+    BaseInput, CopyButton, ErrorSlot, FactLabel, FieldLabel, FormsPage, PemField, PlainText,
+    ReviewButton, Unreadable,
 };
 use crate::domain::change::ChangeArea;
 use crate::domain::exposure::{
@@ -73,21 +74,40 @@ fn ExposureContent(view: ExposureView, denied: bool) -> impl IntoView {
         <section class="card" aria-labelledby="default-route-heading">
             <h2 id="default-route-heading">{i18n.t("exposure.default.title")}</h2>
             <p>{i18n.fill("exposure.default.help", &[("host", &default_host)])}</p>
+            {if denied {
+                view! {
+                    <dl class="facts" data-read-only-summary="default-route">
+                        <FactLabel label="field.default_route" path="spec.defaultRoute" />
+                        <dd data-fact="spec.defaultRoute">
+                            {i18n.t(if view.default_route { "overview.fact.default_route.on" } else { "overview.fact.default_route.off" })}
+                        </dd>
+                    </dl>
+                }
+                .into_any()
+            } else {
+                view! {
             <form method="post" data-change-form=FORM_DEFAULT_ROUTE>
                 <fieldset class="plain" disabled=denied>
                     <BaseInput base=base.clone() />
                     <label class="field field-check" data-field=FIELD_DEFAULT_ROUTE>
                         <input type="checkbox" name=FIELD_DEFAULT_ROUTE checked=view.default_route />
-                        <span class="label">"defaultRoute"</span>
+                        <FieldLabel label="field.default_route" field=FIELD_DEFAULT_ROUTE />
                         <span class="help">{i18n.t("exposure.default.field")}</span>
                     </label>
                     <ErrorSlot field=FIELD_DEFAULT_ROUTE />
                     <ReviewButton label="exposure.review" />
                 </fieldset>
             </form>
+                }
+                .into_any()
+            }}
         </section>
         <section class="card" aria-labelledby="add-route-heading">
             <h2 id="add-route-heading">{i18n.t("exposure.add.title")}</h2>
+            {if denied {
+                view! { <p data-read-only-summary="add-route">{i18n.t("exposure.add.read_only")}</p> }.into_any()
+            } else {
+                view! {
             <p>{i18n.t("exposure.add.help")}</p>
             <form method="post" data-change-form=FORM_ADD_ROUTE>
                 <fieldset class="plain" disabled=denied>
@@ -103,6 +123,9 @@ fn ExposureContent(view: ExposureView, denied: bool) -> impl IntoView {
                     <ReviewButton label="exposure.review" />
                 </fieldset>
             </form>
+                }
+                .into_any()
+            }}
         </section>
         <RoutesCard view=view.clone() base denied />
         <CommandsCard hosts=view.hosts />
@@ -183,6 +206,20 @@ fn RoutesCard(view: ExposureView, base: String, denied: bool) -> impl IntoView {
         .into_iter()
         .map(|route| {
             let secret = route.secret_name.clone();
+            let host = if route.hostname.is_empty() {
+                "—".to_string()
+            } else {
+                route.hostname.clone()
+            };
+            if denied {
+                return view! {
+                    <li data-custom-route=route.name.clone()>
+                        <strong>{route.name.clone()}</strong> " " <code>{host}</code>
+                        {(!secret.is_empty()).then(|| view! { " · " <code>{secret.clone()}</code> })}
+                    </li>
+                }
+                .into_any();
+            }
             let delete_label = i18n.fill("exposure.remove.delete_secret", &[("secret", &secret)]);
             view! {
                 <li data-custom-route=route.name.clone()>
@@ -192,7 +229,7 @@ fn RoutesCard(view: ExposureView, base: String, denied: bool) -> impl IntoView {
                             <input type="hidden" name=FIELD_ROUTE value=route.name.clone() />
                             <strong>{route.name.clone()}</strong>
                             " "
-                            <code>{if route.hostname.is_empty() { "—".to_string() } else { route.hostname.clone() }}</code>
+                            <code>{host}</code>
                             {(!secret.is_empty())
                                 .then(|| {
                                     view! {
@@ -208,6 +245,7 @@ fn RoutesCard(view: ExposureView, base: String, denied: bool) -> impl IntoView {
                     </form>
                 </li>
             }
+            .into_any()
         })
         .collect_view();
     view! {
