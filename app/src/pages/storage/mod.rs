@@ -6,6 +6,7 @@ mod form;
 mod paths;
 mod wizard;
 
+use crate::api::session::use_session;
 use crate::api::storage::storage;
 use crate::components::claims::ClaimsTable;
 use crate::components::conditions::ConditionsTable;
@@ -39,13 +40,37 @@ pub fn StoragePage() -> impl IntoView {
                         .get()
                         .map(|result| match result {
                             Ok(view) => {
+                                // Someone who may not change storage gets what it is (the cards
+                                // above) and who changes it, not a wizard they cannot use.
+                                let is_admin = use_session().is_some_and(|s| s.roles.admin);
+                                let state = view.wizard_state();
+                                let wizard = if is_admin && state.update_denied.is_none() {
+                                    let fields = state.clone();
+                                    view! {
+                                        <StorageWizard state>
+                                            <WizardFields state=fields.clone() />
+                                        </StorageWizard>
+                                    }
+                                    .into_any()
+                                } else {
+                                    let why = state
+                                        .update_denied
+                                        .filter(|_| is_admin)
+                                        .unwrap_or_else(|| i18n.t("forms.not_admin").to_string());
+                                    view! {
+                                        <section class="card" aria-labelledby="wizard-heading" data-read-only-summary="storage">
+                                            <h2 id="wizard-heading">{i18n.t("storage.wizard.title")}</h2>
+                                            <p>{i18n.t("storage.wizard.read_only_summary")}</p>
+                                            <p><small>{why}</small></p>
+                                        </section>
+                                    }
+                                    .into_any()
+                                };
                                 view! {
                                     <NowCard view=view.clone() />
                                     <CredentialsCard view=view.clone() />
                                     <ClaimsCard claims=view.claims.clone() classes=view.storage_classes.clone() />
-                                    <StorageWizard state=view.wizard_state()>
-                                        <WizardFields state=view.wizard_state() />
-                                    </StorageWizard>
+                                    {wizard}
                                 }
                                 .into_any()
                             }

@@ -30,11 +30,10 @@ struct Edits {
 #[island(lazy)]
 pub fn StorageWizard(state: WizardState, children: Children) -> impl IntoView {
     let i18n = I18n::expect();
-    let denied = state.update_denied.clone();
-    // The console's role and the API server must both allow it (the server checks both
-    // again on every call).
+    // The console's role and the API server must both allow it (the page renders the wizard
+    // only then, and the server checks both again on every call).
     let is_admin = use_session().is_some_and(|s| s.roles.admin);
-    let may_change = denied.is_none() && is_admin;
+    let may_change = state.update_denied.is_none() && is_admin;
     let edits = RwSignal::new(Edits {
         form: state.form(),
         ..Default::default()
@@ -178,15 +177,6 @@ pub fn StorageWizard(state: WizardState, children: Children) -> impl IntoView {
             data-version=move || loaded.with(|s| s.config_version.clone())
         >
             <h2 id="wizard-heading">{i18n.t("storage.wizard.title")}</h2>
-            {denied
-                .map(|reason| {
-                    view! {
-                        <div class="notice notice-warning" role="status" data-denied="change_config">
-                            <p>{i18n.t("storage.wizard.read_only")}</p>
-                            <p><small>{reason}</small></p>
-                        </div>
-                    }
-                })}
             // method="post": a submit before hydration is refused by the CSRF check instead
             // of putting the fields into a GET URL.
             <form
