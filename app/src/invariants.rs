@@ -165,3 +165,53 @@ fn japanese_uses_one_term_per_concept() {
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// The user guide (docs/, an mdBook): every chapter SUMMARY.md lists exists, every image a
+/// chapter shows exists, and every page has its chapter with a screenshot in each language.
+#[test]
+fn the_user_guide_has_a_chapter_with_screenshots_for_every_page() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/src");
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let summary = read(&src.join("SUMMARY.md"));
+    // Markdown links `[title](target)` and images `![alt](target)`: the target up to `)`.
+    let targets = |text: &str, image: bool| -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, _) in text.match_indices("](") {
+            let is_image = text[..i]
+                .rfind('[')
+                .is_some_and(|open| text[..open].ends_with('!'));
+            if is_image != image {
+                continue;
+            }
+            if let Some(end) = text[i + 2..].find(')') {
+                out.push(text[i + 2..i + 2 + end].to_string());
+            }
+        }
+        out
+    };
+    let chapters = targets(&summary, false);
+    assert!(chapters.len() >= 15, "{chapters:?}");
+    for chapter in &chapters {
+        let path = src.join(chapter);
+        let text = read(&path);
+        for image in targets(&text, true) {
+            let file = path.parent().expect("dir").join(&image);
+            assert!(file.is_file(), "{chapter} shows {image}, which is missing");
+        }
+    }
+    for page in crate::domain::page::Page::ALL {
+        let name = match page.path().trim_start_matches('/') {
+            "" => "overview",
+            other => other,
+        };
+        let chapter = format!("pages/{name}.md");
+        assert!(chapters.contains(&chapter), "SUMMARY.md has no {chapter}");
+        let text = read(&src.join(&chapter));
+        for lang in ["en", "ja"] {
+            let shot = format!("../screens/{name}-{lang}.jpg");
+            assert!(text.contains(&shot), "{chapter} does not show {shot}");
+        }
+    }
+}

@@ -102,12 +102,28 @@ pub fn Ago(at: Option<String>, now: String) -> impl IntoView {
     })
 }
 
-/// A moment, one format everywhere: UTC to the minute, the second in its title, and (where
-/// the page has an island) the browser's own time zone in its place (`data-local`).
+/// A moment, one format everywhere: how long ago (or how soon), then the time in UTC to
+/// the minute, which the browser's own time zone replaces where the page has an island
+/// (`data-local`); UTC to the second in the title. Rendered on the server (pages are not
+/// hydrated), whose clock says "ago".
 #[component]
 pub fn Time(#[prop(into)] at: String) -> impl IntoView {
+    let i18n = I18n::expect();
     let (shown, exact) = utc_text(&at).unwrap_or_else(|| (at.clone(), at.clone()));
-    view! { <time datetime=at title=exact data-local="">{shown}</time> }
+    #[cfg(not(feature = "hydrate"))]
+    let seconds = crate::domain::overview::seconds_until_now(&at, time::OffsetDateTime::now_utc());
+    #[cfg(feature = "hydrate")]
+    let seconds: Option<i64> = None;
+    let relative = seconds.map(|seconds| {
+        let (unit, count) = age_parts(seconds.abs());
+        let amount = crate::i18n::text(i18n.lang(), unit, &[("count", &count.to_string())]);
+        let key = if seconds < 0 { "age.in" } else { "age.ago" };
+        crate::i18n::text(i18n.lang(), key, &[("age", &amount)])
+    });
+    view! {
+        {relative.map(|r| view! { <span class="ago">{r}</span> " · " })}
+        <time datetime=at title=exact data-local="">{shown}</time>
+    }
 }
 
 /// Conditions with where each was reported, what it means and, for a problem, the page

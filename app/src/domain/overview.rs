@@ -348,6 +348,13 @@ pub fn utc_text(at: &str) -> Option<(String, String)> {
     ))
 }
 
+/// Seconds from `at` (RFC 3339) to `now`: negative for a time still to come.
+pub fn seconds_until_now(at: &str, now: time::OffsetDateTime) -> Option<i64> {
+    let at =
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()?;
+    Some((now - at).whole_seconds())
+}
+
 /// An age for people: the largest whole unit (catalogue key of the unit, with plural
 /// forms, and the count): `(age.minutes, 4)` for "4 minutes".
 pub fn age_parts(seconds: i64) -> (&'static str, i64) {

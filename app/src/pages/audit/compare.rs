@@ -11,6 +11,7 @@ use crate::components::language::I18n;
 use crate::components::plain_fields::{BaseInput, ErrorSlot, ReviewButton};
 use crate::domain::audit::{ObjectVersion, actor_label};
 use crate::domain::change::ChangeArea;
+use crate::domain::overview::utc_text;
 use crate::domain::restore::{
     FIELD_CONFIRM_REMOVED, FIELD_NEW_HTTP_SECRET, FIELD_OBJECT, FIELD_REASON, FIELD_VERSION,
     FORM_RESTORE, NotRestorable, NowState, RestoreOffer, VersionComparison,
@@ -168,10 +169,10 @@ fn RestoreForm(comparison: VersionComparison, offer: RestoreOffer) -> impl IntoV
     let i18n = I18n::expect();
     let version = comparison.version;
     let actor = actor_label(i18n.lang(), &version.actor_subject, &version.actor_name);
-    let reason = i18n.fill(
-        "audit.restore.reason",
-        &[("time", &version.at), ("actor", &actor)],
-    );
+    let at = utc_text(&version.at)
+        .map(|(_, second)| second)
+        .unwrap_or_else(|| version.at.clone());
+    let reason = i18n.fill("audit.restore.reason", &[("time", &at), ("actor", &actor)]);
     let kept = (!offer.kept_secrets.is_empty()).then(|| {
         view! {
             <div class="notice notice-warning" data-kept-secrets="">

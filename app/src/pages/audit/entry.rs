@@ -9,6 +9,7 @@ use crate::components::language::I18n;
 use crate::domain::audit::{
     AuditEventView, ObjectHistory, actor_label, outcome_key, payload_diffs,
 };
+use crate::domain::overview::utc_text;
 use leptos::prelude::*;
 
 /// One change in full: every event with who, from where, why, the diff, the `oc`
@@ -110,8 +111,9 @@ pub(super) fn ObjectHistoryTable(history: ObjectHistory, current: String) -> imp
                             // when no change is (the versions of an object, from its page).
                             let from = version.change_id == current || (current.is_empty() && row == 0);
                             let key = format!("{}:{}", version.change_id, version.object_index);
-                            let from_label = i18n.fill("audit.history.from_label", &[("time", &version.at)]);
-                            let to_label = i18n.fill("audit.history.to_label", &[("time", &version.at)]);
+                            let at = utc_text(&version.at).map(|(_, second)| second).unwrap_or_else(|| version.at.clone());
+                            let from_label = i18n.fill("audit.history.from_label", &[("time", &at)]);
+                            let to_label = i18n.fill("audit.history.to_label", &[("time", &at)]);
                             let compare_now = super::compare::compare_href(&version.change_id, version.object_index, "");
                             let this = version.change_id == current;
                             let time = view! { <Time at=version.at.clone() /> };
