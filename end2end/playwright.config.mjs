@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const port = process.env.E2E_PORT || '18080';
-// A second console with a 3 s idle timeout, for the idle-timeout test.
+// A second console with an 8 s idle timeout, for the idle-timeout test (long enough for the
+// sign-in round trip through the provider on a busy machine: its pending state is in the
+// session too).
 const idlePort = process.env.E2E_IDLE_PORT || '18081';
 const server = process.env.E2E_SERVER || '../target/debug/registry-console';
 // Without E2E_SITE, the console serves the site embedded in it (as `./dev test` runs it).
@@ -58,7 +60,7 @@ export default defineConfig({
     },
     {
       // Not recording outside changes: the Lease stays with the main console.
-      command: consoleCommand(idlePort, idleDataDir, '--session-idle-timeout 3s --audit-record-outside-changes=false'),
+      command: consoleCommand(idlePort, idleDataDir, '--session-idle-timeout 8s --audit-record-outside-changes=false'),
       url: `http://127.0.0.1:${idlePort}/healthz`,
       timeout: 60_000,
       reuseExistingServer: false,

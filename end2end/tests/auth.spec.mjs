@@ -108,7 +108,7 @@ test.describe('idle timeout', () => {
     await signIn(page, 'admin', '/configuration');
     await hydrated(page, '.change-forms');
     await page.locator('input[name="spec.replicas"]').fill('3');
-    await page.waitForTimeout(4500); // the idle console's timeout is 3 s
+    await page.waitForTimeout(9500); // the idle console's timeout is 8 s
     // The page stays, what was typed stays, and the refused call says why.
     await page.locator('[data-action="preview"]').click();
     await expect(page.locator('[data-error="sign-in-required"]')).toBeVisible();

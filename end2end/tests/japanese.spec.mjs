@@ -1,6 +1,7 @@
 // Every page a role can open, in Japanese: no English left in the page's own words. API
 // names, commands, quoted messages and values are English by nature: they sit in code,
-// pre, kbd, samp, time, .api-path or [translate="no"], or are one of the names below.
+// pre, kbd, samp, time, .api-path, [lang="en"] or [translate="no"], or are one of the names
+// below.
 // What is looked for is English prose: two English words in a row, or one of the small
 // words English sentences cannot do without.
 import { test, expect } from '@playwright/test';
@@ -17,7 +18,7 @@ const OPENS = {
 const NAMES = [
   'Registry Console', 'Google Cloud Storage', 'Google Cloud', 'Azure Blob Storage', 'Azure Blob',
   'Azure Stack', 'Amazon S3', 'Amazon CloudFront', 'AWS S3', 'OpenStack Swift', 'Cloud KMS',
-  'IBM COS', 'Identity API', 'JSON Lines', 'Machine Config Operator', 'Samples Operator',
+  'IBM COS', 'Identity API', 'Identity v3', 'JSON Lines', 'Machine Config Operator', 'Samples Operator',
   'Ingress Operator', 'Cloud Credential Operator', 'Image Registry', 'Image Registry Operator',
 ];
 const SMALL_WORDS = /^(the|is|are|not|and|or|of|to|by|from|with|this|that|yes|no|ago|unknown|accepted|refused|never|none)$/i;
@@ -36,7 +37,8 @@ function englishIn(text) {
 
 async function pageWords(page) {
   return page.evaluate(() => {
-    const skip = 'code, pre, kbd, samp, time, script, style, template, textarea, .api-path, [translate="no"], [hidden], .visually-hidden';
+    // lang="en": the API server's or the operator's own words, quoted as they came.
+    const skip = 'code, pre, kbd, samp, time, script, style, template, textarea, .api-path, [translate="no"], [lang="en"], [hidden], .visually-hidden';
     const out = [];
     const walker = document.createTreeWalker(document.querySelector('main') ?? document.body, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {

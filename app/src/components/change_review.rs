@@ -625,7 +625,7 @@ pub mod render {
                 {superseded}
                 {claim.map(|c| view! { <p data-claim-phase=view.claim_phase.clone().unwrap_or_default()>{c}</p> })}
                 {claim_event.map(|e| view! { <p><small data-claim-event="">{e}</small></p> })}
-                {(!message.is_empty()).then(|| view! { <p><strong>{message}</strong></p> })}
+                {(!message.is_empty()).then(|| view! { <p><strong lang="en">{message}</strong></p> })}
                 {(!conditions.is_empty())
                     .then(|| view! { <ConditionsTable conditions=Signal::stored(conditions) /> })}
             </section>

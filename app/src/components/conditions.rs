@@ -28,8 +28,8 @@ pub fn ConditionsTable(#[prop(into)] conditions: Signal<Vec<ConditionView>>) -> 
                                 <tr data-condition=kind data-status=status>
                                     <td>{c.kind}</td>
                                     <td>{c.status}</td>
-                                    <td>{c.reason}</td>
-                                    <td>{c.message}</td>
+                                    <td lang="en">{c.reason}</td>
+                                    <td lang="en">{c.message}</td>
                                 </tr>
                             }
                         })

@@ -50,24 +50,28 @@ pub fn DoctorCard(diagnosis: Diagnosis) -> impl IntoView {
         .map(|f| view! { <FindingItem finding=f may_change /> })
         .collect_view();
     let unchecked = (!diagnosis.unchecked.is_empty()).then(|| {
+        // The permission as RBAC spells it and the API server's words stay as they are,
+        // marked as such (code, lang="en"), inside the sentence in the user's language.
+        let count = diagnosis.unchecked.len();
         let parts = diagnosis
             .unchecked
             .iter()
-            .map(|u| {
-                let part = i18n.t(&u.part);
-                if u.forbidden {
-                    format!(
-                        "{part} ({})",
-                        i18n.fill("doctor.unchecked.forbidden", &[("permission", &u.why)])
-                    )
+            .enumerate()
+            .map(|(i, u)| {
+                let part = i18n.t(&u.part).to_string();
+                let detail = if u.forbidden {
+                    let template = i18n.t("doctor.unchecked.forbidden");
+                    let (before, after) = template.split_once("{permission}").unwrap_or((template, ""));
+                    Some(view! { " (" {before.to_string()} <code>{u.why.clone()}</code> {after.to_string()} ")" }.into_any())
                 } else if u.why.is_empty() {
-                    part.to_string()
+                    None
                 } else {
-                    format!("{part} ({})", u.why)
-                }
+                    Some(view! { " (" <span lang="en">{u.why.clone()}</span> ")" }.into_any())
+                };
+                let separator = (i + 1 < count).then_some("; ");
+                view! { {part} {detail} {separator} }
             })
-            .collect::<Vec<_>>()
-            .join("; ");
+            .collect_view();
         view! { <p class="help" data-unchecked="">{i18n.t("doctor.unchecked")} " " {parts}</p> }
     });
     view! {
@@ -90,8 +94,8 @@ fn FindingItem(finding: Finding, may_change: bool) -> impl IntoView {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let title = i18n.fill(&finding.key("title"), &params);
-    let explain = i18n.fill(&finding.key("explain"), &params);
+    let title = i18n.fill_marked(&finding.key("title"), &params);
+    let explain = i18n.fill_marked(&finding.key("explain"), &params);
     let fix_text = i18n.fill(&finding.key("fix"), &params);
     let severity = finding.severity.as_str();
     let evidence = finding
@@ -135,7 +139,7 @@ fn FindingItem(finding: Finding, may_change: bool) -> impl IntoView {
         let href = format!("/audit?change={}", change.change_id);
         view! {
             <p class="help" data-after-change=change.change_id.clone()>
-                {i18n.fill("doctor.after_change", &[("change", &change.change_id), ("actor", &change.actor)])}
+                {i18n.fill_marked("doctor.after_change", &[("change", &change.change_id), ("actor", &change.actor)])}
                 " "
                 <a href=href data-action="open-change">{i18n.t("doctor.after_change.open")}</a>
             </p>

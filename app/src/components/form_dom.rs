@@ -115,7 +115,9 @@ pub fn replace_cards(fresh: &web_sys::Document) {
         return;
     };
     each(&root, "main section.card[aria-labelledby]", |card| {
-        if card.query_selector("form").ok().flatten().is_some()
+        let holds = |selector: &str| card.query_selector(selector).ok().flatten().is_some();
+        if holds("form")
+            || holds("[data-review-region]")
             || card
                 .closest("[data-review-region]")
                 .ok()

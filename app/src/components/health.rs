@@ -32,7 +32,7 @@ pub fn PanelNotice(
                 <details>
                     <summary>{i18n.t("common.details")}</summary>
                     <p>{i18n.t("panel.permission")} " " <code>{permission}</code></p>
-                    {reason.map(|r| view! { <p><small>{r}</small></p> })}
+                    {reason.map(|r| view! { <p><small lang="en">{r}</small></p> })}
                 </details>
             </div>
         }
@@ -42,7 +42,7 @@ pub fn PanelNotice(
                 <p><strong>{i18n.t(what)}</strong> " — " {i18n.t("panel.unavailable")}</p>
                 <details>
                     <summary>{i18n.t("common.details")}</summary>
-                    <p><small>{why}</small></p>
+                    <p><small lang="en">{why}</small></p>
                 </details>
             </div>
         }
@@ -52,7 +52,7 @@ pub fn PanelNotice(
                 <p><strong>{i18n.t(what)}</strong> " — " {i18n.t("panel.not_serving")}</p>
                 <details>
                     <summary>{i18n.t("common.details")}</summary>
-                    <p><small>{detail}</small></p>
+                    <p><small lang="en">{detail}</small></p>
                 </details>
             </div>
         }
@@ -181,10 +181,10 @@ pub fn ExplainedConditions(
                                     <small class="api-path" data-sources="" title=source_objects>{source_kinds}</small>
                                 </th>
                                 <td><Status tone text=c.status.clone() /></td>
-                                <td>{c.reason.clone()}</td>
+                                <td lang="en">{c.reason.clone()}</td>
                                 <td><Ago at=c.last_transition.clone() now=now.clone() /></td>
                                 <td>
-                                    {(!c.message.is_empty()).then(|| view! { <p class="condition-message">{c.message.clone()}</p> })}
+                                    {(!c.message.is_empty()).then(|| view! { <p class="condition-message" lang="en">{c.message.clone()}</p> })}
                                     <p class="help">{explanation}</p>
                                     {fix.map(|page| {
                                         view! {

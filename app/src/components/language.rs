@@ -39,6 +39,50 @@ impl I18n {
     pub fn fill(&self, key: &str, params: &[(&str, &str)]) -> String {
         crate::i18n::text(self.lang, key, params)
     }
+
+    /// [`Self::fill`], with each value that is not a number set apart as a name
+    /// (`translate="no"`): a user's name, an object, a message that came from the cluster
+    /// stays as it is inside a sentence in the user's language.
+    pub fn fill_marked(&self, key: &str, params: &[(&str, &str)]) -> AnyView {
+        // Fill with markers (private-use characters), then put the values in at them.
+        // Numbers stay: they choose the plural form and read the same in every language.
+        let marker = |i: usize| format!("\u{E000}{i}\u{E001}");
+        let marked: Vec<(String, String)> = params
+            .iter()
+            .enumerate()
+            .map(|(i, (name, value))| {
+                let shown = if value.parse::<f64>().is_ok() {
+                    value.to_string()
+                } else {
+                    marker(i)
+                };
+                (name.to_string(), shown)
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = marked
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let text = crate::i18n::text(self.lang, key, &refs);
+        let mut parts = Vec::new();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find('\u{E000}') {
+            let Some(end) = rest[start..].find('\u{E001}') else {
+                break;
+            };
+            parts.push(rest[..start].to_string().into_any());
+            let index: Option<usize> = rest[start + '\u{E000}'.len_utf8()..start + end]
+                .parse()
+                .ok();
+            if let Some((_, value)) = index.and_then(|i| params.get(i)) {
+                let value = value.to_string();
+                parts.push(view! { <span translate="no">{value}</span> }.into_any());
+            }
+            rest = &rest[start + end + '\u{E001}'.len_utf8()..];
+        }
+        parts.push(rest.to_string().into_any());
+        parts.collect_view().into_any()
+    }
 }
 
 /// The language the render uses: the server's negotiation, which in the browser is read
@@ -96,5 +140,44 @@ pub fn LanguageSwitch() -> impl IntoView {
                 })
                 .collect_view()}
         </nav>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use leptos::tachys::view::RenderHtml;
+
+    #[test]
+    fn filled_values_are_set_apart_and_numbers_choose_the_plural() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let i18n = I18n::provide(Lang::Ja);
+            let html = i18n
+                .fill_marked(
+                    "doctor.after_change",
+                    &[("change", "c-1"), ("actor", "Sandbox <Admin>")],
+                )
+                .to_html()
+                .replace("<!>", "");
+            assert!(
+                html.contains(r#"<span translate="no">Sandbox &lt;Admin&gt;</span>"#),
+                "{html}"
+            );
+            assert!(
+                html.contains(r#"<span translate="no">c-1</span>"#),
+                "{html}"
+            );
+            assert!(!html.contains('\u{E000}'), "{html}");
+            let en = I18n::provide(Lang::En);
+            let plural = en
+                .fill_marked("audit.restore.kept_secrets", &[("count", "1")])
+                .to_html()
+                .replace("<!>", "");
+            assert_eq!(
+                plural,
+                en.fill("audit.restore.kept_secrets", &[("count", "1")])
+            );
+        });
     }
 }

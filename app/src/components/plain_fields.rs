@@ -138,7 +138,7 @@ pub fn Unreadable(what: &'static str, why: String) -> impl IntoView {
     view! {
         <div class="notice notice-warning" role="status" data-unreadable=what>
             <p>{i18n.t(what)}</p>
-            <p><small>{why}</small></p>
+            <p><small lang="en">{why}</small></p>
         </div>
     }
 }

@@ -21,11 +21,14 @@ pub fn VersionsLink(group: &'static str, kind: &'static str, name: &'static str)
         namespace: None,
         name: name.into(),
     });
+    // The object's name is an API name, set as code within the sentence.
+    let template = i18n.t("audit.versions.link");
+    let (before, after) = template.split_once("{object}").unwrap_or((template, ""));
     may.then(|| {
         view! {
             <p class="versions-link">
                 <a href=format!("/audit?versions={}", encode_query_value(&key)) data-action="versions">
-                    {i18n.fill("audit.versions.link", &[("object", &format!("{kind} {name}"))])}
+                    {before.to_string()} <code>{format!("{kind} {name}")}</code> {after.to_string()}
                 </a>
             </p>
         }

@@ -287,7 +287,7 @@ fn RegistryCard(
                 Some(c) if c.status == "True" => view! {
                     <p class="text-error" data-pruner-last="failed">
                         {i18n.t("overview.pruner.failed")} " " <Ago at=c.last_transition.clone() now=now.clone() />
-                        {(!c.message.is_empty()).then(|| view! { <br /><small>{c.message.clone()}</small> })}
+                        {(!c.message.is_empty()).then(|| view! { <br /><small lang="en">{c.message.clone()}</small> })}
                     </p>
                 }
                 .into_any(),
@@ -456,7 +456,7 @@ fn EventsCard(events: Panel<Vec<EventRow>>, now: String) -> impl IntoView {
                                     <td>{e.kind.clone()}</td>
                                     <td>{e.reason.clone()}</td>
                                     <td>{e.object.clone()}</td>
-                                    <td>{e.message.clone()} {count.map(|c| view! { <small>" (" {c} ")"</small> })}</td>
+                                    <td><span lang="en">{e.message.clone()}</span> {count.map(|c| view! { <small>" (" {c} ")"</small> })}</td>
                                     <td><Ago at=e.last_seen.clone() now=now.clone() /></td>
                                 </tr>
                             }

@@ -123,7 +123,7 @@ fn RunsCard(runs: Result<Vec<PrunerRun>, String>) -> impl IntoView {
                                 .unwrap_or_else(|| "—".into());
                             let log = run.log_tail.map(|tail| match tail {
                                 Ok(text) => view! { <pre class="code" data-log-tail="">{text}</pre> }.into_any(),
-                                Err(why) => view! { <small class="text-warning">{why}</small> }.into_any(),
+                                Err(why) => view! { <small class="text-warning" lang="en">{why}</small> }.into_any(),
                             });
                             view! {
                                 <tr data-job=run.job.clone() data-outcome=outcome>

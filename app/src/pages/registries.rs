@@ -47,7 +47,7 @@ fn RegistriesContent(view: RegistriesView, denied: bool) -> impl IntoView {
         view! {
             <div class="notice notice-warning" role="status" data-denied="pull-secret">
                 <p>{i18n.t("registries.credentials.denied")}</p>
-                <details><summary>{i18n.t("common.details")}</summary><p><small>{why}</small></p></details>
+                <details><summary>{i18n.t("common.details")}</summary><p><small lang="en">{why}</small></p></details>
             </div>
         }
     });
@@ -341,14 +341,14 @@ fn CredentialList(
         PullSecretState::Unavailable(why) => view! {
             <div class="notice notice-warning" role="status" data-credentials="unavailable">
                 <p>{i18n.t(unavailable)}</p>
-                <details><summary>{i18n.t("common.details")}</summary><p><small>{why}</small></p></details>
+                <details><summary>{i18n.t("common.details")}</summary><p><small lang="en">{why}</small></p></details>
             </div>
         }
         .into_any(),
         PullSecretState::Unreadable(why) => view! {
             <div class="notice notice-error" role="alert" data-credentials="unreadable">
                 <p>{i18n.t("registries.credentials.unreadable")}</p>
-                <p><small>{why}</small></p>
+                <p><small lang="en">{why}</small></p>
             </div>
         }
         .into_any(),

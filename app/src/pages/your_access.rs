@@ -61,8 +61,8 @@ fn AccessTable(list: Vec<AccessDecision>) -> impl IntoView {
                                         view! {
                                             <span class="badge badge-no">{i18n.t("youraccess.no")}</span>
                                             " "
-                                            <span class="reason">{i18n.t("youraccess.needs")} " " {needs.clone()}</span>
-                                            {reason.clone().map(|r| view! { <small class="reason-detail">{r}</small> })}
+                                            <span class="reason">{i18n.t("youraccess.needs")} " " <code>{needs.clone()}</code></span>
+                                            {reason.clone().map(|r| view! { <small class="reason-detail" lang="en">{r}</small> })}
                                         }.into_any()
                                     }}
                                 </td>

@@ -55,10 +55,11 @@ pub fn AuditTable(page: AuditPage, query: AuditQuery) -> impl IntoView {
                                         <Time at=row.at.clone() />
                                     </a>
                                 </td>
-                                <td title=row.actor_subject.clone()>{actor_label(i18n.lang(), &row.actor_subject, &row.actor_name)}</td>
-                                <td>{row.objects.join(", ")}</td>
+                                // Names, objects and reasons are the users' and the API's: never translated.
+                                <td title=row.actor_subject.clone() translate="no">{actor_label(i18n.lang(), &row.actor_subject, &row.actor_name)}</td>
+                                <td>{row.objects.iter().enumerate().map(|(i, o)| view! { {(i > 0).then_some(", ")} <code>{o.clone()}</code> }).collect_view()}</td>
                                 // An outside change has no reason of its own; its badge says what it is.
-                                <td>{(row.outcome != "outside").then(|| row.reason.as_deref().map(shortened)).flatten()}</td>
+                                <td translate="no">{(row.outcome != "outside").then(|| row.reason.as_deref().map(shortened)).flatten()}</td>
                                 <td><span class="badge">{i18n.t(key)}</span></td>
                             </tr>
                         }
