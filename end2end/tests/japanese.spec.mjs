@@ -63,10 +63,20 @@ test.describe('Japanese pages', () => {
       await signIn(page, user);
       await page.goto('/lang/ja?return_to=/');
       const left = [];
-      for (const path of paths) {
-        await page.goto(path);
+      const check = async (path) => {
         for (const text of await pageWords(page)) {
           for (const english of englishIn(text)) left.push(`${path}: "${english}" in "${text.slice(0, 120)}"`);
+        }
+      };
+      for (const path of paths) {
+        await page.goto(path);
+        await check(path);
+        // An entry of the trail too (its detail, versions and diff), when there is one.
+        const entry = page.locator('a[data-action="details"]').first();
+        if (path === '/audit' && await entry.count()) {
+          const href = await entry.getAttribute('href');
+          await page.goto(href);
+          await check(href);
         }
       }
       await page.goto('/lang/en?return_to=/');

@@ -80,7 +80,7 @@ pub(super) fn ObjectVersions(object: String) -> impl IntoView {
 #[component]
 pub(super) fn ObjectHistoryTable(history: ObjectHistory, current: String) -> impl IntoView {
     let i18n = I18n::expect();
-    let title = i18n.fill("audit.history.title", &[("object", &history.object)]);
+    let title = i18n.fill_marked("audit.history.title", &[("object", &history.object)]);
     view! {
         <section class="audit-history" data-history=history.object.clone()>
             <h3>{title}</h3>
@@ -134,8 +134,8 @@ pub(super) fn ObjectHistoryTable(history: ObjectHistory, current: String) -> imp
                                     <td><input type="radio" name="compare" value=key checked=from aria-label=from_label /></td>
                                     <td><input type="radio" name="with" value=version.change_id.clone() aria-label=to_label /></td>
                                     <td>{when}" "<a class="compare-now" href=compare_now data-action="compare-now">{i18n.t("audit.history.compare_now")}</a></td>
-                                    <td title=version.actor_subject.clone()>{actor_label(i18n.lang(), &version.actor_subject, &version.actor_name)}</td>
-                                    <td>{(!version.outside).then(|| version.reason.as_deref().map(super::table::shortened)).flatten()}</td>
+                                    <td title=version.actor_subject.clone() translate="no">{actor_label(i18n.lang(), &version.actor_subject, &version.actor_name)}</td>
+                                    <td translate="no">{(!version.outside).then(|| version.reason.as_deref().map(super::table::shortened)).flatten()}</td>
                                     <td>{fields}</td>
                                     <td><span class="badge">{i18n.t(outcome_key(&version.outcome))}</span></td>
                                 </tr>
@@ -174,7 +174,11 @@ fn AuditEvent(event: AuditEventView) -> impl IntoView {
             .and_then(|v| v.as_str())
             .map(str::to_string)
     };
-    let dry_run = text("dry_run");
+    // The pipeline records "accepted" (the API server's dry run passed): said in words.
+    let dry_run = text("dry_run").map(|v| match v.as_str() {
+        "accepted" => i18n.t("audit.dry_run.accepted").to_string(),
+        _ => v,
+    });
     let message = text("message").filter(|m| !m.is_empty());
     let list = |key: &str| {
         event
@@ -234,8 +238,10 @@ fn AuditEvent(event: AuditEventView) -> impl IntoView {
                 {outcome_label.map(|key| view! { " " <span class="badge">{i18n.t(key)}</span> })}
             </h3>
             <dl class="facts">
-                {facts.into_iter().filter_map(|(key, value)| value.map(|v| view! {
-                    <dt>{i18n.t(key)}</dt><dd>{v}</dd>
+                // Names, addresses, reasons and objects as recorded: never translated.
+                {facts.into_iter().filter_map(|(key, value)| value.map(|v| {
+                    let verbatim = (key != "audit.detail.dry_run").then_some("no");
+                    view! { <dt>{i18n.t(key)}</dt><dd translate=verbatim>{v}</dd> }
                 })).collect_view()}
                 {restores.map(|id| view! {
                     <dt>{i18n.t("audit.detail.restores")}</dt>
