@@ -29,6 +29,11 @@ test.describe('storage wizard', () => {
     await page.locator('[data-action="preview"]').click();
     await expect(page.locator('[data-review="preview"] [data-oc-command]')).toHaveText(
       `oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p '{"spec":{"managementState":"Managed","storage":{"pvc":{}}}}'`);
+    // The command copies here too (the wizard is its own island).
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await page.locator('[data-review="preview"] [data-copy]').first().click();
+    await expect(page.locator('[data-review="preview"] [data-copy]').first()).toHaveAttribute('data-copied', '');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toContain('oc patch configs.imageregistry.operator.openshift.io cluster');
     await applyWithReason(page, 'Guide 3.4.2 + 3.4.4: registry on shared storage');
     await expect(page.locator('[data-follow-up="healthy"]')).toBeVisible({ timeout: 60_000 });
     await expect(page.locator('[data-follow-up="healthy"] [data-claim-phase]')).toHaveAttribute('data-claim-phase', 'Bound');

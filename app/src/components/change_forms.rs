@@ -157,7 +157,7 @@ pub fn ChangeForms(
             on:input=on_edit
             on:change=on_edit
             on:submit=on_submit
-            on:click=|ev: leptos::ev::MouseEvent| dom::copy_command(&ev)
+            on:click=|ev: leptos::ev::MouseEvent| crate::components::form_dom::copy_command(&ev)
         >
             {children()}
             <ChangeReview
@@ -256,42 +256,6 @@ mod dom {
             }
         }
         (draft, oversized)
-    }
-
-    /// A click on a copy button ([`crate::components::plain_fields::CopyButton`]): the
-    /// command before it onto the clipboard, and the button says so for two seconds.
-    pub fn copy_command(_ev: &leptos::ev::MouseEvent) {
-        #[cfg(feature = "hydrate")]
-        {
-            let Some(button) = _ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .and_then(|t| t.closest("[data-copy]").ok().flatten())
-            else {
-                return;
-            };
-            let Some(text) = button
-                .previous_element_sibling()
-                .and_then(|command| command.text_content())
-            else {
-                return;
-            };
-            let Some(window) = web_sys::window() else {
-                return;
-            };
-            let _ = window.navigator().clipboard().write_text(text.trim());
-            let label = button.text_content().unwrap_or_default();
-            let done = button.get_attribute("data-done").unwrap_or_default();
-            button.set_text_content(Some(&done));
-            let _ = button.set_attribute("data-copied", "");
-            leptos::prelude::set_timeout(
-                move || {
-                    button.set_text_content(Some(&label));
-                    let _ = button.remove_attribute("data-copied");
-                },
-                std::time::Duration::from_secs(2),
-            );
-        }
     }
 
     /// Each `<time data-local datetime=…>` also in the browser's time zone and language (the

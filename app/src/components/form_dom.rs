@@ -1,6 +1,7 @@
-//! Reading and marking up server-rendered forms from an island (browser only; on the server
-//! these do nothing): the field errors in each field's `data-error-slot`, with
-//! `aria-invalid` and `aria-describedby` on its input.
+//! What the islands do to the server-rendered page (browser only; on the server these do
+//! nothing): the field errors in each field's `data-error-slot`, with `aria-invalid` and
+//! `aria-describedby` on its input; the page read again and its cards replaced after a
+//! change; the copy buttons.
 
 #[cfg(feature = "hydrate")]
 use crate::api::changes::FieldError;
@@ -135,4 +136,40 @@ pub fn replace_cards(fresh: &web_sys::Document) {
             card.set_inner_html(&new_card.inner_html());
         }
     });
+}
+
+/// A click on a copy button ([`crate::components::plain_fields::CopyButton`]): the
+/// command before it onto the clipboard, and the button says so for two seconds.
+pub fn copy_command(_ev: &leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(button) = _ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|t| t.closest("[data-copy]").ok().flatten())
+        else {
+            return;
+        };
+        let Some(text) = button
+            .previous_element_sibling()
+            .and_then(|command| command.text_content())
+        else {
+            return;
+        };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let _ = window.navigator().clipboard().write_text(text.trim());
+        let label = button.text_content().unwrap_or_default();
+        let done = button.get_attribute("data-done").unwrap_or_default();
+        button.set_text_content(Some(&done));
+        let _ = button.set_attribute("data-copied", "");
+        leptos::prelude::set_timeout(
+            move || {
+                button.set_text_content(Some(&label));
+                let _ = button.remove_attribute("data-copied");
+            },
+            std::time::Duration::from_secs(2),
+        );
+    }
 }

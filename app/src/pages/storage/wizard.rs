@@ -175,6 +175,7 @@ pub fn StorageWizard(state: WizardState, children: Children) -> impl IntoView {
             aria-labelledby="wizard-heading"
             data-hydrated=move || hydrated.get().to_string()
             data-version=move || loaded.with(|s| s.config_version.clone())
+            on:click=|ev: leptos::ev::MouseEvent| crate::components::form_dom::copy_command(&ev)
         >
             <h2 id="wizard-heading">{i18n.t("storage.wizard.title")}</h2>
             // method="post": a submit before hydration is refused by the CSRF check instead
