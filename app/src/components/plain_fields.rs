@@ -123,6 +123,55 @@ pub fn FieldLabel(label: &'static str, field: &'static str) -> impl IntoView {
     }
 }
 
+/// A setting's value as a read-only summary shows it.
+pub enum Setting {
+    /// As typed; empty is the operator's default.
+    Text(String),
+    Flag(bool),
+    /// Already in words (a list, "a secret is set").
+    Said(String),
+}
+
+/// Settings as they are, for a user who may not change them (a disabled form reads as
+/// broken and hides values in greyed inputs): each with its label and API path, then the
+/// YAML of the rarer fields when there is any (`advanced`: its label's key and the text).
+#[component]
+pub fn SettingsFacts(
+    rows: Vec<(&'static str, &'static str, Setting)>,
+    advanced: (&'static str, String),
+) -> impl IntoView {
+    let i18n = I18n::expect();
+    let shown = move |value: Setting| match value {
+        Setting::Text(text) if text.is_empty() => i18n.t("field.default").to_string(),
+        Setting::Text(text) | Setting::Said(text) => text,
+        Setting::Flag(on) => i18n
+            .t(if on {
+                "youraccess.yes"
+            } else {
+                "youraccess.no"
+            })
+            .to_string(),
+    };
+    let (advanced_label, yaml) = advanced;
+    view! {
+        <dl class="facts">
+            {rows
+                .into_iter()
+                .map(|(label, path, value)| {
+                    view! { <FactLabel label path /> <dd data-fact=path>{shown(value)}</dd> }
+                })
+                .collect_view()}
+        </dl>
+        {(!yaml.trim().is_empty())
+            .then(|| {
+                view! {
+                    <h3>{i18n.t(advanced_label)}</h3>
+                    <pre class="code" data-fact="advanced">{yaml}</pre>
+                }
+            })}
+    }
+}
+
 /// A fact's human label with its API path as a caption (the path is what `oc` and the
 /// docs call it; the label is what it is).
 #[component]

@@ -9,7 +9,8 @@ use crate::components::conditions::ConditionsTable;
 use crate::components::health::Time;
 use crate::components::language::I18n;
 use crate::components::plain_fields::{
-    BaseInput, ErrorSlot, FactLabel, FieldLabel, FormsPage, PlainText, ReviewButton, Unreadable,
+    BaseInput, ErrorSlot, FieldLabel, FormsPage, PlainText, ReviewButton, Setting, SettingsFacts,
+    Unreadable,
 };
 use crate::domain::change::ChangeArea;
 use crate::domain::page::Page;
@@ -224,78 +225,49 @@ fn SettingsCard(view: PrunerView, denied: bool) -> impl IntoView {
 #[component]
 fn SettingsSummary(form: crate::domain::pruner::PrunerForm) -> impl IntoView {
     let i18n = I18n::expect();
-    let or_default = |value: String| {
-        if value.is_empty() {
-            i18n.t("field.default").to_string()
-        } else {
-            value
-        }
-    };
-    let flag = |on: bool| {
-        i18n.t(if on {
-            "youraccess.yes"
-        } else {
-            "youraccess.no"
-        })
-        .to_string()
-    };
-    let rows = [
+    let rows = vec![
         (
             "pruner.schedule.label",
             FIELD_SCHEDULE,
-            or_default(form.schedule),
+            Setting::Text(form.schedule),
         ),
-        ("field.suspend", FIELD_SUSPEND, flag(form.suspend)),
+        ("field.suspend", FIELD_SUSPEND, Setting::Flag(form.suspend)),
         (
             "pruner.keep_tags.label",
             FIELD_KEEP_TAGS,
-            or_default(form.keep_tag_revisions),
+            Setting::Text(form.keep_tag_revisions),
         ),
         (
             "pruner.keep_younger.label",
             FIELD_KEEP_YOUNGER,
-            or_default(form.keep_younger_than_duration),
+            Setting::Text(form.keep_younger_than_duration),
         ),
         (
             "pruner.success_limit.label",
             FIELD_SUCCESS_LIMIT,
-            or_default(form.successful_jobs_history_limit),
+            Setting::Text(form.successful_jobs_history_limit),
         ),
         (
             "pruner.failed_limit.label",
             FIELD_FAILED_LIMIT,
-            or_default(form.failed_jobs_history_limit),
+            Setting::Text(form.failed_jobs_history_limit),
         ),
         (
             "field.ignore_invalid",
             FIELD_IGNORE_INVALID,
-            flag(form.ignore_invalid_image_references),
+            Setting::Flag(form.ignore_invalid_image_references),
         ),
         (
             "field.pruner_log_level",
             FIELD_LOG_LEVEL,
-            or_default(form.log_level),
+            Setting::Text(form.log_level),
         ),
     ];
     view! {
         <section class="card" aria-labelledby="pruner-settings-heading" data-read-only-summary="pruner">
             <h2 id="pruner-settings-heading">{i18n.t("pruner.settings.title")}</h2>
             <crate::components::versions_link::VersionsLink group="imageregistry.operator.openshift.io" kind="ImagePruner" name="cluster" />
-            <dl class="facts">
-                {rows
-                    .into_iter()
-                    .map(|(label, path, value)| {
-                        view! { <FactLabel label path /> <dd data-fact=path>{value}</dd> }
-                    })
-                    .collect_view()}
-            </dl>
-            {(!form.advanced_yaml.trim().is_empty())
-                .then(|| {
-                    view! {
-                        <h3>{i18n.t("pruner.advanced.label")}</h3>
-                        <pre class="code" data-fact="advanced">{form.advanced_yaml.clone()}</pre>
-                    }
-                })}
+            <SettingsFacts rows advanced=("pruner.advanced.label", form.advanced_yaml) />
         </section>
     }
 }

@@ -5,7 +5,7 @@
 //! confirmation, the new `httpSecret`) is shown by CSS (`:has()`), not by code.
 
 use crate::components::language::I18n;
-use crate::components::plain_fields::{BaseInput, ErrorSlot, FactLabel, FieldLabel};
+use crate::components::plain_fields::{BaseInput, ErrorSlot, FieldLabel, Setting, SettingsFacts};
 use crate::domain::registry_config::form::{
     ConfigForm, ConfigView, FIELD_ADVANCED, FIELD_CONFIRM_REMOVED, FIELD_LOGGING, FIELD_ORIGINAL,
     FIELD_SECRET_MODE, FORM_CONFIG, RouteRow, SPARE_ROUTE_ROWS, SeenConfig, route_field,
@@ -185,21 +185,6 @@ pub fn ConfigFields(view: ConfigView, denied: bool) -> impl IntoView {
 #[component]
 fn ConfigSummary(form: ConfigForm, http_secret_set: bool) -> impl IntoView {
     let i18n = I18n::expect();
-    let or_default = |value: String| {
-        if value.is_empty() {
-            i18n.t("field.default").to_string()
-        } else {
-            value
-        }
-    };
-    let flag = |on: bool| {
-        i18n.t(if on {
-            "youraccess.yes"
-        } else {
-            "youraccess.no"
-        })
-        .to_string()
-    };
     let routes = if form.routes.is_empty() {
         i18n.t("common.none").to_string()
     } else {
@@ -223,105 +208,107 @@ fn ConfigSummary(form: ConfigForm, http_secret_set: bool) -> impl IntoView {
             "config.secret.not_set"
         })
         .to_string();
-    let rows = [
+    let rows = vec![
         (
             "overview.fact.management_state",
             "spec.managementState",
-            form.management_state,
+            Setting::Said(form.management_state),
         ),
-        ("field.read_only", "spec.readOnly", flag(form.read_only)),
-        ("field.replicas", "spec.replicas", or_default(form.replicas)),
+        (
+            "field.read_only",
+            "spec.readOnly",
+            Setting::Flag(form.read_only),
+        ),
+        (
+            "field.replicas",
+            "spec.replicas",
+            Setting::Text(form.replicas),
+        ),
         (
             "field.rollout_strategy",
             "spec.rolloutStrategy",
-            or_default(form.rollout_strategy),
+            Setting::Text(form.rollout_strategy),
         ),
         (
             "field.default_route",
             "spec.defaultRoute",
-            flag(form.default_route),
+            Setting::Flag(form.default_route),
         ),
-        ("overview.routes.custom", "spec.routes", routes),
+        (
+            "overview.routes.custom",
+            "spec.routes",
+            Setting::Said(routes),
+        ),
         (
             "field.read_max_running",
             "spec.requests.read.maxRunning",
-            or_default(form.read.max_running),
+            Setting::Text(form.read.max_running),
         ),
         (
             "field.read_max_in_queue",
             "spec.requests.read.maxInQueue",
-            or_default(form.read.max_in_queue),
+            Setting::Text(form.read.max_in_queue),
         ),
         (
             "field.read_max_wait",
             "spec.requests.read.maxWaitInQueue",
-            or_default(form.read.max_wait_in_queue),
+            Setting::Text(form.read.max_wait_in_queue),
         ),
         (
             "field.write_max_running",
             "spec.requests.write.maxRunning",
-            or_default(form.write.max_running),
+            Setting::Text(form.write.max_running),
         ),
         (
             "field.write_max_in_queue",
             "spec.requests.write.maxInQueue",
-            or_default(form.write.max_in_queue),
+            Setting::Text(form.write.max_in_queue),
         ),
         (
             "field.write_max_wait",
             "spec.requests.write.maxWaitInQueue",
-            or_default(form.write.max_wait_in_queue),
+            Setting::Text(form.write.max_wait_in_queue),
         ),
         (
             "field.proxy_http",
             "spec.proxy.http",
-            or_default(form.proxy_http),
+            Setting::Text(form.proxy_http),
         ),
         (
             "field.proxy_https",
             "spec.proxy.https",
-            or_default(form.proxy_https),
+            Setting::Text(form.proxy_https),
         ),
         (
             "field.proxy_no_proxy",
             "spec.proxy.noProxy",
-            or_default(form.proxy_no_proxy),
+            Setting::Text(form.proxy_no_proxy),
         ),
         (
             "field.log_level",
             "spec.logLevel",
-            or_default(form.log_level),
+            Setting::Text(form.log_level),
         ),
         (
             "field.operator_log_level",
             "spec.operatorLogLevel",
-            or_default(form.operator_log_level),
+            Setting::Text(form.operator_log_level),
         ),
-        ("field.logging", "spec.logging", or_default(form.logging)),
-        ("field.http_secret", "spec.httpSecret", secret),
+        ("field.logging", "spec.logging", Setting::Text(form.logging)),
+        (
+            "field.http_secret",
+            "spec.httpSecret",
+            Setting::Said(secret),
+        ),
         (
             "field.disable_redirect",
             "spec.disableRedirect",
-            flag(form.disable_redirect),
+            Setting::Flag(form.disable_redirect),
         ),
     ];
     view! {
         <div data-read-only-summary="config">
-            <dl class="facts">
-                {rows
-                    .into_iter()
-                    .map(|(label, path, value)| {
-                        view! { <FactLabel label path /> <dd data-fact=path>{value}</dd> }
-                    })
-                    .collect_view()}
-            </dl>
-            {(!form.advanced_yaml.trim().is_empty())
-                .then(|| {
-                    view! {
-                        <h3>{i18n.t("config.advanced.label")}</h3>
-                        <pre class="code" data-fact="advanced">{form.advanced_yaml.clone()}</pre>
-                    }
-                })}
+            <SettingsFacts rows advanced=("config.advanced.label", form.advanced_yaml) />
         </div>
     }
 }
