@@ -301,15 +301,7 @@ async fn grants_and_revokes_are_what_oc_policy_does() {
         view["bindings"]["Err"]["Forbidden"]["permission"], "list rolebindings in all namespaces",
         "{text}"
     );
-    let html = viewer
-        .client
-        .get(format!("{}/access", console.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = viewer.page(&console, "/access").await;
     assert!(html.contains("data-read-only-summary=\"grant\""));
     assert!(!html.contains("data-change-form=\"grant\""));
 }
@@ -529,15 +521,7 @@ async fn bindings_with_unusual_names_can_be_granted_into_and_revoked_from() {
     }
     let console = start_sandbox_console(&[]).await;
     let admin = Browser::open(&console, "admin", "/access").await;
-    let html = admin
-        .client
-        .get(format!("{}/access", console.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = admin.page(&console, "/access").await;
     assert!(
         !html.contains("<img src=x>") && !html.contains("<svg onload"),
         "names are escaped in the page"

@@ -192,15 +192,7 @@ async fn settings_are_one_patch_the_cronjob_follows_and_a_bad_schedule_changes_n
     let viewed = load(&viewer, &console).await;
     assert!(viewed.form.suspend);
     // The page gives them the settings as they are, not a form they cannot use.
-    let html = viewer
-        .client
-        .get(format!("{}/pruner", console.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = viewer.page(&console, "/pruner").await;
     assert!(html.contains("data-read-only-summary=\"pruner\""), "{html}");
     assert!(
         html.contains("data-fact=\"spec.keepTagRevisions\">5<"),
@@ -293,15 +285,7 @@ async fn the_last_runs_show_a_succeeded_and_a_failed_job_with_its_log() {
     .await;
     // The Job's own reason, as the operator copies it.
     assert_eq!(failed_condition["reason"], "BackoffLimitExceeded");
-    let html = admin
-        .client
-        .get(format!("{}/pruner", console.base))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = admin.page(&console, "/pruner").await;
     assert!(
         html.contains("data-outcome=\"failed\"") && html.contains("data-outcome=\"succeeded\"")
     );

@@ -190,16 +190,24 @@ impl Browser {
     /// Signs `user` in and opens `page`.
     pub async fn open(console: &SandboxConsole, user: &str, page: &str) -> Browser {
         let (client, _) = sign_in(console, user, page).await;
-        let html = client
+        let mut browser = Browser {
+            client,
+            csrf: String::new(),
+        };
+        browser.csrf = csrf_token(&browser.page(console, page).await);
+        browser
+    }
+
+    /// The HTML of `page` as this user's browser gets it.
+    pub async fn page(&self, console: &SandboxConsole, page: &str) -> String {
+        self.client
             .get(format!("{}{page}", console.base))
             .send()
             .await
             .expect("page")
             .text()
             .await
-            .expect("html");
-        let csrf = csrf_token(&html);
-        Browser { client, csrf }
+            .expect("html")
     }
 
     /// Calls the server function `function` with a form body: status, JSON (or null) and
