@@ -81,6 +81,14 @@ pub fn LiveStatus(
     }
 }
 
+/// "4 minutes ago" for `seconds` past, "in 4 minutes" for a time still to come.
+fn age_words(i18n: I18n, seconds: i64) -> String {
+    let (unit, count) = age_parts(seconds.abs());
+    let amount = crate::i18n::text(i18n.lang(), unit, &[("count", &count.to_string())]);
+    let key = if seconds < 0 { "age.in" } else { "age.ago" };
+    crate::i18n::text(i18n.lang(), key, &[("age", &amount)])
+}
+
 /// "4 minutes ago", with the exact time (UTC, to the second) as the element's `datetime`
 /// and title.
 #[component]
@@ -91,12 +99,7 @@ pub fn Ago(at: Option<String>, now: String) -> impl IntoView {
             .map(|(_, second)| second)
             .unwrap_or_else(|| at.clone());
         let relative = seconds_between(&at, &now)
-            .map(|seconds| {
-                let (unit, count) = age_parts(seconds);
-                let count = count.to_string();
-                let amount = crate::i18n::text(i18n.lang(), unit, &[("count", &count)]);
-                crate::i18n::text(i18n.lang(), "age.ago", &[("age", &amount)])
-            })
+            .map(|seconds| age_words(i18n, seconds.max(0)))
             .unwrap_or_else(|| exact.clone());
         view! { <time datetime=at.clone() title=exact>{relative}</time> }
     })
@@ -114,12 +117,7 @@ pub fn Time(#[prop(into)] at: String) -> impl IntoView {
     let seconds = crate::domain::overview::seconds_until_now(&at, time::OffsetDateTime::now_utc());
     #[cfg(feature = "hydrate")]
     let seconds: Option<i64> = None;
-    let relative = seconds.map(|seconds| {
-        let (unit, count) = age_parts(seconds.abs());
-        let amount = crate::i18n::text(i18n.lang(), unit, &[("count", &count.to_string())]);
-        let key = if seconds < 0 { "age.in" } else { "age.ago" };
-        crate::i18n::text(i18n.lang(), key, &[("age", &amount)])
-    });
+    let relative = seconds.map(|seconds| age_words(i18n, seconds));
     view! {
         {relative.map(|r| view! { <span class="ago">{r}</span> " · " })}
         <time datetime=at title=exact data-local="">{shown}</time>
