@@ -185,9 +185,14 @@ pub fn FactLabel(label: &'static str, path: &'static str) -> impl IntoView {
 pub fn Unreadable(what: &'static str, why: String) -> impl IntoView {
     let i18n = I18n::expect();
     view! {
+        // One sentence; the API server's own words (a 403 for a viewer) behind the toggle,
+        // as in every failed panel.
         <div class="notice notice-warning" role="status" data-unreadable=what>
             <p>{i18n.t(what)}</p>
-            <p><small lang="en">{why}</small></p>
+            <details>
+                <summary>{i18n.t("common.details")}</summary>
+                <p><small lang="en">{why}</small></p>
+            </details>
         </div>
     }
 }

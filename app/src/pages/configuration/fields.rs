@@ -307,9 +307,10 @@ fn ConfigSummary(form: ConfigForm, http_secret_set: bool) -> impl IntoView {
         ),
     ];
     view! {
-        <div data-read-only-summary="config">
+        <section class="card" aria-labelledby="config-summary-heading" data-read-only-summary="config">
+            <h2 id="config-summary-heading">{i18n.t("config.summary.title")}</h2>
             <SettingsFacts rows advanced=("config.advanced.label", form.advanced_yaml) />
-        </div>
+        </section>
     }
 }
 
