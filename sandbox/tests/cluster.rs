@@ -538,9 +538,23 @@ async fn registry_metrics_need_the_http_secret_and_move() {
         first.contains("gitVersion=\"v2.8.2"),
         "the registry's own version: {first}"
     );
-    // The kubelet's readiness probes are requests the registry counts.
-    tokio::time::sleep(Duration::from_millis(2_100)).await;
-    let second = scrape().await;
+    // A request the registry serves moves its counters. The test makes that request itself
+    // (the kubelet's probes would too, but on a loaded machine not within a fixed sleep),
+    // then reads the counters until they move, with a deadline.
+    let served = reqwest::get(format!("http://{}/v2/", info.front))
+        .await
+        .expect("get /v2/ through the Service");
+    assert!(
+        served.status().is_success() || served.status() == 401,
+        "the registry answers /v2/: {}",
+        served.status()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut second = scrape().await;
+    while first == second && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        second = scrape().await;
+    }
     assert_ne!(first, second, "counters move while the registry serves");
     reset(&client).await;
 }
