@@ -787,3 +787,247 @@ async fn a_claim_that_cannot_bind_says_why_and_live_checks_answer_in_the_users_l
     );
     reset(&kube).await;
 }
+
+impl User {
+    /// Posts one step's plain form as a browser without JavaScript does (the CSRF token in
+    /// the form, redirects followed): the page it lands on and that page's address.
+    async fn post_step(&self, console: &SandboxConsole, form: &[(&str, &str)]) -> (String, String) {
+        let mut body: Vec<(&str, &str)> = vec![("csrf_token", &self.csrf)];
+        body.extend_from_slice(form);
+        let response = self
+            .client
+            .post(format!("{}/storage/steps", console.base))
+            .header("origin", &console.base)
+            .form(&body)
+            .send()
+            .await
+            .expect("step");
+        assert_eq!(response.status(), 303, "sent on to a step's page");
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .expect("location")
+            .to_string();
+        (location.clone(), self.page(console, &location).await)
+    }
+}
+
+fn draft_of(url: &str) -> String {
+    url.split("draft=")
+        .nth(1)
+        .and_then(|rest| rest.split(['&', '#']).next())
+        .expect("a draft id")
+        .to_string()
+}
+
+/// The wizard in steps, as a browser without JavaScript uses it: path → S3 fields (a
+/// missing bucket sends the admin back to that step, named) → credentials → the shared
+/// review → apply. The objects are the island's; the typed credentials reach the Secret
+/// and no page; another session cannot use the draft; an unknown draft says it expired;
+/// a viewer's post is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_wizard_in_steps_works_without_javascript_and_keeps_credentials_off_the_pages() {
+    capture_logs();
+    let _lock = CONFIG_LOCK.lock().await;
+    let kube = admin_kube().await;
+    reset(&kube).await;
+    let console = start_sandbox_console(&[]).await;
+    let admin = user(&console, "admin").await;
+    let canary = "canary/StepSecret+0123456789abcdefghijklmnop";
+    let mut pages = Vec::new();
+
+    let (url, html) = admin
+        .post_step(
+            &console,
+            &[
+                ("step", "path"),
+                ("draft", ""),
+                ("action", "next"),
+                ("intent", "configure"),
+                ("path", "s3"),
+            ],
+        )
+        .await;
+    assert!(url.contains("step=fields"), "{url}");
+    assert!(html.contains(r#"data-step="fields""#), "{html}");
+    let id = draft_of(&url);
+    pages.push(html);
+
+    // No bucket: back to the same step, the rule named in the bucket's slot.
+    let (url, html) = admin
+        .post_step(
+            &console,
+            &[
+                ("step", "fields"),
+                ("draft", &id),
+                ("action", "next"),
+                ("path", "s3"),
+                ("spec.storage.s3.region", "us-east-1"),
+            ],
+        )
+        .await;
+    assert!(
+        url.contains("step=fields") && url.contains("checked=1"),
+        "{url}"
+    );
+    assert!(
+        html.contains(r#"data-errors-for="spec.storage.s3.bucket""#),
+        "{html}"
+    );
+    assert!(html.contains("data-step-errors"), "{html}");
+    pages.push(html);
+
+    let (url, html) = admin
+        .post_step(
+            &console,
+            &[
+                ("step", "fields"),
+                ("draft", &id),
+                ("action", "next"),
+                ("path", "s3"),
+                ("spec.storage.s3.bucket", "registry-images"),
+                ("spec.storage.s3.region", "us-east-1"),
+                ("spec.storage.s3.encrypt", "true"),
+            ],
+        )
+        .await;
+    assert!(url.contains("step=credentials"), "{url}");
+    assert!(
+        html.contains(r#"value="registry-images""#),
+        "the fields travel with the draft"
+    );
+    pages.push(html);
+
+    // Back keeps what was typed.
+    let (url, html) = admin
+        .post_step(
+            &console,
+            &[
+                ("step", "credentials"),
+                ("draft", &id),
+                ("action", "back"),
+                ("path", "s3"),
+                ("spec.storage.s3.bucket", "registry-images"),
+                ("spec.storage.s3.region", "us-east-1"),
+                ("spec.storage.s3.encrypt", "true"),
+            ],
+        )
+        .await;
+    assert!(url.contains("step=fields"), "{url}");
+    assert!(html.contains(r#"value="registry-images""#));
+    pages.push(html);
+
+    let (url, html) = admin
+        .post_step(
+            &console,
+            &[
+                ("step", "credentials"),
+                ("draft", &id),
+                ("action", "next"),
+                ("path", "s3"),
+                ("spec.storage.s3.bucket", "registry-images"),
+                ("spec.storage.s3.region", "us-east-1"),
+                ("spec.storage.s3.encrypt", "true"),
+                (
+                    "secret.REGISTRY_STORAGE_S3_ACCESSKEY",
+                    "AKIASTEPS0123456789",
+                ),
+                ("secret.REGISTRY_STORAGE_S3_SECRETKEY", canary),
+            ],
+        )
+        .await;
+    assert!(url.contains("step=review"), "{url}");
+    assert!(
+        html.contains(r#"data-review="preview""#),
+        "the shared review: {html}"
+    );
+    assert!(html.contains(r#"value="apply""#), "Apply submits the form");
+    pages.push(html);
+
+    // Another session cannot use this draft: it is told the draft is gone.
+    let other = user(&console, "admin").await;
+    let (url, html) = other
+        .post_step(
+            &console,
+            &[
+                ("step", "review"),
+                ("draft", &id),
+                ("action", "apply"),
+                ("reason", "not mine"),
+            ],
+        )
+        .await;
+    assert!(url.contains("step=path"), "{url}");
+    assert!(html.contains("data-draft-expired"), "{html}");
+    assert_eq!(
+        config_now(&kube).await["spec"]["managementState"],
+        "Removed",
+        "nothing was changed"
+    );
+
+    let (url, html) = admin
+        .post_step(
+            &console,
+            &[
+                ("step", "review"),
+                ("draft", &id),
+                ("action", "apply"),
+                ("path", "s3"),
+                ("spec.storage.s3.bucket", "registry-images"),
+                ("spec.storage.s3.region", "us-east-1"),
+                ("spec.storage.s3.encrypt", "true"),
+                ("reason", "S3 for the registry, step by step"),
+            ],
+        )
+        .await;
+    assert!(url.contains("step=done"), "{url}");
+    assert!(html.contains(r#"data-review="applied""#), "{html}");
+    assert!(html.contains("data-audit-link"), "{html}");
+    pages.push(html);
+
+    // What the island writes (the s3 test above): the Config and the Secret.
+    let spec = config_now(&kube).await["spec"].clone();
+    assert_eq!(spec["managementState"], "Managed");
+    assert_eq!(
+        spec["storage"]["s3"],
+        json!({ "bucket": "registry-images", "region": "us-east-1", "encrypt": true })
+    );
+    let secret = serde_json::to_value(secrets(kube.clone()).get(SECRET).await.expect("secret"))
+        .expect("json");
+    let decoded = registry_console::change::rules::secret_data(&secret);
+    assert_eq!(decoded["REGISTRY_STORAGE_S3_SECRETKEY"], canary.as_bytes());
+    valid(
+        "imageregistry.operator.openshift.io",
+        "Config",
+        &without_status(config_now(&kube).await),
+    );
+    let export = admin.page(&console, "/audit/export.jsonl").await;
+    assert!(
+        export.contains("S3 for the registry, step by step"),
+        "audited"
+    );
+    pages.push(export);
+    pages.push(captured_log());
+    for text in &pages {
+        assert!(!text.contains(canary), "the canary leaked: {text}");
+    }
+
+    // A viewer's post is refused and changes nothing.
+    let viewer = user(&console, "viewer").await;
+    let response = viewer
+        .client
+        .post(format!("{}/storage/steps", console.base))
+        .header("origin", &console.base)
+        .form(&[
+            ("csrf_token", viewer.csrf.as_str()),
+            ("step", "path"),
+            ("action", "next"),
+            ("path", "pvc"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 403);
+    reset(&kube).await;
+}

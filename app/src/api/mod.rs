@@ -18,6 +18,8 @@ pub mod pruner;
 pub mod registry_config;
 pub mod session;
 pub mod storage;
+#[cfg(feature = "ssr")]
+pub mod storage_drafts;
 
 #[cfg(feature = "ssr")]
 pub use guard::{require, set_status, with_service};

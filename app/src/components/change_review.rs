@@ -499,7 +499,12 @@ pub mod render {
     /// The preview: warnings, each object's diff and command, the dry run, the reason box
     /// and Apply (a user who may not apply a change cannot preview it either).
     #[component]
-    pub fn PreviewPanel(preview: ChangePreview) -> impl IntoView {
+    pub fn PreviewPanel(
+        preview: ChangePreview,
+        /// Inside a plain form (no JavaScript): Apply submits it, with `action=apply`.
+        #[prop(optional)]
+        submits: bool,
+    ) -> impl IntoView {
         let i18n = I18n::expect();
         let warnings: Vec<Violation> = preview
             .warnings
@@ -518,7 +523,13 @@ pub mod render {
                     <textarea name="reason" rows="2">{preview.suggested_reason}</textarea>
                 </label>
                 <div data-slot="apply-error"></div>
-                <button type="button" class="button button-primary" data-action="apply">
+                <button
+                    type=if submits { "submit" } else { "button" }
+                    name=submits.then_some("action")
+                    value=submits.then_some("apply")
+                    class="button button-primary"
+                    data-action="apply"
+                >
                     {i18n.t("review.apply")}
                 </button>
             </section>

@@ -10,6 +10,7 @@ pub mod live;
 pub mod metrics;
 pub mod observe;
 pub mod security_headers;
+pub mod storage_steps;
 
 use crate::AppState;
 use crate::audit::store::Actor;
@@ -95,6 +96,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logs/follow", get(live::follow))
         .route("/logs/download", get(live::download))
         .route("/api/{*fn_name}", post(server_fns.clone()).get(server_fns))
+        .route("/storage/steps", post(storage_steps::post))
         .leptos_routes_with_context(&state, routes, context.clone(), shell.clone())
         // Unknown paths get the app's "not found" page; files are served by `assets` only.
         .fallback(leptos_axum::render_app_to_stream_with_context(
@@ -154,23 +156,33 @@ fn request_context(state: &AppState) {
         provide_context(RequestSession(None));
         return;
     };
-    let view = user.view(&state.auth.mapping);
+    let (view, services) = request_services(state, user, &parts);
     provide_context(RequestSession(Some(view.clone())));
+    provide_context(RequestUser {
+        session: view,
+        services: Arc::new(services),
+    });
+}
+
+/// The signed-in user's session as pages see it, and the services that act as them.
+fn request_services(
+    state: &AppState,
+    user: &Arc<SignedIn>,
+    parts: &http::request::Parts,
+) -> (app::domain::session::SessionView, RequestServices) {
+    let view = user.view(&state.auth.mapping);
     let services = RequestServices {
         user: user.clone(),
         users: state.users.clone(),
         pipeline: state.pipeline.clone(),
-        requester: requester(user, &parts),
+        requester: requester(user, parts),
         caches: state.caches.clone(),
         registry_metrics: state.registry_metrics.clone(),
         doctor_reads: state.doctor_reads.clone(),
         roles: view.roles,
         doctor: state.config.doctor.clone(),
     };
-    provide_context(RequestUser {
-        session: view,
-        services: Arc::new(services),
-    });
+    (view, services)
 }
 
 /// Who is asking, for the audit trail: the verified identity, the TCP peer and the

@@ -2,6 +2,7 @@
 //! checks, and the storage wizard's paths.
 
 pub mod credentials;
+pub mod steps;
 pub mod validate;
 pub mod wizard;
 

@@ -3,11 +3,12 @@
 //! is; the island reads them back as the user edits.
 
 use super::paths::{ALL_CREDENTIAL_KEYS, FIELDS, FieldRow, Kind, credential_group};
+use crate::api::changes::FieldError;
 use crate::components::language::I18n;
 use crate::domain::storage::validate::{AZURE_CLOUDS, SWIFT_AUTH_VERSIONS};
 use crate::domain::storage::wizard::{
-    FILE_KEYS, OPERATOR_CLAIM, PLATFORMS, StoragePath, WizardState, credential_field,
-    paths_for_platform,
+    FILE_KEYS, OPERATOR_CLAIM, PLATFORMS, StorageIntent, StoragePath, StorageSubmission,
+    WizardState, credential_field, paths_for_platform,
 };
 use leptos::prelude::*;
 
@@ -69,15 +70,49 @@ fn api_path(row: &FieldRow) -> String {
     }
 }
 
-/// Where the island writes a field's errors.
-fn slot(field: &str) -> impl IntoView + use<> {
-    view! { <div data-error-slot=field.to_string()></div> }
+/// Where a field's errors go: the island writes them; a stepped form's come rendered.
+fn slot(field: &str, errors: &[FieldError]) -> impl IntoView + use<> {
+    let mine: Vec<FieldError> = errors
+        .iter()
+        .filter(|e| crate::components::violations::concerns(&e.field, field))
+        .cloned()
+        .collect();
+    let list = (!mine.is_empty()).then(|| {
+        view! {
+            <ul class="field-errors" data-errors-for=field.to_string() id=format!("{field}-errors")>
+                {mine
+                    .into_iter()
+                    .map(|e| {
+                        let sub = (e.field != field).then(|| view! { <code>{e.field.clone()}</code> " " });
+                        view! { <li>{sub}{e.text}</li> }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    });
+    view! { <div data-error-slot=field.to_string()>{list}</div> }
 }
 
+/// The wizard's fields. In the island they show the registry as it is; in a stepped form
+/// (no JavaScript, `draft` given) they show the draft so far, its broken rules in the
+/// slots, and the key file as text (a file cannot be posted with the form's encoding).
 #[component]
-pub fn WizardFields(state: WizardState) -> impl IntoView {
+pub fn WizardFields(
+    state: WizardState,
+    #[prop(optional)] draft: Option<StorageSubmission>,
+    #[prop(optional)] typed_keys: Vec<String>,
+    #[prop(optional)] errors: Vec<FieldError>,
+    #[prop(optional)] asks_switch: bool,
+) -> impl IntoView {
     let i18n = I18n::expect();
-    let form = state.form();
+    let stepped = draft.is_some();
+    let draft = draft.unwrap_or_else(|| StorageSubmission {
+        form: state.form(),
+        ..Default::default()
+    });
+    let form = draft.form.clone();
+    let errors = StoredValue::new(errors);
+    let slot = move |field: &str| errors.with_value(|errors| slot(field, errors));
     let fill = move |key: &str| crate::i18n::fill(i18n.t(key), &[("claim", OPERATOR_CLAIM)]);
     let (own, others) = paths_for_platform(state.platform.as_deref());
     // The guide's first choice for this platform (its production path) carries a badge.
@@ -167,7 +202,7 @@ pub fn WizardFields(state: WizardState) -> impl IntoView {
             let empty_dir = (path == StoragePath::EmptyDir).then(|| {
                 view! {
                     <label class="confirm">
-                        <input type="checkbox" name="confirm.emptyDir" />
+                        <input type="checkbox" name="confirm.emptyDir" value="true" checked=draft.confirm_empty_dir />
                         {i18n.t("storage.emptydir.confirm")}
                     </label>
                     {slot("confirm.emptyDir")}
@@ -196,18 +231,28 @@ pub fn WizardFields(state: WizardState) -> impl IntoView {
             let field = credential_field(key);
             let file = FILE_KEYS.contains(&key);
             let kept = state.existing_keys.iter().any(|k| k == key);
+            let typed = typed_keys.iter().any(|k| k == key);
+            let input = if file && stepped {
+                view! { <textarea name=field.clone() rows="4" autocomplete="off" spellcheck="false"></textarea> }.into_any()
+            } else {
+                view! {
+                    <input
+                        type=if file { "file" } else { "password" }
+                        accept=file.then_some("application/json,.json")
+                        autocomplete="off"
+                        name=field.clone()
+                    />
+                }
+                .into_any()
+            };
             view! {
                 <div data-credential=credential_group(key)>
                     <label class="field" data-field=field.clone()>
                         <span class="label"><code>{key}</code></span>
-                        <span class="help" data-kept=key hidden=!kept>{i18n.t("storage.credentials.kept")}</span>
-                        <input
-                            type=if file { "file" } else { "password" }
-                            accept=file.then_some("application/json,.json")
-                            autocomplete="off"
-                            name=field.clone()
-                        />
-                        {file.then(|| view! { <span class="help" data-key-file=""></span> })}
+                        <span class="help" data-kept=key hidden=!kept || typed>{i18n.t("storage.credentials.kept")}</span>
+                        <span class="help" data-typed=key hidden=!typed>{i18n.t("storage.credentials.typed")}</span>
+                        {input}
+                        {(file && !stepped).then(|| view! { <span class="help" data-key-file=""></span> })}
                     </label>
                     {slot(&field)}
                 </div>
@@ -218,11 +263,11 @@ pub fn WizardFields(state: WizardState) -> impl IntoView {
         <fieldset data-group="intent" hidden=!state.can_rotate()>
             <legend>{i18n.t("storage.intent.title")}</legend>
             <label class="choice">
-                <input type="radio" name="intent" value="configure" checked=true />
+                <input type="radio" name="intent" value="configure" checked=draft.intent == StorageIntent::Configure />
                 {i18n.t("storage.intent.configure")}
             </label>
             <label class="choice">
-                <input type="radio" name="intent" value="rotate" />
+                <input type="radio" name="intent" value="rotate" checked=draft.intent == StorageIntent::RotateCredentials />
                 {i18n.t("storage.intent.rotate")}
             </label>
         </fieldset>
@@ -256,10 +301,10 @@ pub fn WizardFields(state: WizardState) -> impl IntoView {
             <p class="help">{i18n.t("storage.credentials.write_only")}</p>
             {credentials}
         </fieldset>
-        <div class="notice notice-warning" data-switch="" hidden=true>
+        <div class="notice notice-warning" data-switch="" hidden=!asks_switch>
             <p>{i18n.t("storage.switch.warning")}</p>
             <label class="confirm">
-                <input type="checkbox" name="confirm.switch" />
+                <input type="checkbox" name="confirm.switch" value="true" checked=draft.confirm_switch />
                 {i18n.t("storage.switch.confirm")}
             </label>
             {slot("confirm.switch")}

@@ -4,7 +4,11 @@
 
 mod form;
 mod paths;
+mod steps;
 mod wizard;
+
+pub use paths::read_posted;
+pub use steps::{StepPage, storage_step};
 
 use crate::api::session::use_session;
 use crate::api::storage::storage;
@@ -18,16 +22,40 @@ use crate::components::status::Status;
 use crate::domain::page::Page;
 use crate::domain::status::Tone;
 use crate::domain::storage::credentials_violation;
+use crate::domain::storage::steps::Step;
 use crate::domain::storage::wizard::{ClaimRow, CredentialsView, StorageClassRow, StorageView};
 use crate::domain::violation::message;
 use form::WizardFields;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use steps::SteppedWizard;
 use wizard::StorageWizard;
 
 #[component]
 pub fn StoragePage() -> impl IntoView {
     let i18n = I18n::expect();
     let state = Resource::new_blocking(|| (), |_| storage());
+    // `?step=…&draft=…`: the wizard in steps, each a plain form (no JavaScript needed).
+    let query = use_query_map();
+    let asked = query.with_untracked(|q| {
+        (
+            q.get("step").unwrap_or_default(),
+            q.get("draft").unwrap_or_default(),
+            q.get("checked").is_some(),
+        )
+    });
+    let step = Step::from_id(&asked.0);
+    let draft_id = asked.1.clone();
+    let step_page = Resource::new_blocking(
+        move || asked.clone(),
+        |(step, draft, checked)| async move {
+            if step.is_empty() {
+                Ok(steps::StepPage::default())
+            } else {
+                storage_step(draft, step, checked).await
+            }
+        },
+    );
     view! {
         <PageFrame
             title_key=Page::Storage.title_key()
@@ -45,13 +73,22 @@ pub fn StoragePage() -> impl IntoView {
                                 let is_admin = use_session().is_some_and(|s| s.roles.admin);
                                 let state = view.wizard_state();
                                 let wizard = if is_admin && state.update_denied.is_none() {
-                                    let fields = state.clone();
-                                    view! {
-                                        <StorageWizard state>
-                                            <WizardFields state=fields.clone() />
-                                        </StorageWizard>
+                                    match (step, step_page.get()) {
+                                        (Some(step), Some(Ok(page))) => view! {
+                                            <SteppedWizard state step draft_id=draft_id.clone() page />
+                                        }
+                                        .into_any(),
+                                        (Some(_), Some(Err(e))) => view! { <ErrorNotice error=e /> }.into_any(),
+                                        _ => {
+                                            let fields = state.clone();
+                                            view! {
+                                                <StorageWizard state>
+                                                    <WizardFields state=fields.clone() />
+                                                </StorageWizard>
+                                            }
+                                            .into_any()
+                                        }
                                     }
-                                    .into_any()
                                 } else {
                                     let why = state
                                         .update_denied

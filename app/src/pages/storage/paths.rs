@@ -5,7 +5,9 @@
 //! keeps the island's WASM within the first-load budget. `label` is the CRD's field name,
 //! shown as the caption under a label for people (form.rs); help in both languages.
 
-use crate::domain::storage::wizard::{StorageForm, StoragePath};
+use crate::domain::storage::wizard::{
+    StorageForm, StorageIntent, StoragePath, StorageSubmission, credential_field,
+};
 
 /// How a field is typed.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -26,8 +28,7 @@ pub struct FieldRow {
     pub field: &'static str,
     pub kind: Kind,
     pub get: fn(&StorageForm) -> String,
-    /// Read back from the page by the island only.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    /// Read back from the page by the island, or from a posted step form.
     pub set: fn(&mut StorageForm, String),
 }
 
@@ -327,5 +328,83 @@ pub fn credential_group(key: &str) -> &'static str {
         "REGISTRY_STORAGE_SWIFT_USERNAME" | "REGISTRY_STORAGE_SWIFT_PASSWORD" => "swift-password",
         "REGISTRY_STORAGE_SWIFT_TOKENID" => "swift-token",
         _ => "swift-application",
+    }
+}
+
+/// The draft after one step's form was posted without JavaScript. Every step's form carries
+/// every field (the other steps' hidden), so a flag that was not sent is off; a credential
+/// left empty keeps what an earlier post typed (password inputs are never filled back).
+pub fn read_posted(mut draft: StorageSubmission, posted: &[(String, String)]) -> StorageSubmission {
+    let value = |name: &str| {
+        posted
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    };
+    for row in FIELDS.iter() {
+        match (row.kind, value(row.field)) {
+            (Kind::Check, sent) => (row.set)(&mut draft.form, flag(sent.is_some())),
+            (_, Some(sent)) => (row.set)(&mut draft.form, sent),
+            (_, None) => {}
+        }
+    }
+    if let Some(path) = value("path") {
+        draft.form.path = path;
+    }
+    if let Some(kind) = value("swiftCredential") {
+        draft.form.swift_credential = kind;
+    }
+    match value("intent").as_deref() {
+        Some("rotate") => draft.intent = StorageIntent::RotateCredentials,
+        Some("configure") => draft.intent = StorageIntent::Configure,
+        _ => {}
+    }
+    for key in ALL_CREDENTIAL_KEYS {
+        if let Some(typed) = value(&credential_field(key)).filter(|v| !v.is_empty()) {
+            draft.credentials.insert(key.to_string(), typed);
+        }
+    }
+    draft.confirm_empty_dir = value("confirm.emptyDir").is_some();
+    draft.confirm_switch = value("confirm.switch").is_some();
+    draft
+}
+
+#[cfg(test)]
+mod posted_tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_posted_step_sets_its_fields_clears_unsent_flags_and_keeps_typed_credentials() {
+        let mut draft = StorageSubmission::default();
+        draft.form.s3_encrypt = true;
+        draft.credentials.insert(
+            "REGISTRY_STORAGE_S3_SECRETKEY".into(),
+            "typed-before".into(),
+        );
+        let draft = read_posted(
+            draft,
+            &pairs(&[
+                ("path", "s3"),
+                ("spec.storage.s3.bucket", "images"),
+                ("secret.REGISTRY_STORAGE_S3_ACCESSKEY", "AKIA"),
+                ("secret.REGISTRY_STORAGE_S3_SECRETKEY", ""),
+                ("confirm.switch", "true"),
+            ]),
+        );
+        assert_eq!(draft.form.path, "s3");
+        assert_eq!(draft.form.s3_bucket, "images");
+        assert!(!draft.form.s3_encrypt, "an unchecked box is not sent");
+        assert_eq!(draft.credentials["REGISTRY_STORAGE_S3_ACCESSKEY"], "AKIA");
+        assert_eq!(
+            draft.credentials["REGISTRY_STORAGE_S3_SECRETKEY"], "typed-before",
+            "an empty password input keeps what was typed"
+        );
+        assert!(draft.confirm_switch && !draft.confirm_empty_dir);
     }
 }

@@ -32,7 +32,9 @@ pub fn StorageWizard(state: WizardState, children: Children) -> impl IntoView {
     let i18n = I18n::expect();
     // The console's role and the API server must both allow it (the page renders the wizard
     // only then, and the server checks both again on every call).
-    let is_admin = use_session().is_some_and(|s| s.roles.admin);
+    let session = use_session();
+    let is_admin = session.as_ref().is_some_and(|s| s.roles.admin);
+    let csrf = session.map(|s| s.csrf_token).unwrap_or_default();
     let may_change = state.update_denied.is_none() && is_admin;
     let edits = RwSignal::new(Edits {
         form: state.form(),
@@ -178,11 +180,16 @@ pub fn StorageWizard(state: WizardState, children: Children) -> impl IntoView {
             on:click=|ev: leptos::ev::MouseEvent| crate::components::form_dom::copy_command(&ev)
         >
             <h2 id="wizard-heading">{i18n.t("storage.wizard.title")}</h2>
-            // method="post": a submit before hydration is refused by the CSRF check instead
-            // of putting the fields into a GET URL.
+            <p data-no-js-wizard="">
+                <a href="/storage?step=path#wizard-heading">{i18n.t("storage.step.link")}</a>
+            </p>
+            // Without JavaScript (or before the island runs) the form posts to the stepped
+            // wizard's handler as if its credentials step were done: it keeps the draft on
+            // the server and opens the review, or the first step with a broken rule.
             <form
                 class="config-form"
                 method="post"
+                action="/storage/steps"
                 data-wizard-form=""
                 on:input=move |_| sync()
                 on:change=on_change
@@ -192,12 +199,17 @@ pub fn StorageWizard(state: WizardState, children: Children) -> impl IntoView {
                     review.preview(draft.get_untracked());
                 }
             >
+                <input type="hidden" name=crate::domain::session::CSRF_FIELD value=csrf />
+                <input type="hidden" name="draft" value="" />
+                <input type="hidden" name="step" value="credentials" />
                 <fieldset class="plain" disabled=!may_change>{children()}</fieldset>
                 <div class="actions">
                     <button
                         type="submit"
                         class="button button-primary"
                         data-action="preview"
+                        name="action"
+                        value="next"
                         disabled=move || !may_change || review.busy()
                     >
                         {i18n.t("storage.wizard.preview")}
