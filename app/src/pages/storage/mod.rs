@@ -46,10 +46,12 @@ pub fn StoragePage() -> impl IntoView {
     });
     let step = Step::from_id(&asked.0);
     let draft_id = asked.1.clone();
+    // Only an admin gets the steps (a viewer's `?step=` must not turn the page into a 403).
+    let may_step = use_session().is_some_and(|s| s.roles.admin);
     let step_page = Resource::new_blocking(
         move || asked.clone(),
-        |(step, draft, checked)| async move {
-            if step.is_empty() {
+        move |(step, draft, checked)| async move {
+            if step.is_empty() || !may_step {
                 Ok(steps::StepPage::default())
             } else {
                 storage_step(draft, step, checked).await
