@@ -181,7 +181,7 @@ pub fn StorageWizard(state: WizardState, children: Children) -> impl IntoView {
         >
             <h2 id="wizard-heading">{i18n.t("storage.wizard.title")}</h2>
             <p data-no-js-wizard="">
-                <a href="/storage?step=path#wizard-heading">{i18n.t("storage.step.link")}</a>
+                <a href="/storage?step=path#wizard-heading">{i18n.t("storage.wizard.steps_link")}</a>
             </p>
             // Without JavaScript (or before the island runs) the form posts to the stepped
             // wizard's handler as if its credentials step were done: it keeps the draft on
